@@ -1,0 +1,157 @@
+# pfnos - one top-level Makefile.
+#
+#   make            kernel, GRUB ISO, GNU-EFI loader and ESP image under build/
+#   make run        boot the default machine (q35, NVDIMM, NVMe) into the shell
+#   make run-uefi   the same under OVMF
+#   make debug      QEMU halted with its gdb stub; prints how to attach
+#   make test       unit + integration tests, ending "N passed, N failed"
+#   make unit       host unit tests only (ASan/UBSan)
+#   make fuzz       libFuzzer targets (clang), bounded time; not part of test
+#
+# Kernel sources are every .c under lib/ kernel/ mm/ block/ drivers/ and
+# tests/kernel/; host unit tests add themselves through tests/unit/*.mk.
+# BUILD=dir puts all output elsewhere (parallel work in one tree).
+
+BUILD ?= build
+CC := gcc
+NASM := nasm
+LD := ld
+
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+	-mcmodel=kernel -mgeneral-regs-only -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-strict-aliasing -fno-common -ffunction-sections \
+	-Wall -Wextra -Werror -Wno-unused-parameter -Wno-address-of-packed-member \
+	-Wno-format-truncation \
+	-Iinclude -MD -MP
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	--no-warn-rwx-segments -T linker.ld
+
+KSRCS := $(sort $(wildcard lib/*.c kernel/*.c mm/*.c block/*.c drivers/*.c \
+	drivers/*/*.c tests/kernel/*.c))
+KASMS := $(sort $(wildcard boot/*.asm kernel/*.asm))
+# Files with SIMD copy routines (name ends in _simd.c) may use vector registers.
+KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KSRCS)) \
+	 $(patsubst %.asm,$(BUILD)/obj/%.o,$(KASMS))
+
+.PHONY: all deps run run-uefi debug test unit unit-bins fuzz bench bench-linux \
+	bench-compare clean iso efi
+all: deps $(BUILD)/pfnos.elf $(BUILD)/pfnos.iso efi
+
+deps:
+	@scripts/deps.sh build
+
+$(BUILD)/obj/%_simd.o: %_simd.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -mgeneral-regs-only,$(KCFLAGS)) -mavx2 -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+
+# Two links: the first with an empty symbol table, the second with the real
+# one. .ksyms is the last section, so the second link moves nothing.
+$(BUILD)/obj/ksyms0.o: scripts/gen-ksyms.sh
+	@mkdir -p $(dir $@)
+	printf '' | scripts/gen-ksyms.sh > $(BUILD)/obj/ksyms0.S
+	$(CC) -c $(BUILD)/obj/ksyms0.S -o $@
+
+$(BUILD)/pfnos.elf: $(KOBJS) $(BUILD)/obj/ksyms0.o linker.ld scripts/gen-ksyms.sh
+	$(LD) $(KLDFLAGS) -o $@.pass1 $(KOBJS) $(BUILD)/obj/ksyms0.o
+	nm -n $@.pass1 | scripts/gen-ksyms.sh > $(BUILD)/obj/ksyms.S
+	$(CC) -c $(BUILD)/obj/ksyms.S -o $(BUILD)/obj/ksyms.o
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/obj/ksyms.o
+	@scripts/check-layout.sh $@.pass1 $@
+
+iso: $(BUILD)/pfnos.iso
+$(BUILD)/pfnos.iso: $(BUILD)/pfnos.elf boot/grub.cfg
+	rm -rf $(BUILD)/isodir
+	mkdir -p $(BUILD)/isodir/boot/grub
+	cp $(BUILD)/pfnos.elf $(BUILD)/isodir/boot/pfnos.elf
+	cp boot/grub.cfg $(BUILD)/isodir/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/isodir 2>$(BUILD)/grub-mkrescue.log || \
+		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+# The GNU-EFI loader and its FAT image: rules in boot/efi/efi.mk.
+include boot/efi/efi.mk
+
+# ------------------------------------------------------------ host unit tests
+# Each tests/unit/<area>.mk adds one binary: "UNIT_BINS += area" and
+# "area_SRCS := <the kernel's pure .c files> tests/unit/test_area.c".
+# `make unit-<area>` builds and runs one; `make unit` all of them.
+HOSTCC ?= gcc
+UCFLAGS := -std=gnu11 -O1 -g -DPFNOS_HOST -Iinclude -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Wno-address-of-packed-member -Wno-format-truncation -MD -MP
+UNIT_COMMON := tests/unit/host.c lib/ktest.c lib/format.c lib/strutil.c lib/parse.c \
+	lib/pattern.c lib/errname.c lib/hexdump.c
+UNIT_BINS :=
+include $(sort $(wildcard tests/unit/*.mk))
+
+$(BUILD)/unit/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UCFLAGS) -c $< -o $@
+
+define unit_rule
+$(BUILD)/unit/bin/$(1): $(patsubst %.c,$(BUILD)/unit/%.o,$(sort $(UNIT_COMMON) $($(1)_SRCS)))
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) $(UCFLAGS) -o $$@ $$^
+.PHONY: unit-$(1)
+unit-$(1): $(BUILD)/unit/bin/$(1)
+	$(BUILD)/unit/bin/$(1) $(FILTER)
+endef
+$(foreach b,$(UNIT_BINS),$(eval $(call unit_rule,$(b))))
+
+unit-bins: $(addprefix $(BUILD)/unit/bin/,$(UNIT_BINS))
+unit: unit-bins
+	@scripts/run-unit $(BUILD)/unit/bin $(UNIT_BINS)
+
+# ------------------------------------------------------------ fuzzing
+# Each tests/fuzz/<name>.mk: "FUZZ_BINS += name", "name_FUZZ_SRCS := ...";
+# seeds in tests/fuzz/corpus/<name>/. Needs clang (scripts/deps.sh fuzz).
+FUZZ_TIME ?= 30
+FCFLAGS := -std=gnu11 -g -O1 -DPFNOS_HOST -DPFNOS_FUZZ -Iinclude \
+	-fsanitize=fuzzer,address,undefined -Wno-unused-parameter
+FUZZ_BINS :=
+include $(sort $(wildcard tests/fuzz/*.mk))
+define fuzz_rule
+$(BUILD)/fuzz/$(1): $($(1)_FUZZ_SRCS) lib/format.c lib/strutil.c lib/parse.c lib/errname.c
+	@mkdir -p $$(dir $$@)
+	clang $(FCFLAGS) -o $$@ $$^
+endef
+$(foreach b,$(FUZZ_BINS),$(eval $(call fuzz_rule,$(b))))
+fuzz:
+	@scripts/deps.sh fuzz
+	$(MAKE) $(addprefix $(BUILD)/fuzz/,$(FUZZ_BINS))
+	@for f in $(FUZZ_BINS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$f; \
+		echo "fuzz: $$f for $(FUZZ_TIME)s"; \
+		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			$(BUILD)/fuzz/corpus-$$f tests/fuzz/corpus/$$f || exit 1; \
+	done
+
+# ------------------------------------------------------------ host tools
+$(BUILD)/patcheck: scripts/patcheck.c lib/pattern.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 -DPFNOS_HOST -Iinclude -Wall -Werror -o $@ $^
+
+# ------------------------------------------------------------ running
+run: all
+	scripts/pfnos-qemu $(QEMU_ARGS)
+run-uefi: all
+	scripts/pfnos-qemu --firmware uefi $(QEMU_ARGS)
+debug: all
+	scripts/pfnos-qemu --gdb $(QEMU_ARGS)
+
+test: all unit-bins $(BUILD)/patcheck
+	@scripts/deps.sh test
+	@scripts/run-tests
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj $(BUILD)/unit -name '*.d' 2>/dev/null)

@@ -1,0 +1,2 @@
+UNIT_BINS += lib
+lib_SRCS := tests/unit/test_lib.c
