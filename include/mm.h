@@ -1,0 +1,58 @@
+/*
+ * mm.h - memory management for the rest of the kernel: frame allocation,
+ * mappings, and the temporary per-CPU mappings of kmap_atomic_pfn_t().
+ *
+ * Invariants (shared/DESIGN.md): no per-frame structure for persistent
+ * memory; RAM is in the direct map, persistent memory is not.
+ */
+#ifndef PFNOS_MM_H
+#define PFNOS_MM_H
+
+#include "pfn_t.h"
+#include "types.h"
+
+/* Virtual layout (x86_64, 4-level paging). */
+#define DIRECT_MAP_BASE		0xffff888000000000ULL	/* all RAM, at phys + base */
+#define DIRECT_MAP_SIZE		(64ULL << 40)
+#define IOREMAP_BASE		0xffffc90000000000ULL	/* ioremap, memremap */
+#define IOREMAP_SIZE		(16ULL << 40)
+#define KMAP_BASE		0xffffe80000000000ULL	/* kmap_atomic slots */
+
+static inline void *phys_to_virt(phys_addr_t pa) { return (void *)(pa + DIRECT_MAP_BASE); }
+static inline phys_addr_t virt_to_phys(const void *va) { return (u64)va - DIRECT_MAP_BASE; }
+
+/* ---- frame allocator (mm/buddy.c): RAM only ---- */
+#define PFN_MAX_ORDER		11		/* orders 0..10 */
+#define PFN_ALLOC_ZERO		BIT(0)		/* zero the frames */
+#define PFN_ALLOC_DMA32		BIT(1)		/* entirely below 4 GiB */
+
+/* Returns a RAM pfn_t, or a pfn_t with val 0 (pfn_t_is_null) on failure. */
+pfn_t pfn_alloc(unsigned order, unsigned flags);
+void pfn_free(pfn_t pfn, unsigned order);
+static inline bool pfn_t_is_null(pfn_t p) { return p.val == 0; }
+/* Convenience: one zeroed page in the direct map, or NULL. */
+void *page_alloc_zeroed(void);
+void page_free(void *va);
+
+/* ---- mappings (mm/paging.c) ---- */
+#define MAP_WB		0	/* write-back */
+#define MAP_UC		1	/* uncached (device registers) */
+#define MAP_WC		2	/* write-combining */
+#define MAP_WT		3	/* write-through */
+
+/* Device registers, uncached. Returns NULL on failure. */
+void *ioremap(phys_addr_t phys, size_t len);
+void iounmap(void *va, size_t len);
+/* Firmware tables and other memory outside the direct map, with the given
+ * cache type. Before paging_init() this returns the boot identity mapping
+ * for anything below 4 GiB (and NULL above). */
+void *memremap(phys_addr_t phys, size_t len, unsigned type);
+void memunmap(void *va, size_t len);
+
+/* ---- temporary mappings (mm/kmap.c) ---- */
+#define KMAP_SLOTS	32	/* per CPU, strictly LIFO */
+void *kmap_atomic_pfn_t(pfn_t pfn);
+void kunmap_atomic_pfn_t(void *addr);
+unsigned kmap_slots_in_use(void);
+
+#endif
