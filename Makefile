@@ -25,7 +25,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
 	-Wno-format-truncation \
 	-Iinclude -MD -MP
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
-	--no-warn-rwx-segments -T linker.ld
+	--no-warn-rwx-segments --gc-sections -T linker.ld
 
 KSRCS := $(sort $(wildcard lib/*.c kernel/*.c mm/*.c block/*.c drivers/*.c \
 	drivers/*/*.c tests/kernel/*.c))
@@ -48,6 +48,17 @@ $(BUILD)/obj/%_simd.o: %_simd.c
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
+
+# The version strings follow git; the object is rebuilt when they change.
+PFNOS_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PFNOS_VERSION)' | cmp -s - $@ || echo '$(PFNOS_VERSION)' > $@
+$(BUILD)/obj/kernel/version.o: kernel/version.c $(BUILD)/version.txt
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -DPFNOS_VERSION='"$(PFNOS_VERSION)"' \
+		-DPFNOS_BUILD_DATE='"$(shell date -u +%Y-%m-%d)"' -c $< -o $@
+FORCE:
 
 $(BUILD)/obj/%.o: %.asm
 	@mkdir -p $(dir $@)

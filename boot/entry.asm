@@ -213,7 +213,6 @@ long_mode32_done:
 extern kmain
 extern __bss_start
 extern __bss_end
-extern boot_stack_top
 
 ; ------------------------------------------------------------ early data
 section .boot.data progbits alloc noexec write align=4096
@@ -261,3 +260,16 @@ gdt64_ptr:
 align 16
 	times 1024 db 0
 early_stack32_top:
+
+; ------------------------------------------------------------ boot stack
+; 32 KiB kernel stack with an unmapped guard page below it (mm/paging.c
+; leaves boot_stack_guard out of the kernel mapping).
+section .bss nobits alloc noexec write align=4096
+global boot_stack_guard
+global boot_stack_bottom
+global boot_stack_top
+boot_stack_guard:
+	resb 4096
+boot_stack_bottom:
+	resb 32768
+boot_stack_top:

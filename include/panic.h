@@ -14,6 +14,8 @@
 #include "types.h"
 
 void panic(const char *fmt, ...) __noreturn __printf(1, 2);
+/* The same, for callers that already printed registers and a backtrace. */
+void panic_after_dump(const char *fmt, ...) __noreturn __printf(1, 2);
 
 #define BUG() panic("BUG at %s:%d", __FILE__, __LINE__)
 #define BUG_ON(cond)							\

@@ -46,10 +46,6 @@ struct console {
 void console_register(struct console *c);
 int console_getc(void);			/* -1 when nothing is waiting */
 
-/* Ctrl-C handling for long-running commands: console_poll_interrupt()
- * drains pending input and returns true when a Ctrl-C (0x03) was seen. */
-bool console_poll_interrupt(void);
-
 extern int console_loglevel;
 /* Walk the log ring, oldest first, one call per line. */
 void dmesg_for_each(void (*fn)(const char *line, void *arg), void *arg);

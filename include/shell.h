@@ -39,9 +39,14 @@ int shell_arg_size(const char *what, const char *s, u64 *out);
  * line editor's state machine. */
 int shell_split(char *line, char **argv, int max);
 const struct shell_cmd *shell_find(const char *name);
+const struct shell_cmd *shell_cmds_begin(void);
+const struct shell_cmd *shell_cmds_end(void);
 
 /* Run one command line; returns the command's status. */
 int shell_run_line(const char *line);
+/* Run the run= commands ("a; b"), each echoed behind the prompt; every
+ * command runs even after one fails, and a failure marks the boot failed. */
+void shell_run_script(const char *script);
 /* Interactive loop; never returns. */
 void shell_loop(void) __noreturn;
 

@@ -1,0 +1,109 @@
+/*
+ * main.c - kmain(), the kernel's one initialisation sequence.
+ *
+ * boot/entry.asm calls kmain(magic, info) on the boot stack in long mode with
+ * the early page tables. The order below is the dependency order of the
+ * floors: console first, then CPU tables, boot information and command line,
+ * time, memory, firmware, devices, and finally the run= commands and shell.
+ */
+#include "boot.h"
+#include "cmdline.h"
+#include "cpu.h"
+#include "errno.h"
+#include "exit.h"
+#include "fw_cfg.h"
+#include "irq.h"
+#include "lib.h"
+#include "printk.h"
+#include "serial.h"
+#include "shell.h"
+#include "time.h"
+#include "version.h"
+
+struct boot_info boot_info;
+static char full_cmdline[CMDLINE_MAX];
+
+/* The early page tables identity-map the low 4 GiB. */
+static const void *early_map(u64 phys, size_t len)
+{
+	if (phys + len < phys || phys + len > (4ULL << 30))
+		return NULL;
+	return (const void *)phys;
+}
+
+static void parse_boot_info(u32 magic, u64 info)
+{
+	int err = -EINVAL;
+
+	if (magic == MB2_BOOTLOADER_MAGIC) {
+		const void *mbi = early_map(info, 8);
+
+		err = mbi ? bootinfo_parse_mb2(&boot_info, mbi,
+					       (4ULL << 30) - info) : -EINVAL;
+	} else if (magic == PVH_START_MAGIC) {
+		const void *si = early_map(info, 64);
+
+		err = si ? bootinfo_parse_pvh(&boot_info, si, early_map) : -EINVAL;
+	}
+	if (err)
+		pr_err("boot: unusable boot information (magic 0x%x): %d\n", magic, err);
+	if (boot_info.warnings)
+		pr_warn("boot: %u malformed boot information entries skipped\n",
+			boot_info.warnings);
+}
+
+static void setup_cmdline(void)
+{
+	char extra[CMDLINE_MAX];
+	size_t n = 0;
+	int err;
+
+	strlcpy(full_cmdline, boot_info.cmdline, sizeof(full_cmdline));
+	if (fw_cfg_read_file("opt/pfnos/cmdline", extra, sizeof(extra) - 1, &n) == 0) {
+		extra[n] = '\0';
+		if (full_cmdline[0])
+			strlcpy(full_cmdline + strlen(full_cmdline), " ",
+				sizeof(full_cmdline) - strlen(full_cmdline));
+		if (strlcpy(full_cmdline + strlen(full_cmdline), extra,
+			    sizeof(full_cmdline) - strlen(full_cmdline)) + strlen(full_cmdline) >=
+		    sizeof(full_cmdline))
+			pr_err("cmdline: fw_cfg command line truncated\n");
+	}
+	err = cmdline_parse(&boot_cmdline, full_cmdline);
+	if (err)
+		pr_err("cmdline: too long or too many words; the rest is ignored\n");
+	console_loglevel = (int)kernel_param_u64("loglevel", LOGLEVEL_INFO);
+	if (console_loglevel > LOGLEVEL_DEBUG)
+		console_loglevel = LOGLEVEL_DEBUG;
+}
+
+void kmain(u32 magic, u64 info)
+{
+	u64 prompt_tsc;
+
+	boot_tsc = rdtsc();
+	serial_init();
+	cpu_init();
+	gdt_init();
+	idt_init();
+	parse_boot_info(magic, info);
+	setup_cmdline();
+	time_init();
+	pr_info("pfnos %s booting via %s (%s)\n", pfnos_version,
+		boot_info.loader[0] ? boot_info.loader : "unknown loader",
+		boot_info.proto == BOOT_PROTO_PVH ? "PVH" : "multiboot2");
+	pr_info("cpu: %s, %u physical address bits%s%s%s\n", cpu_features.brand,
+		cpu_features.phys_bits, cpu_features.clwb ? ", clwb" : "",
+		cpu_features.clflushopt ? ", clflushopt" : "",
+		cpu_features.avx2 ? ", avx2" : "");
+	pr_info("time: TSC %llu kHz (%s)\n", (unsigned long long)tsc_khz,
+		tsc_calibration_source);
+	pr_info("cmdline: %s\n", boot_cmdline.raw);
+
+	prompt_tsc = rdtsc();
+	kprintf("boot: kernel entry to prompt %llu us\n",
+		(unsigned long long)(tsc_to_ns(prompt_tsc - boot_tsc) / 1000));
+	if (boot_cmdline.run[0])
+		shell_run_script(boot_cmdline.run);
+	shell_loop();
+}

@@ -1,0 +1,93 @@
+/*
+ * panic.c - panic() and backtraces.
+ *
+ * A backtrace walks the frame-pointer chain (the kernel builds with
+ * -fno-omit-frame-pointer; interrupt entry links a frame through the
+ * interrupted rip) and names each return address from the kernel's symbol
+ * table. The walk only follows frames inside known kernel stacks, so a
+ * corrupt rbp ends it instead of faulting again.
+ */
+#include <stdarg.h>
+#include "boot.h"
+#include "cpu.h"
+#include "exit.h"
+#include "lib.h"
+#include "panic.h"
+#include "printk.h"
+
+extern char boot_stack_guard[], boot_stack_top[];
+
+static bool stack_addr_ok(u64 p)
+{
+	/* the boot stack, or the IST stacks in .bss */
+	if (p >= (u64)boot_stack_guard && p + 16 <= (u64)boot_stack_top)
+		return true;
+	return p >= (u64)__bss_start && p + 16 <= (u64)__bss_end;
+}
+
+void dump_stack_from(u64 rbp)
+{
+	pr_emerg("Call trace:\n");
+	for (int depth = 0; depth < 32; depth++) {
+		u64 ret, off;
+		const char *sym;
+
+		if (!rbp || (rbp & 7) || !stack_addr_ok(rbp))
+			break;
+		ret = ((u64 *)rbp)[1];
+		if (ret < (u64)__text_start || ret >= (u64)__text_end)
+			break;	/* left the kernel: the boot code called kmain */
+		sym = ksym_lookup(ret, &off);
+		pr_emerg("  [<%016llx>] %s+0x%llx\n", (unsigned long long)ret,
+			 sym ? sym : "?", (unsigned long long)off);
+		rbp = ((u64 *)rbp)[0];
+	}
+}
+
+void dump_stack(void)
+{
+	dump_stack_from((u64)__builtin_frame_address(0));
+}
+
+static int panicking;
+
+static void __noreturn vpanic(bool trace, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	local_irq_disable();
+	if (panicking++) {
+		console_puts("\n*** nested panic, halting\n");
+		qemu_debug_exit(EXIT_CODE_PANIC);
+		for (;;)
+			halt();
+	}
+	printk_panic_mode();
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pr_emerg("\nKernel panic: %s\n", msg);
+	if (trace)
+		dump_stack();
+	if (exit_test_mode()) {
+		pr_emerg("panic: exiting QEMU with status 0x%x\n", EXIT_CODE_PANIC);
+		qemu_debug_exit(EXIT_CODE_PANIC);
+	}
+	pr_emerg("panic: system halted\n");
+	for (;;)
+		halt();
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpanic(true, fmt, ap);
+}
+
+void panic_after_dump(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpanic(false, fmt, ap);
+}

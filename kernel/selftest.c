@@ -1,0 +1,41 @@
+/*
+ * selftest.c - the in-guest side of ktest: the `selftest [filter]` command,
+ * output through the console, leak checks after each test, and the
+ * test.exit contract (exit.h) at the end of a run.
+ */
+#include "cmdline.h"
+#include "exit.h"
+#include "ktest.h"
+#include "lib.h"
+#include "printk.h"
+#include "shell.h"
+
+void ktest_print(const char *s)
+{
+	console_puts(s);
+}
+
+static int cmd_selftest(int argc, char **argv)
+{
+	struct ktest_result r;
+
+	if (argc > 2)
+		return shell_error(-22, "usage: selftest [filter]");
+	r = ktest_run(argc == 2 ? argv[1] : NULL);
+	if (r.failed)
+		exit_mark_failed("selftest");
+	if (exit_test_mode())
+		qemu_debug_exit(exit_any_failed() ? EXIT_CODE_FAIL : EXIT_CODE_OK);
+	return r.failed ? -1 : 0;
+}
+SHELL_COMMAND("selftest", cmd_selftest, "[filter]",
+	      "run the in-kernel self tests whose suite.name contains filter");
+
+/* Fails only when asked to, so the harness can check the failure path. */
+KTEST(selftest, injected_failure)
+{
+	const char *v = kernel_param("selftest.inject_failure");
+
+	if (v && strcmp(v, "0"))
+		ktest_fail(__FILE__, __LINE__, "failure injected by selftest.inject_failure");
+}

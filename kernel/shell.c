@@ -1,0 +1,174 @@
+/*
+ * shell.c - the serial test shell: prompt, line editing (kernel/lineedit.c),
+ * run= scripts, command dispatch, Ctrl-C for long commands.
+ *
+ * Input is polled from the console. While a command runs, shell_interrupted()
+ * drains input into a type-ahead buffer and reports a Ctrl-C; the keys typed
+ * ahead are replayed to the editor afterwards.
+ */
+#include <stdarg.h>
+#include "cpu.h"
+#include "errno.h"
+#include "exit.h"
+#include "lib.h"
+#include "lineedit.h"
+#include "printk.h"
+#include "shell.h"
+
+#define PROMPT "pfnos> "
+#define TYPEAHEAD 256
+
+static struct line_editor editor;
+static u8 typeahead[TYPEAHEAD];
+static unsigned ta_head, ta_tail;
+static bool interrupt_pending;
+
+int shell_error(int err, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kprintf("error: %s\n", buf);
+	return err;
+}
+
+int shell_arg_u64(const char *what, const char *s, u64 *out)
+{
+	int err = parse_u64(s, out);
+
+	if (err == -ERANGE)
+		return shell_error(err, "%s '%s' is out of range", what, s);
+	if (err)
+		return shell_error(err, "%s '%s' is not a number", what, s);
+	return 0;
+}
+
+int shell_arg_size(const char *what, const char *s, u64 *out)
+{
+	int err = parse_size(s, out);
+
+	if (err == -ERANGE)
+		return shell_error(err, "%s '%s' is out of range", what, s);
+	if (err)
+		return shell_error(err, "%s '%s' is not a size (e.g. 4096, 0x1000, 4k)",
+				   what, s);
+	return 0;
+}
+
+bool shell_interrupted(void)
+{
+	int c;
+
+	while ((c = console_getc()) >= 0) {
+		if (c == 0x03) {
+			interrupt_pending = true;
+			ta_head = ta_tail = 0;	/* Ctrl-C discards type-ahead */
+		} else if (ta_tail - ta_head < TYPEAHEAD) {
+			typeahead[ta_tail++ % TYPEAHEAD] = (u8)c;
+		}
+	}
+	return interrupt_pending;
+}
+
+static int shell_getc(void)
+{
+	if (ta_head != ta_tail)
+		return typeahead[ta_head++ % TYPEAHEAD];
+	return console_getc();
+}
+
+int shell_run_line(const char *line)
+{
+	char buf[SHELL_MAX_LINE];
+	char *argv[SHELL_MAX_ARGS];
+	const struct shell_cmd *cmd;
+	int argc, ret;
+
+	if (strlcpy(buf, line, sizeof(buf)) >= sizeof(buf))
+		return shell_error(-E2BIG, "line too long (max %u characters)",
+				   SHELL_MAX_LINE - 1);
+	argc = shell_split(buf, argv, SHELL_MAX_ARGS);
+	if (argc == -E2BIG)
+		return shell_error(argc, "too many arguments (max %u)", SHELL_MAX_ARGS);
+	if (argc < 0)
+		return shell_error(argc, "unterminated quote");
+	if (argc == 0)
+		return 0;
+	cmd = shell_find(argv[0]);
+	if (!cmd)
+		return shell_error(-ENOENT, "unknown command '%s' (try 'help')", argv[0]);
+	interrupt_pending = false;
+	ret = cmd->fn(argc, argv);
+	if (ret == -EINTR && interrupt_pending)
+		kprintf("error: interrupted\n");
+	interrupt_pending = false;
+	return ret;
+}
+
+void shell_run_script(const char *script)
+{
+	char cmd[SHELL_MAX_LINE];
+	const char *p = script;
+
+	while (*p) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		size_t s = 0;
+
+		while (s < n && (p[s] == ' ' || p[s] == '\t'))
+			s++;
+		if (n - s >= sizeof(cmd)) {
+			kprintf(PROMPT "%.*s...\n", 40, p + s);
+			shell_error(-E2BIG, "line too long (max %u characters)",
+				    SHELL_MAX_LINE - 1);
+			exit_mark_failed("run= line too long");
+		} else if (n > s) {
+			memcpy(cmd, p + s, n - s);
+			cmd[n - s] = '\0';
+			while (n - s && (cmd[n - s - 1] == ' ' || cmd[n - s - 1] == '\t'))
+				cmd[--n - s] = '\0';
+			kprintf(PROMPT "%s\n", cmd);
+			if (shell_run_line(cmd) < 0)
+				exit_mark_failed(cmd);
+		}
+		p += end ? n + 1 : n;
+	}
+}
+
+static void shell_echo(const char *s, size_t len, void *arg)
+{
+	console_write(s, len);
+}
+
+void shell_loop(void)
+{
+	le_init(&editor, shell_echo, NULL);
+	for (;;) {
+		enum le_event ev;
+		int c;
+
+		kprintf(PROMPT);
+		le_reset(&editor);
+		do {
+			while ((c = shell_getc()) < 0)
+				cpu_relax();
+			ev = le_feed(&editor, (u8)c);
+		} while (ev == LE_NONE);
+		if (ev == LE_ABANDON)
+			continue;
+		if (editor.garbage) {
+			shell_error(-EINVAL, "line contains non-printable characters, ignored");
+			continue;
+		}
+		if (editor.overflow) {
+			shell_error(-E2BIG, "line too long (max %u characters), ignored",
+				    LE_MAX_LINE - 1);
+			continue;
+		}
+		le_history_add(&editor, editor.line);
+		shell_run_line(editor.line);
+	}
+}
