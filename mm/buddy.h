@@ -37,7 +37,7 @@
 
 #define BUDDY_META_BITS		4	/* per RAM frame */
 #define BUDDY_ST_FREE		0xf
-#define BUDDY_MAX_RANGES	64
+#define BUDDY_MAX_RANGES	128
 #define BUDDY_DMA32_END_PFN	(1ULL << (32 - PAGE_SHIFT))
 
 enum buddy_zone_id {
@@ -124,6 +124,7 @@ void frames_set_mapping(void *meta, void *(*frame_va)(u64 pfn));
 int frames_add_range(u64 start_pfn, u64 end_pfn);
 int frames_reserve_range(u64 start_pfn, u64 end_pfn);
 void frames_get_stats(struct buddy_stats *st);
+int frames_check(void);
 bool frames_ready(void);
 /* RAM spent on allocator metadata (the nibbles and the allocator itself). */
 size_t buddy_metadata_bytes(void);

@@ -96,6 +96,21 @@ void frames_get_stats(struct buddy_stats *st)
 }
 
 /**
+ * frames_check - verify the allocator's free lists and counters (buddy_check)
+ *
+ * Walks all of RAM's metadata: for tests and debugging, not hot paths.
+ * Returns: 0, or -EINVAL after logging the first inconsistency.
+ */
+int frames_check(void)
+{
+	unsigned long f = local_irq_save();
+	int err = buddy_check(&frames_buddy);
+
+	local_irq_restore(f);
+	return err;
+}
+
+/**
  * frames_ready - has frames_init() run?
  */
 bool frames_ready(void)
