@@ -8,7 +8,8 @@
  * second one; tags are checked before each free, and each new block is
  * checked against all held ones, so an overlap or a stray write shows.
  * At the end everything is freed and the free counts per zone and order
- * must be what they were at the start.
+ * must be what they were at the start. mm.buddy_exhaust takes all of memory
+ * and gives it back.
  */
 #include "../../mm/buddy.h"
 #include "cmdline.h"
@@ -157,5 +158,59 @@ KTEST(mm, buddy_stress)
 	KT_EXPECT_EQ(st.free_pages, st0.free_pages);
 	KT_EXPECT_EQ(st.nr_allocs - st0.nr_allocs, allocs);
 	KT_EXPECT_EQ(st.nr_frees - st0.nr_frees, allocs);
+	KT_EXPECT_EQ(frames_check(), 0);
+}
+
+/*
+ * mm.buddy_exhaust: take every free frame, largest blocks first, chaining the
+ * blocks through their own first words (so the test needs no memory of its
+ * own); then nothing must be left, and after freeing it all the free counts
+ * must be back.
+ */
+struct exhaust_link {
+	u64 next_pfn;
+	u64 order;
+};
+
+KTEST(mm, buddy_exhaust)
+{
+	struct buddy_stats st0, st;
+	u64 head = 0, blocks = 0, pages = 0;
+
+	KT_ASSERT(frames_ready());
+	frames_get_stats(&st0);
+	for (int order = PFN_MAX_ORDER - 1; order >= 0; ) {
+		pfn_t p = pfn_alloc(order, 0);
+		struct exhaust_link *l;
+
+		if (pfn_t_is_null(p)) {
+			order--;
+			continue;
+		}
+		l = phys_to_virt(pfn_t_to_phys(p));
+		l->next_pfn = head;
+		l->order = order;
+		head = pfn_t_to_pfn(p);
+		blocks++;
+		pages += 1ULL << order;
+	}
+	frames_get_stats(&st);
+	ktest_log("took %llu pages in %llu blocks", (unsigned long long)pages,
+		  (unsigned long long)blocks);
+	KT_EXPECT_EQ(st.free_pages, 0);
+	KT_EXPECT_EQ(pages, st0.free_pages);
+	KT_EXPECT(pfn_t_is_null(pfn_alloc(0, 0)));
+	KT_EXPECT(pfn_t_is_null(pfn_alloc(0, PFN_ALLOC_DMA32)));
+	while (head) {
+		struct exhaust_link *l = phys_to_virt(head << PAGE_SHIFT);
+		u64 next = l->next_pfn;
+
+		KT_ASSERT(l->order < PFN_MAX_ORDER);
+		pfn_free(__pfn_to_pfn_t(head, 0), (unsigned)l->order);
+		head = next;
+	}
+	frames_get_stats(&st);
+	KT_EXPECT(stress_counts_equal(&st, &st0));
+	KT_EXPECT_EQ(st.nr_failures - st0.nr_failures, PFN_MAX_ORDER + 2);
 	KT_EXPECT_EQ(frames_check(), 0);
 }
