@@ -183,10 +183,17 @@ long blk_split_bytes(const struct bio_vec *vecs, struct bvec_iter iter,
  */
 int blk_map_sg(const struct queue_limits *lim, const struct bio_vec *vecs,
 	       struct bvec_iter iter, struct scatterlist *sgl, u32 *merges);
-/* The same for a request; sgl holds at least rq->nr_phys_segments. */
+/* The same for a request. sgl must be initialised (sg_init_table() or
+ * sg_alloc_table()) with at least rq->nr_phys_segments entries before each
+ * call, as Linux NVMe does: a stale end mark from an earlier mapping is not
+ * cleared. */
 int blk_rq_map_sg(struct request *rq, struct scatterlist *sgl);
 
 /* ---- block layer internals shared between block/ files ---- */
+/* bio_split() into a bio the caller already took from the pool. */
+void __bio_split(struct bio *bio, unsigned sectors, struct bio *split);
+/* Hand one checked piece within the limits to the request path. */
+void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs);
 enum blk_stat_group blk_stat_group(enum req_op op);
 /* Called by bio_endio() when an accounted bio completes. */
 void blk_account_io_done(struct bio *bio);

@@ -1,0 +1,84 @@
+/*
+ * blk_kernel.c - the block layer's machine glue (kernel only; the host unit
+ * tests provide these hooks themselves): interrupt masking, halting until
+ * an interrupt, init-time memory from the frame allocator, and blk_init(),
+ * which sizes the bio and scatterlist pools once at boot.
+ *
+ * Command line: blk.bios= (default 1024), blk.vec_tables= (default 64,
+ * 4 KiB each), blk.sg_chunks= (default 64, 4 KiB each).
+ */
+#include "blkdev_driver.h"
+#include "cmdline.h"
+#include "cpu.h"
+#include "errno.h"
+#include "mm.h"
+#include "printk.h"
+#include "scatterlist.h"
+
+unsigned long blk_irq_save(void)
+{
+	return local_irq_save();
+}
+
+void blk_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
+void blk_wait_interrupt(void)
+{
+	safe_halt();		/* sti; hlt: the wakeup cannot be lost */
+	local_irq_disable();
+}
+
+static unsigned blk_order(size_t size)
+{
+	unsigned order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+void *blk_init_alloc(size_t size)
+{
+	unsigned order = blk_order(size);
+	pfn_t pfn;
+
+	if (order >= PFN_MAX_ORDER)
+		return NULL;
+	pfn = pfn_alloc(order, PFN_ALLOC_ZERO);
+	if (pfn_t_is_null(pfn))
+		return NULL;
+	return phys_to_virt(pfn_t_to_phys(pfn));
+}
+
+void blk_init_free(void *p, size_t size)
+{
+	if (p)
+		pfn_free(phys_to_pfn_t(virt_to_phys(p), 0), blk_order(size));
+}
+
+int blk_init(void)
+{
+	unsigned nr_bios = (unsigned)kernel_param_u64("blk.bios", 1024);
+	unsigned nr_tables = (unsigned)kernel_param_u64("blk.vec_tables", 64);
+	unsigned nr_chunks = (unsigned)kernel_param_u64("blk.sg_chunks", 64);
+	int err;
+
+	err = bio_pool_init(nr_bios, nr_tables);
+	if (err)
+		goto fail;
+	err = sg_pool_init(nr_chunks);
+	if (err)
+		goto free_bios;
+	pr_info("block: %u bios, %u vec tables, %u sg chunks\n", nr_bios,
+		nr_tables, nr_chunks);
+	return 0;
+
+free_bios:
+	bio_pool_exit();
+fail:
+	pr_err("block: pool setup failed: %s\n", errno_name(err));
+	return err;
+}
