@@ -3,45 +3,58 @@
  *
  * Built by boot/efi/efi.mk into build/BOOTX64.EFI and put on a FAT image
  * (build/esp.img) as /EFI/BOOT/BOOTX64.EFI beside /pfnos.elf and
- * /pfnos.cmdline. It gives the kernel what GRUB would give it through
- * multiboot2, so the kernel has one boot-information parser
- * (kernel/bootinfo.c) for both loaders.
+ * /pfnos.cmdline. It hands the kernel what GRUB would hand it through
+ * multiboot2, so there is one boot-information parser (kernel/bootinfo.c)
+ * for both loaders.
  *
- * What it does, in order:
- *  1. Opens the volume it was loaded from (LoadedImage->DeviceHandle, Simple
- *     File System) and reads /pfnos.elf and the optional /pfnos.cmdline (the
- *     kernel command line as plain bytes, trailing whitespace stripped;
- *     absent = empty). Extra arguments from the launcher come through QEMU's
- *     fw_cfg, which the kernel reads itself.
- *  2. Checks the ELF64 header (magic, class, little endian, x86_64, program
- *     headers inside the file) and loads every PT_LOAD segment at its
- *     physical address p_paddr with AllocatePages(AllocateAddress): p_filesz
- *     bytes copied, the rest up to p_memsz zeroed. Executable segments are
- *     EfiLoaderCode, the others EfiLoaderData (OVMF maps EfiLoaderData
- *     non-executable in its page tables, and the kernel's first instructions
- *     run on those tables). A range the firmware already uses is an error.
- *  3. Finds the multiboot2 header (Multiboot2 spec 3.1: 8-byte aligned in the
- *     first 32 KiB, magic 0xE85250D6, checksum) and its tag type 9 "EFI amd64
- *     entry address": the physical address of the kernel's efi64_entry.
- *  4. Builds the multiboot2 information (spec 3.6) in pages below 4 GiB,
- *     allocated before the final memory map: command line (1), boot loader
+ * Hand-off contract, in the order the loader works:
+ *  1. Files come from the volume the loader was started from
+ *     (LoadedImage->DeviceHandle, Simple File System): /pfnos.elf, and the
+ *     optional /pfnos.cmdline (the kernel command line as one line of plain
+ *     bytes, trailing whitespace stripped, at most 4095 bytes; absent =
+ *     empty). Extra arguments from the launcher come through QEMU's fw_cfg,
+ *     which the kernel reads itself.
+ *  2. pfnos.elf must be an ELF64 little-endian x86_64 ET_EXEC with program
+ *     headers inside the file. Its PT_LOAD segments are placed at their
+ *     physical addresses (p_paddr; p_filesz bytes from the file, zero up to
+ *     p_memsz), all below 4 GiB. The image span (first to last PT_LOAD page)
+ *     must be RAM that is free or only boot-services memory: OVMF keeps its
+ *     decompressed DXE volume as EfiBootServicesData at 9-21 MiB, over the
+ *     kernel's 16 MiB. So the loader claims the free pages of the span
+ *     (AllocateAddress), builds the image in a staging buffer, and copies it
+ *     into place after ExitBootServices, when boot-services memory is free
+ *     (UEFI 2.9, 7.4 ExitBootServices). Any other memory type in the span
+ *     is an error that names the range and type.
+ *  3. The multiboot2 header (Multiboot2 spec 3.1: 8-byte aligned in the
+ *     first 32 KiB of the file, magic 0xE85250D6, checksum) must carry tag
+ *     type 9 "EFI amd64 entry address": the physical address of the
+ *     kernel's efi64_entry, inside an executable PT_LOAD.
+ *  4. The multiboot2 information (spec 3.6) lives in EfiLoaderData pages
+ *     below 4 GiB, outside the image span: command line (1), boot loader
  *     name (2, "pfnos-efi"), EFI64 system table (12), ACPI new RSDP (15) or
  *     else old RSDP (14) copied from the configuration table, memory map (6,
- *     e820 types derived from the EFI map, sorted, adjacent equal entries
- *     merged), the raw EFI memory map (17), end tag.
- *  5. GetMemoryMap into a buffer allocated beforehand with slack, fills the
- *     two map tags without allocating, ExitBootServices(map key); on
- *     EFI_INVALID_PARAMETER (the map changed) it retries without console
- *     output or allocation.
- *  6. Enters the kernel as the multiboot2 spec describes for the EFI amd64
- *     entry (3.2 "EFI amd64 machine state"), except that boot services are
- *     gone: 64-bit mode on the firmware's identity-mapped page tables and
- *     GDT, interrupts off, EAX = 0x36d76289, EBX = physical address of the
- *     information, jump to the entry. The kernel loads its own GDT, page
- *     tables and stack there (boot/entry.asm).
+ *     e820 types derived from the final EFI map, sorted, adjacent equal
+ *     entries merged), the raw final EFI memory map (17, descriptor size and
+ *     version as the firmware gave them), end tag. The e820 map reports
+ *     loader and boot-services memory as RAM: the kernel must copy what it
+ *     needs from the information (kmain does, first thing) and keep its own
+ *     image reserved.
+ *  5. GetMemoryMap into a buffer allocated beforehand with slack, fill the
+ *     two map tags without allocating, check the span again,
+ *     ExitBootServices(map key); on EFI_INVALID_PARAMETER (the map changed)
+ *     retry without console output or allocation.
+ *  6. A trampoline copied to EfiLoaderCode pages below 4 GiB switches to the
+ *     loader's own identity map of 0-4 GiB (2 MiB pages) and stack, copies
+ *     the staged image to the span, and jumps to the entry in 64-bit mode
+ *     with interrupts off, EAX = 0x36d76289 and EBX = physical address of
+ *     the information, as the multiboot2 spec describes for that tag (3.2
+ *     "EFI amd64 machine state") except that boot services are gone. The
+ *     GDT is still the firmware's; the kernel loads its own GDT, page tables
+ *     and stack first (boot/entry.asm).
  *
  * Progress and errors go to ConOut (OVMF mirrors it to the serial port), all
- * prefixed "pfnos-efi: ". On any error the loader returns to the firmware.
+ * prefixed "pfnos-efi: ". On an error the loader frees what it took and
+ * returns to the firmware, which tries its next boot option.
  */
 #include <efi.h>
 
@@ -52,7 +65,10 @@
 #define LOADER_NAME		"pfnos-efi"
 #define PAGE_SIZE		4096ULL
 #define PAGES(n)		(((n) + PAGE_SIZE - 1) / PAGE_SIZE)
-#define MAX_SEGMENTS		16
+#define LOW_4G			0x100000000ULL
+#define MAX_SPAN		(1ULL << 30)	/* sanity limit on the image */
+#define MAX_CLAIMS		32
+#define MAX_PHDRS		64
 
 /* ELF-64 Object File Format, version 1.5, and the System V x86-64 psABI */
 #define EI_NIDENT		16
@@ -145,29 +161,55 @@ _Static_assert(sizeof(struct mb2_mmap_entry) == 24, "mb2 mmap entry");
 #define E820_UNUSABLE		5
 #define E820_PMEM		7
 
+#define EFI_PERSISTENT_MEMORY	14	/* EfiPersistentMemory, UEFI 2.5+ */
+
 /*
  * Space for the tags other than the two memory maps: headers, a 4 KiB
- * command line, the loader name, an RSDP (36 bytes in ACPI 6.4, 5.2.5.3, but
- * taken from its Length field) and the end tag. Checked as tags are added.
+ * command line, the loader name, an RSDP (36 bytes in ACPI 6.4, 5.2.5.3,
+ * taken from its Length field, at most 1 KiB here) and the end tag.
  */
 #define MBI_FIXED_SPACE		(2 * PAGE_SIZE)
 #define MMAP_SLACK_DESCS	64
 
+/*
+ * The hand-off area, EfiLoaderCode pages below 4 GiB (Intel SDM vol. 3A,
+ * 4.5 "4-level paging"): PML4, one PDPT, four page directories of 2 MiB
+ * pages (PS, RW, P) identity-mapping 0-4 GiB, the trampoline's code, and
+ * its stack.
+ */
+#define HO_PML4			0
+#define HO_PDPT			1
+#define HO_PD			2	/* four pages */
+#define HO_CODE			6
+#define HO_STACK		7	/* two pages */
+#define HO_PAGES		9
+#define PTE_P			(1ULL << 0)
+#define PTE_RW			(1ULL << 1)
+#define PTE_PS			(1ULL << 7)
+#define CR4_LA57		(1ULL << 12)
+
 static EFI_SYSTEM_TABLE *st;
 static EFI_BOOT_SERVICES *bs;
+
+struct range {
+	UINT64 start, end;
+};
 
 struct loader {
 	EFI_HANDLE image;
 	EFI_FILE_HANDLE root;
-	UINT8 *elf;
-	UINTN elf_size;
+	EFI_FILE_HANDLE kfile;
+	UINT64 ksize;
+	UINT8 head[MB2_SEARCH];		/* the first bytes of pfnos.elf */
+	UINTN head_len;
+	struct elf64_phdr phdr[MAX_PHDRS];
+	UINTN phnum;
 	char cmdline[CMDLINE_LIMIT + 1];
+	struct range span;		/* page-aligned physical image span */
+	struct range claim[MAX_CLAIMS];	/* free pages of the span we took */
+	UINTN nclaim;
+	UINT8 *stage;			/* the image, built here first */
 	UINT64 entry;
-	struct {
-		UINT64 start, end;		/* page-aligned physical range */
-		BOOLEAN exec;
-	} seg[MAX_SEGMENTS];
-	UINTN nseg;
 	const void *rsdp;
 	UINT32 rsdp_len;
 	UINT32 rsdp_tag;
@@ -178,6 +220,7 @@ struct loader {
 	UINTN map_alloc;
 	UINTN desc_size;
 	UINT32 desc_version;
+	UINT64 *handoff;
 };
 
 /* gcc may emit calls to these even in freestanding code. */
@@ -325,6 +368,18 @@ static EFI_STATUS fail(EFI_STATUS s, const char *what)
 	return s;
 }
 
+static const char *mem_type_name(UINT32 t)
+{
+	static const char *const names[] = {
+		"Reserved", "LoaderCode", "LoaderData", "BootServicesCode",
+		"BootServicesData", "RuntimeServicesCode", "RuntimeServicesData",
+		"Conventional", "Unusable", "ACPIReclaim", "ACPINVS", "MMIO",
+		"MMIOPortSpace", "PalCode", "Persistent",
+	};
+
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
+}
+
 /* ------------------------------------------------------------- files */
 
 static EFI_STATUS open_volume(struct loader *ld)
@@ -347,101 +402,112 @@ static EFI_STATUS open_volume(struct loader *ld)
 	return EFI_SUCCESS;
 }
 
-/*
- * Read the whole file at path into pool memory (*buf, *size). Returns
- * EFI_NOT_FOUND quietly, so optional files can be absent.
- */
-static EFI_STATUS read_file(struct loader *ld, CHAR16 *path, UINT8 **buf,
-			    UINTN *size)
+/* Open path for reading and tell its size. EFI_NOT_FOUND is quiet. */
+static EFI_STATUS open_file(struct loader *ld, CHAR16 *path, EFI_FILE_HANDLE *f,
+			    UINT64 *size)
 {
 	EFI_GUID info_guid = EFI_FILE_INFO_ID;
-	EFI_FILE_HANDLE f;
 	UINT8 info_buf[SIZE_OF_EFI_FILE_INFO + 256] __attribute__((aligned(8)));
 	EFI_FILE_INFO *info = (EFI_FILE_INFO *)info_buf;
-	UINTN info_size = sizeof(info_buf), done = 0;
+	UINTN info_size = sizeof(info_buf);
 	EFI_STATUS s;
 
-	s = ld->root->Open(ld->root, &f, path, EFI_FILE_MODE_READ, 0);
+	s = ld->root->Open(ld->root, f, path, EFI_FILE_MODE_READ, 0);
 	if (s == EFI_NOT_FOUND)
 		return s;
 	if (EFI_ERROR(s)) {
 		con_printf(PFX "error: cannot open %ls\n", path);
 		return fail(s, "Open");
 	}
-	s = f->GetInfo(f, &info_guid, &info_size, info);
+	s = (*f)->GetInfo(*f, &info_guid, &info_size, info);
 	if (EFI_ERROR(s)) {
-		fail(s, "GetInfo");
-		goto close;
+		(*f)->Close(*f);
+		return fail(s, "GetInfo");
 	}
 	*size = info->FileSize;
-	s = bs->AllocatePool(EfiLoaderData, *size ? *size : 1, (void **)buf);
-	if (EFI_ERROR(s)) {
-		con_printf(PFX "error: no memory for %ls (%lu bytes)\n", path,
-			   (UINT64)*size);
-		goto close;
-	}
-	while (done < *size) {
-		UINTN chunk = *size - done;
+	return EFI_SUCCESS;
+}
 
-		s = f->Read(f, &chunk, *buf + done);
+/* Read exactly len bytes at off; the caller checked off + len <= size. */
+static EFI_STATUS read_at(EFI_FILE_HANDLE f, const CHAR16 *name, UINT64 off,
+			  void *buf, UINTN len)
+{
+	UINTN done = 0;
+	EFI_STATUS s;
+
+	s = f->SetPosition(f, off);
+	if (EFI_ERROR(s)) {
+		con_printf(PFX "error: %ls: seek to %lu\n", name, off);
+		return fail(s, "SetPosition");
+	}
+	while (done < len) {
+		UINTN chunk = len - done;
+
+		s = f->Read(f, &chunk, (UINT8 *)buf + done);
 		if (EFI_ERROR(s)) {
-			con_printf(PFX "error: reading %ls at %lu\n", path, (UINT64)done);
-			fail(s, "Read");
-			goto free;
+			con_printf(PFX "error: %ls: reading at %lu\n", name, off + done);
+			return fail(s, "Read");
 		}
 		if (chunk == 0) {
-			con_printf(PFX "error: %ls: short read, %lu of %lu bytes\n",
-				   path, (UINT64)done, (UINT64)*size);
-			s = EFI_LOAD_ERROR;
-			goto free;
+			con_printf(PFX "error: %ls: short read at %lu\n", name,
+				   off + done);
+			return EFI_LOAD_ERROR;
 		}
 		done += chunk;
 	}
-	f->Close(f);
 	return EFI_SUCCESS;
+}
 
-free:
-	bs->FreePool(*buf);
-	*buf = NULL;
-close:
-	f->Close(f);
-	return s;
+static BOOLEAN is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 static EFI_STATUS read_cmdline(struct loader *ld)
 {
-	UINT8 *buf;
-	UINTN size, n;
+	static char buf[CMDLINE_LIMIT + 64];	/* slack for trailing space */
+	EFI_FILE_HANDLE f;
+	UINT64 size;
+	UINTN n;
 	EFI_STATUS s;
 
 	ld->cmdline[0] = '\0';
-	s = read_file(ld, CMDLINE_PATH, &buf, &size);
+	s = open_file(ld, CMDLINE_PATH, &f, &size);
 	if (s == EFI_NOT_FOUND)
 		return EFI_SUCCESS;
 	if (EFI_ERROR(s))
 		return s;
-	n = size;
-	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t' ||
-		     buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	if (n > CMDLINE_LIMIT) {
-		con_printf(PFX "error: pfnos.cmdline is %lu bytes, the limit is %u\n",
-			   (UINT64)n, CMDLINE_LIMIT);
-		bs->FreePool(buf);
-		return EFI_BAD_BUFFER_SIZE;
+	if (size > sizeof(buf)) {
+		n = size;
+		goto too_long;
 	}
+	n = size;
+	s = read_at(f, CMDLINE_PATH, 0, buf, n);
+	if (EFI_ERROR(s))
+		goto close;
+	while (n && is_space(buf[n - 1]))
+		n--;
+	if (n > CMDLINE_LIMIT)
+		goto too_long;
 	for (UINTN i = 0; i < n; i++) {
 		if (buf[i] == '\0' || buf[i] == '\n' || buf[i] == '\r') {
-			con_printf(PFX "error: pfnos.cmdline: NUL or line break at byte %lu; "
-				   "the command line is one line\n", (UINT64)i);
-			bs->FreePool(buf);
-			return EFI_INVALID_PARAMETER;
+			con_printf(PFX "error: pfnos.cmdline: NUL or line break at byte "
+				   "%lu; the command line is one line\n", (UINT64)i);
+			s = EFI_INVALID_PARAMETER;
+			goto close;
 		}
 	}
 	memcpy(ld->cmdline, buf, n);
 	ld->cmdline[n] = '\0';
-	bs->FreePool(buf);
-	return EFI_SUCCESS;
+	goto close;
+
+too_long:
+	con_printf(PFX "error: pfnos.cmdline is %lu bytes, the limit is %u\n",
+		   (UINT64)n, CMDLINE_LIMIT);
+	s = EFI_BAD_BUFFER_SIZE;
+close:
+	f->Close(f);
+	return s;
 }
 
 /* ------------------------------------------------------------- ELF */
@@ -452,11 +518,25 @@ static EFI_STATUS elf_error(const char *why)
 	return EFI_LOAD_ERROR;
 }
 
-static EFI_STATUS check_elf(const struct loader *ld)
+/* Open pfnos.elf, check its header and read the program headers. */
+static EFI_STATUS read_elf_headers(struct loader *ld)
 {
-	const struct elf64_ehdr *eh = (const void *)ld->elf;
+	const struct elf64_ehdr *eh = (const void *)ld->head;
+	EFI_STATUS s;
 
-	if (ld->elf_size < sizeof(*eh))
+	s = open_file(ld, KERNEL_PATH, &ld->kfile, &ld->ksize);
+	if (s == EFI_NOT_FOUND)
+		con_printf(PFX "error: pfnos.elf not found on the loader's volume\n");
+	if (EFI_ERROR(s)) {
+		ld->kfile = NULL;
+		return s;
+	}
+	ld->head_len = ld->ksize < MB2_SEARCH ? ld->ksize : MB2_SEARCH;
+	s = read_at(ld->kfile, KERNEL_PATH, 0, ld->head, ld->head_len);
+	if (EFI_ERROR(s))
+		return s;
+
+	if (ld->head_len < sizeof(*eh))
 		return elf_error("shorter than an ELF header");
 	if (!mem_equal(eh->e_ident, "\177ELF", 4))
 		return elf_error("not an ELF file (bad magic)");
@@ -472,130 +552,62 @@ static EFI_STATUS check_elf(const struct loader *ld)
 		return elf_error("not an executable (e_type is not ET_EXEC)");
 	if (eh->e_phnum == 0)
 		return elf_error("no program headers");
+	if (eh->e_phnum > MAX_PHDRS)
+		return elf_error("more than 64 program headers");
 	if (eh->e_phentsize < sizeof(struct elf64_phdr))
 		return elf_error("program header entries too small");
-	if (eh->e_phoff > ld->elf_size ||
-	    (UINT64)eh->e_phnum * eh->e_phentsize > ld->elf_size - eh->e_phoff)
+	if (eh->e_phoff > ld->ksize ||
+	    (UINT64)eh->e_phnum * eh->e_phentsize > ld->ksize - eh->e_phoff)
 		return elf_error("program headers run past the end of the file");
+
+	ld->phnum = eh->e_phnum;
+	for (UINTN i = 0; i < ld->phnum; i++) {
+		s = read_at(ld->kfile, KERNEL_PATH, eh->e_phoff + i * eh->e_phentsize,
+			    &ld->phdr[i], sizeof(ld->phdr[i]));
+		if (EFI_ERROR(s))
+			return s;
+	}
 	return EFI_SUCCESS;
 }
 
-static const struct elf64_phdr *phdr(const struct loader *ld, UINTN i)
+/* Check every PT_LOAD and compute the page-aligned span they cover. */
+static EFI_STATUS plan_span(struct loader *ld)
 {
-	const struct elf64_ehdr *eh = (const void *)ld->elf;
+	UINT64 lo = ~0ULL, hi = 0;
 
-	return (const void *)(ld->elf + eh->e_phoff + i * eh->e_phentsize);
-}
-
-/* Print the EFI memory map entries that are not free in [start, end). */
-static void show_users(UINT64 start, UINT64 end)
-{
-	UINTN size = 0, key, dsize;
-	UINT32 dver;
-	UINT8 *map;
-
-	if (bs->GetMemoryMap(&size, NULL, &key, &dsize, &dver) != EFI_BUFFER_TOO_SMALL)
-		return;
-	size += 8 * dsize;
-	if (EFI_ERROR(bs->AllocatePool(EfiLoaderData, size, (void **)&map)))
-		return;
-	if (!EFI_ERROR(bs->GetMemoryMap(&size, (void *)map, &key, &dsize, &dver))) {
-		for (UINTN off = 0; off + dsize <= size; off += dsize) {
-			const EFI_MEMORY_DESCRIPTOR *d = (const void *)(map + off);
-			UINT64 b = d->PhysicalStart, e = b + d->NumberOfPages * PAGE_SIZE;
-
-			if (b < end && e > start && d->Type != EfiConventionalMemory)
-				con_printf(PFX "  0x%lx-0x%lx is EFI memory type %u\n",
-					   b, e - 1, d->Type);
-		}
-	}
-	bs->FreePool(map);
-}
-
-/* Allocate [start, end) (page aligned) at that exact physical address. */
-static EFI_STATUS claim_range(struct loader *ld, UINT64 start, UINT64 end,
-			      BOOLEAN exec)
-{
-	EFI_PHYSICAL_ADDRESS addr = start;
-	EFI_STATUS s;
-
-	for (UINTN i = 0; i < ld->nseg; i++) {
-		/* a page shared with the previous segment is already ours */
-		if (start >= ld->seg[i].start && start < ld->seg[i].end)
-			start = ld->seg[i].end;
-		if (end > ld->seg[i].start && end <= ld->seg[i].end)
-			end = ld->seg[i].start;
-	}
-	if (start >= end)
-		return EFI_SUCCESS;
-	for (UINTN i = 0; i < ld->nseg; i++) {
-		if (start < ld->seg[i].end && end > ld->seg[i].start)
-			return elf_error("PT_LOAD segments overlap");
-	}
-	if (ld->nseg == MAX_SEGMENTS)
-		return elf_error("too many PT_LOAD segments");
-	addr = start;
-	s = bs->AllocatePages(AllocateAddress, exec ? EfiLoaderCode : EfiLoaderData,
-			      (end - start) / PAGE_SIZE, &addr);
-	if (EFI_ERROR(s)) {
-		con_printf(PFX "error: cannot allocate 0x%lx-0x%lx for the kernel: "
-			   "the firmware uses part of it (%s)\n",
-			   start, end - 1, status_name(s));
-		show_users(start, end);
-		return s;
-	}
-	ld->seg[ld->nseg].start = start;
-	ld->seg[ld->nseg].end = end;
-	ld->seg[ld->nseg].exec = exec;
-	ld->nseg++;
-	return EFI_SUCCESS;
-}
-
-static EFI_STATUS load_segments(struct loader *ld)
-{
-	const struct elf64_ehdr *eh = (const void *)ld->elf;
-	EFI_STATUS s;
-	UINTN loaded = 0;
-
-	for (UINTN i = 0; i < eh->e_phnum; i++) {
-		const struct elf64_phdr *ph = phdr(ld, i);
-		UINT64 start, end;
+	for (UINTN i = 0; i < ld->phnum; i++) {
+		const struct elf64_phdr *ph = &ld->phdr[i];
 
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
 		if (ph->p_filesz > ph->p_memsz)
 			return elf_error("a PT_LOAD has p_filesz > p_memsz");
-		if (ph->p_offset > ld->elf_size ||
-		    ph->p_filesz > ld->elf_size - ph->p_offset)
+		if (ph->p_offset > ld->ksize || ph->p_filesz > ld->ksize - ph->p_offset)
 			return elf_error("a PT_LOAD runs past the end of the file");
-		if (ph->p_paddr + ph->p_memsz < ph->p_paddr ||
-		    ph->p_paddr + ph->p_memsz > (1ULL << 46))
-			return elf_error("a PT_LOAD has an impossible physical address");
-		start = ph->p_paddr & ~(PAGE_SIZE - 1);
-		end = (ph->p_paddr + ph->p_memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-		s = claim_range(ld, start, end, (ph->p_flags & PF_X) != 0);
-		if (EFI_ERROR(s))
-			return s;
-		memcpy((void *)(UINTN)ph->p_paddr, ld->elf + ph->p_offset, ph->p_filesz);
-		memset((void *)(UINTN)(ph->p_paddr + ph->p_filesz), 0,
-		       ph->p_memsz - ph->p_filesz);
-		loaded++;
+		if (ph->p_paddr >= LOW_4G || ph->p_memsz > LOW_4G - ph->p_paddr)
+			return elf_error("a PT_LOAD lies above 4 GiB (p_paddr)");
+		if (ph->p_paddr < lo)
+			lo = ph->p_paddr;
+		if (ph->p_paddr + ph->p_memsz > hi)
+			hi = ph->p_paddr + ph->p_memsz;
 	}
-	if (!loaded)
+	if (hi == 0)
 		return elf_error("no PT_LOAD segments");
+	ld->span.start = lo & ~(PAGE_SIZE - 1);
+	ld->span.end = (hi + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (ld->span.end - ld->span.start > MAX_SPAN)
+		return elf_error("PT_LOAD segments span more than 1 GiB");
 	return EFI_SUCCESS;
 }
 
 /*
  * Find the multiboot2 header and its "EFI amd64 entry address" tag; the
- * entry must lie in an executable segment that was loaded.
+ * entry must lie in an executable PT_LOAD.
  */
 static EFI_STATUS find_entry(struct loader *ld)
 {
-	UINTN limit = ld->elf_size < MB2_SEARCH ? ld->elf_size : MB2_SEARCH;
-
-	for (UINTN off = 0; off + sizeof(struct mb2_header) <= limit; off += 8) {
-		const struct mb2_header *h = (const void *)(ld->elf + off);
+	for (UINTN off = 0; off + sizeof(struct mb2_header) <= ld->head_len; off += 8) {
+		const struct mb2_header *h = (const void *)(ld->head + off);
 		UINTN t;
 
 		if (h->magic != MB2_HEADER_MAGIC)
@@ -604,38 +616,206 @@ static EFI_STATUS find_entry(struct loader *ld)
 			     h->checksum) != 0)
 			continue;
 		if (h->header_length < sizeof(*h) + sizeof(struct mb2_htag) ||
-		    h->header_length > ld->elf_size - off)
+		    h->header_length > ld->head_len - off)
 			return elf_error("multiboot2 header length out of bounds");
 		for (t = sizeof(*h); t + sizeof(struct mb2_htag) <= h->header_length;) {
-			const struct mb2_htag *tag = (const void *)(ld->elf + off + t);
+			const struct mb2_htag *tag = (const void *)(ld->head + off + t);
+			UINT32 entry;
 
 			if (tag->size < sizeof(*tag) || tag->size > h->header_length - t)
 				return elf_error("malformed multiboot2 header tag");
 			if (tag->type == MB2_HTAG_END)
 				break;
-			if (tag->type == MB2_HTAG_EFI_AMD64) {
-				UINT32 entry;
-
-				if (tag->size < 12)
-					return elf_error("short EFI amd64 entry tag");
-				memcpy(&entry, (const UINT8 *)tag + 8, 4);
-				for (UINTN i = 0; i < ld->nseg; i++) {
-					if (ld->seg[i].exec && entry >= ld->seg[i].start &&
-					    entry < ld->seg[i].end) {
-						ld->entry = entry;
-						return EFI_SUCCESS;
-					}
-				}
-				con_printf(PFX "error: pfnos.elf: EFI amd64 entry 0x%x "
-					   "is not in a loaded executable segment\n", entry);
-				return EFI_LOAD_ERROR;
+			if (tag->type != MB2_HTAG_EFI_AMD64) {
+				t += (tag->size + 7) & ~7u;
+				continue;
 			}
-			t += (tag->size + 7) & ~7u;
+			if (tag->size < 12)
+				return elf_error("short EFI amd64 entry tag");
+			memcpy(&entry, (const UINT8 *)tag + 8, 4);
+			for (UINTN i = 0; i < ld->phnum; i++) {
+				const struct elf64_phdr *ph = &ld->phdr[i];
+
+				if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) &&
+				    entry >= ph->p_paddr &&
+				    entry - ph->p_paddr < ph->p_filesz) {
+					ld->entry = entry;
+					return EFI_SUCCESS;
+				}
+			}
+			con_printf(PFX "error: pfnos.elf: EFI amd64 entry 0x%x is not "
+				   "in an executable PT_LOAD\n", entry);
+			return EFI_LOAD_ERROR;
 		}
-		return elf_error("multiboot2 header has no EFI amd64 entry "
-				 "address tag (type 9)");
+		return elf_error("multiboot2 header has no EFI amd64 entry address "
+				 "tag (type 9)");
 	}
 	return elf_error("no multiboot2 header in the first 32 KiB");
+}
+
+/* ------------------------------------------------------------- the span */
+
+/* Take a snapshot of the memory map in pool memory (*map, *size, *dsize). */
+static EFI_STATUS map_snapshot(UINT8 **map, UINTN *size, UINTN *dsize)
+{
+	UINTN key;
+	UINT32 dver;
+	EFI_STATUS s;
+
+	*size = 0;
+	s = bs->GetMemoryMap(size, NULL, &key, dsize, &dver);
+	if (s != EFI_BUFFER_TOO_SMALL)
+		return fail(s, "GetMemoryMap (size)");
+	*size += 8 * *dsize;
+	s = bs->AllocatePool(EfiLoaderData, *size, (void **)map);
+	if (EFI_ERROR(s))
+		return fail(s, "allocating a memory map snapshot");
+	s = bs->GetMemoryMap(size, (void *)*map, &key, dsize, &dver);
+	if (EFI_ERROR(s)) {
+		bs->FreePool(*map);
+		return fail(s, "GetMemoryMap");
+	}
+	return EFI_SUCCESS;
+}
+
+static BOOLEAN claimed(const struct loader *ld, UINT64 start, UINT64 end)
+{
+	for (UINTN i = 0; i < ld->nclaim; i++)
+		if (start >= ld->claim[i].start && end <= ld->claim[i].end)
+			return TRUE;
+	return FALSE;
+}
+
+/*
+ * Check the span against an EFI memory map: RAM throughout, and nothing but
+ * free memory, boot-services memory or pages this loader claimed. With
+ * complain, name the first offender on ConOut (not allowed between the
+ * final GetMemoryMap and ExitBootServices).
+ */
+static BOOLEAN span_usable(const struct loader *ld, const UINT8 *map,
+			   UINTN size, UINTN dsize, BOOLEAN complain)
+{
+	UINT64 covered = 0;
+
+	for (UINTN off = 0; off + dsize <= size; off += dsize) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const void *)(map + off);
+		UINT64 b = d->PhysicalStart, e = b + d->NumberOfPages * PAGE_SIZE;
+
+		if (b < ld->span.start)
+			b = ld->span.start;
+		if (e > ld->span.end)
+			e = ld->span.end;
+		if (b >= e)
+			continue;
+		covered += e - b;
+		switch (d->Type) {
+		case EfiConventionalMemory:
+		case EfiBootServicesCode:
+		case EfiBootServicesData:
+			continue;
+		case EfiLoaderData:
+			if (claimed(ld, b, e))
+				continue;
+			break;
+		default:
+			break;
+		}
+		if (complain)
+			con_printf(PFX "error: the kernel needs 0x%lx-0x%lx but "
+				   "0x%lx-0x%lx is EFI %s memory\n", ld->span.start,
+				   ld->span.end - 1, b, e - 1, mem_type_name(d->Type));
+		return FALSE;
+	}
+	if (covered != ld->span.end - ld->span.start) {
+		if (complain)
+			con_printf(PFX "error: the kernel needs 0x%lx-0x%lx, which is "
+				   "not all RAM in the EFI memory map\n",
+				   ld->span.start, ld->span.end - 1);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * Make the span ours: check it, then allocate its free pages so that no
+ * later allocation (staging, boot information, hand-off) lands there. The
+ * boot-services pages in it become free at ExitBootServices.
+ */
+static EFI_STATUS claim_span(struct loader *ld)
+{
+	UINTN size, dsize;
+	UINT8 *map;
+	EFI_STATUS s;
+
+	s = map_snapshot(&map, &size, &dsize);
+	if (EFI_ERROR(s))
+		return s;
+	if (!span_usable(ld, map, size, dsize, TRUE)) {
+		s = EFI_NOT_FOUND;
+		goto out;
+	}
+	s = EFI_SUCCESS;
+	for (UINTN off = 0; off + dsize <= size; off += dsize) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const void *)(map + off);
+		UINT64 b = d->PhysicalStart, e = b + d->NumberOfPages * PAGE_SIZE;
+		EFI_PHYSICAL_ADDRESS a;
+
+		if (d->Type != EfiConventionalMemory)
+			continue;
+		if (b < ld->span.start)
+			b = ld->span.start;
+		if (e > ld->span.end)
+			e = ld->span.end;
+		if (b >= e)
+			continue;
+		if (ld->nclaim == MAX_CLAIMS) {
+			s = fail(EFI_OUT_OF_RESOURCES, "kernel span too fragmented");
+			goto out;
+		}
+		a = b;
+		s = bs->AllocatePages(AllocateAddress, EfiLoaderData,
+				      (e - b) / PAGE_SIZE, &a);
+		if (EFI_ERROR(s)) {
+			con_printf(PFX "error: cannot claim 0x%lx-0x%lx for the kernel\n",
+				   b, e - 1);
+			fail(s, "AllocatePages");
+			goto out;
+		}
+		ld->claim[ld->nclaim].start = b;
+		ld->claim[ld->nclaim].end = e;
+		ld->nclaim++;
+	}
+out:
+	bs->FreePool(map);
+	return s;
+}
+
+/* Build the image in a staging buffer below 4 GiB, outside the span. */
+static EFI_STATUS stage_image(struct loader *ld)
+{
+	UINT64 len = ld->span.end - ld->span.start;
+	EFI_PHYSICAL_ADDRESS a = LOW_4G - 1;
+	EFI_STATUS s;
+
+	s = bs->AllocatePages(AllocateMaxAddress, EfiLoaderData, len / PAGE_SIZE, &a);
+	if (EFI_ERROR(s)) {
+		con_printf(PFX "error: no %lu KiB below 4 GiB to stage the kernel\n",
+			   len >> 10);
+		return s;
+	}
+	ld->stage = (UINT8 *)(UINTN)a;
+	bs->SetMem(ld->stage, len, 0);
+	for (UINTN i = 0; i < ld->phnum; i++) {
+		const struct elf64_phdr *ph = &ld->phdr[i];
+
+		if (ph->p_type != PT_LOAD || ph->p_memsz == 0 || ph->p_filesz == 0)
+			continue;
+		s = read_at(ld->kfile, KERNEL_PATH, ph->p_offset,
+			    ld->stage + (ph->p_paddr - ld->span.start), ph->p_filesz);
+		if (EFI_ERROR(s))
+			return s;
+	}
+	return EFI_SUCCESS;
 }
 
 /* ------------------------------------------------------------- boot information */
@@ -652,7 +832,7 @@ static void find_rsdp(struct loader *ld)
 			const UINT8 *r = ct->VendorTable;
 			UINT32 len;
 
-			/* ACPI 6.4, 5.2.5.3: Length at offset 20, revision >= 2 */
+			/* ACPI 6.4, 5.2.5.3: Revision at 15, Length at 20 */
 			memcpy(&len, r + 20, 4);
 			if (r[15] >= 2 && len >= 36 && len <= 1024) {
 				ld->rsdp = r;
@@ -671,8 +851,7 @@ static void find_rsdp(struct loader *ld)
 	}
 }
 
-static UINT8 *mbi_add(struct loader *ld, UINTN *off, UINT32 type,
-		      UINT32 payload)
+static UINT8 *mbi_add(struct loader *ld, UINTN *off, UINT32 type, UINT32 payload)
 {
 	struct mb2_tag *t = (void *)(ld->mbi + *off);
 
@@ -685,11 +864,10 @@ static UINT8 *mbi_add(struct loader *ld, UINTN *off, UINT32 type,
 /* The tags that do not depend on the final memory map. */
 static void build_fixed_tags(struct loader *ld)
 {
-	UINTN off = 8, n;
+	UINTN off = 8, n = 0;
 	UINT64 systab = (UINTN)st;
 	UINT8 *p;
 
-	n = 0;
 	while (ld->cmdline[n])
 		n++;
 	p = mbi_add(ld, &off, MB2_TAG_CMDLINE, n + 1);
@@ -720,7 +898,7 @@ static UINT32 e820_type(UINT32 efi_type)
 		return E820_NVS;
 	case EfiUnusableMemory:
 		return E820_UNUSABLE;
-	case 14:	/* EfiPersistentMemory (UEFI 2.5+) */
+	case EFI_PERSISTENT_MEMORY:
 		return E820_PMEM;
 	default:
 		return E820_RESERVED;
@@ -787,12 +965,12 @@ static void build_mmap_tags(struct loader *ld, UINTN map_size)
 
 /*
  * Size the memory map, then allocate its buffer and the information block
- * (below 4 GiB, EBX is 32 bits) with room for the map growing by
+ * (below 4 GiB: EBX is 32 bits) with room for the map growing by
  * MMAP_SLACK_DESCS descriptors, these allocations included.
  */
 static EFI_STATUS alloc_boot_info(struct loader *ld)
 {
-	EFI_PHYSICAL_ADDRESS mbi = 0xFFFFFFFFu;
+	EFI_PHYSICAL_ADDRESS mbi = LOW_4G - 1;
 	UINTN size = 0, key, ndesc;
 	EFI_STATUS s;
 
@@ -815,17 +993,82 @@ static EFI_STATUS alloc_boot_info(struct loader *ld)
 		return fail(s, "allocating the boot information below 4 GiB");
 	ld->mbi = (UINT8 *)(UINTN)mbi;
 	ld->mbi_size = PAGES(ld->mbi_size) * PAGE_SIZE;
-	memset(ld->mbi, 0, ld->mbi_size);
+	bs->SetMem(ld->mbi, ld->mbi_size, 0);
 	return EFI_SUCCESS;
 }
 
 /* ------------------------------------------------------------- hand-off */
 
-static __attribute__((noreturn)) void enter_kernel(UINT64 entry, UINT32 mbi)
+/*
+ * The trampoline, copied into the hand-off area and called as
+ * tramp(dst, src, qwords, mbi, cr3, stack_top, entry) (SysV ABI: rdi, rsi,
+ * rdx, rcx, r8, r9, then the stack). It runs with boot services gone: own
+ * page tables first (the firmware's may lie in the span), own stack, copy
+ * the image, enter the kernel. Position independent.
+ */
+extern const UINT8 handoff_tramp[], handoff_tramp_end[]
+	__attribute__((visibility("hidden")));
+__asm__(".pushsection .text\n"
+	".globl handoff_tramp\n"
+	".globl handoff_tramp_end\n"
+	".hidden handoff_tramp\n"
+	".hidden handoff_tramp_end\n"
+	"handoff_tramp:\n"
+	"	cli\n"
+	"	movq 8(%rsp), %r10\n"		/* entry */
+	"	movq %r8, %cr3\n"
+	"	movq %r9, %rsp\n"
+	"	movq %rcx, %rbx\n"		/* EBX: the information */
+	"	movq %rdx, %rcx\n"
+	"	cld\n"
+	"	rep movsq\n"
+	"	movl $0x36d76289, %eax\n"	/* EAX: multiboot2 magic */
+	"	jmp *%r10\n"
+	"handoff_tramp_end:\n"
+	".popsection\n");
+
+typedef void (*tramp_fn)(UINT64 dst, UINT64 src, UINT64 qwords, UINT64 mbi,
+			 UINT64 cr3, UINT64 stack_top, UINT64 entry);
+
+static EFI_STATUS setup_handoff(struct loader *ld)
 {
-	__asm__ volatile("cli\n\t"
-			 "jmp *%2"
-			 : : "a"(MB2_BOOT_MAGIC), "b"(mbi), "r"(entry) : "memory");
+	EFI_PHYSICAL_ADDRESS a = LOW_4G - 1;
+	UINT64 *pml4, *pdpt, *pd, cr4;
+	EFI_STATUS s;
+
+	__asm__ volatile("movq %%cr4, %0" : "=r"(cr4));
+	if (cr4 & CR4_LA57)
+		return fail(EFI_UNSUPPORTED, "the firmware runs with 5-level paging; "
+			    "pfnos needs 4-level");
+	if ((UINTN)(handoff_tramp_end - handoff_tramp) > PAGE_SIZE)
+		return fail(EFI_BAD_BUFFER_SIZE, "trampoline too large");
+	s = bs->AllocatePages(AllocateMaxAddress, EfiLoaderCode, HO_PAGES, &a);
+	if (EFI_ERROR(s))
+		return fail(s, "allocating the hand-off area below 4 GiB");
+	ld->handoff = (UINT64 *)(UINTN)a;
+	bs->SetMem(ld->handoff, HO_PAGES * PAGE_SIZE, 0);
+
+	pml4 = ld->handoff + HO_PML4 * 512;
+	pdpt = ld->handoff + HO_PDPT * 512;
+	pd = ld->handoff + HO_PD * 512;
+	pml4[0] = (UINTN)pdpt | PTE_P | PTE_RW;
+	for (UINTN i = 0; i < 4; i++)
+		pdpt[i] = (UINTN)(pd + i * 512) | PTE_P | PTE_RW;
+	for (UINTN i = 0; i < 4 * 512; i++)
+		pd[i] = ((UINT64)i << 21) | PTE_P | PTE_RW | PTE_PS;
+	memcpy(ld->handoff + HO_CODE * 512, handoff_tramp,
+	       handoff_tramp_end - handoff_tramp);
+	return EFI_SUCCESS;
+}
+
+static __attribute__((noreturn)) void enter_kernel(struct loader *ld)
+{
+	tramp_fn tramp = (tramp_fn)(ld->handoff + HO_CODE * 512);
+
+	tramp(ld->span.start, (UINTN)ld->stage,
+	      (ld->span.end - ld->span.start) / 8, (UINTN)ld->mbi,
+	      (UINTN)(ld->handoff + HO_PML4 * 512),
+	      (UINTN)(ld->handoff + (HO_STACK + 2) * 512), ld->entry);
 	__builtin_unreachable();
 }
 
@@ -838,7 +1081,9 @@ static __attribute__((noreturn)) void halt_forever(void)
 /*
  * Final memory map and ExitBootServices. Nothing may allocate or print
  * between GetMemoryMap and ExitBootServices; a stale key
- * (EFI_INVALID_PARAMETER) means the map changed, so take it again.
+ * (EFI_INVALID_PARAMETER) means the map changed, so take it again. After a
+ * failed ExitBootServices only GetMemoryMap and ExitBootServices may be
+ * called, so later failures halt.
  */
 static EFI_STATUS exit_boot_services(struct loader *ld)
 {
@@ -852,6 +1097,13 @@ static EFI_STATUS exit_boot_services(struct loader *ld)
 		if (EFI_ERROR(s)) {
 			if (tries == 0)
 				return fail(s, "GetMemoryMap");
+			halt_forever();
+		}
+		if (!span_usable(ld, (UINT8 *)ld->map, size, ld->desc_size, FALSE)) {
+			if (tries == 0) {
+				span_usable(ld, (UINT8 *)ld->map, size, ld->desc_size, TRUE);
+				return EFI_NOT_FOUND;
+			}
 			halt_forever();
 		}
 		build_mmap_tags(ld, size);
@@ -871,16 +1123,21 @@ static EFI_STATUS exit_boot_services(struct loader *ld)
 /* Give back what a failed boot took, so the firmware can try the next option. */
 static void release(struct loader *ld)
 {
+	if (ld->handoff)
+		bs->FreePages((UINTN)ld->handoff, HO_PAGES);
 	if (ld->mbi)
 		bs->FreePages((UINTN)ld->mbi, ld->mbi_size / PAGE_SIZE);
 	if (ld->map)
 		bs->FreePool(ld->map);
-	while (ld->nseg--)
-		bs->FreePages(ld->seg[ld->nseg].start,
-			      (ld->seg[ld->nseg].end - ld->seg[ld->nseg].start) /
+	if (ld->stage)
+		bs->FreePages((UINTN)ld->stage,
+			      (ld->span.end - ld->span.start) / PAGE_SIZE);
+	while (ld->nclaim--)
+		bs->FreePages(ld->claim[ld->nclaim].start,
+			      (ld->claim[ld->nclaim].end - ld->claim[ld->nclaim].start) /
 			      PAGE_SIZE);
-	if (ld->elf)
-		bs->FreePool(ld->elf);
+	if (ld->kfile)
+		ld->kfile->Close(ld->kfile);
 	if (ld->root)
 		ld->root->Close(ld->root);
 }
@@ -899,22 +1156,22 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	s = open_volume(&ld);
 	if (EFI_ERROR(s))
 		goto out;
-	s = read_file(&ld, KERNEL_PATH, &ld.elf, &ld.elf_size);
-	if (s == EFI_NOT_FOUND)
-		con_printf(PFX "error: %ls not found on the loader's volume\n",
-			   KERNEL_PATH);
-	if (EFI_ERROR(s))
-		goto out;
 	s = read_cmdline(&ld);
 	if (EFI_ERROR(s))
 		goto out;
-	s = check_elf(&ld);
+	s = read_elf_headers(&ld);
 	if (EFI_ERROR(s))
 		goto out;
-	s = load_segments(&ld);
+	s = plan_span(&ld);
 	if (EFI_ERROR(s))
 		goto out;
 	s = find_entry(&ld);
+	if (EFI_ERROR(s))
+		goto out;
+	s = claim_span(&ld);
+	if (EFI_ERROR(s))
+		goto out;
+	s = stage_image(&ld);
 	if (EFI_ERROR(s))
 		goto out;
 	find_rsdp(&ld);
@@ -922,16 +1179,19 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (EFI_ERROR(s))
 		goto out;
 	build_fixed_tags(&ld);
+	s = setup_handoff(&ld);
+	if (EFI_ERROR(s))
+		goto out;
 
-	con_printf(PFX "loaded pfnos.elf (%lu bytes), entry 0x%lx, info at 0x%lx\n",
-		   (UINT64)ld.elf_size, ld.entry, (UINT64)(UINTN)ld.mbi);
-	con_printf(PFX "cmdline \"%s\"%s\n", ld.cmdline,
-		   ld.rsdp ? "" : ", no ACPI RSDP found");
+	con_printf(PFX "pfnos.elf (%lu bytes) at 0x%lx-0x%lx, entry 0x%lx\n",
+		   ld.ksize, ld.span.start, ld.span.end - 1, ld.entry);
+	con_printf(PFX "cmdline \"%s\"%s; exiting boot services\n", ld.cmdline,
+		   ld.rsdp ? "" : ", no ACPI RSDP");
 
 	s = exit_boot_services(&ld);
 	if (EFI_ERROR(s))
 		goto out;
-	enter_kernel(ld.entry, (UINT32)(UINTN)ld.mbi);
+	enter_kernel(&ld);
 
 out:
 	release(&ld);
