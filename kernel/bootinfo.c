@@ -5,7 +5,9 @@
  * Multiboot2 spec 3.6 "Boot information format": a u32 total size, a u32
  * reserved, then 8-byte aligned tags {u32 type, u32 size}, ending with type 0.
  * PVH: Xen public/arch-x86/hvm/start_info.h, version 0 and 1.
- * No hardware access: tests/unit feeds these synthetic and malformed input.
+ * No hardware access: tests/unit/test_bootinfo.c feeds these synthetic and
+ * malformed input, tests/fuzz/fuzz_bootinfo.c random input. Offsets are
+ * computed in 64 bits so that no size near 4 GiB can wrap a loop.
  */
 #include "boot.h"
 #include "errno.h"
@@ -31,6 +33,7 @@ struct mb2_mmap_entry {
 	u32 type;
 	u32 zero;
 } __packed;
+_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "multiboot2 3.6.8");
 
 struct efi_memory_desc {
 	u32 type;
@@ -40,6 +43,7 @@ struct efi_memory_desc {
 	u64 num_pages;
 	u64 attribute;
 } __packed;
+_Static_assert(sizeof(struct efi_memory_desc) == 40, "UEFI 2.9 7.2 EFI_MEMORY_DESCRIPTOR");
 
 static void copy_str(char *dst, size_t dstsz, const char *src, size_t srcmax)
 {
@@ -53,7 +57,8 @@ static void copy_str(char *dst, size_t dstsz, const char *src, size_t srcmax)
 
 static void parse_mmap_tag(struct boot_info *bi, const u8 *tag, u32 size)
 {
-	u32 esize, off;
+	u32 esize;
+	u64 off;
 
 	if (size < 16) {
 		bi->warnings++;
@@ -81,7 +86,8 @@ static void parse_mmap_tag(struct boot_info *bi, const u8 *tag, u32 size)
 
 static void parse_efi_mmap_tag(struct boot_info *bi, const u8 *tag, u32 size)
 {
-	u32 dsize, off;
+	u32 dsize;
+	u64 off;
 
 	if (size < 16) {
 		bi->warnings++;
@@ -114,14 +120,16 @@ static void parse_efi_mmap_tag(struct boot_info *bi, const u8 *tag, u32 size)
 int bootinfo_parse_mb2(struct boot_info *bi, const void *mbi, size_t max)
 {
 	const u8 *base = mbi;
-	u32 total, off;
+	u32 total;
+	u64 off;
 
 	memset(bi, 0, sizeof(*bi));
 	bi->proto = BOOT_PROTO_MB2;
 	if (max < 8)
 		return -EINVAL;
 	memcpy(&total, base, 4);
-	if (total < 8 || total > max)
+	/* the fixed part and at least the end tag */
+	if (total < 16 || total > max)
 		return -EINVAL;
 	for (off = 8; off + sizeof(struct mb2_tag) <= total;) {
 		struct mb2_tag tag;
@@ -158,6 +166,9 @@ int bootinfo_parse_mb2(struct boot_info *bi, const void *mbi, size_t max)
 				break;
 			if (n > sizeof(bi->rsdp))
 				n = sizeof(bi->rsdp);
+			/* ACPI 6.4, 5.2.5.3: a revision 0 RSDP is 20 bytes */
+			if (tag.type == MB2_TAG_ACPI_OLD && n > 20)
+				n = 20;
 			if (n < 20) {
 				bi->warnings++;
 				break;
@@ -173,12 +184,15 @@ int bootinfo_parse_mb2(struct boot_info *bi, const void *mbi, size_t max)
 		default:
 			break;
 		}
-		off += ALIGN_UP(tag.size, 8u);
+		off += ALIGN_UP((u64)tag.size, 8);
 	}
 	/* no end tag inside total_size */
 	bi->warnings++;
 	return 0;
 }
+
+/* The version 0 part is the first 40 bytes; version 1 adds the memmap. */
+#define HVM_START_INFO_V0_SIZE	40
 
 struct hvm_start_info {
 	u32 magic;
@@ -192,6 +206,7 @@ struct hvm_start_info {
 	u32 memmap_entries;
 	u32 reserved;
 } __packed;
+_Static_assert(sizeof(struct hvm_start_info) == 56, "start_info.h version 1");
 
 struct hvm_memmap_entry {
 	u64 addr;
@@ -199,6 +214,7 @@ struct hvm_memmap_entry {
 	u32 type;
 	u32 reserved;
 } __packed;
+_Static_assert(sizeof(struct hvm_memmap_entry) == 24, "start_info.h hvm_memmap_table_entry");
 
 int bootinfo_parse_pvh(struct boot_info *bi, const void *start_info,
 		       const void *(*map)(u64 phys, size_t len))
@@ -208,9 +224,12 @@ int bootinfo_parse_pvh(struct boot_info *bi, const void *start_info,
 	memset(bi, 0, sizeof(*bi));
 	bi->proto = BOOT_PROTO_PVH;
 	strlcpy(bi->loader, "PVH", sizeof(bi->loader));
-	memcpy(&si, start_info, sizeof(si));
+	memset(&si, 0, sizeof(si));
+	memcpy(&si, start_info, HVM_START_INFO_V0_SIZE);
 	if (si.magic != PVH_START_MAGIC)
 		return -EINVAL;
+	if (si.version >= 1)
+		memcpy(&si, start_info, sizeof(si));
 	if (si.cmdline_paddr) {
 		const char *s = map(si.cmdline_paddr, CMDLINE_MAX);
 
