@@ -20,11 +20,6 @@
 
 struct acpi_info acpi_info;
 
-/* 8042 keyboard controller: status port, "input buffer full", pulse reset */
-#define KBC_STATUS		0x64
-#define KBC_STATUS_IBF		BIT(1)
-#define KBC_CMD_RESET		0xfe
-
 /* PCI configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2) */
 #define PCI_CONF_ADDR		0xcf8
 #define PCI_CONF_DATA		0xcfc
@@ -181,19 +176,17 @@ static void reset_reg_write(const struct acpi_gas *g, u8 val)
 	}
 }
 
-/* FADT reset register (4.8.3.6), then the 8042 reset pulse. */
+/* FADT reset register (4.8.3.6). When it is absent or does nothing,
+ * machine_reboot() goes on to the 8042 reset pulse and a triple fault. */
 static void acpi_reset(void)
 {
 	const struct acpi_fadt_info *f = &acpi_info.fadt;
 
-	if (f->reset_supported) {
-		reset_reg_write(&f->reset_reg, f->reset_value);
-		spin(1000000);
-	}
-	for (unsigned i = 0; i < 100000 && (inb(KBC_STATUS) & KBC_STATUS_IBF); i++)
-		cpu_relax();
-	outb(KBC_STATUS, KBC_CMD_RESET);
+	if (!f->reset_supported)
+		return;
+	reset_reg_write(&f->reset_reg, f->reset_value);
 	spin(1000000);
+	pr_err("acpi: reset register did not reset the machine\n");
 }
 
 static const struct power_ops acpi_power_ops = {

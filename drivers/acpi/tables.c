@@ -27,12 +27,13 @@ u8 acpi_checksum(const void *p, size_t len)
 	return sum;
 }
 
-/* Copy an n-byte firmware id, non-printable bytes as '?', trailing blanks cut. */
+/* Copy an n-byte firmware id: it ends at a NUL, trailing blanks are cut,
+ * other non-printable bytes show as '?'. */
 static void copy_id(char *dst, const char *src, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && src[i]; i++)
 		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
 	while (i > 0 && dst[i - 1] == ' ')
 		i--;

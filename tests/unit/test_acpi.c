@@ -408,6 +408,10 @@ KTEST(acpi, table_map_checks)
 	KT_EXPECT_EQ(ti.revision, 3);
 	KT_EXPECT_EQ(ti.phys, t);
 	KT_EXPECT(acpi_table_map(t, NULL, fake_map, &ti) != NULL);
+	memcpy(P(t) + 16, "NVDIMM\0\0", 8);		/* QEMU's SSDT id: NUL-ended */
+	fix_checksum(t);
+	KT_ASSERT(acpi_table_map(t, NULL, fake_map, &ti) != NULL);
+	KT_EXPECT_STREQ(ti.oem_table_id, "NVDIMM");
 
 	host_log_clear();
 	KT_EXPECT(acpi_table_map(t, "FACP", fake_map, &ti) == NULL);
