@@ -49,10 +49,24 @@ void iounmap(void *va, size_t len);
 void *memremap(phys_addr_t phys, size_t len, unsigned type);
 void memunmap(void *va, size_t len);
 
+struct memmap_region;
+/* A long-lived write-back mapping of a whole persistent region, for callers
+ * that want one; the default pmem path uses kmap_atomic_pfn_t instead. */
+void *memremap_pfn_range(const struct memmap_region *reg);
+
+/* ---- boot (mm/mm_init.c) ---- */
+/* After memmap_finalize(): the frame allocator, page tables, kmap. */
+void mm_init(void);
+/* RAM spent on memory-management metadata (allocator bits, page tables). */
+u64 mm_metadata_bytes(void);
+
 /* ---- temporary mappings (mm/kmap.c) ---- */
 #define KMAP_SLOTS	32	/* per CPU, strictly LIFO */
 void *kmap_atomic_pfn_t(pfn_t pfn);
 void kunmap_atomic_pfn_t(void *addr);
 unsigned kmap_slots_in_use(void);
+/* For the self-test leak check: the address held in slot i, and a reset. */
+u64 kmap_held_address(unsigned i);
+void kmap_release_all(void);
 
 #endif

@@ -32,6 +32,8 @@ void panic_after_dump(const char *fmt, ...) __noreturn __printf(1, 2);
 /* Print a backtrace from the given frame pointer (0: the caller's). */
 void dump_stack_from(u64 rbp);
 void dump_stack(void);
+/* True for an address in the boot stack's unmapped guard page. */
+bool in_stack_guard(u64 addr);
 /* Symbol lookup in the kernel's own table (kernel/ksyms.c). */
 const char *ksym_lookup(u64 addr, u64 *offset);
 

@@ -149,6 +149,10 @@ static void exception(struct pt_regs *r)
 			 ec & 4 ? "user" : "kernel", ec & 8 ? ", reserved bit set" : "",
 			 ec & 32 ? ", protection key" : "");
 	}
+	if ((r->vector == 8 || r->vector == 14) &&
+	    (in_stack_guard(r->rsp) || (r->vector == 14 && in_stack_guard(read_cr2()))))
+		pr_emerg("kernel stack overflow: RSP %016llx reached the guard page\n",
+			 (unsigned long long)r->rsp);
 	sym = ksym_lookup(r->rip, &off);
 	pr_emerg("at %s+0x%llx\n", sym ? sym : "?", (unsigned long long)off);
 	dump_regs(r);

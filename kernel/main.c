@@ -6,6 +6,7 @@
  * floors: console first, then CPU tables, boot information and command line,
  * time, memory, firmware, devices, and finally the run= commands and shell.
  */
+#include "acpi.h"
 #include "boot.h"
 #include "cmdline.h"
 #include "cpu.h"
@@ -14,6 +15,9 @@
 #include "fw_cfg.h"
 #include "irq.h"
 #include "lib.h"
+#include "memmap.h"
+#include "mm.h"
+#include "panic.h"
 #include "printk.h"
 #include "serial.h"
 #include "shell.h"
@@ -77,6 +81,27 @@ static void setup_cmdline(void)
 		console_loglevel = LOGLEVEL_DEBUG;
 }
 
+/*
+ * The memory map from the loader, persistent ranges from ACPI's NFIT and
+ * memmap=, then the allocator and page tables. ACPI reads its tables through
+ * memremap(), which before paging is the boot identity map.
+ */
+static void memory_init(void)
+{
+	const char *vals[16];
+	unsigned n;
+
+	if (memmap_init(&boot_info, cpu_features.phys_bits))
+		panic("boot: the loader gave no usable memory map");
+	memmap_protect(KERNEL_PHYS, kernel_va_to_pa(__kernel_end) - KERNEL_PHYS,
+		       "the kernel image");
+	acpi_init(&boot_info);
+	n = cmdline_get_all(&boot_cmdline, "memmap", vals, ARRAY_SIZE(vals));
+	memmap_apply_cmdline(vals, n);
+	memmap_finalize();
+	mm_init();
+}
+
 void kmain(u32 magic, u64 info)
 {
 	u64 prompt_tsc;
@@ -99,6 +124,7 @@ void kmain(u32 magic, u64 info)
 	pr_info("time: TSC %llu kHz (%s)\n", (unsigned long long)tsc_khz,
 		tsc_calibration_source);
 	pr_info("cmdline: %s\n", boot_cmdline.raw);
+	memory_init();
 
 	prompt_tsc = rdtsc();
 	kprintf("boot: kernel entry to prompt %llu us\n",

@@ -15,10 +15,17 @@
 #include "panic.h"
 #include "printk.h"
 
-extern char boot_stack_guard[], boot_stack_top[];
+extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
+
+bool in_stack_guard(u64 p)
+{
+	return p >= (u64)boot_stack_guard && p < (u64)boot_stack_bottom;
+}
 
 static bool stack_addr_ok(u64 p)
 {
+	if (in_stack_guard(p) || in_stack_guard(p + 15))
+		return false;
 	/* the boot stack, or the IST stacks in .bss */
 	if (p >= (u64)boot_stack_guard && p + 16 <= (u64)boot_stack_top)
 		return true;

@@ -7,12 +7,25 @@
 #include "exit.h"
 #include "ktest.h"
 #include "lib.h"
+#include "mm.h"
 #include "printk.h"
 #include "shell.h"
 
 void ktest_print(const char *s)
 {
 	console_puts(s);
+}
+
+/* State a test must not leave behind: held kmap slots. */
+void ktest_after_each(const struct ktest *t)
+{
+	unsigned held = kmap_slots_in_use();
+
+	if (held) {
+		ktest_fail(__FILE__, __LINE__, "BUG: %u kmap slot(s) still held, last at 0x%llx",
+			   held, (unsigned long long)kmap_held_address(held - 1));
+		kmap_release_all();
+	}
 }
 
 static int cmd_selftest(int argc, char **argv)

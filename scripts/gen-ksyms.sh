@@ -3,7 +3,7 @@
 # kernel's .ksyms section: a u64 count, then {u64 addr, u64 name offset}
 # pairs sorted by address, then the NUL-terminated names.
 # Used by the Makefile's second link; kernel/ksyms.c reads the table.
-awk '
+awk 'BEGIN { n = 0 }
 $2 ~ /^[tTwW]$/ && $1 ~ /^ffffffff/ { addr[n] = $1; name[n] = $3; n++ }
 END {
 	print "\t.section .ksyms, \"a\""

@@ -1,0 +1,205 @@
+/*
+ * cmd_mm.c - shell commands for physical memory: mem, pfn, kmap, kmap-fill,
+ * kmap-verify. The last three reach memory only through
+ * kmap_atomic_pfn_t(), a page at a time, and the data pattern's byte offset
+ * B is the offset inside the persistent region.
+ */
+#include "cpu.h"
+#include "errno.h"
+#include "lib.h"
+#include "memmap.h"
+#include "mm.h"
+#include "printk.h"
+#include "shell.h"
+
+static void print_line(const char *s, void *arg)
+{
+	kprintf("%s\n", s);
+}
+
+static int cmd_mem(int argc, char **argv)
+{
+	if (argc != 1)
+		return shell_error(-EINVAL, "usage: mem");
+	memmap_print(print_line, NULL);
+	for (unsigned i = 0; i < memmap_nr_regions(); i++) {
+		char buf[MEMMAP_LINE_MAX + 32];
+
+		memmap_format_region(buf, sizeof(buf), memmap_region(i));
+		kprintf("mem: %s\n", buf);
+	}
+	kprintf("mem: ram=%llu pmem=%llu mm_metadata=%llu\n",
+		(unsigned long long)memmap_ram_total(),
+		(unsigned long long)memmap_pmem_total(),
+		(unsigned long long)mm_metadata_bytes());
+	return 0;
+}
+SHELL_COMMAND("mem", cmd_mem, "", "the sanitized memory map, regions and metadata use");
+
+static int cmd_pfn(int argc, char **argv)
+{
+	const struct memmap_range *r;
+	const struct memmap_region *reg;
+	u64 phys;
+	pfn_t pfn;
+
+	if (argc != 2)
+		return shell_error(-EINVAL, "usage: pfn <phys>");
+	if (shell_arg_u64("address", argv[1], &phys))
+		return -EINVAL;
+	pfn = memmap_phys_to_pfn_t(phys);
+	r = memmap_lookup(phys);
+	reg = pfn_to_region(pfn);
+	kprintf("pfn: 0x%llx phys 0x%llx %s%s%s%s\n",
+		(unsigned long long)pfn_t_to_pfn(pfn), (unsigned long long)phys,
+		r ? memmap_type_name(r->type) : "hole",
+		pfn_t_is_ram(pfn) ? " flags=none (direct map)" : "",
+		pfn_t_flags(pfn) & PFN_DEV ? " flags=DEV" : "",
+		pfn_t_is_pmem(pfn) ? "|PMEM" : "");
+	if (reg)
+		kprintf("pfn: region %u (%s) offset 0x%llx of 0x%llx\n", reg->id, reg->source,
+			(unsigned long long)(phys - reg->base), (unsigned long long)reg->size);
+	return 0;
+}
+SHELL_COMMAND("pfn", cmd_pfn, "<phys>", "which region a frame belongs to, and its pfn_t flags");
+
+/* The range must lie in one persistent region (kmap-fill/-verify) or, for a
+ * read-only dump, in RAM, ACPI or NVS memory as well. */
+static int check_range(u64 phys, u64 len, bool pmem_only,
+		       const struct memmap_region **regp)
+{
+	const struct memmap_region *reg = pfn_to_region(memmap_phys_to_pfn_t(phys));
+	const struct memmap_range *r = memmap_lookup(phys);
+
+	*regp = reg;
+	if (!len)
+		return shell_error(-EINVAL, "length must not be 0");
+	if (phys + len < phys)
+		return shell_error(-EINVAL, "range overflows");
+	if (reg) {
+		if (phys + len > reg->base + reg->size)
+			return shell_error(-EINVAL,
+				"range 0x%llx+0x%llx runs past the end of region %u (0x%llx)",
+				(unsigned long long)phys, (unsigned long long)len, reg->id,
+				(unsigned long long)(reg->base + reg->size));
+		return 0;
+	}
+	if (pmem_only)
+		return shell_error(-EINVAL, "0x%llx is not in a persistent memory region (see mem)",
+				   (unsigned long long)phys);
+	if (!r || (r->type != E820_RAM && r->type != E820_ACPI && r->type != E820_NVS))
+		return shell_error(-EINVAL, "0x%llx is not RAM, ACPI or persistent memory",
+				   (unsigned long long)phys);
+	if (phys + len > r->end)
+		return shell_error(-EINVAL, "range runs past the end of its memory range");
+	return 0;
+}
+
+static int cmd_kmap(int argc, char **argv)
+{
+	const struct memmap_region *reg;
+	u64 phys, len = 256;
+	u8 buf[256];
+
+	if (argc < 2 || argc > 3)
+		return shell_error(-EINVAL, "usage: kmap <phys> [len]");
+	if (shell_arg_u64("address", argv[1], &phys) ||
+	    (argc == 3 && shell_arg_size("length", argv[2], &len)))
+		return -EINVAL;
+	if (len > 64 * 1024)
+		return shell_error(-EINVAL, "length %llu too large (max 64k)",
+				   (unsigned long long)len);
+	if (check_range(phys, len, false, &reg))
+		return -EINVAL;
+	for (u64 done = 0; done < len;) {
+		u64 pa = phys + done, off = pa & (PAGE_SIZE - 1);
+		size_t n = min_t(u64, min_t(u64, len - done, PAGE_SIZE - off), sizeof(buf));
+		u8 *va = kmap_atomic_pfn_t(memmap_phys_to_pfn_t(pa));
+
+		memcpy(buf, va + off, n);
+		kunmap_atomic_pfn_t(va);
+		hexdump(pa, buf, n, print_line, NULL);
+		done += n;
+	}
+	return 0;
+}
+SHELL_COMMAND("kmap", cmd_kmap, "<phys> [len]", "hexdump memory through a temporary mapping");
+
+static void flush_range(const void *p, size_t len)
+{
+	u64 line = cpu_features.clflush_size ? cpu_features.clflush_size : 64;
+
+	for (u64 a = ALIGN_DOWN((u64)p, line); a < (u64)p + len; a += line) {
+		if (cpu_features.clwb)
+			clwb((const void *)a);
+		else if (cpu_features.clflushopt)
+			clflushopt((const void *)a);
+		else
+			clflush((const void *)a);
+	}
+}
+
+static int kmap_pattern(int argc, char **argv, bool fill)
+{
+	const struct memmap_region *reg;
+	u64 phys, len, seed;
+
+	if (argc != 4)
+		return shell_error(-EINVAL, "usage: %s <phys> <len> <seed>", argv[0]);
+	if (shell_arg_u64("address", argv[1], &phys) ||
+	    shell_arg_size("length", argv[2], &len) || shell_arg_u64("seed", argv[3], &seed))
+		return -EINVAL;
+	if (seed > 0xffff)
+		return shell_error(-EINVAL, "seed %llu out of range (0..65535)",
+				   (unsigned long long)seed);
+	if (check_range(phys, len, true, &reg))
+		return -EINVAL;
+	for (u64 done = 0; done < len;) {
+		u64 pa = phys + done, off = pa & (PAGE_SIZE - 1);
+		size_t n = min_t(u64, len - done, PAGE_SIZE - off);
+		u8 *va = kmap_atomic_pfn_t(memmap_phys_to_pfn_t(pa));
+		u64 b = pa - reg->base;
+
+		if (fill) {
+			pattern_fill(va + off, b, n, (u16)seed);
+			flush_range(va + off, n);
+			kunmap_atomic_pfn_t(va);
+		} else {
+			size_t bad = pattern_check(va + off, b, n, (u16)seed);
+			u8 got = bad < n ? va[off + bad] : 0;
+
+			kunmap_atomic_pfn_t(va);
+			if (bad < n) {
+				u8 want;
+
+				pattern_fill(&want, b + bad, 1, (u16)seed);
+				kprintf("kmap-verify FAILED at 0x%llx (region offset 0x%llx): expected 0x%02x got 0x%02x\n",
+					(unsigned long long)(pa + bad),
+					(unsigned long long)(b + bad), want, got);
+				return -EIO;
+			}
+		}
+		done += n;
+		if ((done & ((1 << 20) - 1)) == 0 && shell_interrupted())
+			return -EINTR;
+	}
+	if (fill)
+		sfence();
+	kprintf("%s ok 0x%llx %llu\n", argv[0], (unsigned long long)phys,
+		(unsigned long long)len);
+	return 0;
+}
+
+static int cmd_kmap_fill(int argc, char **argv)
+{
+	return kmap_pattern(argc, argv, true);
+}
+SHELL_COMMAND("kmap-fill", cmd_kmap_fill, "<phys> <len> <seed>",
+	      "write the data pattern into persistent memory through kmap");
+
+static int cmd_kmap_verify(int argc, char **argv)
+{
+	return kmap_pattern(argc, argv, false);
+}
+SHELL_COMMAND("kmap-verify", cmd_kmap_verify, "<phys> <len> <seed>",
+	      "check the data pattern in persistent memory through kmap");

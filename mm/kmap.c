@@ -1,0 +1,151 @@
+/*
+ * kmap.c - kmap_atomic_pfn_t(): a temporary mapping for any pfn.
+ *
+ * A RAM pfn is already in the direct map: its address comes back with no
+ * page-table work. Any other pfn (persistent memory, PFN_DEV) takes the next
+ * of KMAP_SLOTS per-CPU slots: one 4 KiB PTE, write-back, NX, written into a
+ * page table built at boot (so mapping never allocates); unmapping clears the
+ * PTE and invalidates it. Slots nest strictly last-in first-out; interrupt
+ * handlers may nest their own pairs inside, which keeps the order.
+ *
+ * Misuse is a BUG naming the address: unmapping anything but the most recent
+ * mapping, more than KMAP_SLOTS nested mappings, or (checked by the self-test
+ * harness) a slot still held when a test ends.
+ *
+ * kmap.debug=1 rotates every mapping through a 64 MiB window instead of
+ * reusing the slot's fixed address, so a pointer kept past its unmap faults
+ * rather than silently reaching whatever pfn is mapped there next.
+ */
+#include "cmdline.h"
+#include "cpu.h"
+#include "lib.h"
+#include "mm.h"
+#include "paging.h"
+#include "panic.h"
+#include "printk.h"
+
+#define KMAP_MAX_CPUS	1		/* the boot CPU only, for now */
+#define KMAP_DEBUG_PAGES (64ULL << 20 >> PAGE_SHIFT)
+
+struct kmap_cpu {
+	unsigned depth;
+	u64 va[KMAP_SLOTS];		/* mapped addresses, in order */
+	pte_t *pte[KMAP_SLOTS];		/* fixed slots' PTEs */
+	u64 debug_next;			/* debug window: next page to use */
+	u64 maps;
+};
+
+static struct kmap_cpu kmap_cpus[KMAP_MAX_CPUS];
+static bool kmap_debug;
+static pte_t *debug_ptes[KMAP_DEBUG_PAGES / 512];
+
+static inline struct kmap_cpu *this_kmap(void)
+{
+	return &kmap_cpus[0];
+}
+
+static u64 slot_va(unsigned cpu, unsigned slot)
+{
+	return KMAP_BASE + ((u64)cpu * KMAP_SLOTS + slot) * PAGE_SIZE;
+}
+
+#define KMAP_DEBUG_BASE	(KMAP_BASE + (1ULL << 30))
+
+void kmap_init(void)
+{
+	for (unsigned c = 0; c < KMAP_MAX_CPUS; c++)
+		for (unsigned s = 0; s < KMAP_SLOTS; s++) {
+			kmap_cpus[c].pte[s] = paging_kmap_pte(slot_va(c, s));
+			if (!kmap_cpus[c].pte[s])
+				panic("kmap: no memory for slot page tables");
+		}
+	kmap_debug = kernel_param_bool("kmap.debug", false);
+	if (kmap_debug) {
+		for (u64 i = 0; i < ARRAY_SIZE(debug_ptes); i++) {
+			debug_ptes[i] = paging_kmap_pte(KMAP_DEBUG_BASE + i * 512 * PAGE_SIZE);
+			if (!debug_ptes[i])
+				panic("kmap: no memory for the debug window");
+		}
+		pr_info("kmap: debug mode, mappings rotate through %llu MiB\n",
+			(unsigned long long)(KMAP_DEBUG_PAGES >> 8));
+	}
+}
+
+void *kmap_atomic_pfn_t(pfn_t pfn)
+{
+	struct kmap_cpu *k;
+	unsigned long flags;
+	pte_t *pte;
+	u64 va;
+
+	if (pfn_t_is_ram(pfn))
+		return phys_to_virt(pfn_t_to_phys(pfn));
+	flags = local_irq_save();
+	k = this_kmap();
+	if (k->depth >= KMAP_SLOTS)
+		panic("kmap: more than %u nested mappings (mapping pfn 0x%llx)",
+		      KMAP_SLOTS, (unsigned long long)pfn_t_to_pfn(pfn));
+	if (kmap_debug) {
+		u64 page = k->debug_next++ % KMAP_DEBUG_PAGES;
+
+		va = KMAP_DEBUG_BASE + page * PAGE_SIZE;
+		pte = &debug_ptes[page / 512][page % 512];
+		if (*pte & PTE_P)	/* wrapped onto a page still in use */
+			panic("kmap: debug window exhausted at %llx", (unsigned long long)va);
+	} else {
+		va = slot_va(0, k->depth);
+		pte = k->pte[k->depth];
+	}
+	*pte = pfn_t_to_phys(pfn) | PTE_P | PTE_RW | PTE_NX;
+	k->va[k->depth++] = va;
+	k->maps++;
+	local_irq_restore(flags);
+	return (void *)va;
+}
+
+void kunmap_atomic_pfn_t(void *addr)
+{
+	u64 va = (u64)addr & PAGE_MASK;
+	struct kmap_cpu *k;
+	unsigned long flags;
+	pte_t *pte;
+
+	if ((u64)addr >= DIRECT_MAP_BASE && (u64)addr < DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
+		return;		/* a RAM pfn: nothing was mapped */
+	flags = local_irq_save();
+	k = this_kmap();
+	if (!k->depth)
+		panic("kunmap_atomic_pfn_t(%p): nothing is mapped", addr);
+	if (k->va[k->depth - 1] != va)
+		panic("kunmap_atomic_pfn_t(%p): out of order, the last mapping is %llx",
+		      addr, (unsigned long long)k->va[k->depth - 1]);
+	if (kmap_debug) {
+		u64 page = (va - KMAP_DEBUG_BASE) >> PAGE_SHIFT;
+
+		pte = &debug_ptes[page / 512][page % 512];
+	} else {
+		pte = k->pte[k->depth - 1];
+	}
+	*pte = 0;
+	invlpg((void *)va);
+	k->depth--;
+	local_irq_restore(flags);
+}
+
+unsigned kmap_slots_in_use(void)
+{
+	return this_kmap()->depth;
+}
+
+u64 kmap_held_address(unsigned i)
+{
+	struct kmap_cpu *k = this_kmap();
+
+	return i < k->depth ? k->va[i] : 0;
+}
+
+void kmap_release_all(void)
+{
+	while (this_kmap()->depth)
+		kunmap_atomic_pfn_t((void *)this_kmap()->va[this_kmap()->depth - 1]);
+}

@@ -1,0 +1,281 @@
+/*
+ * paging.c - the kernel's own page tables.
+ *
+ * paging_init() replaces the boot tables (identity map of 4 GiB, kernel at
+ * -2 GiB) with:
+ *  - the direct map: every RAM range of the sanitized memory map at
+ *    DIRECT_MAP_BASE + phys, 1 GiB or 2 MiB pages where alignment allows,
+ *    NX. Persistent memory, holes and firmware ranges are not in it.
+ *  - the kernel image W^X at KERNEL_VMA + phys: text RX, rodata and the
+ *    symbol table R+NX, data and bss RW+NX; the boot stack's guard page is
+ *    left unmapped, and nothing maps virtual page 0.
+ *  - the ioremap/memremap area, filled on demand, and the kmap window,
+ *    whose page tables are built here so kmap never allocates.
+ * Page-table pages come from the frame allocator (below 4 GiB while the
+ * boot identity map is how we reach them).
+ */
+#include "boot.h"
+#include "cpu.h"
+#include "errno.h"
+#include "lib.h"
+#include "memmap.h"
+#include "mm.h"
+#include "paging.h"
+#include "panic.h"
+#include "printk.h"
+
+extern char boot_stack_guard[], boot_stack_bottom[];
+extern char __ksyms_start[], __ksyms_end[];
+
+static u64 kernel_pml4_pa;
+static bool paging_on;
+u64 paging_table_pages;
+static u64 ioremap_next = IOREMAP_BASE;
+
+/* Before the switch, tables are reached through the boot identity map. */
+static void *table_va(u64 pa)
+{
+	return paging_on ? phys_to_virt(pa) : (void *)pa;
+}
+
+static u64 table_alloc(void)
+{
+	pfn_t p = pfn_alloc(0, PFN_ALLOC_ZERO | (paging_on ? 0 : PFN_ALLOC_DMA32));
+
+	if (pfn_t_is_null(p))
+		return 0;
+	paging_table_pages++;
+	return pfn_t_to_phys(p);
+}
+
+bool paging_ready(void)
+{
+	return paging_on;
+}
+
+/* The entry for va at the level whose pages are 1 << shift bytes. */
+static pte_t *walk_create(u64 va, unsigned shift, bool create)
+{
+	u64 table = kernel_pml4_pa;
+
+	for (unsigned s = 39; ; s -= 9) {
+		pte_t *e = (pte_t *)table_va(table) + ((va >> s) & 511);
+
+		if (s == shift)
+			return e;
+		if (!(*e & PTE_P)) {
+			u64 t;
+
+			if (!create || !(t = table_alloc()))
+				return NULL;
+			*e = t | PTE_P | PTE_RW;
+		} else if (*e & PTE_PS) {
+			return NULL;	/* covered by a large page */
+		}
+		table = *e & PTE_ADDR;
+	}
+}
+
+pte_t *paging_walk(u64 va, u64 *page_size)
+{
+	u64 table = read_cr3() & PTE_ADDR;
+
+	for (unsigned s = 39; ; s -= 9) {
+		pte_t *e = (pte_t *)table_va(table) + ((va >> s) & 511);
+
+		if (!(*e & PTE_P))
+			return NULL;
+		if (s == 12 || (*e & PTE_PS)) {
+			if (page_size)
+				*page_size = 1ULL << s;
+			return e;
+		}
+		table = *e & PTE_ADDR;
+	}
+}
+
+int paging_map(u64 va, u64 pa, u64 len, u64 flags, bool large)
+{
+	u64 end = va + len;
+
+	while (va < end) {
+		unsigned shift = 12;
+		pte_t *e;
+
+		if (large && cpu_features.pdpe1gb && IS_ALIGNED(va | pa, SZ_1G) &&
+		    end - va >= SZ_1G)
+			shift = 30;
+		else if (large && IS_ALIGNED(va | pa, SZ_2M) && end - va >= SZ_2M)
+			shift = 21;
+		e = walk_create(va, shift, true);
+		if (!e)
+			return -ENOMEM;
+		if (shift == 12) {
+			*e = pa | flags | PTE_P;
+		} else {
+			u64 f = flags;
+
+			if (f & PTE_PAT_4K)	/* the PAT bit moves in large pages */
+				f = (f & ~PTE_PAT_4K) | PTE_PAT_LARGE;
+			*e = pa | f | PTE_P | PTE_PS;
+		}
+		if (paging_on)
+			invlpg((void *)va);
+		va += 1ULL << shift;
+		pa += 1ULL << shift;
+	}
+	return 0;
+}
+
+void paging_unmap(u64 va, u64 len)
+{
+	u64 end = va + len;
+
+	while (va < end) {
+		u64 size = SZ_4K;
+		pte_t *e = paging_walk(va, &size);
+
+		if (e) {
+			BUG_ON(!IS_ALIGNED(va, size));
+			*e = 0;
+			invlpg((void *)va);
+		}
+		va += size;
+	}
+}
+
+u64 paging_cache_bits(unsigned type)
+{
+	switch (type) {
+	case MAP_UC:
+		return PTE_PCD | PTE_PWT;		/* PAT 3 */
+	case MAP_WC:
+		return PTE_PWT;				/* PAT 1 */
+	case MAP_WT:
+		return PTE_PAT_4K | PTE_PCD | PTE_PWT;	/* PAT 7 */
+	default:
+		return 0;				/* PAT 0: WB */
+	}
+}
+
+pte_t *paging_kmap_pte(u64 va)
+{
+	return walk_create(va, 12, true);
+}
+
+u64 paging_alloc_va(u64 len, u64 align)
+{
+	u64 va = ALIGN_UP(ioremap_next, align);
+
+	if (va + len > IOREMAP_BASE + IOREMAP_SIZE || va + len < va)
+		return 0;
+	ioremap_next = va + ALIGN_UP(len, SZ_4K) + SZ_4K;	/* a hole between */
+	return va;
+}
+
+static void map_kernel_segment(char *start, char *end, u64 flags)
+{
+	u64 va = (u64)start, len = ALIGN_UP((u64)end, SZ_4K) - va;
+
+	if (paging_map(va, kernel_va_to_pa(start), len, flags | PTE_G, false))
+		panic("paging: no memory for the kernel mapping");
+}
+
+void paging_init(void)
+{
+	unsigned n;
+	const struct memmap_range *r = memmap_ranges(&n);
+	u64 pml4;
+
+	wrmsr(MSR_PAT, PAT_VALUE);
+	pml4 = table_alloc();
+	if (!pml4)
+		panic("paging: no memory for page tables");
+	kernel_pml4_pa = pml4;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (r[i].type != E820_RAM)
+			continue;
+		if (paging_map(DIRECT_MAP_BASE + r[i].start, r[i].start,
+			       r[i].end - r[i].start, PTE_RW | PTE_NX | PTE_G, true))
+			panic("paging: no memory for the direct map");
+	}
+	map_kernel_segment(__text_start, __text_end, PTE_G);
+	map_kernel_segment(__rodata_start, __rodata_end, PTE_NX);
+	map_kernel_segment(__data_start, boot_stack_guard, PTE_RW | PTE_NX);
+	map_kernel_segment(boot_stack_bottom, __bss_end, PTE_RW | PTE_NX);
+	if ((u64)__ksyms_end > (u64)__ksyms_start)
+		map_kernel_segment(__ksyms_start, __ksyms_end, PTE_NX);
+
+	write_cr4(read_cr4() | BIT(7));		/* CR4.PGE: global pages */
+	write_cr3(pml4);
+	paging_on = true;
+	pr_info("paging: direct map of %llu MiB RAM, %llu page-table pages\n",
+		(unsigned long long)(memmap_ram_total() >> 20),
+		(unsigned long long)paging_table_pages);
+}
+
+/* ---- ioremap / memremap ---- */
+
+static void *map_phys(phys_addr_t phys, size_t len, unsigned type, bool large)
+{
+	u64 off = phys & (SZ_4K - 1), base = phys - off;
+	u64 size = ALIGN_UP(len + off, SZ_4K);
+	u64 align = large && size >= SZ_2M ? SZ_2M : SZ_4K;
+	u64 va;
+
+	if (!len || phys + len < phys)
+		return NULL;
+	va = paging_alloc_va(size + (align > SZ_4K ? (base & (align - 1)) : 0), align);
+	if (!va)
+		return NULL;
+	if (align > SZ_4K)
+		va += base & (align - 1);	/* same offset within 2 MiB */
+	if (paging_map(va, base, size, paging_cache_bits(type) | PTE_RW | PTE_NX | PTE_G,
+		       large)) {
+		paging_unmap(va, size);
+		return NULL;
+	}
+	return (void *)(va + off);
+}
+
+void *ioremap(phys_addr_t phys, size_t len)
+{
+	return map_phys(phys, len, MAP_UC, false);
+}
+
+void iounmap(void *va, size_t len)
+{
+	u64 off = (u64)va & (SZ_4K - 1);
+
+	paging_unmap((u64)va - off, ALIGN_UP(len + off, SZ_4K));
+}
+
+void *memremap(phys_addr_t phys, size_t len, unsigned type)
+{
+	if (!paging_on) {
+		/* the boot identity map covers the low 4 GiB */
+		if (phys + len < phys || phys + len > (4ULL << 30))
+			return NULL;
+		return (void *)phys;
+	}
+	if (type == MAP_WB && memmap_lookup(phys) &&
+	    memmap_lookup(phys)->type == E820_RAM &&
+	    memmap_lookup(phys + len - 1) == memmap_lookup(phys))
+		return phys_to_virt(phys);
+	return map_phys(phys, len, type, true);
+}
+
+void memunmap(void *va, size_t len)
+{
+	if ((u64)va >= DIRECT_MAP_BASE && (u64)va < DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
+		return;
+	if (!paging_on)
+		return;
+	iounmap(va, len);
+}
+
+void *memremap_pfn_range(const struct memmap_region *reg)
+{
+	return map_phys(reg->base, reg->size, MAP_WB, true);
+}
