@@ -200,6 +200,10 @@ static void blk_submit_one(struct bio *bio)
 		bio->bi_cookie = BIO_COOKIE_NONE;
 	}
 
+	if (!bio->bi_iter.bi_size) {		/* a flush */
+		blk_dispatch(disk, bio, 0);
+		return;
+	}
 	/* every piece first: fail before anything moves */
 	iter = bio->bi_iter;
 	do {

@@ -92,7 +92,7 @@ unsigned sg_nents(struct scatterlist *sgl);
 struct scatterlist *sg_last(struct scatterlist *sgl, unsigned nents);
 
 #define for_each_sg(sglist, sg, nr, __i)				\
-	for (__i = 0, sg = (sglist); __i < (nr); __i++, sg = sg_next(sg))
+	for (__i = 0, sg = (sglist); __i < (__typeof__(__i))(nr); __i++, sg = sg_next(sg))
 
 /* The sg chunk pool: nr_chunks chunks of SG_CHUNK_SIZE entries, from
  * blk_init_alloc(). Returns 0 or -ENOMEM. */

@@ -1,0 +1,86 @@
+/*
+ * block_host.c - the block layer's platform hooks for host unit tests
+ * (see block_host.h); the kernel's are in block/blk_kernel.c.
+ */
+#include <stdlib.h>
+#include "blkdev_driver.h"
+#include "block_host.h"
+#include "ktest.h"
+#include "scatterlist.h"
+
+int host_blk_alloc_fail_after = -1;
+int host_blk_allocs_live;
+void (*host_blk_irq_handler)(void);
+unsigned host_blk_waits;
+int host_blk_irq_depth;
+
+unsigned long blk_irq_save(void)
+{
+	return (unsigned long)host_blk_irq_depth++;
+}
+
+void blk_irq_restore(unsigned long flags)
+{
+	host_blk_irq_depth--;
+	if ((unsigned long)host_blk_irq_depth != flags)
+		ktest_fail(__FILE__, __LINE__, "unbalanced blk_irq_restore");
+}
+
+void blk_wait_interrupt(void)
+{
+	host_blk_waits++;
+	if (host_blk_irq_depth < 1)
+		ktest_fail(__FILE__, __LINE__, "wait with interrupts enabled");
+	if (!host_blk_irq_handler) {
+		ktest_fail(__FILE__, __LINE__, "wait with no interrupt source");
+		abort();
+	}
+	/* the "interrupt" runs with the waiter's mask lifted, as sti;hlt */
+	int saved = host_blk_irq_depth;
+
+	host_blk_irq_depth = 0;
+	host_blk_irq_handler();
+	host_blk_irq_depth = saved;
+}
+
+void *blk_init_alloc(size_t size)
+{
+	void *p;
+
+	if (host_blk_alloc_fail_after == 0)
+		return NULL;
+	if (host_blk_alloc_fail_after > 0)
+		host_blk_alloc_fail_after--;
+	p = calloc(1, size);
+	if (p)
+		host_blk_allocs_live++;
+	return p;
+}
+
+void blk_init_free(void *p, size_t size)
+{
+	if (p) {
+		host_blk_allocs_live--;
+		free(p);
+	}
+}
+
+void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks)
+{
+	bio_pool_exit();
+	sg_pool_exit();
+	host_blk_alloc_fail_after = -1;
+	host_blk_irq_handler = NULL;
+	host_blk_waits = 0;
+	host_blk_irq_depth = 0;
+	if (nr_bios && bio_pool_init(nr_bios, nr_tables))
+		abort();
+	if (nr_chunks && sg_pool_init(nr_chunks))
+		abort();
+}
+
+void host_blk_teardown(void)
+{
+	bio_pool_exit();
+	sg_pool_exit();
+}

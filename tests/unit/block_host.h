@@ -1,0 +1,27 @@
+/*
+ * block_host.h - the host side of the block layer's platform hooks, for
+ * the block unit tests (tests/unit/block_host.c): init memory from calloc
+ * with failure injection, interrupt masking that is checked for balance,
+ * and a blk_wait_interrupt() that "delivers an interrupt" by calling the
+ * test's handler (which completes pending requests).
+ */
+#ifndef PFNOS_BLOCK_HOST_H
+#define PFNOS_BLOCK_HOST_H
+
+#include "types.h"
+
+/* Fail the init allocation after this many more succeed (-1: never). */
+extern int host_blk_alloc_fail_after;
+/* Live init allocations (leak check). */
+extern int host_blk_allocs_live;
+/* Called by blk_wait_interrupt(); NULL makes a wait a test failure. */
+extern void (*host_blk_irq_handler)(void);
+extern unsigned host_blk_waits;
+/* Interrupt-disable nesting depth (must be 0 between calls). */
+extern int host_blk_irq_depth;
+
+/* Fresh bio (and sg) pools of the given sizes; resets the hooks. */
+void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks);
+void host_blk_teardown(void);
+
+#endif

@@ -1,0 +1,1204 @@
+/*
+ * test_bio.c - host tests of the block layer core: the bio pool, building
+ * and iterating bios, split points at every queue limit, chaining and error
+ * propagation, double-completion BUGs, the checks submit_bio() makes before
+ * any byte moves, registration, and the request path (tags, waiting by
+ * "interrupt" and by polling, -EBUSY, errors). Random tests print their
+ * seed (UNIT_SEED=n repeats one).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "blkdev_driver.h"
+#include "block_host.h"
+#include "errno.h"
+#include "ktest.h"
+#include "lib.h"
+#include "scatterlist.h"
+#include "unit.h"
+
+static pfn_t P(u64 pfn)
+{
+	return __pfn_to_pfn_t(pfn, 0);
+}
+
+static u64 test_seed(void)
+{
+	const char *s = getenv("UNIT_SEED");
+	u64 seed = 0x5eed;
+	FILE *f;
+
+	if (s) {
+		seed = strtoull(s, NULL, 0);
+	} else if ((f = fopen("/dev/urandom", "rb"))) {
+		if (fread(&seed, sizeof(seed), 1, f) != 1)
+			seed = 0x5eed;
+		fclose(f);
+		seed &= 0xffffffffULL;
+	}
+
+	ktest_log("seed %llu (UNIT_SEED=%llu repeats)", (unsigned long long)seed,
+		  (unsigned long long)seed);
+	return seed;
+}
+
+/* ---- a bio-based test disk that records what reaches the driver ---- */
+#define MAX_PIECES 64
+struct piece {
+	sector_t sector;
+	u32 size;
+	u32 opf;
+	u16 vcnt;
+};
+
+static struct tdisk {
+	struct gendisk disk;
+	struct piece pieces[MAX_PIECES];
+	unsigned nr_pieces;
+	int fail_piece;		/* piece index completed with fail_status */
+	int fail_status;
+	bool defer;		/* keep bios for the test to complete */
+	struct bio *held[MAX_PIECES];
+	unsigned nr_held;
+	unsigned depth, max_depth;
+} td;
+
+static void td_submit(struct bio *bio)
+{
+	unsigned i = td.nr_pieces++;
+
+	KT_ASSERT(i < MAX_PIECES);
+	td.depth++;
+	if (td.depth > td.max_depth)
+		td.max_depth = td.depth;
+	td.pieces[i].sector = bio->bi_iter.bi_sector;
+	td.pieces[i].size = bio->bi_iter.bi_size;
+	td.pieces[i].opf = bio->bi_opf;
+	if (td.defer)
+		td.held[td.nr_held++] = bio;
+	else
+		bio_endio_status(bio, (int)i == td.fail_piece ? td.fail_status : 0);
+	td.depth--;
+}
+
+static const struct block_device_operations td_ops = {
+	.submit_bio = td_submit,
+};
+
+static void td_setup(u32 lbs, sector_t capacity)
+{
+	host_blk_setup(64, 8, 0);
+	if (blk_find_disk("tdisk"))
+		blk_unregister_disk(blk_find_disk("tdisk"));
+	memset(&td, 0, sizeof(td));
+	td.fail_piece = -1;
+	strlcpy(td.disk.disk_name, "tdisk", DISK_NAME_LEN);
+	td.disk.capacity = capacity;
+	td.disk.fops = &td_ops;
+	blk_set_default_limits(&td.disk.limits);
+	td.disk.limits.logical_block_size = lbs;
+	td.disk.limits.physical_block_size = lbs;
+	if (blk_register_disk(&td.disk))
+		abort();
+}
+
+static void td_teardown(void)
+{
+	blk_unregister_disk(&td.disk);
+	host_blk_teardown();
+}
+
+/* completion recorder */
+static struct {
+	unsigned calls;
+	int status;
+	struct bio *bio;
+} done;
+
+static void rec_endio(struct bio *bio)
+{
+	done.calls++;
+	done.status = bio->bi_status;
+	done.bio = bio;
+}
+
+/* ---- pool ---- */
+KTEST(bio, pool_alloc_put_exhaustion)
+{
+	struct bio *b[5];
+
+	host_blk_setup(4, 2, 0);
+	for (int i = 0; i < 4; i++) {
+		b[i] = bio_alloc(NULL, i < 2 ? 1 : 100, REQ_OP_READ);
+		KT_ASSERT(b[i]);
+	}
+	KT_EXPECT_EQ(bio_pool_free_bios(), 0);
+	KT_EXPECT_EQ(bio_pool_free_tables(), 0);
+	KT_EXPECT(bio_alloc(NULL, 1, REQ_OP_READ) == NULL);
+	KT_EXPECT_EQ(b[2]->bi_max_vecs, BIO_MAX_VECS);
+	KT_EXPECT_EQ(b[0]->bi_max_vecs, BIO_INLINE_VECS);
+	bio_put(b[0]);
+	/* a bio is free but no table: a big request fails without taking it */
+	KT_EXPECT(bio_alloc(NULL, 5, REQ_OP_READ) == NULL);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 1);
+	KT_EXPECT(bio_alloc(NULL, BIO_MAX_VECS + 1, REQ_OP_READ) == NULL);
+	bio_put(b[2]);
+	b[0] = bio_alloc(NULL, BIO_MAX_VECS, REQ_OP_WRITE);
+	KT_ASSERT(b[0]);
+	KT_EXPECT_EQ(bio_pool_free_tables(), 0);
+	bio_put(b[0]);
+	bio_put(b[1]);
+	bio_put(b[3]);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 4);
+	KT_EXPECT_EQ(bio_pool_free_tables(), 2);
+	host_blk_teardown();
+	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+}
+
+KTEST(bio, pool_init_failure_unwinds)
+{
+	host_blk_setup(0, 0, 0);
+	host_blk_alloc_fail_after = 1;		/* bios ok, tables fail */
+	KT_EXPECT_EQ(bio_pool_init(8, 8), -ENOMEM);
+	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+	host_blk_alloc_fail_after = -1;
+	KT_EXPECT_EQ(bio_pool_init(0, 8), -EINVAL);
+	KT_EXPECT_EQ(bio_pool_init(8, 0), 0);
+	KT_EXPECT(bio_alloc(NULL, 5, REQ_OP_READ) == NULL);
+	host_blk_teardown();
+	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+}
+
+static void double_put(void *arg)
+{
+	bio_put(arg);
+}
+
+static void double_endio(void *arg)
+{
+	bio_endio(arg);
+}
+
+static void put_stack_bio(void *arg)
+{
+	bio_put(arg);
+}
+
+KTEST(bio, double_completion_and_free_are_bugs)
+{
+	struct bio *b, sb;
+
+	host_blk_setup(4, 0, 0);
+	b = bio_alloc(NULL, 1, REQ_OP_READ);
+	KT_ASSERT(b);
+	b->bi_end_io = rec_endio;
+	done.calls = 0;
+	bio_endio(b);
+	KT_EXPECT_EQ(done.calls, 1);
+	KT_EXPECT(host_catch_panic(double_endio, b));
+	KT_EXPECT(strstr(host_panic_message(), "completed") != NULL);
+	KT_EXPECT_EQ(done.calls, 1);
+	bio_put(b);
+	KT_EXPECT(host_catch_panic(double_put, b));
+	KT_EXPECT(strstr(host_panic_message(), "freed") != NULL);
+	KT_EXPECT(host_catch_panic(double_endio, b));
+	bio_init(&sb, NULL, NULL, 0, REQ_OP_READ);
+	KT_EXPECT(host_catch_panic(put_stack_bio, &sb));
+	KT_EXPECT_EQ(bio_pool_free_bios(), 4);
+	host_blk_teardown();
+}
+
+/* ---- building and iterating ---- */
+KTEST(bio, add_pfn_merges_and_limits)
+{
+	struct bio_vec vecs[3];
+	struct bio b;
+
+	bio_init(&b, NULL, vecs, 3, REQ_OP_WRITE);
+	KT_EXPECT_EQ(bio_add_pfn(&b, P(10), 0, 0), -EINVAL);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(10), 100, 4000), 0);
+	/* continues physically: merged, crossing into pfn 11 */
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(11), 4096, 4), 0);
+	KT_EXPECT_EQ(b.bi_vcnt, 1);
+	KT_EXPECT_EQ(vecs[0].bv_len, 4196);
+	/* offset beyond a page is normalised onto the right frame */
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(20), 512, 3 * 4096 + 8), 0);
+	KT_EXPECT_EQ(b.bi_vcnt, 2);
+	KT_EXPECT_EQ(pfn_t_to_pfn(vecs[1].bv_pfn), 23);
+	KT_EXPECT_EQ(vecs[1].bv_offset, 8);
+	/* same address, different flags: not merged */
+	KT_ASSERT_EQ(bio_add_pfn(&b, __pfn_to_pfn_t(23, PFN_DEV | PFN_PMEM), 8, 520), 0);
+	KT_EXPECT_EQ(b.bi_vcnt, 3);
+	KT_EXPECT_EQ(bio_add_pfn(&b, P(40), 512, 0), -ENOSPC);
+	/* but a contiguous piece still merges into the last vec */
+	KT_EXPECT_EQ(bio_add_pfn(&b, __pfn_to_pfn_t(23, PFN_DEV | PFN_PMEM), 8, 528), 0);
+	KT_EXPECT_EQ(b.bi_iter.bi_size, 100 + 4096 + 512 + 16);
+	KT_EXPECT_EQ(bio_add_pfn(&b, __pfn_to_pfn_t(23, PFN_DEV | PFN_PMEM), 0xfffff000u, 536),
+		     -EOVERFLOW);
+}
+
+KTEST(bio, segment_and_bvec_iteration)
+{
+	struct bio_vec vecs[4], bv;
+	struct bvec_iter it;
+	struct bio b;
+	/* pieces: (pfn, off, len) */
+	static const struct { u64 pfn; u32 off, len; } in[] = {
+		{ 100, 3584, 9216 },	/* 512 in 100, 4096 in 101, 4096 in 102, 512 in 103 */
+		{ 200, 0, 512 },
+		{ 300, 100, 3996 },
+	};
+	static const struct { u64 pfn; u32 off, len; } seg[] = {
+		{ 100, 3584, 512 }, { 101, 0, 4096 }, { 102, 0, 4096 },
+		{ 103, 0, 512 }, { 200, 0, 512 }, { 300, 100, 3996 },
+	};
+	unsigned n = 0;
+	u32 total = 0;
+
+	bio_init(&b, NULL, vecs, 4, REQ_OP_READ);
+	for (unsigned i = 0; i < ARRAY_SIZE(in); i++)
+		KT_ASSERT_EQ(bio_add_pfn(&b, P(in[i].pfn), in[i].len, in[i].off), 0);
+	bio_for_each_segment(bv, &b, it) {
+		KT_ASSERT(n < ARRAY_SIZE(seg));
+		KT_EXPECT_EQ(pfn_t_to_pfn(bv.bv_pfn), seg[n].pfn);
+		KT_EXPECT_EQ(bv.bv_offset, seg[n].off);
+		KT_EXPECT_EQ(bv.bv_len, seg[n].len);
+		n++;
+	}
+	KT_EXPECT_EQ(n, ARRAY_SIZE(seg));
+	n = 0;
+	bio_for_each_bvec(bv, &b, it) {
+		KT_EXPECT_EQ(bv.bv_len, in[n].len);
+		total += bv.bv_len;
+		n++;
+	}
+	KT_EXPECT_EQ(n, 3);
+	KT_EXPECT_EQ(total, b.bi_iter.bi_size);
+
+	/* advance into the middle of the first vec's third frame */
+	b.bi_iter.bi_sector = 1000;
+	bio_advance(&b, 512 + 4096 + 1024);
+	KT_EXPECT_EQ(b.bi_iter.bi_sector, 1011);
+	KT_EXPECT_EQ(b.bi_iter.bi_idx, 0);
+	KT_EXPECT_EQ(b.bi_iter.bi_bvec_done, 5632);
+	n = 0;
+	bio_for_each_segment(bv, &b, it) {
+		if (n == 0) {
+			KT_EXPECT_EQ(pfn_t_to_pfn(bv.bv_pfn), 102);
+			KT_EXPECT_EQ(bv.bv_offset, 1024);
+			KT_EXPECT_EQ(bv.bv_len, 3072);
+		}
+		n++;
+	}
+	KT_EXPECT_EQ(n, 4);
+	/* advance exactly to a vec end, then across the rest */
+	bio_advance(&b, 3072 + 512);
+	KT_EXPECT_EQ(b.bi_iter.bi_idx, 1);
+	KT_EXPECT_EQ(b.bi_iter.bi_bvec_done, 0);
+	bio_advance(&b, 512 + 3996);
+	KT_EXPECT_EQ(b.bi_iter.bi_size, 0);
+	it = b.bi_iter;
+	it.bi_size = 0;
+	KT_EXPECT(!bvec_iter_advance(vecs, &it, 1));
+}
+
+/* ---- split points ---- */
+struct vspec { u64 phys; u32 len; };
+
+static void build(struct bio *b, struct bio_vec *vecs, unsigned max,
+		  const struct vspec *v, unsigned n)
+{
+	bio_init(b, NULL, vecs, max, REQ_OP_WRITE);
+	for (unsigned i = 0; i < n && v[i].len; i++)
+		if (bio_add_pfn(b, P(v[i].phys >> PAGE_SHIFT), v[i].len,
+				v[i].phys & (PAGE_SIZE - 1)))
+			abort();
+}
+
+enum { L_DEF, L_SECT, L_SEGS, L_SEGSZ, L_BOUND, L_VIRT, L_VIRT4K, L_4K };
+
+static void limits_for(int kind, struct queue_limits *lim)
+{
+	blk_set_default_limits(lim);
+	switch (kind) {
+	case L_SECT: lim->max_hw_sectors = 16; break;		/* 8 KiB */
+	case L_SEGS: lim->max_segments = 2; break;
+	case L_SEGSZ: lim->max_segment_size = 4096; break;
+	case L_BOUND: lim->seg_boundary_mask = 0xffff; break;	/* 64 KiB */
+	case L_VIRT: lim->virt_boundary_mask = 4095; break;
+	case L_VIRT4K:
+		lim->virt_boundary_mask = 4095;
+		lim->logical_block_size = 4096;
+		lim->physical_block_size = 4096;
+		break;
+	case L_4K:
+		lim->logical_block_size = 4096;
+		lim->physical_block_size = 4096;
+		lim->max_segments = 3;
+		break;
+	}
+}
+
+KTEST(bio, split_point_table)
+{
+	static const struct {
+		const char *what;
+		int lim;
+		struct vspec v[5];
+		long bytes;
+		u32 nsegs;
+	} t[] = {
+		{ "fits", L_DEF, { { 0x10000, 8192 } }, 8192, 1 },
+		{ "max sectors", L_SECT, { { 0x10000, 12288 } }, 8192, 1 },
+		{ "max sectors exact", L_SECT, { { 0x10000, 8192 } }, 8192, 1 },
+		{ "max sectors mid-vec, 2nd vec", L_SECT,
+		  { { 0x10000, 4096 }, { 0x30000, 8192 } }, 8192, 2 },
+		{ "max segments", L_SEGS,
+		  { { 0x10000, 512 }, { 0x30000, 1024 }, { 0x50000, 512 } }, 1536, 2 },
+		{ "max segments exact", L_SEGS,
+		  { { 0x10000, 512 }, { 0x30000, 1024 } }, 1536, 2 },
+		{ "segment size inside a vec", L_SEGSZ,
+		  { { 0x10000, 4096 * 200 } }, 128 * 4096, 128 },
+		{ "segment size, unaligned start", L_SEGSZ,
+		  { { 0x10200, 4096 * 2 } }, 8192, 2 },
+		{ "seg boundary", L_BOUND,
+		  { { 0x1f000, 8192 } }, 8192, 2 },
+		{ "virt boundary ok", L_VIRT,
+		  { { 0x10200, 3584 }, { 0x30000, 4096 }, { 0x50000, 1024 } }, 8704, 3 },
+		{ "virt gap: end not aligned", L_VIRT,
+		  { { 0x10000, 1024 }, { 0x30000, 4096 } }, 1024, 1 },
+		{ "virt gap: start not aligned", L_VIRT,
+		  { { 0x10000, 4096 }, { 0x30200, 512 } }, 4096, 1 },
+		{ "virt gap rounded to lbs", L_VIRT,
+		  { { 0x10000, 4096 }, { 0x20000, 700 }, { 0x30000, 324 } }, 4608, 2 },
+		{ "virt gap below lbs", L_VIRT4K,
+		  { { 0x10000, 1024 }, { 0x30000, 3072 } }, -EINVAL, 1 },
+		{ "4k lbs: segs end mid-block", L_4K,
+		  { { 0x10000, 4096 }, { 0x30000, 2048 }, { 0x50000, 1024 },
+		    { 0x70000, 1024 } }, 4096, 3 },
+		{ "4k lbs: fits", L_4K,
+		  { { 0x10000, 4096 }, { 0x30000, 2048 }, { 0x50000, 2048 } }, 8192, 3 },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		struct queue_limits lim;
+		struct bio_vec vecs[8];
+		struct bio b;
+		u32 nsegs = 0;
+		long got;
+
+		limits_for(t[i].lim, &lim);
+		build(&b, vecs, 8, t[i].v, 5);
+		got = blk_split_bytes(vecs, b.bi_iter, &lim, &nsegs);
+		if (got != t[i].bytes || (got > 0 && nsegs != t[i].nsegs))
+			ktest_fail(__FILE__, __LINE__, "%s: %ld bytes %u segs, want %ld %u",
+				   t[i].what, got, nsegs, t[i].bytes, t[i].nsegs);
+	}
+}
+
+/* Check one piece [iter, iter+bytes) against lim and its sg mapping. */
+static void check_piece(const struct bio_vec *vecs, struct bvec_iter it,
+			u32 bytes, u32 nsegs, const struct queue_limits *lim,
+			bool last)
+{
+	struct scatterlist sgl[600], *sg;
+	struct bio_vec bv;
+	struct bvec_iter i2;
+	u64 prev_end = 0, pos;
+	bool first = true;
+	int n, k;
+
+	KT_ASSERT(bytes <= (u64)lim->max_hw_sectors << SECTOR_SHIFT);
+	KT_ASSERT(nsegs <= lim->max_segments);
+	if (!last)
+		KT_ASSERT(bytes % lim->logical_block_size == 0);
+	it.bi_size = bytes;
+	/* virt boundary: inner vec edges aligned */
+	for (i2 = it; i2.bi_size; bvec_iter_advance(vecs, &i2, bv.bv_len)) {
+		bv = bvec_iter_bvec(vecs, i2);
+		if (!first && lim->virt_boundary_mask)
+			KT_ASSERT(!(bvec_phys(&bv) & lim->virt_boundary_mask) &&
+				  !(prev_end & lim->virt_boundary_mask));
+		prev_end = bvec_phys(&bv) + bv.bv_len;
+		first = false;
+	}
+	sg_init_table(sgl, nsegs ? nsegs : 1);
+	n = blk_map_sg(lim, vecs, it, sgl, NULL);
+	KT_ASSERT((u32)n <= nsegs);
+	/* the entries are the piece's bytes in order, within the limits */
+	i2 = it;
+	pos = 0;
+	for_each_sg(sgl, sg, n, k) {
+		u64 p = sg_phys(sg);
+
+		KT_ASSERT(sg->length && sg->length <= lim->max_segment_size);
+		KT_ASSERT((p | lim->seg_boundary_mask) ==
+			  ((p + sg->length - 1) | lim->seg_boundary_mask));
+		for (u32 done = 0; done < sg->length;) {
+			bv = bvec_iter_bvec(vecs, i2);
+			u32 take = min_t(u32, bv.bv_len, sg->length - done);
+
+			KT_ASSERT_EQ(bvec_phys(&bv), p + done);
+			done += take;
+			bvec_iter_advance(vecs, &i2, take);
+		}
+		pos += sg->length;
+	}
+	KT_ASSERT_EQ(pos, bytes);
+	KT_ASSERT(sg_is_last(&sgl[n - 1]));
+}
+
+KTEST(bio, split_random_pieces_obey_limits)
+{
+	struct prng r = { test_seed() };
+	unsigned nr_pieces = 0, nr_unsplittable = 0;
+
+	for (int round = 0; round < 3000; round++) {
+		struct queue_limits lim;
+		struct bio_vec vecs[64];
+		struct bio b;
+		struct bvec_iter it;
+		unsigned nv = 1 + prng_next(&r) % 40;
+		u64 phys = 0x100000;
+		u32 lbs = (prng_next(&r) & 1) ? 512 : 4096;
+		u64 x = prng_next(&r);
+		bool odd = false;	/* some vec edge not on a sector */
+
+		blk_set_default_limits(&lim);
+		lim.logical_block_size = lim.physical_block_size = lbs;
+		lim.dma_alignment = 3;
+		lim.max_hw_sectors = (u32)(lbs / 512) * (u32)(1 + (x & 63));
+		if (lim.max_hw_sectors < 8)
+			lim.max_hw_sectors = 8;
+		lim.max_segments = 1 + (u32)((x >> 8) % 12);
+		lim.max_segment_size = 4096u << ((x >> 16) % 5);
+		lim.seg_boundary_mask = (x >> 20) & 1 ? 0x3fff : 0xffffffff;
+		lim.virt_boundary_mask = (x >> 21) & 1 ? 4095 : 0;
+		KT_ASSERT_EQ(blk_validate_limits(&lim, "rand"), 0);
+
+		bio_init(&b, NULL, vecs, 64, REQ_OP_READ);
+		for (unsigned i = 0; i < nv; i++) {
+			u64 y = prng_next(&r);
+			u32 len = (y & 3) == 0 ? 4 * (1 + (u32)((y >> 4) % 2048))
+						: 512 * (1 + (u32)((y >> 4) % 24));
+
+			if ((y >> 30) & 1)	/* gap: not contiguous */
+				phys += 4096 * (1 + ((y >> 31) % 8)) + 4 * ((y >> 40) % 1024);
+			if (bio_add_pfn(&b, P(phys >> 12), len, phys & 4095))
+				break;
+			odd |= ((phys | len) & 511) != 0;
+			phys += len;
+		}
+		/* whole blocks only */
+		b.bi_iter.bi_size = ALIGN_DOWN(b.bi_iter.bi_size, lbs);
+		if (!b.bi_iter.bi_size)
+			continue;
+		it = b.bi_iter;
+		while (it.bi_size) {
+			u32 nsegs;
+			long n = blk_split_bytes(vecs, it, &lim, &nsegs);
+
+			if (n < 0) {
+				/* only when a lbs-aligned piece cannot be made */
+				KT_ASSERT(lim.virt_boundary_mask || lbs > 512 || odd);
+				nr_unsplittable++;
+				break;
+			}
+			nr_pieces++;
+			KT_ASSERT(n > 0 && (u32)n <= it.bi_size);
+			check_piece(vecs, it, (u32)n, nsegs, &lim, (u32)n == it.bi_size);
+			if (ktest_failed()) {
+				ktest_log("round %d lbs %u maxsec %u segs %u segsz %u bnd %llx virt %llx",
+					  round, lbs, lim.max_hw_sectors, lim.max_segments,
+					  lim.max_segment_size,
+					  (unsigned long long)lim.seg_boundary_mask,
+					  (unsigned long long)lim.virt_boundary_mask);
+				return;
+			}
+			bvec_iter_advance(vecs, &it, (u32)n);
+		}
+	}
+	ktest_log("%u pieces, %u bios not splittable", nr_pieces, nr_unsplittable);
+	KT_EXPECT(nr_pieces > 8000 && nr_unsplittable < 2000);
+}
+
+/* ---- chaining ---- */
+KTEST(bio, chain_parent_once_first_error)
+{
+	static const struct {
+		int order[4];		/* completion order: 0..2 children, 3 parent */
+		int status[4];
+		int want;
+	} t[] = {
+		{ { 0, 1, 2, 3 }, { 0, 0, 0, 0 }, 0 },
+		{ { 3, 2, 1, 0 }, { 0, -EIO, 0, 0 }, -EIO },
+		{ { 2, 0, 3, 1 }, { -EIO, 0, -ENOSPC, 0 }, -ENOSPC },
+		{ { 1, 3, 0, 2 }, { -EINVAL, -EIO, 0, -ETIMEDOUT }, -EIO },
+		{ { 3, 0, 1, 2 }, { -EIO, 0, 0, -ENOMEM }, -ENOMEM },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		struct bio *parent, *c[3];
+
+		host_blk_setup(8, 0, 0);
+		parent = bio_alloc(NULL, 1, REQ_OP_READ);
+		KT_ASSERT(parent);
+		parent->bi_end_io = rec_endio;
+		for (int k = 0; k < 3; k++) {
+			c[k] = bio_alloc(NULL, 1, REQ_OP_READ);
+			KT_ASSERT(c[k]);
+			bio_chain(c[k], parent);
+		}
+		memset(&done, 0, sizeof(done));
+		for (int k = 0; k < 4; k++) {
+			int who = t[i].order[k];
+
+			KT_EXPECT_EQ(done.calls, 0);
+			bio_endio_status(who == 3 ? parent : c[who], t[i].status[who]);
+		}
+		KT_EXPECT_EQ(done.calls, 1);
+		KT_EXPECT_EQ(done.status, t[i].want);
+		KT_EXPECT(done.bio == parent);
+		/* children went back to the pool */
+		KT_EXPECT_EQ(bio_pool_free_bios(), 7);
+		bio_put(parent);
+		host_blk_teardown();
+	}
+}
+
+KTEST(bio, split_then_chain)
+{
+	struct bio_vec vecs[2];
+	struct bio *s, b;
+
+	host_blk_setup(4, 0, 0);
+	bio_init(&b, NULL, vecs, 2, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA);
+	b.bi_iter.bi_sector = 100;
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(5), 8192, 0), 0);
+	KT_EXPECT(bio_split(&b, 0) == NULL);
+	KT_EXPECT(bio_split(&b, 16) == NULL);
+	s = bio_split(&b, 5);
+	KT_ASSERT(s);
+	KT_EXPECT_EQ(s->bi_iter.bi_sector, 100);
+	KT_EXPECT_EQ(s->bi_iter.bi_size, 2560);
+	KT_EXPECT_EQ(b.bi_iter.bi_sector, 105);
+	KT_EXPECT_EQ(b.bi_iter.bi_size, 8192 - 2560);
+	KT_EXPECT(s->bi_opf & REQ_PREFLUSH);
+	KT_EXPECT(!(b.bi_opf & REQ_PREFLUSH));
+	KT_EXPECT(b.bi_opf & REQ_FUA);
+	KT_EXPECT_EQ(bio_add_pfn(s, P(9), 512, 0), -EINVAL);	/* clone */
+	b.bi_end_io = rec_endio;
+	bio_chain(s, &b);
+	memset(&done, 0, sizeof(done));
+	bio_endio(&b);
+	KT_EXPECT_EQ(done.calls, 0);
+	bio_endio(s);
+	KT_EXPECT_EQ(done.calls, 1);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 4);
+	host_blk_teardown();
+}
+
+/* ---- submission checks ---- */
+KTEST(blk, submit_checks_before_any_byte_moves)
+{
+	static const struct {
+		const char *what;
+		u32 lbs;
+		u32 op;
+		sector_t sector;
+		u32 len, off;
+		int want;
+		const char *log;
+	} t[] = {
+		{ "ok", 512, REQ_OP_WRITE, 0, 512, 0, 0, NULL },
+		{ "last sector", 512, REQ_OP_READ, 2047, 512, 0, 0, NULL },
+		{ "past end", 512, REQ_OP_READ, 2047, 1024, 0, -EIO, "beyond capacity" },
+		{ "at end", 512, REQ_OP_WRITE, 2048, 512, 0, -EIO, "beyond capacity" },
+		{ "huge sector", 512, REQ_OP_WRITE, ~0ULL - 1, 4096, 0, -EIO, "beyond capacity" },
+		{ "partial sector", 512, REQ_OP_READ, 0, 100, 0, -EINVAL, "not aligned" },
+		{ "partial at end", 512, REQ_OP_READ, 2047, 600, 0, -EIO, "beyond capacity" },
+		{ "4k: sector", 4096, REQ_OP_READ, 4, 4096, 0, -EINVAL, "4096-byte" },
+		{ "4k: size", 4096, REQ_OP_READ, 8, 2048, 0, -EINVAL, "4096-byte" },
+		{ "4k: ok", 4096, REQ_OP_READ, 2040, 4096, 0, 0, NULL },
+		{ "4k: past end", 4096, REQ_OP_READ, 2040, 8192, 0, -EIO, "beyond capacity" },
+		{ "dma alignment", 512, REQ_OP_READ, 0, 512, 4, -EINVAL, "buffer" },
+		{ "empty read", 512, REQ_OP_READ, 0, 0, 0, -EINVAL, "0 bytes" },
+		{ "discard unsupported", 512, REQ_OP_DISCARD, 0, 0, 0, -EOPNOTSUPP, "not supported" },
+		{ "bad op", 512, 77, 0, 512, 0, -EOPNOTSUPP, "not supported" },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		struct bio_vec vecs[1];
+		struct bio b;
+		int st;
+
+		td_setup(t[i].lbs, 2048);
+		host_log_clear();
+		bio_init(&b, &td.disk, vecs, 1, t[i].op);
+		b.bi_iter.bi_sector = t[i].sector;
+		if (t[i].len)
+			KT_ASSERT_EQ(bio_add_pfn(&b, P(50), t[i].len, t[i].off), 0);
+		st = submit_bio_wait(&b);
+		if (st != t[i].want)
+			ktest_fail(__FILE__, __LINE__, "%s: status %d, want %d",
+				   t[i].what, st, t[i].want);
+		KT_EXPECT_EQ(td.nr_pieces, t[i].want ? 0 : 1);
+		if (t[i].log && !host_log_contains(t[i].log))
+			ktest_fail(__FILE__, __LINE__, "%s: no log line \"%s\"",
+				   t[i].what, t[i].log);
+		if (t[i].want && t[i].op < REQ_OP_NR)
+			KT_EXPECT_EQ(td.disk.stats.errors[blk_stat_group(t[i].op)], 1);
+		KT_EXPECT_EQ(td.disk.stats.in_flight[BLK_STAT_READ] +
+			     td.disk.stats.in_flight[BLK_STAT_WRITE], 0);
+		td_teardown();
+	}
+}
+
+KTEST(blk, submit_splits_and_accounts)
+{
+	struct bio_vec vecs[4];
+	struct bio b;
+	int st;
+
+	td_setup(512, 1 << 20);
+	td.disk.limits.max_hw_sectors = 16;
+	bio_init(&b, &td.disk, vecs, 4, REQ_OP_WRITE);
+	b.bi_iter.bi_sector = 1000;
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 40960, 0), 0);	/* 80 sectors */
+	st = submit_bio_wait(&b);
+	KT_EXPECT_EQ(st, 0);
+	KT_ASSERT_EQ(td.nr_pieces, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		KT_EXPECT_EQ(td.pieces[i].sector, 1000 + 16 * i);
+		KT_EXPECT_EQ(td.pieces[i].size, 8192);
+	}
+	KT_EXPECT_EQ(td.disk.stats.ios[BLK_STAT_WRITE], 1);
+	KT_EXPECT_EQ(td.disk.stats.sectors[BLK_STAT_WRITE], 80);
+	KT_EXPECT_EQ(td.disk.stats.splits[BLK_STAT_WRITE], 4);
+	KT_EXPECT_EQ(td.disk.stats.requests[BLK_STAT_WRITE], 5);
+	KT_EXPECT_EQ(td.disk.stats.in_flight[BLK_STAT_WRITE], 0);
+	KT_EXPECT_EQ(td.max_depth, 1);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 64);
+
+	/* an error in the third piece fails the whole bio, counted once */
+	bio_reset(&b, &td.disk, REQ_OP_READ);
+	b.bi_iter.bi_sector = 0;
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 40960, 0), 0);
+	td.nr_pieces = 0;
+	td.fail_piece = 2;
+	td.fail_status = -EIO;
+	KT_EXPECT_EQ(submit_bio_wait(&b), -EIO);
+	KT_EXPECT_EQ(td.nr_pieces, 5);
+	KT_EXPECT_EQ(td.disk.stats.errors[BLK_STAT_READ], 1);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 64);
+	td_teardown();
+}
+
+KTEST(blk, split_unalignable_fails_before_dispatch)
+{
+	struct bio_vec vecs[4];
+	struct bio b;
+
+	td_setup(4096, 1 << 20);
+	td.disk.limits.virt_boundary_mask = 4095;
+	td.disk.limits.dma_alignment = 3;
+	/* 4 KiB block, then a block made of two pieces with a virt gap */
+	bio_init(&b, &td.disk, vecs, 4, REQ_OP_WRITE);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(10), 4096, 0), 0);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(20), 1024, 0), 0);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(30), 3072, 0), 0);
+	host_log_clear();
+	KT_EXPECT_EQ(submit_bio_wait(&b), -EINVAL);
+	KT_EXPECT_EQ(td.nr_pieces, 0);
+	KT_EXPECT(host_log_contains("cannot be split"));
+	td_teardown();
+}
+
+KTEST(blk, split_pool_exhaustion_fails_before_dispatch)
+{
+	struct bio_vec vecs[1];
+	struct bio b;
+
+	td_setup(512, 1 << 20);
+	host_blk_setup(3, 0, 0);		/* room for 3 split bios only */
+	td.disk.limits.max_hw_sectors = 8;
+	bio_init(&b, &td.disk, vecs, 1, REQ_OP_WRITE);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 5 * 4096, 0), 0);	/* 5 pieces */
+	KT_EXPECT_EQ(submit_bio_wait(&b), -ENOMEM);
+	KT_EXPECT_EQ(td.nr_pieces, 0);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 3);
+	bio_reset(&b, &td.disk, REQ_OP_WRITE);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 4 * 4096, 0), 0);	/* 4 pieces */
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(td.nr_pieces, 4);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 3);
+	td_teardown();
+}
+
+KTEST(blk, flush_fua_and_write_cache)
+{
+	struct bio_vec vecs[1];
+	struct bio b;
+
+	td_setup(512, 2048);
+	bio_init(&b, &td.disk, vecs, 1, REQ_OP_FLUSH);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(td.nr_pieces, 0);		/* no cache: nothing to do */
+	bio_reset(&b, &td.disk, REQ_OP_WRITE | REQ_FUA | REQ_PREFLUSH);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(3), 512, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(td.pieces[0].opf, REQ_OP_WRITE);
+
+	td.disk.limits.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
+	td.nr_pieces = 0;
+	bio_reset(&b, &td.disk, REQ_OP_FLUSH);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_ASSERT_EQ(td.nr_pieces, 1);
+	KT_EXPECT_EQ(td.pieces[0].opf, REQ_OP_FLUSH);
+	bio_reset(&b, &td.disk, REQ_OP_WRITE | REQ_FUA | REQ_PREFLUSH);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(3), 512, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(td.pieces[1].opf, REQ_OP_WRITE | REQ_FUA | REQ_PREFLUSH);
+	bio_reset(&b, &td.disk, REQ_OP_FLUSH);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(3), 512, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), -EINVAL);	/* flush with data */
+	KT_EXPECT_EQ(td.disk.stats.ios[BLK_STAT_FLUSH], 2);
+	td_teardown();
+}
+
+KTEST(blk, discard_split_at_its_limit)
+{
+	struct bio b;
+
+	td_setup(512, 1 << 20);
+	td.disk.limits.max_discard_sectors = 64;
+	bio_init(&b, &td.disk, NULL, 0, REQ_OP_DISCARD);
+	b.bi_iter.bi_sector = 8;
+	b.bi_iter.bi_size = 200 * 512;
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_ASSERT_EQ(td.nr_pieces, 4);
+	KT_EXPECT_EQ(td.pieces[3].sector, 8 + 192);
+	KT_EXPECT_EQ(td.pieces[3].size, 8 * 512);
+	KT_EXPECT_EQ(td.disk.stats.sectors[BLK_STAT_DISCARD], 200);
+	td_teardown();
+}
+
+/* submit from a completion: queued, not recursive */
+static struct bio *resubmit_next;
+static unsigned resubmits;
+
+static void resubmit_endio(struct bio *bio)
+{
+	resubmits++;
+	if (resubmits < 50) {
+		bio_reset(bio, bio->bi_disk, REQ_OP_READ);
+		bio->bi_end_io = resubmit_endio;
+		if (bio_add_pfn(bio, P(7), 512, 0))
+			abort();
+		submit_bio(bio);
+	}
+}
+
+KTEST(blk, submit_from_completion_does_not_recurse)
+{
+	struct bio *b;
+
+	td_setup(512, 2048);
+	b = bio_alloc(&td.disk, 1, REQ_OP_READ);
+	KT_ASSERT(b);
+	KT_ASSERT_EQ(bio_add_pfn(b, P(7), 512, 0), 0);
+	b->bi_end_io = resubmit_endio;
+	resubmits = 0;
+	resubmit_next = NULL;
+	submit_bio(b);
+	KT_EXPECT_EQ(resubmits, 50);
+	KT_EXPECT_EQ(td.nr_pieces, 50);
+	KT_EXPECT_EQ(td.max_depth, 1);
+	KT_EXPECT_EQ(host_blk_irq_depth, 0);
+	bio_put(b);
+	td_teardown();
+}
+
+/* ---- registration ---- */
+KTEST(blk, register_validates)
+{
+	static const struct {
+		const char *what;
+		u32 lbs, pbs, maxsec, segs, segsz;
+		u64 bound, virt;
+		u32 dma;
+		sector_t cap;
+		int want;
+	} t[] = {
+		{ "ok", 512, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 64, 0 },
+		{ "lbs 1024", 1024, 1024, 256, 32, 65536, 0xffffffff, 0, 3, 64, 0 },
+		{ "lbs 256", 256, 256, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
+		{ "lbs 8192", 8192, 8192, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
+		{ "lbs 1536", 1536, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 63, -EINVAL },
+		{ "pbs < lbs", 4096, 512, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
+		{ "maxsec tiny", 512, 512, 4, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
+		{ "maxsec partial block", 4096, 4096, 12, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
+		{ "no segments", 512, 512, 256, 0, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
+		{ "segsz small", 512, 512, 256, 32, 2048, 0xffffffff, 0, 3, 64, -EINVAL },
+		{ "bound not mask", 512, 512, 256, 32, 65536, 0xfffff000, 0, 3, 64, -EINVAL },
+		{ "bound small", 512, 512, 256, 32, 65536, 0x7ff, 0, 3, 64, -EINVAL },
+		{ "virt big", 512, 512, 256, 32, 65536, 0xffffffff, 0x1fff, 3, 64, -EINVAL },
+		{ "virt not mask", 512, 512, 256, 32, 65536, 0xffffffff, 0x1000, 3, 64, -EINVAL },
+		{ "dma not mask", 512, 512, 256, 32, 65536, 0xffffffff, 0, 5, 64, -EINVAL },
+		{ "capacity partial block", 4096, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 12, -EINVAL },
+	};
+
+	host_blk_setup(4, 0, 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		struct gendisk d;
+		int err;
+
+		memset(&d, 0, sizeof(d));
+		strlcpy(d.disk_name, "vdisk", DISK_NAME_LEN);
+		d.fops = &td_ops;
+		d.capacity = t[i].cap;
+		blk_set_default_limits(&d.limits);
+		d.limits.logical_block_size = t[i].lbs;
+		d.limits.physical_block_size = t[i].pbs;
+		d.limits.max_hw_sectors = t[i].maxsec;
+		d.limits.max_segments = t[i].segs;
+		d.limits.max_segment_size = t[i].segsz;
+		d.limits.seg_boundary_mask = t[i].bound;
+		d.limits.virt_boundary_mask = t[i].virt;
+		d.limits.dma_alignment = t[i].dma;
+		err = blk_register_disk(&d);
+		if (err != t[i].want)
+			ktest_fail(__FILE__, __LINE__, "%s: %d want %d", t[i].what,
+				   err, t[i].want);
+		if (!err)
+			KT_EXPECT_EQ(blk_unregister_disk(&d), 0);
+	}
+	host_blk_teardown();
+}
+
+KTEST(blk, registry_find_iterate_busy)
+{
+	static struct gendisk d[3];
+	static const char *names[] = { "null0", "pmem0", "nvme0n1" };
+	struct gendisk *it, bad;
+	unsigned n = 0, base = blk_nr_disks();
+	struct bio b;
+	struct bio_vec v[1];
+
+	host_blk_setup(4, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		memset(&d[i], 0, sizeof(d[i]));
+		strlcpy(d[i].disk_name, names[i], DISK_NAME_LEN);
+		d[i].fops = &td_ops;
+		d[i].capacity = 4096;
+		blk_set_default_limits(&d[i].limits);
+		KT_ASSERT_EQ(blk_register_disk(&d[i]), 0);
+	}
+	KT_EXPECT_EQ(blk_register_disk(&d[1]), -EEXIST);
+	memset(&bad, 0, sizeof(bad));
+	blk_set_default_limits(&bad.limits);
+	bad.fops = &td_ops;
+	KT_EXPECT_EQ(blk_register_disk(&bad), -EINVAL);		/* no name */
+	strlcpy(bad.disk_name, "bad", DISK_NAME_LEN);
+	bad.fops = NULL;
+	KT_EXPECT_EQ(blk_register_disk(&bad), -EINVAL);		/* no ops */
+	KT_EXPECT(blk_find_disk("pmem0") == &d[1]);
+	KT_EXPECT(blk_find_disk("pmem") == NULL);
+	blk_for_each_disk(it) {
+		if (n >= base && n - base < 3)
+			KT_EXPECT(it == &d[n - base]);
+		n++;
+	}
+	KT_EXPECT_EQ(n, base + 3);
+	KT_EXPECT_EQ(blk_direct_access(&d[0], 0, 1, NULL), -EOPNOTSUPP);
+
+	/* in flight: cannot unregister */
+	memset(&td, 0, sizeof(td));
+	td.fail_piece = -1;
+	td.defer = true;
+	bio_init(&b, &d[2], v, 1, REQ_OP_READ);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(1), 512, 0), 0);
+	b.bi_end_io = rec_endio;
+	submit_bio(&b);
+	KT_EXPECT_EQ(blk_unregister_disk(&d[2]), -EBUSY);
+	bio_endio(td.held[0]);
+	KT_EXPECT_EQ(blk_unregister_disk(&d[2]), 0);
+	KT_EXPECT_EQ(blk_unregister_disk(&d[2]), -ENOENT);
+	KT_EXPECT_EQ(blk_unregister_disk(&d[0]), 0);
+	KT_EXPECT_EQ(blk_unregister_disk(&d[1]), 0);
+	KT_EXPECT_EQ(blk_nr_disks(), base);
+	td.defer = false;
+	host_blk_teardown();
+}
+
+/* ---- the request path ---- */
+struct tq_cmd {
+	u32 magic;
+	int status;
+};
+
+static struct {
+	struct request *pending[256];
+	unsigned nr_pending;
+	unsigned queued, busy_left, polls, irqs;
+	int fail_nth;		/* queue_rq returns -EIO for this call */
+	int cmd_status;		/* completion status for all */
+	unsigned max_nsegs;
+	bool inline_complete;
+} tq;
+
+static int tq_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
+{
+	struct tq_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct scatterlist sgl[32];
+	int n;
+
+	if (tq.busy_left) {
+		tq.busy_left--;
+		return -EBUSY;
+	}
+	if ((int)tq.queued++ == tq.fail_nth)
+		return -EIO;
+	KT_EXPECT_EQ(cmd->magic, 0xc0ffee00 + rq->tag);
+	if (rq->nr_phys_segments > tq.max_nsegs)
+		tq.max_nsegs = rq->nr_phys_segments;
+	if (rq->nr_phys_segments <= 32 && rq->data_len) {
+		sg_init_table(sgl, rq->nr_phys_segments);
+		n = blk_rq_map_sg(rq, sgl);
+		KT_EXPECT(n >= 1 && (u32)n <= rq->nr_phys_segments);
+	}
+	KT_EXPECT(blk_mq_tag_to_rq(hctx, rq->tag) == rq);
+	if (tq.inline_complete) {
+		blk_mq_complete_request(rq, tq.cmd_status);
+		return 0;
+	}
+	tq.pending[tq.nr_pending++] = rq;
+	return 0;
+}
+
+static int tq_reap(void)
+{
+	int n = 0;
+
+	while (tq.nr_pending) {
+		struct request *rq = tq.pending[--tq.nr_pending];
+
+		blk_mq_complete_request(rq, tq.cmd_status);
+		n++;
+	}
+	return n;
+}
+
+static int tq_poll(struct blk_mq_hw_ctx *hctx)
+{
+	tq.polls++;
+	KT_EXPECT(hctx->polled);
+	return tq_reap();
+}
+
+static void tq_irq(void)
+{
+	tq.irqs++;
+	tq_reap();
+}
+
+static int tq_init_request(struct blk_mq_tag_set *set, struct request *rq,
+			   unsigned idx)
+{
+	struct tq_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	cmd->magic = 0xc0ffee00 + rq->tag;
+	return 0;
+}
+
+static const struct blk_mq_ops tq_ops = {
+	.queue_rq = tq_queue_rq,
+	.poll = tq_poll,
+	.init_request = tq_init_request,
+};
+
+static struct blk_mq_tag_set tq_set;
+static struct gendisk tq_disk;
+
+static int tq_setup(unsigned depth, unsigned poll_queues)
+{
+	int err;
+
+	host_blk_setup(64, 4, 4);
+	memset(&tq, 0, sizeof(tq));
+	tq.fail_nth = -1;
+	memset(&tq_set, 0, sizeof(tq_set));
+	tq_set.ops = &tq_ops;
+	tq_set.nr_hw_queues = 2;
+	tq_set.nr_poll_queues = poll_queues;
+	tq_set.queue_depth = depth;
+	tq_set.cmd_size = sizeof(struct tq_cmd);
+	err = blk_mq_alloc_tag_set(&tq_set);
+	if (err)
+		return err;
+	memset(&tq_disk, 0, sizeof(tq_disk));
+	strlcpy(tq_disk.disk_name, "tq0", DISK_NAME_LEN);
+	tq_disk.capacity = 1 << 20;
+	tq_disk.tag_set = &tq_set;
+	blk_set_default_limits(&tq_disk.limits);
+	tq_disk.limits.max_hw_sectors = 8;
+	host_blk_irq_handler = tq_irq;
+	return blk_register_disk(&tq_disk);
+}
+
+static void tq_teardown(void)
+{
+	blk_unregister_disk(&tq_disk);
+	blk_mq_free_tag_set(&tq_set);
+	host_blk_teardown();
+	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+}
+
+KTEST(blk_mq, tag_set_alloc_and_unwind)
+{
+	struct blk_mq_tag_set s;
+
+	host_blk_setup(0, 0, 0);
+	for (int fail = 0; fail < 7; fail++) {
+		memset(&s, 0, sizeof(s));
+		s.ops = &tq_ops;
+		s.nr_hw_queues = 2;
+		s.nr_poll_queues = 1;
+		s.queue_depth = 70;
+		s.cmd_size = sizeof(struct tq_cmd);
+		host_blk_alloc_fail_after = fail;
+		KT_EXPECT_EQ(blk_mq_alloc_tag_set(&s), -ENOMEM);
+		KT_EXPECT_EQ(host_blk_allocs_live, 0);
+	}
+	host_blk_alloc_fail_after = -1;
+	memset(&s, 0, sizeof(s));
+	s.ops = &tq_ops;
+	s.nr_hw_queues = 2;
+	s.nr_poll_queues = 1;
+	s.queue_depth = 70;
+	s.cmd_size = sizeof(struct tq_cmd);
+	KT_ASSERT_EQ(blk_mq_alloc_tag_set(&s), 0);
+	KT_EXPECT(!s.hctxs[1].polled && s.hctxs[2].polled);
+	KT_EXPECT(blk_mq_map_queue(&s, REQ_OP_READ | REQ_POLLED, 0) == &s.hctxs[2]);
+	KT_EXPECT(blk_mq_map_queue(&s, REQ_OP_READ, 1) == &s.hctxs[1]);
+	KT_EXPECT(blk_mq_tag_to_rq(&s.hctxs[0], 5) == NULL);	/* idle */
+	KT_EXPECT(blk_mq_tag_to_rq(&s.hctxs[0], 70) == NULL);
+	blk_mq_free_tag_set(&s);
+	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+	s.queue_depth = 0;
+	KT_EXPECT_EQ(blk_mq_alloc_tag_set(&s), -EINVAL);
+	s.queue_depth = 8;
+	s.ops = &(const struct blk_mq_ops){ .queue_rq = tq_queue_rq };
+	KT_EXPECT_EQ(blk_mq_alloc_tag_set(&s), -EINVAL);	/* poll queues, no poll */
+	host_blk_teardown();
+}
+
+KTEST(blk_mq, interrupt_completion_and_tag_waits)
+{
+	struct bio_vec vecs[1];
+	struct bio b;
+
+	KT_ASSERT_EQ(tq_setup(2, 0), 0);
+	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_WRITE);
+	b.bi_iter.bi_sector = 64;
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 10 * 4096, 0), 0);	/* 10 pieces, depth 2 */
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(tq.queued, 10);
+	KT_EXPECT(tq_set.hctxs[0].tag_waits >= 4);
+	KT_EXPECT(tq.irqs >= 5);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
+	KT_EXPECT_EQ(tq_set.hctxs[0].completed, 10);
+	KT_EXPECT_EQ(tq.polls, 0);
+	KT_EXPECT_EQ(tq_disk.stats.splits[BLK_STAT_WRITE], 9);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 64);
+	KT_EXPECT_EQ(host_blk_irq_depth, 0);
+
+	/* an error status on completion reaches the submitter */
+	tq.cmd_status = -EIO;
+	bio_reset(&b, &tq_disk, REQ_OP_READ);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 4096, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), -EIO);
+	KT_EXPECT_EQ(tq_disk.stats.errors[BLK_STAT_READ], 1);
+	tq_teardown();
+}
+
+KTEST(blk_mq, polled_bio_uses_poll_queue)
+{
+	struct bio_vec vecs[1];
+	struct bio b;
+
+	KT_ASSERT_EQ(tq_setup(4, 1), 0);
+	KT_EXPECT(tq_disk.limits.features & BLK_FEAT_POLL);
+	host_blk_irq_handler = NULL;		/* any halt would fail the test */
+	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_READ | REQ_POLLED);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 6 * 4096, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(b.bi_cookie, 2);
+	KT_EXPECT_EQ(tq_set.hctxs[2].completed, 6);
+	KT_EXPECT(tq.polls >= 2);
+	KT_EXPECT_EQ(host_blk_waits, 0);
+	tq_teardown();
+
+	/* no poll queues: the flag is dropped and interrupts are used */
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_READ | REQ_POLLED);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 4096, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT(!(b.bi_opf & REQ_POLLED));
+	KT_EXPECT_EQ(tq.polls, 0);
+	KT_EXPECT(tq.irqs >= 1);
+	tq_teardown();
+}
+
+KTEST(blk_mq, busy_retry_and_queue_error)
+{
+	struct bio_vec vecs[1];
+	struct bio b;
+
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	tq.inline_complete = true;
+	tq.busy_left = 3;
+	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_WRITE);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 4096, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(tq_set.hctxs[0].busy_retries, 3);
+
+	/* the driver refuses the second of three pieces */
+	tq.queued = 0;
+	tq.fail_nth = 1;
+	host_log_clear();
+	bio_reset(&b, &tq_disk, REQ_OP_WRITE);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 3 * 4096, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), -EIO);
+	KT_EXPECT(host_log_contains("failed to queue"));
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 64);
+	tq_teardown();
+}
+
+static void complete_idle(void *arg)
+{
+	blk_mq_complete_request(arg, 0);
+}
+
+KTEST(blk_mq, completing_idle_request_is_a_bug)
+{
+	struct bio_vec vecs[1];
+	struct bio b;
+	struct request *rq;
+
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_READ);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 4096, 0), 0);
+	b.bi_end_io = rec_endio;
+	memset(&done, 0, sizeof(done));
+	submit_bio(&b);
+	KT_ASSERT_EQ(tq.nr_pending, 1);
+	rq = tq.pending[0];
+	tq_reap();
+	KT_EXPECT_EQ(done.calls, 1);
+	KT_EXPECT(host_catch_panic(complete_idle, rq));
+	KT_EXPECT(strstr(host_panic_message(), "not in flight") != NULL);
+	KT_EXPECT_EQ(done.calls, 1);
+	host_blk_irq_depth = 0;		/* the BUG fired inside a masked region */
+	tq_teardown();
+}
