@@ -56,9 +56,14 @@ static int cmd_acpi(int argc, char **argv)
 		return shell_error(-EINVAL, "acpi takes no arguments");
 	if (!ai->valid)
 		return shell_error(-ENODEV, "no ACPI tables");
-	kprintf("RSDP rev %u OEM %s at 0x%llx, root %s at 0x%llx\n", ai->rsdp.revision,
-		ai->rsdp.oem_id, (unsigned long long)ai->rsdp.phys,
-		ai->xsdt ? "XSDT" : "RSDT", (unsigned long long)ai->root_phys);
+	if (ai->rsdp.phys)
+		kprintf("RSDP rev %u OEM %s at 0x%llx", ai->rsdp.revision, ai->rsdp.oem_id,
+			(unsigned long long)ai->rsdp.phys);
+	else
+		kprintf("RSDP rev %u OEM %s (the loader's copy)", ai->rsdp.revision,
+			ai->rsdp.oem_id);
+	kprintf(", root %s at 0x%llx\n", ai->xsdt ? "XSDT" : "RSDT",
+		(unsigned long long)ai->root_phys);
 	for (unsigned i = 0; i < ai->ntables; i++) {
 		const struct acpi_table_info *t = &ai->tables[i];
 
