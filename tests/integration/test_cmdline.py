@@ -1,0 +1,56 @@
+"""test_cmdline.py - run= scripts and Linux parse_args quoting."""
+import re
+
+from harness import check, test
+
+
+def echoed(out):
+    """The commands echoed behind the prompt by run=, in order."""
+    return re.findall(r"^pfnos> (.+)$", out, re.M)
+
+
+@test("cmdline.run_order", timeout=30)
+def run_order(ctx):
+    """run= commands run in order, each echoed behind the prompt; every one
+    runs even after one fails, and the failure makes the exit status 1."""
+    out = ctx.run('test.exit=1 run="echo one; no-such-command; echo two; '
+                  'help no-such-either; echo three; poweroff"', 1)
+    check(echoed(out) == ["echo one", "no-such-command", "echo two",
+                          "help no-such-either", "echo three", "poweroff"],
+          "echoed commands: %s" % echoed(out))
+    m = re.search(r"pfnos> echo one\none\npfnos> no-such-command\nerror: [^\n]*\n"
+                  r"pfnos> echo two\ntwo\npfnos> help no-such-either\nerror: [^\n]*\n"
+                  r"pfnos> echo three\nthree\npfnos> poweroff\n", out)
+    check(m, "output not in run= order")
+
+
+@test("cmdline.quoting", timeout=30)
+def quoting(ctx):
+    """"run=a; b" and run="a; b" are the same; repeated run= append in
+    order; spaces and semicolons inside quotes stay in one value."""
+    out = ctx.run('"run=echo q1; echo q2" run="echo q3;echo q4" '
+                  'run=poweroff', 0)
+    check(echoed(out) == ["echo q1", "echo q2", "echo q3", "echo q4", "poweroff"],
+          "echoed commands: %s" % echoed(out))
+    for w in ("q1", "q2", "q3", "q4"):
+        check(re.search(r"^%s$" % w, out, re.M), "echo %s did not print" % w)
+
+
+@test("cmdline.override", timeout=60)
+def override(ctx):
+    """A key given again overrides the earlier value (test.exit here)."""
+    ctx.run('test.exit=0 test.exit=1 run="no-such-command; poweroff"', 1, name="on")
+    ctx.run('test.exit=1 test.exit=0 run="no-such-command; poweroff"', 0, name="off")
+
+
+@test("cmdline.run_empty_and_long", timeout=30)
+def run_empty_and_long(ctx):
+    """Empty commands are skipped; a command longer than a shell line gets
+    one error line and the rest still runs."""
+    long = "echo " + "x" * 600
+    out = ctx.run('test.exit=1 run=";; echo a ;  ; %s; echo b; poweroff"' % long, 1)
+    check(re.search(r"^a$", out, re.M) and re.search(r"^b$", out, re.M),
+          "the commands around the long one did not run")
+    check(len(re.findall(r"^error: .*too long", out, re.M)) == 1,
+          "no single 'too long' error line")
+    check("x" * 600 not in out, "the overlong command ran")

@@ -1,0 +1,151 @@
+"""test_shell.py - the interactive shell over the serial port (--stdin):
+bad input gets one 'error:' line and the prompt back; line editing keys."""
+import re
+
+from harness import check, check_status, test
+
+# Shell commands that take a number as first argument, in order of
+# preference (the memory issue's pfn/kmap; later issues add more).
+NUMERIC_COMMANDS = ("pfn", "kmap")
+
+
+def shell(ctx):
+    g = ctx.boot("", boot="kernel", stdin=True)
+    g.prompt()
+    return g
+
+
+def finish(ctx, g):
+    """The shell still works, and poweroff ends the run with 0."""
+    out = g.exchange(b"echo still-alive\r")
+    check(re.search(r"^still-alive$", out, re.M), "shell dead after bad input: %r" % out)
+    g.send(b"poweroff\r")
+    check_status(g, g.wait(), 0)
+
+
+def lines(out):
+    return [ln for ln in out.split("\n") if ln.strip()]
+
+
+def one_error(out, what, contains=None):
+    """Exactly one line, starting 'error:' (after the echoed input line)."""
+    ls = [ln for ln in lines(out) if not ln.startswith("\b")]
+    errs = [ln for ln in ls if ln.startswith("error:")]
+    check(len(errs) == 1, "%s: %d error lines in %r" % (what, len(errs), out))
+    check(ls and ls[-1].startswith("error:"), "%s: output after the error line: %r" % (what, out))
+    check(len(ls) <= 2, "%s: more than the echo and one error line: %r" % (what, out))
+    if contains:
+        check(contains in errs[0], "%s: error line %r lacks %r" % (what, errs[0], contains))
+
+
+@test("shell.unknown_command", timeout=30)
+def unknown_command(ctx):
+    g = shell(ctx)
+    one_error(g.exchange(b"frobnicate now\r"), "unknown command", "frobnicate")
+    one_error(g.exchange(b"help frobnicate\r"), "help of an unknown command")
+    out = g.exchange(b"\r")
+    check(lines(out) == [], "an empty line printed %r" % out)
+    out = g.exchange(b"   \t  \r")
+    check(not any(ln.startswith("error:") for ln in lines(out)), "blank line gave an error")
+    finish(ctx, g)
+
+
+@test("shell.malformed_numbers", timeout=30)
+def malformed_numbers(ctx):
+    """Missing, malformed and out-of-range numbers: one error line each."""
+    g = shell(ctx)
+    helptext = g.exchange(b"help\r")
+    names = set(re.findall(r"^\s+(\S+)", helptext, re.M))
+    cmd = next((c for c in NUMERIC_COMMANDS if c in names), None)
+    check(cmd, "no shell command taking a number (looked for %s)" % ", ".join(NUMERIC_COMMANDS))
+    for arg in ("", "zz", "0x", "12abc", "-5", "0xg1", "99999999999999999999999",
+                "0x1ffffffffffffffff", "1k2"):
+        line = ("%s %s" % (cmd, arg)).strip()
+        one_error(g.exchange(line.encode() + b"\r"), repr(line))
+    finish(ctx, g)
+
+
+@test("shell.overlong_line", timeout=30)
+def overlong_line(ctx):
+    g = shell(ctx)
+    one_error(g.exchange(b"echo " + b"y" * 700 + b"\r"), "700-character line", "too long")
+    one_error(g.exchange(b"z" * 5000 + b"\r"), "5000-character line", "too long")
+    finish(ctx, g)
+
+
+@test("shell.binary_garbage", timeout=30)
+def binary_garbage(ctx):
+    g = shell(ctx)
+    one_error(g.exchange(b"echo \x00\x01\x02bad\xff\xfe\r"), "NUL and high bytes",
+              "non-printable")
+    one_error(g.exchange(bytes(range(0x80, 0x100)) + b"\r"), "all high bytes")
+    one_error(g.exchange(b"\x1b[Zecho x\x07\x0b\r"), "bell and vertical tab")
+    finish(ctx, g)
+
+
+@test("shell.ctrl_c", timeout=30)
+def ctrl_c(ctx):
+    """Ctrl-C abandons the line: nothing runs, a new prompt comes."""
+    g = shell(ctx)
+    out = g.exchange(b"echo abandoned\x03")
+    check("^C" in out, "no ^C echo: %r" % out)
+    check(not re.search(r"^abandoned$", out, re.M), "the abandoned line ran")
+    out = g.exchange(b"\r")
+    check("abandoned" not in out, "the abandoned line ran on Enter: %r" % out)
+    finish(ctx, g)
+
+
+@test("shell.editing", timeout=30)
+def editing(ctx):
+    """Backspace (DEL and ^H) and Ctrl-U edit the line before it runs."""
+    g = shell(ctx)
+    out = g.exchange(b"echo helXX\x7f\x7flo\r")
+    check(re.search(r"^hello$", out, re.M), "DEL editing gave %r" % out)
+    out = g.exchange(b"echo wrold\x08\x08\x08\x08orld\r")
+    check(re.search(r"^world$", out, re.M), "^H editing gave %r" % out)
+    out = g.exchange(b"rm -rf everything\x15echo fresh\r")
+    check(re.search(r"^fresh$", out, re.M) and "everything" not in out.split("\n")[-2],
+          "Ctrl-U editing gave %r" % out)
+    out = g.exchange(b"\x7f\x7f\x7fecho ok\r")
+    check(re.search(r"^ok$", out, re.M), "backspace on an empty line broke it: %r" % out)
+    finish(ctx, g)
+
+
+@test("shell.history", timeout=30)
+def history(ctx):
+    """Up arrow recalls earlier lines, down arrow walks back."""
+    g = shell(ctx)
+    g.exchange(b"echo first\r")
+    g.exchange(b"echo second\r")
+    out = g.exchange(b"\x1b[A\r")
+    check(re.search(r"^second$", out, re.M), "one up arrow gave %r" % out)
+    # Recalling the last line again does not add it twice: [first, second].
+    g.exchange(b"echo third\r")
+    out = g.exchange(b"\x1b[A\x1b[A\x1b[A\x1b[A\r")
+    check(re.search(r"^first$", out, re.M), "up arrows past the oldest gave %r" % out)
+    # Now [first, second, third, first]: up x3 reaches second, down: third.
+    out = g.exchange(b"\x1b[A\x1b[A\x1b[A\x1b[B\r")
+    check(re.search(r"^third$", out, re.M), "up up up down gave %r" % out)
+    out = g.exchange(b"\x1b[A\x1b[B\r")
+    check(lines(out) == [] or not re.search(r"^first$", out, re.M),
+          "down arrow back to the new line still ran history: %r" % out)
+    finish(ctx, g)
+
+
+@test("shell.commands", timeout=30)
+def commands(ctx):
+    """The issue's commands exist, have one-line help, and run."""
+    g = shell(ctx)
+    helptext = g.exchange(b"help\r")
+    for c in ("help", "version", "echo", "uptime", "cmdline", "dmesg", "selftest",
+              "poweroff", "reboot"):
+        check(re.search(r"^\s+%s\b.*\S" % c, helptext, re.M), "help lacks %s" % c)
+    out = g.exchange(b"version\r")
+    check(re.search(r"pfnos", out), "version: %r" % out)
+    out = g.exchange(b"uptime\r")
+    check(re.search(r"\d", out) and "error" not in out, "uptime: %r" % out)
+    out = g.exchange(b"dmesg\r")
+    check("booting via" in out, "dmesg lacks the banner")
+    out = g.exchange(b"echo  a   \"b c\"  \"d\"\r")
+    check(re.search(r"^a b c d$", out, re.M), "echo quoting: %r" % out)
+    finish(ctx, g)
