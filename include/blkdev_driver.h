@@ -208,6 +208,27 @@ void blk_wait_interrupt(void);
 void *blk_init_alloc(size_t size);
 void blk_init_free(void *p, size_t size);
 
+/*
+ * The null block device (drivers/null_blk.c; until it has its own header):
+ * null_blk_init() creates null0 from the null_blk.* command line options;
+ * tests create and destroy their own devices.
+ */
+struct null_blk_config {
+	const char *name;
+	u64 size;			/* bytes, whole logical blocks */
+	u32 bs;				/* logical block size */
+	bool memory;			/* keep written data */
+	bool bio_based;			/* fops->submit_bio instead of requests */
+	u32 hw_queue_depth;		/* tags (request-based), default 64 */
+	u32 poll_queues;		/* polled queues (request-based) */
+	u32 max_sectors;		/* 0: the default limit */
+};
+struct null_blk_dev;
+int null_blk_init(void);
+int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out);
+int null_blk_destroy(struct null_blk_dev *nb);	/* -EBUSY while I/O is in flight */
+struct gendisk *null_blk_disk(struct null_blk_dev *nb);
+
 /* Kernel: the block layer's pools (bios, sg chunks) sized from the command
  * line (blk.bios=, blk.vec_tables=, blk.sg_chunks=). Returns 0 or -errno. */
 int blk_init(void);
