@@ -3,8 +3,10 @@
  *
  * 1. Place the allocator's metadata in RAM below 4 GiB (reachable through
  *    the boot identity map), above 1 MiB and clear of the kernel image.
- * 2. Hand the allocator the RAM below 4 GiB, then reserve the first MiB
- *    (firmware leftovers), the kernel image and the metadata.
+ * 2. Hand the allocator the RAM below 4 GiB except what is in use: the
+ *    first MiB (firmware leftovers), the kernel image and the metadata.
+ *    (The allocator keeps free lists inside free frames, so RAM in use must
+ *    never be added, not even to be reserved afterwards.)
  * 3. Build the kernel's page tables (mm/paging.c) and switch to them.
  * 4. Move the allocator to the direct map and hand it the RAM above 4 GiB,
  *    which only the direct map can reach.
@@ -52,6 +54,30 @@ static u64 find_metadata_home(u64 size)
 	return 0;
 }
 
+/*
+ * Hand [start, end) to the allocator minus the ranges in use. The allocator
+ * keeps its free lists inside free frames, so nothing in use may ever be
+ * added, even briefly.
+ */
+struct busy { u64 start, end; };
+
+/* busy[] is sorted by start and its entries do not overlap. */
+static void add_free(u64 start, u64 end, const struct busy *busy, unsigned nbusy)
+{
+	for (unsigned i = 0; i <= nbusy && start < end; i++) {
+		u64 stop = i < nbusy ? min(busy[i].start, end) : end;
+		int err = 0;
+
+		if (stop > start)
+			err = frames_add_range(start >> PAGE_SHIFT, stop >> PAGE_SHIFT);
+		if (err)
+			pr_err("mm: RAM 0x%llx-0x%llx not added: %d\n",
+			       (unsigned long long)start, (unsigned long long)stop, err);
+		if (i < nbusy)
+			start = max(start, busy[i].end);
+	}
+}
+
 void mm_init(void)
 {
 	unsigned n, nram = 0;
@@ -62,24 +88,29 @@ void mm_init(void)
 		if (r[i].type != E820_RAM)
 			continue;
 		ram_pages += (r[i].end - r[i].start) >> PAGE_SHIFT;
-		nram += 2;	/* a range may be split at 4 GiB */
+		nram += 3;	/* a range may be split at 4 GiB and around busy pieces */
 	}
-	meta_size = ALIGN_UP(buddy_metadata_size(ram_pages, nram), PAGE_SIZE);
+	meta_size = ALIGN_UP(buddy_metadata_size(ram_pages, nram + 6), PAGE_SIZE);
 	meta_pa = find_metadata_home(meta_size);
 	if (!meta_pa)
 		panic("mm: no RAM below 4 GiB for %llu bytes of allocator metadata",
 		      (unsigned long long)meta_size);
+	struct busy kernel = { KERNEL_PHYS,
+			       ALIGN_UP(kernel_va_to_pa(__kernel_end), PAGE_SIZE) };
+	struct busy meta = { meta_pa, meta_pa + meta_size };
+	const struct busy busy[] = {	/* sorted; metadata never overlaps the kernel */
+		{ 0, LOW_RESERVE },
+		meta_pa < kernel.start ? meta : kernel,
+		meta_pa < kernel.start ? kernel : meta,
+	};
+
 	frames_init((void *)meta_pa, meta_size, identity_va);
 	for (unsigned i = 0; i < n; i++) {
 		u64 end = min(r[i].end, FOUR_GIB);
 
 		if (r[i].type == E820_RAM && r[i].start < end)
-			frames_add_range(r[i].start >> PAGE_SHIFT, end >> PAGE_SHIFT);
+			add_free(r[i].start, end, busy, ARRAY_SIZE(busy));
 	}
-	frames_reserve_range(0, LOW_RESERVE >> PAGE_SHIFT);
-	frames_reserve_range(KERNEL_PHYS >> PAGE_SHIFT,
-			     ALIGN_UP(kernel_va_to_pa(__kernel_end), PAGE_SIZE) >> PAGE_SHIFT);
-	frames_reserve_range(meta_pa >> PAGE_SHIFT, (meta_pa + meta_size) >> PAGE_SHIFT);
 
 	paging_init();
 	frames_set_mapping(phys_to_virt(meta_pa), NULL);
@@ -87,7 +118,7 @@ void mm_init(void)
 		u64 start = max(r[i].start, FOUR_GIB);
 
 		if (r[i].type == E820_RAM && start < r[i].end)
-			frames_add_range(start >> PAGE_SHIFT, r[i].end >> PAGE_SHIFT);
+			add_free(start, r[i].end, NULL, 0);
 	}
 	kmap_init();
 	pr_info("mm: %llu MiB RAM, %llu MiB persistent in %u regions, metadata %llu KiB\n",
