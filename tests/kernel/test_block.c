@@ -139,7 +139,7 @@ KTEST(block, null_rejects_bad_io_without_change)
 	memset(w.va, 0x5a, TB_BYTES);
 	KT_EXPECT_EQ(tb_rw(d, REQ_OP_WRITE, cap - 8, &w, 0, 8192), -EIO);
 	KT_EXPECT_EQ(tb_rw(d, REQ_OP_WRITE, cap, &w, 0, 4096), -EIO);
-	KT_EXPECT_EQ(tb_rw(d, REQ_OP_WRITE, cap - 7, &w, 0, 4096), -EINVAL);
+	KT_EXPECT_EQ(tb_rw(d, REQ_OP_WRITE, cap - 15, &w, 0, 4096), -EINVAL);
 	KT_EXPECT_EQ(tb_rw(d, REQ_OP_WRITE, cap - 8, &w, 0, 512), -EINVAL);
 	KT_EXPECT_EQ(tb_rw(d, REQ_OP_READ, cap - 8, &r, 0, 4096), 0);
 	KT_EXPECT_EQ(pattern_check(r.va, 0, 4096, 9), 4096);
