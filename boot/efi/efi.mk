@@ -1,7 +1,8 @@
 # efi.mk - rules for the GNU-EFI loader and its FAT image, included by the
 # top Makefile (target `efi`, part of `make all`).
 #
-#   $(BUILD)/BOOTX64.EFI   boot/efi/loader.c linked with Debian's gnu-efi
+#   $(BUILD)/BOOTX64.EFI   boot/efi/loader.c (firmware side) and efiboot.c
+#                          (pure ELF/multiboot2 logic) linked with Debian's gnu-efi
 #                          (crt0 + elf_x86_64_efi.lds + libgnuefi, objcopy
 #                          to a PE32+ EFI application)
 #   $(BUILD)/esp.img       FAT image (mtools, no root): /EFI/BOOT/BOOTX64.EFI,
@@ -24,19 +25,21 @@ EFI_CMDLINE ?=
 EFI_CFLAGS := -std=gnu11 -O2 -g -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -mgeneral-regs-only \
-	-DGNU_EFI_USE_MS_ABI -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
+	-DGNU_EFI_USE_MS_ABI -I$(EFI_INC) -I$(EFI_INC)/x86_64 -iquote include \
 	-Wall -Wextra -Werror -Wno-unused-parameter -MD -MP
 EFI_LDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -T $(EFI_LDS) \
 	-L$(EFI_LIB)
 
 efi: $(BUILD)/BOOTX64.EFI $(BUILD)/esp.img
 
-$(BUILD)/efi/loader.o: boot/efi/loader.c
+EFI_OBJS := $(BUILD)/efi/loader.o $(BUILD)/efi/efiboot.o
+
+$(BUILD)/efi/%.o: boot/efi/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) -c $< -o $@
 
-$(BUILD)/efi/loader.so: $(BUILD)/efi/loader.o
-	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $< -o $@ -lgnuefi
+$(BUILD)/efi/loader.so: $(EFI_OBJS)
+	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $^ -o $@ -lgnuefi
 	@if nm -u $@ | grep -q .; then \
 		echo "efi: undefined symbols in $@:"; nm -u $@; rm -f $@; exit 1; fi
 
@@ -66,4 +69,4 @@ $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/pfnos.elf $(BUILD)/efi/pfnos.cmd
 .PHONY: efi-force
 efi-force:
 
--include $(BUILD)/efi/loader.d
+-include $(EFI_OBJS:.o=.d)

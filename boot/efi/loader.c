@@ -57,6 +57,7 @@
  * returns to the firmware, which tries its next boot option.
  */
 #include <efi.h>
+#include "efiboot.h"
 
 #define PFX			"pfnos-efi: "
 #define KERNEL_PATH		L"\\pfnos.elf"
@@ -69,99 +70,6 @@
 #define MAX_SPAN		(1ULL << 30)	/* sanity limit on the image */
 #define MAX_CLAIMS		32
 #define MAX_PHDRS		64
-
-/* ELF-64 Object File Format, version 1.5, and the System V x86-64 psABI */
-#define EI_NIDENT		16
-#define ELFCLASS64		2
-#define ELFDATA2LSB		1
-#define EV_CURRENT		1
-#define ET_EXEC			2
-#define EM_X86_64		62
-#define PT_LOAD			1
-#define PF_X			1
-
-struct elf64_ehdr {
-	UINT8 e_ident[EI_NIDENT];
-	UINT16 e_type;
-	UINT16 e_machine;
-	UINT32 e_version;
-	UINT64 e_entry;
-	UINT64 e_phoff;
-	UINT64 e_shoff;
-	UINT32 e_flags;
-	UINT16 e_ehsize;
-	UINT16 e_phentsize;
-	UINT16 e_phnum;
-	UINT16 e_shentsize;
-	UINT16 e_shnum;
-	UINT16 e_shstrndx;
-} __attribute__((packed));
-_Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 header");
-
-struct elf64_phdr {
-	UINT32 p_type;
-	UINT32 p_flags;
-	UINT64 p_offset;
-	UINT64 p_vaddr;
-	UINT64 p_paddr;
-	UINT64 p_filesz;
-	UINT64 p_memsz;
-	UINT64 p_align;
-} __attribute__((packed));
-_Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header");
-
-/* Multiboot2 spec 3.1 "OS image format" */
-#define MB2_HEADER_MAGIC	0xE85250D6u
-#define MB2_SEARCH		32768
-#define MB2_HTAG_END		0
-#define MB2_HTAG_EFI_AMD64	9
-#define MB2_BOOT_MAGIC		0x36d76289u
-
-struct mb2_header {
-	UINT32 magic;
-	UINT32 architecture;
-	UINT32 header_length;
-	UINT32 checksum;
-} __attribute__((packed));
-
-struct mb2_htag {
-	UINT16 type;
-	UINT16 flags;
-	UINT32 size;
-} __attribute__((packed));
-
-/* Multiboot2 spec 3.6 "Boot information format" */
-#define MB2_TAG_END		0
-#define MB2_TAG_CMDLINE		1
-#define MB2_TAG_LOADER		2
-#define MB2_TAG_MMAP		6
-#define MB2_TAG_EFI64		12
-#define MB2_TAG_ACPI_OLD	14
-#define MB2_TAG_ACPI_NEW	15
-#define MB2_TAG_EFI_MMAP	17
-
-struct mb2_tag {
-	UINT32 type;
-	UINT32 size;
-} __attribute__((packed));
-
-struct mb2_mmap_entry {
-	UINT64 addr;
-	UINT64 len;
-	UINT32 type;
-	UINT32 zero;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "mb2 mmap entry");
-
-/* e820 types (ACPI 6.4, 15 "System Address Map Interfaces") */
-#define E820_RAM		1
-#define E820_RESERVED		2
-#define E820_ACPI		3
-#define E820_NVS		4
-#define E820_UNUSABLE		5
-#define E820_PMEM		7
-
-#define EFI_PERSISTENT_MEMORY	14	/* EfiPersistentMemory, UEFI 2.5+ */
 
 /*
  * Space for the tags other than the two memory maps: headers, a 4 KiB
@@ -200,9 +108,9 @@ struct loader {
 	EFI_FILE_HANDLE root;
 	EFI_FILE_HANDLE kfile;
 	UINT64 ksize;
-	UINT8 head[MB2_SEARCH];		/* the first bytes of pfnos.elf */
+	UINT8 head[EFIBOOT_MB2_SEARCH];		/* the first bytes of pfnos.elf */
 	UINTN head_len;
-	struct elf64_phdr phdr[MAX_PHDRS];
+	struct efiboot_phdr phdr[MAX_PHDRS];
 	UINTN phnum;
 	char cmdline[CMDLINE_LIMIT + 1];
 	struct range span;		/* page-aligned physical image span */
@@ -521,7 +429,8 @@ static EFI_STATUS elf_error(const char *why)
 /* Open pfnos.elf, check its header and read the program headers. */
 static EFI_STATUS read_elf_headers(struct loader *ld)
 {
-	const struct elf64_ehdr *eh = (const void *)ld->head;
+	struct efiboot_ehdr eh;
+	const char *why;
 	EFI_STATUS s;
 
 	s = open_file(ld, KERNEL_PATH, &ld->kfile, &ld->ksize);
@@ -531,38 +440,16 @@ static EFI_STATUS read_elf_headers(struct loader *ld)
 		ld->kfile = NULL;
 		return s;
 	}
-	ld->head_len = ld->ksize < MB2_SEARCH ? ld->ksize : MB2_SEARCH;
+	ld->head_len = ld->ksize < sizeof(ld->head) ? ld->ksize : sizeof(ld->head);
 	s = read_at(ld->kfile, KERNEL_PATH, 0, ld->head, ld->head_len);
 	if (EFI_ERROR(s))
 		return s;
-
-	if (ld->head_len < sizeof(*eh))
-		return elf_error("shorter than an ELF header");
-	if (!mem_equal(eh->e_ident, "\177ELF", 4))
-		return elf_error("not an ELF file (bad magic)");
-	if (eh->e_ident[4] != ELFCLASS64)
-		return elf_error("not ELFCLASS64 (a 32-bit kernel?)");
-	if (eh->e_ident[5] != ELFDATA2LSB)
-		return elf_error("not little endian");
-	if (eh->e_ident[6] != EV_CURRENT || eh->e_version != EV_CURRENT)
-		return elf_error("unknown ELF version");
-	if (eh->e_machine != EM_X86_64)
-		return elf_error("not an x86_64 executable (e_machine)");
-	if (eh->e_type != ET_EXEC)
-		return elf_error("not an executable (e_type is not ET_EXEC)");
-	if (eh->e_phnum == 0)
-		return elf_error("no program headers");
-	if (eh->e_phnum > MAX_PHDRS)
-		return elf_error("more than 64 program headers");
-	if (eh->e_phentsize < sizeof(struct elf64_phdr))
-		return elf_error("program header entries too small");
-	if (eh->e_phoff > ld->ksize ||
-	    (UINT64)eh->e_phnum * eh->e_phentsize > ld->ksize - eh->e_phoff)
-		return elf_error("program headers run past the end of the file");
-
-	ld->phnum = eh->e_phnum;
+	if (efiboot_check_elf(ld->head, ld->head_len, ld->ksize, MAX_PHDRS, &why))
+		return elf_error(why);
+	memcpy(&eh, ld->head, sizeof(eh));
+	ld->phnum = eh.e_phnum;
 	for (UINTN i = 0; i < ld->phnum; i++) {
-		s = read_at(ld->kfile, KERNEL_PATH, eh->e_phoff + i * eh->e_phentsize,
+		s = read_at(ld->kfile, KERNEL_PATH, eh.e_phoff + i * eh.e_phentsize,
 			    &ld->phdr[i], sizeof(ld->phdr[i]));
 		if (EFI_ERROR(s))
 			return s;
@@ -576,9 +463,9 @@ static EFI_STATUS plan_span(struct loader *ld)
 	UINT64 lo = ~0ULL, hi = 0;
 
 	for (UINTN i = 0; i < ld->phnum; i++) {
-		const struct elf64_phdr *ph = &ld->phdr[i];
+		const struct efiboot_phdr *ph = &ld->phdr[i];
 
-		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+		if (ph->p_type != EFIBOOT_PT_LOAD || ph->p_memsz == 0)
 			continue;
 		if (ph->p_filesz > ph->p_memsz)
 			return elf_error("a PT_LOAD has p_filesz > p_memsz");
@@ -601,56 +488,28 @@ static EFI_STATUS plan_span(struct loader *ld)
 }
 
 /*
- * Find the multiboot2 header and its "EFI amd64 entry address" tag; the
- * entry must lie in an executable PT_LOAD.
+ * Find the multiboot2 header's "EFI amd64 entry address"; it must lie in
+ * the file-backed part of an executable PT_LOAD.
  */
 static EFI_STATUS find_entry(struct loader *ld)
 {
-	for (UINTN off = 0; off + sizeof(struct mb2_header) <= ld->head_len; off += 8) {
-		const struct mb2_header *h = (const void *)(ld->head + off);
-		UINTN t;
+	const char *why;
+	UINT32 entry;
 
-		if (h->magic != MB2_HEADER_MAGIC)
-			continue;
-		if ((UINT32)(h->magic + h->architecture + h->header_length +
-			     h->checksum) != 0)
-			continue;
-		if (h->header_length < sizeof(*h) + sizeof(struct mb2_htag) ||
-		    h->header_length > ld->head_len - off)
-			return elf_error("multiboot2 header length out of bounds");
-		for (t = sizeof(*h); t + sizeof(struct mb2_htag) <= h->header_length;) {
-			const struct mb2_htag *tag = (const void *)(ld->head + off + t);
-			UINT32 entry;
+	if (efiboot_find_entry(ld->head, ld->head_len, &entry, &why))
+		return elf_error(why);
+	for (UINTN i = 0; i < ld->phnum; i++) {
+		const struct efiboot_phdr *ph = &ld->phdr[i];
 
-			if (tag->size < sizeof(*tag) || tag->size > h->header_length - t)
-				return elf_error("malformed multiboot2 header tag");
-			if (tag->type == MB2_HTAG_END)
-				break;
-			if (tag->type != MB2_HTAG_EFI_AMD64) {
-				t += (tag->size + 7) & ~7u;
-				continue;
-			}
-			if (tag->size < 12)
-				return elf_error("short EFI amd64 entry tag");
-			memcpy(&entry, (const UINT8 *)tag + 8, 4);
-			for (UINTN i = 0; i < ld->phnum; i++) {
-				const struct elf64_phdr *ph = &ld->phdr[i];
-
-				if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) &&
-				    entry >= ph->p_paddr &&
-				    entry - ph->p_paddr < ph->p_filesz) {
-					ld->entry = entry;
-					return EFI_SUCCESS;
-				}
-			}
-			con_printf(PFX "error: pfnos.elf: EFI amd64 entry 0x%x is not "
-				   "in an executable PT_LOAD\n", entry);
-			return EFI_LOAD_ERROR;
+		if (ph->p_type == EFIBOOT_PT_LOAD && (ph->p_flags & EFIBOOT_PF_X) &&
+		    entry >= ph->p_paddr && entry - ph->p_paddr < ph->p_filesz) {
+			ld->entry = entry;
+			return EFI_SUCCESS;
 		}
-		return elf_error("multiboot2 header has no EFI amd64 entry address "
-				 "tag (type 9)");
 	}
-	return elf_error("no multiboot2 header in the first 32 KiB");
+	con_printf(PFX "error: pfnos.elf: EFI amd64 entry 0x%x is not in an "
+		   "executable PT_LOAD\n", entry);
+	return EFI_LOAD_ERROR;
 }
 
 /* ------------------------------------------------------------- the span */
@@ -806,9 +665,9 @@ static EFI_STATUS stage_image(struct loader *ld)
 	ld->stage = (UINT8 *)(UINTN)a;
 	bs->SetMem(ld->stage, len, 0);
 	for (UINTN i = 0; i < ld->phnum; i++) {
-		const struct elf64_phdr *ph = &ld->phdr[i];
+		const struct efiboot_phdr *ph = &ld->phdr[i];
 
-		if (ph->p_type != PT_LOAD || ph->p_memsz == 0 || ph->p_filesz == 0)
+		if (ph->p_type != EFIBOOT_PT_LOAD || ph->p_memsz == 0 || ph->p_filesz == 0)
 			continue;
 		s = read_at(ld->kfile, KERNEL_PATH, ph->p_offset,
 			    ld->stage + (ph->p_paddr - ld->span.start), ph->p_filesz);
@@ -837,7 +696,7 @@ static void find_rsdp(struct loader *ld)
 			if (r[15] >= 2 && len >= 36 && len <= 1024) {
 				ld->rsdp = r;
 				ld->rsdp_len = len;
-				ld->rsdp_tag = MB2_TAG_ACPI_NEW;
+				ld->rsdp_tag = EFIBOOT_TAG_ACPI_NEW;
 				return;
 			}
 		}
@@ -847,18 +706,8 @@ static void find_rsdp(struct loader *ld)
 	if (v1) {
 		ld->rsdp = v1;
 		ld->rsdp_len = 20;
-		ld->rsdp_tag = MB2_TAG_ACPI_OLD;
+		ld->rsdp_tag = EFIBOOT_TAG_ACPI_OLD;
 	}
-}
-
-static UINT8 *mbi_add(struct loader *ld, UINTN *off, UINT32 type, UINT32 payload)
-{
-	struct mb2_tag *t = (void *)(ld->mbi + *off);
-
-	t->type = type;
-	t->size = sizeof(*t) + payload;
-	*off += (t->size + 7) & ~7u;
-	return (UINT8 *)(t + 1);
 }
 
 /* The tags that do not depend on the final memory map. */
@@ -866,101 +715,16 @@ static void build_fixed_tags(struct loader *ld)
 {
 	UINTN off = 8, n = 0;
 	UINT64 systab = (UINTN)st;
-	UINT8 *p;
 
 	while (ld->cmdline[n])
 		n++;
-	p = mbi_add(ld, &off, MB2_TAG_CMDLINE, n + 1);
-	memcpy(p, ld->cmdline, n + 1);
-	p = mbi_add(ld, &off, MB2_TAG_LOADER, sizeof(LOADER_NAME));
-	memcpy(p, LOADER_NAME, sizeof(LOADER_NAME));
-	p = mbi_add(ld, &off, MB2_TAG_EFI64, 8);
-	memcpy(p, &systab, 8);
-	if (ld->rsdp) {
-		p = mbi_add(ld, &off, ld->rsdp_tag, ld->rsdp_len);
-		memcpy(p, ld->rsdp, ld->rsdp_len);
-	}
+	off = efiboot_add_tag(ld->mbi, off, EFIBOOT_TAG_CMDLINE, ld->cmdline, n + 1);
+	off = efiboot_add_tag(ld->mbi, off, EFIBOOT_TAG_LOADER, LOADER_NAME,
+			      sizeof(LOADER_NAME));
+	off = efiboot_add_tag(ld->mbi, off, EFIBOOT_TAG_EFI64, &systab, 8);
+	if (ld->rsdp)
+		off = efiboot_add_tag(ld->mbi, off, ld->rsdp_tag, ld->rsdp, ld->rsdp_len);
 	ld->mbi_fixed = off;
-}
-
-static UINT32 e820_type(UINT32 efi_type)
-{
-	switch (efi_type) {
-	case EfiLoaderCode:
-	case EfiLoaderData:
-	case EfiBootServicesCode:
-	case EfiBootServicesData:
-	case EfiConventionalMemory:
-		return E820_RAM;
-	case EfiACPIReclaimMemory:
-		return E820_ACPI;
-	case EfiACPIMemoryNVS:
-		return E820_NVS;
-	case EfiUnusableMemory:
-		return E820_UNUSABLE;
-	case EFI_PERSISTENT_MEMORY:
-		return E820_PMEM;
-	default:
-		return E820_RESERVED;
-	}
-}
-
-/*
- * Fill the memory map tags (6 and 17) and the end tag from the EFI map in
- * ld->map (map_size bytes). Runs between GetMemoryMap and ExitBootServices,
- * so it allocates nothing and prints nothing.
- */
-static void build_mmap_tags(struct loader *ld, UINTN map_size)
-{
-	UINTN ndesc = map_size / ld->desc_size, off = ld->mbi_fixed, n = 0;
-	struct mb2_mmap_entry *e = (void *)(ld->mbi + off + 16);
-	UINT32 hdr[2];
-	UINT8 *p;
-
-	for (UINTN i = 0; i < ndesc; i++) {
-		const EFI_MEMORY_DESCRIPTOR *d =
-			(const void *)((UINT8 *)ld->map + i * ld->desc_size);
-		struct mb2_mmap_entry cur = {
-			.addr = d->PhysicalStart,
-			.len = d->NumberOfPages * PAGE_SIZE,
-			.type = e820_type(d->Type),
-		};
-		UINTN j;
-
-		if (!d->NumberOfPages)
-			continue;
-		/* insertion sort by address: the EFI map need not be sorted */
-		for (j = n; j > 0 && e[j - 1].addr > cur.addr; j--)
-			e[j] = e[j - 1];
-		e[j] = cur;
-		n++;
-	}
-	if (n) {
-		UINTN w = 0;
-
-		for (UINTN r = 1; r < n; r++) {
-			if (e[r].type == e[w].type && e[w].addr + e[w].len == e[r].addr)
-				e[w].len += e[r].len;
-			else
-				e[++w] = e[r];
-		}
-		n = w + 1;
-	}
-	p = mbi_add(ld, &off, MB2_TAG_MMAP, 8 + n * sizeof(*e));
-	hdr[0] = sizeof(*e);	/* entry_size */
-	hdr[1] = 0;		/* entry_version */
-	memcpy(p, hdr, 8);
-
-	p = mbi_add(ld, &off, MB2_TAG_EFI_MMAP, 8 + ndesc * ld->desc_size);
-	hdr[0] = ld->desc_size;
-	hdr[1] = ld->desc_version;
-	memcpy(p, hdr, 8);
-	memcpy(p + 8, ld->map, ndesc * ld->desc_size);
-
-	mbi_add(ld, &off, MB2_TAG_END, 0);
-	hdr[0] = off;		/* total_size */
-	hdr[1] = 0;		/* reserved */
-	memcpy(ld->mbi, hdr, 8);
 }
 
 /*
@@ -985,8 +749,7 @@ static EFI_STATUS alloc_boot_info(struct loader *ld)
 	if (EFI_ERROR(s))
 		return fail(s, "allocating the memory map buffer");
 
-	ld->mbi_size = MBI_FIXED_SPACE + 16 + ndesc * sizeof(struct mb2_mmap_entry) +
-		       16 + ld->map_alloc + 8;
+	ld->mbi_size = efiboot_mbi_size(MBI_FIXED_SPACE, ld->map_alloc, ld->desc_size);
 	s = bs->AllocatePages(AllocateMaxAddress, EfiLoaderData,
 			      PAGES(ld->mbi_size), &mbi);
 	if (EFI_ERROR(s))
@@ -1106,7 +869,8 @@ static EFI_STATUS exit_boot_services(struct loader *ld)
 			}
 			halt_forever();
 		}
-		build_mmap_tags(ld, size);
+		efiboot_finish(ld->mbi, ld->mbi_fixed, ld->map, size, ld->desc_size,
+			       ld->desc_version);
 		s = bs->ExitBootServices(ld->image, key);
 		if (s == EFI_SUCCESS)
 			return s;
