@@ -7,6 +7,7 @@
  * time, memory, firmware, devices, and finally the run= commands and shell.
  */
 #include "acpi.h"
+#include "blkdev_driver.h"
 #include "boot.h"
 #include "cmdline.h"
 #include "cpu.h"
@@ -125,6 +126,8 @@ void kmain(u32 magic, u64 info)
 		tsc_calibration_source);
 	pr_info("cmdline: %s\n", boot_cmdline.raw);
 	memory_init();
+	if (blk_init() == 0)
+		null_blk_init();
 
 	prompt_tsc = rdtsc();
 	kprintf("boot: kernel entry to prompt %llu us\n",
