@@ -91,6 +91,26 @@ static int cmd_cmdline(int argc, char **argv)
 }
 SHELL_COMMAND("cmdline", cmd_cmdline, "", "show the kernel command line, parsed");
 
+static int cmd_sleep(int argc, char **argv)
+{
+	u64 ms, end;
+
+	if (argc != 2)
+		return shell_error(-EINVAL, "usage: sleep <milliseconds>");
+	if (shell_arg_u64("milliseconds", argv[1], &ms))
+		return -EINVAL;
+	if (ms > 3600 * 1000)
+		return shell_error(-EINVAL, "at most 3600000 ms");
+	end = ktime_ns() + ms * 1000000;
+	while (ktime_ns() < end) {
+		if (shell_interrupted())
+			return -EINTR;
+		cpu_relax();
+	}
+	return 0;
+}
+SHELL_COMMAND("sleep", cmd_sleep, "<milliseconds>", "wait (Ctrl-C interrupts)");
+
 static void dmesg_line(const char *line, void *arg)
 {
 	kprintf("%s\n", line);
