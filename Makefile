@@ -34,7 +34,7 @@ KASMS := $(sort $(wildcard boot/*.asm kernel/*.asm))
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KSRCS)) \
 	 $(patsubst %.asm,$(BUILD)/obj/%.o,$(KASMS))
 
-.PHONY: all deps run run-uefi debug test unit unit-bins fuzz bench bench-linux \
+.PHONY: all deps run run-uefi debug test unit unit-bins replay replay-bins fuzz bench bench-linux \
 	bench-compare clean iso efi
 all: deps $(BUILD)/pfnos.elf $(BUILD)/pfnos.iso efi
 
@@ -135,6 +135,21 @@ $(BUILD)/fuzz/$(1): $($(1)_FUZZ_SRCS) lib/format.c lib/strutil.c lib/parse.c lib
 	clang $(FCFLAGS) -o $$@ $$^
 endef
 $(foreach b,$(FUZZ_BINS),$(eval $(call fuzz_rule,$(b))))
+# The same targets built with gcc and replayed over their seeds (make test).
+define replay_rule
+$(BUILD)/replay/$(1): $($(1)_FUZZ_SRCS) tests/fuzz/replay.c lib/format.c lib/strutil.c lib/parse.c lib/errname.c
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) -std=gnu11 -g -O1 -DPFNOS_HOST -DPFNOS_FUZZ -Iinclude \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-Wno-unused-parameter -o $$@ $$^
+endef
+$(foreach b,$(FUZZ_BINS),$(eval $(call replay_rule,$(b))))
+replay-bins: $(addprefix $(BUILD)/replay/,$(FUZZ_BINS))
+replay: replay-bins
+	@for f in $(FUZZ_BINS); do \
+		printf '[replay %s] ' $$f; $(BUILD)/replay/$$f tests/fuzz/corpus/$$f || exit 1; \
+	done
+
 fuzz:
 	@scripts/deps.sh fuzz
 	$(MAKE) $(addprefix $(BUILD)/fuzz/,$(FUZZ_BINS))
@@ -158,7 +173,7 @@ run-uefi: all
 debug: all
 	scripts/pfnos-qemu --gdb $(QEMU_ARGS)
 
-test: all unit-bins $(BUILD)/patcheck
+test: all unit-bins replay-bins $(BUILD)/patcheck
 	@scripts/deps.sh test
 	@scripts/run-tests
 
