@@ -1,5 +1,7 @@
 """test_shell.py - the interactive shell over the serial port (--stdin):
 bad input gets one 'error:' line and the prompt back; line editing keys."""
+import os
+import random
 import re
 
 from harness import check, check_status, test
@@ -80,6 +82,12 @@ def binary_garbage(ctx):
               "non-printable")
     one_error(g.exchange(bytes(range(0x80, 0x100)) + b"\r"), "all high bytes")
     one_error(g.exchange(b"\x1b[Zecho x\x07\x0b\r"), "bell and vertical tab")
+    # Enter inside an unfinished escape sequence still ends the line
+    # (ECMA-48: control characters within a sequence are executed).
+    for data in (b"echo esc\x1b\r", b"echo csi\x1b[\r", b"echo csi2\x1b[12\r"):
+        out = g.exchange(data, timeout=10)
+        errs = [ln for ln in lines(out) if ln.startswith("error:")]
+        check(len(errs) <= 1, "%r: %d error lines: %r" % (data, len(errs), out))
     finish(ctx, g)
 
 
@@ -148,4 +156,29 @@ def commands(ctx):
     check("booting via" in out, "dmesg lacks the banner")
     out = g.exchange(b"echo  a   \"b c\"  \"d\"\r")
     check(re.search(r"^a b c d$", out, re.M), "echo quoting: %r" % out)
+    finish(ctx, g)
+
+
+@test("shell.random_input", timeout=60)
+def random_input(ctx):
+    """Random lines of random bytes (seeded; PFNOS_TEST_SEED repeats a run):
+    each gets at most one error line, the shell never hangs or dies."""
+    seed = int(os.environ.get("PFNOS_TEST_SEED", "0")) or random.randrange(1, 1 << 31)
+    ctx.note("seed %d" % seed)
+    rng = random.Random(seed)
+    # Every byte except the line endings and Ctrl-C (tested on their own;
+    # here they would split one typed line into several prompts).
+    alphabet = [b for b in range(256) if b not in (0x03, 0x0a, 0x0d)]
+    g = shell(ctx)
+    for i in range(40):
+        n = rng.choice((1, 5, 20, 100, 600))
+        data = bytes(rng.choice(alphabet) for _ in range(n))
+        if rng.random() < 0.5:
+            data = b"echo " + data
+        out = g.exchange(data + b"\r")
+        ls = lines(out)
+        errs = [ln for ln in ls if ln.startswith("error:")]
+        check(len(errs) <= 1, "seed %d line %d: %d error lines: %r" % (seed, i, len(errs), out))
+        check(not errs or ls[-1] == errs[0],
+              "seed %d line %d: output after the error: %r" % (seed, i, out))
     finish(ctx, g)
