@@ -3,12 +3,13 @@ bad input gets one 'error:' line and the prompt back; line editing keys."""
 import os
 import random
 import re
+import time
 
 from harness import check, check_status, test
 
 # Shell commands that take a number as first argument, in order of
-# preference (the memory issue's pfn/kmap; later issues add more).
-NUMERIC_COMMANDS = ("pfn", "kmap")
+# preference (sleep <ms> from the boot issue; the memory issue's pfn/kmap).
+NUMERIC_COMMANDS = ("sleep", "pfn", "kmap")
 
 
 def shell(ctx):
@@ -100,6 +101,25 @@ def ctrl_c(ctx):
     check(not re.search(r"^abandoned$", out, re.M), "the abandoned line ran")
     out = g.exchange(b"\r")
     check("abandoned" not in out, "the abandoned line ran on Enter: %r" % out)
+    finish(ctx, g)
+
+
+@test("shell.interrupt", timeout=30)
+def interrupt(ctx):
+    """Ctrl-C interrupts a long-running command: 'error: interrupted', the
+    prompt comes back at once, and keys typed ahead are discarded."""
+    g = shell(ctx)
+    g.send(b"sleep 600000\r")
+    g.expect(r"sleep 600000\n")
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    out = g.exchange(b"echo typed-ahead\x03", timeout=10)
+    took = time.monotonic() - t0
+    check(re.search(r"^error: interrupted$", out, re.M), "no 'error: interrupted': %r" % out)
+    check(took < 5, "the prompt took %.1fs after Ctrl-C" % took)
+    check("typed-ahead" not in out, "type-ahead before Ctrl-C ran: %r" % out)
+    out = g.exchange(b"sleep 10\r")
+    check(lines(out) == ["sleep 10"], "a short sleep printed %r" % out)
     finish(ctx, g)
 
 
