@@ -4,6 +4,7 @@
  * kmap_atomic_pfn_t(), a page at a time, and the data pattern's byte offset
  * B is the offset inside the persistent region.
  */
+#include "copy.h"
 #include "cpu.h"
 #include "errno.h"
 #include "lib.h"
@@ -125,20 +126,6 @@ static int cmd_kmap(int argc, char **argv)
 }
 SHELL_COMMAND("kmap", cmd_kmap, "<phys> [len]", "hexdump memory through a temporary mapping");
 
-static void flush_range(const void *p, size_t len)
-{
-	u64 line = cpu_features.clflush_size ? cpu_features.clflush_size : 64;
-
-	for (u64 a = ALIGN_DOWN((u64)p, line); a < (u64)p + len; a += line) {
-		if (cpu_features.clwb)
-			clwb((const void *)a);
-		else if (cpu_features.clflushopt)
-			clflushopt((const void *)a);
-		else
-			clflush((const void *)a);
-	}
-}
-
 static int kmap_pattern(int argc, char **argv, bool fill)
 {
 	const struct memmap_region *reg;
@@ -162,7 +149,7 @@ static int kmap_pattern(int argc, char **argv, bool fill)
 
 		if (fill) {
 			pattern_fill(va + off, b, n, (u16)seed);
-			flush_range(va + off, n);
+			flush_cache_range(va + off, n);
 			kunmap_atomic_pfn_t(va);
 		} else {
 			size_t bad = pattern_check(va + off, b, n, (u16)seed);

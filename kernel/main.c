@@ -10,6 +10,7 @@
 #include "blkdev_driver.h"
 #include "boot.h"
 #include "cmdline.h"
+#include "copy.h"
 #include "cpu.h"
 #include "errno.h"
 #include "exit.h"
@@ -126,6 +127,7 @@ void kmain(u32 magic, u64 info)
 		tsc_calibration_source);
 	pr_info("cmdline: %s\n", boot_cmdline.raw);
 	memory_init();
+	copy_init();
 	if (blk_init() == 0)
 		null_blk_init();
 

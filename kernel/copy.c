@@ -1,0 +1,199 @@
+/*
+ * copy.c - pick the copy routines by measurement (see copy.h).
+ *
+ * SIMD state (Intel SDM vol. 3A, 13.1 "Processor State Save and Restore"):
+ * CR0.EM=0, CR0.MP=1, CR0.TS=0; CR4.OSFXSR and OSXMMEXCPT; with XSAVE and
+ * AVX also CR4.OSXSAVE and XCR0 = x87|SSE|AVX. pfnos has no user tasks and
+ * its interrupt handlers use general registers only, so kernel code in
+ * process context may use vector registers without saving them.
+ */
+#include "copy.h"
+#include "cpu.h"
+#include "irq.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+#include "shell.h"
+#include "time.h"
+
+void copy_rep_movsb(void *, const void *, size_t);
+void copy_rep_movsq(void *, const void *, size_t);
+void copy_mov8x8(void *, const void *, size_t);
+void copy_movnti8x8(void *, const void *, size_t);
+void copy_sse(void *, const void *, size_t);
+void copy_sse_nt(void *, const void *, size_t);
+void copy_avx(void *, const void *, size_t);
+void copy_avx_nt(void *, const void *, size_t);
+
+static struct copy_routine routines[] = {
+	{ "rep_movsb", copy_rep_movsb, false, false, true, 0 },
+	{ "rep_movsq", copy_rep_movsq, false, false, true, 0 },
+	{ "mov8x8", copy_mov8x8, false, false, true, 0 },
+	{ "movnti8x8", copy_movnti8x8, false, true, true, 0 },
+	{ "sse", copy_sse, true, false, false, 0 },
+	{ "sse_nt", copy_sse_nt, true, true, false, 0 },
+	{ "avx", copy_avx, true, false, false, 0 },
+	{ "avx_nt", copy_avx_nt, true, true, false, 0 },
+};
+
+#define GPR_ROUTINE	(&routines[2])
+static const struct copy_routine *best = GPR_ROUTINE;
+static const struct copy_routine *best_nt = &routines[3];
+static bool pmem_use_nt = true;		/* else copy + write back lines */
+
+static void simd_enable(void)
+{
+	u64 cr0 = read_cr0(), cr4 = read_cr4();
+
+	cr0 &= ~(BIT(2) | BIT(3));	/* EM, TS */
+	cr0 |= BIT(1);			/* MP */
+	write_cr0(cr0);
+	cr4 |= BIT(9) | BIT(10);	/* OSFXSR, OSXMMEXCPT */
+	write_cr4(cr4);
+	for (unsigned i = 0; i < ARRAY_SIZE(routines); i++)
+		if (!routines[i].simd)
+			routines[i].usable = true;
+	routines[4].usable = routines[5].usable = true;	/* SSE2: all x86_64 */
+	if (cpu_features.xsave && cpu_features.avx) {
+		write_cr4(read_cr4() | BIT(18));	/* OSXSAVE */
+		__asm__ volatile("xsetbv" :: "c"(0), "a"(7), "d"(0));	/* x87|SSE|AVX */
+		routines[6].usable = routines[7].usable = true;
+	}
+}
+
+u64 copy_measure(const struct copy_routine *r, void *dst, const void *src,
+		 size_t len, unsigned reps)
+{
+	u64 best_t = ~0ULL;
+
+	r->fn(dst, src, len);		/* warm: caches, TLB, translation */
+	for (unsigned i = 0; i < reps; i++) {
+		u64 t0 = rdtsc();
+
+		r->fn(dst, src, len);
+		if (r->nt)
+			copy_pmem_fence();
+		t0 = rdtsc() - t0;
+		if (t0 < best_t)
+			best_t = t0;
+	}
+	return best_t ? len * 1000 / (tsc_to_ns(best_t) ? tsc_to_ns(best_t) : 1) : 0;
+}
+
+u64 flush_cache_range(const void *p, size_t len)
+{
+	u64 line = cpu_features.clflush_size ? cpu_features.clflush_size : 64, n = 0;
+
+	for (u64 a = ALIGN_DOWN((u64)p, line); a < (u64)p + len; a += line, n++) {
+		if (cpu_features.clwb)
+			clwb((const void *)a);
+		else if (cpu_features.clflushopt)
+			clflushopt((const void *)a);
+		else
+			clflush((const void *)a);
+	}
+	return n;
+}
+
+void copy_init(void)
+{
+	const size_t len = 64 * 1024;
+	pfn_t a = pfn_alloc(4, 0), b = pfn_alloc(4, 0);
+	u64 flush_mbps = 0;
+	char line[256];
+	int n = 0;
+
+	simd_enable();
+	if (pfn_t_is_null(a) || pfn_t_is_null(b)) {
+		pr_warn("copy: no memory to measure; using %s\n", best->name);
+		goto out;
+	}
+	memset(phys_to_virt(pfn_t_to_phys(b)), 0x5a, len);
+	for (unsigned i = 0; i < ARRAY_SIZE(routines); i++) {
+		struct copy_routine *r = &routines[i];
+
+		if (!r->usable)
+			continue;
+		r->mbps = copy_measure(r, phys_to_virt(pfn_t_to_phys(a)),
+				       phys_to_virt(pfn_t_to_phys(b)), len, 2);
+		if (!r->nt && r->mbps > best->mbps)
+			best = r;
+		if (r->nt && r->mbps > best_nt->mbps)
+			best_nt = r;
+		n += snprintf(line + n, sizeof(line) - n, " %s=%llu", r->name,
+			      (unsigned long long)r->mbps);
+	}
+	/* durable copy the other way: the best plain copy, then write back */
+	{
+		void *dst = phys_to_virt(pfn_t_to_phys(a));
+		u64 t0 = rdtsc();
+
+		best->fn(dst, phys_to_virt(pfn_t_to_phys(b)), len);
+		flush_cache_range(dst, len);
+		copy_pmem_fence();
+		t0 = tsc_to_ns(rdtsc() - t0);
+		flush_mbps = t0 ? len * 1000 / t0 : 0;
+	}
+	pmem_use_nt = best_nt->mbps >= flush_mbps;
+	pr_info("copy: MB/s%s\n", line);
+	pr_info("copy: using %s for copies, %s for persistent memory\n", best->name,
+		pmem_use_nt ? best_nt->name : "copy + cache write-back");
+out:
+	if (!pfn_t_is_null(a))
+		pfn_free(a, 4);
+	if (!pfn_t_is_null(b))
+		pfn_free(b, 4);
+}
+
+void copy_memcpy(void *dst, const void *src, size_t len)
+{
+	if (in_interrupt())
+		copy_mov8x8(dst, src, len);
+	else
+		best->fn(dst, src, len);
+}
+
+u64 copy_to_pmem(void *dst, const void *src, size_t len)
+{
+	if (in_interrupt()) {
+		copy_movnti8x8(dst, src, len);
+		return 0;
+	}
+	if (pmem_use_nt) {
+		best_nt->fn(dst, src, len);
+		return 0;
+	}
+	best->fn(dst, src, len);
+	return flush_cache_range(dst, len);
+}
+
+const struct copy_routine *copy_routines(unsigned *n)
+{
+	*n = ARRAY_SIZE(routines);
+	return routines;
+}
+
+const struct copy_routine *copy_best(void)
+{
+	return best;
+}
+
+const struct copy_routine *copy_best_pmem(void)
+{
+	return pmem_use_nt ? best_nt : best;
+}
+
+static int cmd_copy_routines(int argc, char **argv)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(routines); i++)
+		kprintf("copy: %-10s %s %6llu MB/s%s%s\n", routines[i].name,
+			routines[i].usable ? "usable  " : "unusable",
+			(unsigned long long)routines[i].mbps,
+			&routines[i] == best ? " (copies)" : "",
+			&routines[i] == copy_best_pmem() && pmem_use_nt ? " (pmem)" : "");
+	if (!pmem_use_nt)
+		kprintf("copy: persistent memory: %s + cache write-back\n", best->name);
+	return 0;
+}
+SHELL_COMMAND("copy-routines", cmd_copy_routines, "",
+	      "copy routines measured at boot and the ones in use");
