@@ -195,7 +195,7 @@ def random_input(ctx):
         data = bytes(rng.choice(alphabet) for _ in range(n))
         if rng.random() < 0.5:
             data = b"echo " + data
-        out = g.exchange(data + b"\r")
+        out = g.exchange(data + b"\r", timeout=10)
         ls = lines(out)
         errs = [ln for ln in ls if ln.startswith("error:")]
         check(len(errs) <= 1, "seed %d line %d: %d error lines: %r" % (seed, i, len(errs), out))
