@@ -167,15 +167,15 @@ $(BUILD)/patcheck: scripts/patcheck.c lib/pattern.c
 
 # ------------------------------------------------------------ running
 run: all
-	scripts/pfnos-qemu $(QEMU_ARGS)
+	scripts/pfnos-qemu --build $(BUILD) $(QEMU_ARGS)
 run-uefi: all
-	scripts/pfnos-qemu --firmware uefi $(QEMU_ARGS)
+	scripts/pfnos-qemu --build $(BUILD) --firmware uefi $(QEMU_ARGS)
 debug: all
-	scripts/pfnos-qemu --gdb $(QEMU_ARGS)
+	scripts/pfnos-qemu --build $(BUILD) --gdb $(QEMU_ARGS)
 
 test: all unit-bins replay-bins $(BUILD)/patcheck
 	@scripts/deps.sh test
-	@scripts/run-tests
+	@BUILD=$(BUILD) UNIT_BINS="$(UNIT_BINS)" REPLAY_BINS="$(FUZZ_BINS)" scripts/run-tests
 
 clean:
 	rm -rf $(BUILD)

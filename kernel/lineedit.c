@@ -70,6 +70,8 @@ enum le_event le_feed(struct line_editor *le, u8 c)
 	bool was_cr = le->last_cr;
 
 	le->last_cr = false;
+	if (le->esc && (c == '\r' || c == '\n' || c == 0x03))
+		le->esc = 0;	/* Enter and Ctrl-C end an unfinished sequence */
 	if (le->esc == 1) {		/* after ESC */
 		le->esc = (c == '[' || c == 'O') ? 2 : 0;
 		return LE_NONE;

@@ -180,6 +180,13 @@ KTEST(lineedit, history)
 	KT_EXPECT_EQ(FEED(&le, "x\x1b[A\x1b[B\r"), LE_LINE);	/* back to an empty line */
 	KT_EXPECT_STREQ(le.line, "");
 	le_reset(&le);
+	KT_EXPECT_EQ(FEED(&le, "z\x1b\r"), LE_LINE);	/* Enter ends an open sequence */
+	KT_EXPECT_STREQ(le.line, "z");
+	le_reset(&le);
+	KT_EXPECT_EQ(FEED(&le, "\x1b[12\r"), LE_LINE);
+	le_reset(&le);
+	KT_EXPECT_EQ(FEED(&le, "q\x1b[\x03"), LE_ABANDON);
+	le_reset(&le);
 	KT_EXPECT_EQ(FEED(&le, "a\x1b[C\x1b[3~b\r"), LE_LINE);	/* other sequences ignored */
 	KT_EXPECT_STREQ(le.line, "ab");
 	for (int i = 0; i < LE_HISTORY + 3; i++) {
