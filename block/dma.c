@@ -1,0 +1,193 @@
+/*
+ * dma.c - the DMA mapping layer's kernel glue: dma_init() allocates the
+ * bounce pool below 4 GiB from the frame allocator and reads swiotlb= and
+ * dma.debug=; the platform hooks of block/dma_internal.h mask interrupts
+ * and copy between the pool and the original buffer (RAM through the direct
+ * map, anything else through kmap_atomic_pfn_t a page at a time, flushing
+ * copies into persistent memory). The logic is in block/dma_core.c.
+ *
+ * Boot order (kmain): mm_init(); dma_init(); then drivers.
+ */
+#include "cmdline.h"
+#include "cpu.h"
+#include "dma_internal.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+
+#define DMA_CHUNK_MAX	(PAGE_SIZE << (PFN_MAX_ORDER - 1))	/* 4 MiB */
+
+unsigned long dma_plat_irq_save(void)
+{
+	return local_irq_save();
+}
+
+void dma_plat_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
+static void flush_lines(const void *p, size_t len)
+{
+	u64 line = cpu_features.clflush_size ? cpu_features.clflush_size : 64;
+
+	for (u64 a = ALIGN_DOWN((u64)p, line); a < (u64)p + len; a += line) {
+		if (cpu_features.clwb)
+			clwb((const void *)a);
+		else if (cpu_features.clflushopt)
+			clflushopt((const void *)a);
+		else
+			clflush((const void *)a);
+	}
+}
+
+void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
+		   size_t len, bool to_pool)
+{
+	u8 *pool = phys_to_virt(bounce);
+	bool flush = !to_pool && pfn_t_is_pmem(pfn);
+
+	if (pfn_t_is_ram(pfn)) {	/* physically contiguous: one direct-map copy */
+		u8 *va = (u8 *)phys_to_virt(pfn_t_to_phys(pfn)) + off;
+
+		if (to_pool)
+			memcpy(pool, va, len);
+		else
+			memcpy(va, pool, len);
+		return;
+	}
+	pfn = pfn_t_add(pfn, off >> PAGE_SHIFT);
+	off &= PAGE_SIZE - 1;
+	while (len) {
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		u8 *va = kmap_atomic_pfn_t(pfn);
+
+		if (!va)
+			break;		/* only with a self test's kmap bug handler */
+		if (to_pool) {
+			memcpy(pool, va + off, n);
+		} else {
+			memcpy(va + off, pool, n);
+			if (flush)
+				flush_lines(va + off, n);
+		}
+		kunmap_atomic_pfn_t(va);
+		pool += n;
+		len -= n;
+		off = 0;
+		pfn = pfn_t_add(pfn, 1);
+	}
+	if (flush)
+		sfence();
+}
+
+static unsigned bytes_order(u64 bytes)
+{
+	unsigned order = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+/* swiotlb=<size>[,force] | force | noforce; returns false on garbage. */
+static bool parse_swiotlb(const char *opt, u64 *size, bool *force)
+{
+	char buf[64], *item, *next;
+
+	if (strlcpy(buf, opt, sizeof(buf)) >= sizeof(buf))
+		return false;
+	for (item = buf; item; item = next) {
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		if (!strcmp(item, "force"))
+			*force = true;
+		else if (!strcmp(item, "noforce"))
+			*force = false;
+		else if (!*item || parse_size(item, size))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * dma_init - set up the bounce pool and the DMA options
+ *
+ * swiotlb=<size> (default 8M, clamped to 256k..64M, rounded up to 256 KiB)
+ * sizes the pool, swiotlb=force bounces every mapping, dma.debug=1 turns
+ * debug tracking on. The pool is chunks of up to 4 MiB of RAM below 4 GiB.
+ * Returns: 0, or -ENOMEM when the pool could not be allocated (mappings
+ * that need a bounce then fail; direct ones work).
+ * Context: boot, after mm_init(), before any driver maps.
+ */
+int dma_init(void)
+{
+	const char *opt = kernel_param("swiotlb");
+	phys_addr_t bases[DMA_POOL_MAX_CHUNKS];
+	u64 size = DMA_POOL_DEFAULT_SIZE, chunk, lo = ~0ULL, hi = 0;
+	unsigned nchunks, chunk_slots, c = 0, meta_order;
+	bool force = false;
+	size_t meta_size;
+	pfn_t meta;
+	int err;
+
+	if (opt && !parse_swiotlb(opt, &size, &force)) {
+		pr_warn("dma: swiotlb=%s not understood (want <size>[,force] or force), using defaults\n",
+			opt);
+		size = DMA_POOL_DEFAULT_SIZE;
+		force = false;
+	}
+	size = ALIGN_UP(max_t(u64, min_t(u64, size, DMA_POOL_MAX_SIZE), DMA_POOL_MIN_SIZE),
+			(u64)DMA_SEGMENT_SIZE);
+	chunk = min_t(u64, size & -size, DMA_CHUNK_MAX);	/* largest power of two dividing */
+	if (size / chunk > DMA_POOL_MAX_CHUNKS) {
+		size = ALIGN_UP(size, DMA_CHUNK_MAX);
+		chunk = DMA_CHUNK_MAX;
+	}
+	nchunks = (unsigned)(size / chunk);
+	chunk_slots = (unsigned)(chunk / DMA_SLOT_SIZE);
+	dma_set_force_bounce(force);
+
+	meta_size = dma_pool_meta_size(nchunks * chunk_slots);
+	meta_order = bytes_order(meta_size);
+	meta = pfn_alloc(meta_order, PFN_ALLOC_ZERO);
+	if (pfn_t_is_null(meta)) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (c = 0; c < nchunks; c++) {
+		pfn_t p = pfn_alloc(bytes_order(chunk), PFN_ALLOC_DMA32 | PFN_ALLOC_ZERO);
+
+		if (pfn_t_is_null(p)) {
+			err = -ENOMEM;
+			goto free_chunks;
+		}
+		bases[c] = pfn_t_to_phys(p);
+		lo = min(lo, bases[c]);
+		hi = max(hi, bases[c] + chunk);
+	}
+	err = dma_pool_setup(bases, nchunks, chunk_slots, phys_to_virt(pfn_t_to_phys(meta)));
+	if (err)
+		goto free_chunks;
+	if (kernel_param_bool("dma.debug", false))
+		dma_debug_enable(true);
+	pr_info("dma: bounce pool %llu KiB (%u x %llu KiB) within 0x%llx-0x%llx, %u slots of %u bytes%s%s\n",
+		(unsigned long long)(size >> 10), nchunks, (unsigned long long)(chunk >> 10),
+		(unsigned long long)lo, (unsigned long long)hi, nchunks * chunk_slots,
+		DMA_SLOT_SIZE, force ? ", swiotlb=force" : "",
+		dma_debug_enabled() ? ", debug on" : "");
+	return 0;
+
+free_chunks:
+	while (c--)
+		pfn_free(phys_to_pfn_t(bases[c], 0), bytes_order(chunk));
+	pfn_free(meta, meta_order);
+fail:
+	pr_err("dma: no memory for a %llu KiB bounce pool below 4 GiB: %d; bounced mappings will fail\n",
+	       (unsigned long long)(size >> 10), err);
+	if (kernel_param_bool("dma.debug", false))
+		dma_debug_enable(true);
+	return err;
+}

@@ -1,0 +1,121 @@
+/*
+ * dma_internal.h - what block/dma_core.c (pure mapping logic, host-tested),
+ * block/dma.c (the kernel glue) and tests/unit/test_dma.c share: the bounce
+ * pool and its slot allocator, and the platform hooks the core calls.
+ *
+ * The pool is nchunks chunks of RAM below 4 GiB, each chunk_slots slots of
+ * DMA_SLOT_SIZE bytes at chunk_base[c] (chunks need not be adjacent). Slot i
+ * lives in chunk i / chunk_slots. A mapping takes a run of free slots that
+ * stays inside one DMA_SEGMENT_SLOTS segment; the run's first slot (its
+ * head) holds the original (pfn, offset), the length and direction, every
+ * slot of the run names its head. bitmap has a bit per slot, set = in use.
+ *
+ * Nothing else in the kernel includes this file.
+ */
+#ifndef PFNOS_DMA_INTERNAL_H
+#define PFNOS_DMA_INTERNAL_H
+
+#include "dma.h"
+#include "pfn_t.h"
+#include "types.h"
+
+#define DMA_POOL_MAX_CHUNKS	32
+#define DMA_POOL_MIN_SIZE	DMA_SEGMENT_SIZE
+#define DMA_POOL_MAX_SIZE	(64ULL << 20)
+#define DMA_POOL_DEFAULT_SIZE	(8ULL << 20)
+
+/* struct dma_slot.state */
+#define DMA_SLOT_FREE		0
+#define DMA_SLOT_LIVE		1	/* head of a mapped run */
+#define DMA_SLOT_TAIL		2	/* inside a run, not its head */
+#define DMA_SLOT_CLOSING	3	/* head being unmapped (copy-out running) */
+
+struct dma_slot {
+	pfn_t orig_pfn;		/* head: the original's first frame */
+	u32 orig_off;		/* head: byte offset from orig_pfn, < PAGE_SIZE */
+	u32 len;		/* head: bytes mapped */
+	u32 head;		/* any slot of a run: index of the head */
+	u16 nslots;		/* head: slots in the run */
+	u16 bounce_off;		/* head: data offset inside the first slot */
+	u8 dir;			/* head: enum dma_data_direction */
+	u8 state;		/* DMA_SLOT_* */
+};
+
+struct dma_pool {
+	phys_addr_t chunk_base[DMA_POOL_MAX_CHUNKS];
+	unsigned nchunks;
+	unsigned chunk_slots;	/* a multiple of DMA_SEGMENT_SLOTS */
+	unsigned nslots;
+	unsigned used, peak;
+	unsigned cursor;	/* where the next search starts */
+	u64 *bitmap;
+	struct dma_slot *slots;
+};
+
+/* The kernel's pool (zeroed: no pool, every bounce fails). */
+extern struct dma_pool dma_pool;
+
+/* Metadata bytes (slot records and bitmap) for a pool of nslots slots. */
+size_t dma_pool_meta_size(unsigned nslots);
+
+/*
+ * dma_pool_setup - install the kernel's pool
+ * @bases: chunk physical addresses, each aligned to DMA_SEGMENT_SIZE
+ * @nchunks: 1..DMA_POOL_MAX_CHUNKS
+ * @chunk_slots: slots per chunk, a non-zero multiple of DMA_SEGMENT_SLOTS
+ * @meta: zeroed memory of dma_pool_meta_size(nchunks * chunk_slots) bytes
+ *
+ * Returns: 0, or -EINVAL for bad geometry (nothing is changed).
+ */
+int dma_pool_setup(const phys_addr_t *bases, unsigned nchunks,
+		   unsigned chunk_slots, void *meta);
+/* Forget the pool (host tests). All mappings must be gone. */
+void dma_pool_teardown(void);
+
+/*
+ * dma_pool_alloc - find and take a run of slots for a bounce
+ * @pool: the pool
+ * @orig: the original's physical address (its low bits under align_mask are
+ *	kept in the bounce address)
+ * @len: bytes, 1..DMA_SEGMENT_SIZE
+ * @align_mask: the device's dma_min_align_mask (0: none; a run for a page
+ *	or more then starts page aligned)
+ * @limit: the highest bus address the device reaches (its dma_mask)
+ * @bounce: out: the bounce bus address of the data
+ *
+ * Only the bitmap, counters and run links are set; the caller fills the
+ * head's record. Returns the head index, -EINVAL when no run could ever hold
+ * it, or -ENOSPC when the pool is too full or fragmented just now.
+ * The caller holds the pool lock.
+ */
+long dma_pool_alloc(struct dma_pool *pool, phys_addr_t orig, size_t len,
+		    u64 align_mask, u64 limit, phys_addr_t *bounce);
+/* Give back the run headed by slot head. */
+void dma_pool_free(struct dma_pool *pool, unsigned head);
+/* Physical address of slot i. */
+phys_addr_t dma_pool_slot_addr(const struct dma_pool *pool, unsigned i);
+/* The slot holding addr, or -1 when addr is outside the pool. */
+long dma_pool_addr_to_slot(const struct dma_pool *pool, phys_addr_t addr);
+
+/* The longest mapping a device with this min_align_mask may bounce. */
+size_t dma_bounce_max_len(u64 align_mask);
+/* Does [phys, phys+len) lie at or below mask? (len 0 or wrap: false) */
+bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len);
+
+/* Reset every counter and the debug table, debug off (host tests). */
+void dma_core_reset(void);
+
+/* ---- platform hooks: block/dma.c, or the host tests ---- */
+unsigned long dma_plat_irq_save(void);
+void dma_plat_irq_restore(unsigned long flags);
+/*
+ * Copy len bytes between the pool at physical bounce (RAM below 4 GiB) and
+ * the original at byte offset off of frame pfn (any memory: persistent
+ * memory through kmap_atomic_pfn_t). to_pool: original -> pool. A copy into
+ * persistent memory is flushed. General registers only: may run in an
+ * interrupt handler.
+ */
+void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
+		   size_t len, bool to_pool);
+
+#endif
