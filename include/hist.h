@@ -1,0 +1,60 @@
+/*
+ * hist.h - a log-linear latency histogram in fixed memory (after Gil Tene's
+ * HdrHistogram), for the benchmarks (kernel/bench.c).
+ *
+ * Values (nanoseconds, or any u64) below HIST_SUB_COUNT are counted exactly;
+ * above, each power-of-two range [2^k, 2^(k+1)) is split into HIST_SUB_COUNT/2
+ * equal buckets, so a value is known to within 1/64 of itself (1.6 %). The
+ * whole u64 range fits in HIST_NR_BUCKETS counters: no allocation, no
+ * overflow bucket. Exact count, sum, minimum and maximum are kept beside.
+ *
+ * Percentiles use the nearest-rank definition: the value at rank
+ * ceil(p * count) of the sorted values, reported as the highest value of
+ * its bucket (never above the exact maximum), so a reported percentile is
+ * never below the true one and at most 1/64 above it.
+ *
+ * Pure: no hardware headers (tests/unit/test_hist.c runs it on the host).
+ */
+#ifndef PFNOS_HIST_H
+#define PFNOS_HIST_H
+
+#include "types.h"
+
+#define HIST_SUB_BITS		7
+#define HIST_SUB_COUNT		(1U << HIST_SUB_BITS)		/* 128 */
+#define HIST_HALF_COUNT		(HIST_SUB_COUNT / 2)		/* 64 */
+/* exact values, then 64 buckets for each of the shifts 1..57 */
+#define HIST_NR_BUCKETS		(HIST_SUB_COUNT + (64 - HIST_SUB_BITS) * HIST_HALF_COUNT)
+
+/* Percentiles are given in parts per 100000 (99.9 % = 99900). */
+#define HIST_PCT_SCALE		100000U
+
+struct hist {
+	u64 count;
+	u64 sum;			/* saturates at ~0 */
+	u64 min;
+	u64 max;
+	u64 buckets[HIST_NR_BUCKETS];
+};
+
+void hist_reset(struct hist *h);
+/* Record one value; constant time, no allocation. */
+void hist_record(struct hist *h, u64 v);
+/* Add every value of src into dst. */
+void hist_merge(struct hist *dst, const struct hist *src);
+
+/* The bucket a value falls in, and the range of values of a bucket. */
+unsigned hist_index(u64 v);
+u64 hist_bucket_low(unsigned idx);
+u64 hist_bucket_high(unsigned idx);
+
+/*
+ * hist_percentile - the value at nearest rank ceil(pct * count / 100000),
+ * as the highest value of its bucket capped at the maximum; pct 0 gives the
+ * minimum, pct >= 100000 the maximum. 0 for an empty histogram.
+ */
+u64 hist_percentile(const struct hist *h, u32 pct);
+/* Mean, rounded down; 0 when empty. */
+u64 hist_mean(const struct hist *h);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * hist.c - the log-linear latency histogram of include/hist.h.
+ *
+ * Index layout: values 0..127 are their own index. A larger value v with
+ * its top bit at position m is shifted right by s = m - 6, which leaves a
+ * 7-bit number in [64, 128); its index is 128 + (s - 1) * 64 + (that - 64).
+ * Every bucket of shift s holds the 2^s values sharing the top 7 bits.
+ */
+#include "hist.h"
+#include "lib.h"
+
+void hist_reset(struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->min = ~0ULL;
+}
+
+unsigned hist_index(u64 v)
+{
+	unsigned msb, shift;
+
+	if (v < HIST_SUB_COUNT)
+		return (unsigned)v;
+	msb = 63 - (unsigned)__builtin_clzll(v);
+	shift = msb - (HIST_SUB_BITS - 1);
+	return HIST_SUB_COUNT + (shift - 1) * HIST_HALF_COUNT +
+	       (unsigned)((v >> shift) - HIST_HALF_COUNT);
+}
+
+u64 hist_bucket_low(unsigned idx)
+{
+	unsigned shift, sub;
+
+	if (idx < HIST_SUB_COUNT)
+		return idx;
+	shift = (idx - HIST_SUB_COUNT) / HIST_HALF_COUNT + 1;
+	sub = (idx - HIST_SUB_COUNT) % HIST_HALF_COUNT + HIST_HALF_COUNT;
+	return (u64)sub << shift;
+}
+
+u64 hist_bucket_high(unsigned idx)
+{
+	unsigned shift;
+
+	if (idx < HIST_SUB_COUNT)
+		return idx;
+	shift = (idx - HIST_SUB_COUNT) / HIST_HALF_COUNT + 1;
+	return hist_bucket_low(idx) + ((1ULL << shift) - 1);
+}
+
+void hist_record(struct hist *h, u64 v)
+{
+	h->buckets[hist_index(v)]++;
+	h->count++;
+	h->sum = h->sum + v < h->sum ? ~0ULL : h->sum + v;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+}
+
+void hist_merge(struct hist *dst, const struct hist *src)
+{
+	if (!src->count)
+		return;
+	for (unsigned i = 0; i < HIST_NR_BUCKETS; i++)
+		dst->buckets[i] += src->buckets[i];
+	dst->count += src->count;
+	dst->sum = dst->sum + src->sum < dst->sum ? ~0ULL : dst->sum + src->sum;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+}
+
+u64 hist_percentile(const struct hist *h, u32 pct)
+{
+	u64 rank, seen = 0;
+
+	if (!h->count)
+		return 0;
+	if (pct == 0)
+		return h->min;
+	if (pct >= HIST_PCT_SCALE)
+		return h->max;
+	/* ceil(pct * count / SCALE) without overflow for any count */
+	rank = h->count / HIST_PCT_SCALE * pct +
+	       DIV_ROUND_UP(h->count % HIST_PCT_SCALE * pct, HIST_PCT_SCALE);
+	if (!rank)
+		rank = 1;
+	for (unsigned i = 0; i < HIST_NR_BUCKETS; i++) {
+		seen += h->buckets[i];
+		if (seen >= rank)
+			return min(hist_bucket_high(i), h->max);
+	}
+	return h->max;
+}
+
+u64 hist_mean(const struct hist *h)
+{
+	return h->count ? h->sum / h->count : 0;
+}
