@@ -58,7 +58,7 @@ int blkcmd_copy_len(u64 count, u32 slbs, u32 dlbs, u64 *bytes, u64 *dcount,
 /*
  * blkcmd_verify_from - the byte offset the data of a verify was generated
  * for (from=, default the range's own byte offset), checked so that
- * from + bytes does not overflow. Returns 0 or -ERANGE.
+ * the last byte offset, from + bytes - 1, fits in 64 bits. Returns 0 or -ERANGE.
  */
 int blkcmd_verify_from(const struct blkcmd_range *r, bool have_from, u64 from,
 		       u64 *out, char *why, size_t len);

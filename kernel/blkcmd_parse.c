@@ -96,7 +96,7 @@ int blkcmd_verify_from(const struct blkcmd_range *r, bool have_from, u64 from,
 		*out = r->byte_off;
 		return 0;
 	}
-	if (from + r->bytes < from) {
+	if (from > ~0ULL - (r->bytes - 1)) {	/* the last byte must fit */
 		snprintf(why, len, "from=%llu + %llu bytes overflows",
 			 (unsigned long long)from, (unsigned long long)r->bytes);
 		return -ERANGE;
