@@ -31,7 +31,7 @@ static int cmd_help(int argc, char **argv)
 	/* alphabetical: pick the next name after the last printed each time */
 	for (;;) {
 		const struct shell_cmd *next = NULL;
-		char left[48];
+		char left[128];
 
 		for (const struct shell_cmd *c = b; c < e; c++)
 			if (strcmp(c->name, last) > 0 &&
@@ -39,8 +39,10 @@ static int cmd_help(int argc, char **argv)
 				next = c;
 		if (!next)
 			break;
-		snprintf(left, sizeof(left), "%s %s", next->name, next->usage);
-		kprintf("  %-40s %s\n", left, next->help);
+		if (snprintf(left, sizeof(left), "%s %s", next->name, next->usage) > 40)
+			kprintf("  %s\n  %-40s %s\n", left, "", next->help);
+		else
+			kprintf("  %-40s %s\n", left, next->help);
 		last = next->name;
 	}
 	return 0;
