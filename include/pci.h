@@ -24,6 +24,8 @@
 #include "compiler.h"
 #include "types.h"
 
+struct pt_regs;
+
 /* ---- configuration header (PCI 3.0, 6.1) ---- */
 #define PCI_VENDOR_ID		0x00	/* 16 */
 #define PCI_DEVICE_ID		0x02	/* 16 */
@@ -222,7 +224,6 @@ bool pci_msix_pending(const struct pci_dev *d, unsigned entry);
  * Returns the vector, or -errno (-ENODEV: MSI-X not enabled, -EINVAL: entry
  * outside the table, -EBUSY: entry in use, -ENOSPC: no vector).
  */
-struct pt_regs;
 int pci_msix_request_irq(struct pci_dev *d, unsigned entry,
 			 void (*fn)(struct pt_regs *regs, void *arg), void *arg,
 			 const char *name);

@@ -1,0 +1,311 @@
+/*
+ * apic.c - the boot CPU's local APIC, the periodic tick and one-shot timers.
+ *
+ * apic_init() enables the local APIC in x2APIC mode (MSRs 0x800+) when CPUID
+ * offers it, else in xAPIC mode through an uncached mapping of the MADT's
+ * address, and installs apic_eoi() as the dispatcher's irq_eoi hook.
+ * timer_init() calibrates the LAPIC timer against the TSC (a 10 ms window)
+ * and starts it in periodic mode on APIC_TIMER_VECTOR. The tick handler
+ * advances jiffies and runs expired timers, which are kept in a list sorted
+ * by deadline; timer_add/timer_del touch the list with interrupts off.
+ *
+ * Registers: Intel SDM vol. 3A, 11.4 (IA32_APIC_BASE), 11.5.1 (LVT), 11.5.4
+ * (timer), 11.6.1 (ICR), 11.9 (spurious), 11.12 (x2APIC MSR map).
+ */
+#include "acpi.h"
+#include "apic.h"
+#include "cmdline.h"
+#include "cpu.h"
+#include "errno.h"
+#include "irq.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+#include "time.h"
+
+/* xAPIC register offsets; the x2APIC MSR is 0x800 + (offset >> 4). */
+#define APIC_ID		0x020
+#define APIC_VERSION	0x030
+#define APIC_TPR	0x080
+#define APIC_EOI	0x0b0
+#define APIC_SVR	0x0f0
+#define  APIC_SVR_ENABLE	BIT(8)
+#define APIC_ESR	0x280
+#define APIC_ICR_LO	0x300
+#define APIC_ICR_HI	0x310
+#define  APIC_ICR_PENDING	BIT(12)	/* delivery status (xAPIC only) */
+#define  APIC_ICR_ASSERT	BIT(14)
+#define  APIC_ICR_SELF		FIELD_PREP(GENMASK(19, 18), 1)
+#define APIC_LVT_TIMER	0x320
+#define  APIC_LVT_MASKED	BIT(16)
+#define  APIC_TIMER_PERIODIC	FIELD_PREP(GENMASK(18, 17), 1)
+#define APIC_LVT_LINT0	0x350
+#define APIC_LVT_LINT1	0x360
+#define APIC_LVT_ERROR	0x370
+#define APIC_TMICT	0x380	/* timer initial count */
+#define APIC_TMCCT	0x390	/* timer current count */
+#define APIC_TDCR	0x3e0	/* timer divide configuration */
+#define  APIC_TDCR_DIV16	0x3
+
+#define MSR_X2APIC_BASE		0x800
+#define MSR_X2APIC_SELF_IPI	0x83f
+#define APIC_BASE_EXTD		BIT(10)
+#define APIC_BASE_EN		BIT(11)
+#define APIC_BASE_ADDR		GENMASK(51, 12)
+
+#define CPUID1_EDX_APIC		BIT(9)
+
+static volatile u32 *lapic;	/* xAPIC mapping */
+static bool x2apic;
+static bool ready;
+static u32 boot_apic_id;
+static u64 lapic_hz;
+static bool ticking;
+static u64 apic_errors;
+
+volatile u64 jiffies;
+unsigned timer_hz;
+static struct timer *timer_list;
+
+u32 apic_read(unsigned reg)
+{
+	if (x2apic)
+		return (u32)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
+	return lapic[reg / 4];
+}
+
+static void apic_write(unsigned reg, u32 v)
+{
+	if (x2apic)
+		wrmsr(MSR_X2APIC_BASE + (reg >> 4), v);
+	else
+		lapic[reg / 4] = v;
+}
+
+bool apic_ready(void)
+{
+	return ready;
+}
+
+bool apic_x2apic_mode(void)
+{
+	return x2apic;
+}
+
+u32 apic_id(void)
+{
+	return boot_apic_id;
+}
+
+void apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}
+
+void apic_send_self_ipi(u8 vector)
+{
+	unsigned spins = 0;
+
+	if (!ready)
+		return;
+	if (x2apic) {
+		wrmsr(MSR_X2APIC_SELF_IPI, vector);
+		return;
+	}
+	apic_write(APIC_ICR_HI, 0);
+	apic_write(APIC_ICR_LO, vector | APIC_ICR_ASSERT | APIC_ICR_SELF);
+	while ((apic_read(APIC_ICR_LO) & APIC_ICR_PENDING) && ++spins < 1000000)
+		cpu_relax();
+}
+
+static void apic_error_irq(struct pt_regs *regs, void *arg)
+{
+	u32 esr;
+
+	apic_write(APIC_ESR, 0);	/* latch, then read (SDM 11.5.3) */
+	esr = apic_read(APIC_ESR);
+	if (apic_errors++ < 8)
+		pr_warn("apic: error interrupt, ESR 0x%x\n", esr);
+}
+
+int apic_init(void)
+{
+	u32 a, b, c, d;
+	u64 base;
+
+	cpuid(1, &a, &b, &c, &d);
+	if (!(d & CPUID1_EDX_APIC)) {
+		pr_err("apic: no local APIC\n");
+		return -ENODEV;
+	}
+	base = rdmsr(MSR_APIC_BASE);
+	if (cpu_features.x2apic && kernel_param_bool("apic.x2apic", true)) {
+		/* xAPIC enable first, then EXTD (SDM 11.12.5: no direct jump) */
+		if (!(base & APIC_BASE_EN))
+			wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+		x2apic = true;
+	} else {
+		phys_addr_t pa = acpi_info.madt.present ? acpi_info.madt.lapic_addr
+							: base & APIC_BASE_ADDR;
+
+		if (base & APIC_BASE_EXTD) {
+			pr_err("apic: firmware left x2APIC mode on; keeping it\n");
+			x2apic = true;
+		} else {
+			if (!(base & APIC_BASE_EN))
+				wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
+			lapic = ioremap(pa, SZ_4K);
+			if (!lapic) {
+				pr_err("apic: cannot map the local APIC at 0x%llx\n",
+				       (unsigned long long)pa);
+				return -ENOMEM;
+			}
+		}
+	}
+	boot_apic_id = x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+
+	apic_write(APIC_TPR, 0);
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
+	apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);	/* 8259 ExtINT: unused */
+	if (irq_register(APIC_ERROR_VECTOR, apic_error_irq, NULL, "apic-error") == 0)
+		apic_write(APIC_LVT_ERROR, APIC_ERROR_VECTOR);
+	apic_write(APIC_ESR, 0);
+	apic_write(APIC_ESR, 0);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | IRQ_VECTOR_SPURIOUS);
+	irq_eoi = apic_eoi;
+	ready = true;
+	pr_info("apic: %s, id %u, version 0x%x\n", x2apic ? "x2APIC" : "xAPIC",
+		boot_apic_id, apic_read(APIC_VERSION) & 0xff);
+	return 0;
+}
+
+/* ---- the tick and timers ---- */
+
+static void timer_run_expired(void)
+{
+	u64 now = ktime_ns();
+
+	while (timer_list && timer_list->deadline_ns <= now) {
+		struct timer *t = timer_list;
+
+		timer_list = t->next;
+		t->next = NULL;
+		t->pending = false;
+		t->fn(t, t->arg);	/* may timer_add(t) again */
+	}
+}
+
+static void timer_tick(struct pt_regs *regs, void *arg)
+{
+	jiffies++;
+	timer_run_expired();
+}
+
+static void timer_unlink(struct timer *t)
+{
+	for (struct timer **pp = &timer_list; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	t->next = NULL;
+	t->pending = false;
+}
+
+void timer_add(struct timer *t, u64 deadline_ns,
+	       void (*fn)(struct timer *t, void *arg), void *arg)
+{
+	unsigned long flags = local_irq_save();
+	struct timer **pp = &timer_list;
+
+	if (t->pending)
+		timer_unlink(t);
+	t->deadline_ns = deadline_ns;
+	t->fn = fn;
+	t->arg = arg;
+	while (*pp && (*pp)->deadline_ns <= deadline_ns)
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
+	t->pending = true;
+	local_irq_restore(flags);
+}
+
+bool timer_del(struct timer *t)
+{
+	unsigned long flags = local_irq_save();
+	bool was = t->pending;
+
+	if (was)
+		timer_unlink(t);
+	local_irq_restore(flags);
+	return was;
+}
+
+bool timer_ticking(void)
+{
+	return ticking;
+}
+
+u64 timer_lapic_hz(void)
+{
+	return lapic_hz;
+}
+
+/* Count LAPIC timer decrements across a TSC-timed window (one-shot,
+ * masked). */
+static u64 calibrate(void)
+{
+	u64 t0, t1, ns;
+	u32 left;
+
+	apic_write(APIC_TDCR, APIC_TDCR_DIV16);
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
+	apic_write(APIC_TMICT, 0xffffffff);
+	t0 = rdtsc();
+	udelay(10000);
+	left = apic_read(APIC_TMCCT);
+	t1 = rdtsc();
+	apic_write(APIC_TMICT, 0);
+	ns = tsc_to_ns(t1 - t0);
+	if (!ns || left == 0)
+		return 0;
+	return (u64)(0xffffffffu - left) * 1000000000ULL / ns;
+}
+
+int timer_init(void)
+{
+	u64 hz = kernel_param_u64("timer.hz", 100);
+	u64 count;
+
+	if (!ready)
+		return -ENODEV;
+	if (hz < 10 || hz > 1000) {
+		pr_warn("timer: timer.hz=%llu out of range 10..1000, using 100\n",
+			(unsigned long long)hz);
+		hz = 100;
+	}
+	lapic_hz = calibrate();
+	if (!lapic_hz) {
+		pr_err("timer: LAPIC timer calibration failed\n");
+		return -ENODEV;
+	}
+	count = lapic_hz / hz;
+	if (!count || count > 0xffffffffULL) {
+		pr_err("timer: LAPIC timer at %llu Hz cannot tick at %llu Hz\n",
+		       (unsigned long long)lapic_hz, (unsigned long long)hz);
+		return -ERANGE;
+	}
+	if (irq_register(APIC_TIMER_VECTOR, timer_tick, NULL, "timer"))
+		return -EBUSY;
+	timer_hz = (unsigned)hz;
+	apic_write(APIC_TDCR, APIC_TDCR_DIV16);
+	apic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | APIC_TIMER_VECTOR);
+	apic_write(APIC_TMICT, (u32)count);
+	ticking = true;
+	pr_info("timer: LAPIC timer %llu kHz, tick %u Hz\n",
+		(unsigned long long)(lapic_hz / 1000), timer_hz);
+	return 0;
+}
