@@ -7,6 +7,7 @@
  * ahead are replayed to the editor afterwards.
  */
 #include <stdarg.h>
+#include "apic.h"
 #include "cpu.h"
 #include "errno.h"
 #include "exit.h"
@@ -138,6 +139,32 @@ void shell_run_script(const char *script)
 	}
 }
 
+/*
+ * Wait for the next input byte. With interrupts enabled and the tick
+ * running, halt between checks: the serial receive interrupt (or at worst
+ * the next tick) wakes us. The check and the halt happen with interrupts
+ * off up to the `sti; hlt` pair, so a byte arriving in between is not slept
+ * through. Without interrupts set up, poll.
+ */
+static int shell_wait_getc(void)
+{
+	for (;;) {
+		unsigned long flags = local_irq_save();
+		int c = shell_getc();
+
+		if (c >= 0) {
+			local_irq_restore(flags);
+			return c;
+		}
+		if ((flags & BIT(9)) /* RFLAGS.IF */ && timer_ticking()) {
+			safe_halt();
+		} else {
+			local_irq_restore(flags);
+			cpu_relax();
+		}
+	}
+}
+
 static void shell_echo(const char *s, size_t len, void *arg)
 {
 	console_write(s, len);
@@ -153,8 +180,7 @@ void shell_loop(void)
 		kprintf(PROMPT);
 		le_reset(&editor);
 		do {
-			while ((c = shell_getc()) < 0)
-				cpu_relax();
+			c = shell_wait_getc();
 			ev = le_feed(&editor, (u8)c);
 		} while (ev == LE_NONE);
 		if (ev == LE_ABANDON)
