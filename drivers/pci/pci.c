@@ -377,6 +377,8 @@ int pci_init(void)
 	const struct acpi_mcfg_info *mc = &acpi_info.mcfg;
 	u64 seen[4];
 
+	if (access != PCI_ACCESS_NONE)
+		return (int)ndevices;	/* already enumerated */
 	for (unsigned i = 0; mc->present && i < mc->n && necam < ACPI_MAX_MCFG; i++) {
 		if (mc->e[i].end_bus < mc->e[i].start_bus)
 			continue;
