@@ -20,6 +20,7 @@
 #include "memmap.h"
 #include "mm.h"
 #include "panic.h"
+#include "pmem.h"
 #include "printk.h"
 #include "serial.h"
 #include "shell.h"
@@ -128,8 +129,10 @@ void kmain(u32 magic, u64 info)
 	pr_info("cmdline: %s\n", boot_cmdline.raw);
 	memory_init();
 	copy_init();
-	if (blk_init() == 0)
+	if (blk_init() == 0) {
 		null_blk_init();
+		pmem_init();
+	}
 
 	prompt_tsc = rdtsc();
 	kprintf("boot: kernel entry to prompt %llu us\n",
