@@ -430,8 +430,11 @@ static s32 dbg_find(struct device *dev, dma_addr_t addr, size_t len,
 	return best;
 }
 
-/* Check an unmap (or coherent free) against the table and drop the entry. */
-static void dbg_remove(struct device *dev, dma_addr_t addr, size_t len,
+/*
+ * Check an unmap (or coherent free) against the table and drop the entry.
+ * Returns false when debug is on and nothing matched (the release is bogus).
+ */
+static bool dbg_remove(struct device *dev, dma_addr_t addr, size_t len,
 		       unsigned dir, unsigned type, u32 sg_nents, u64 caller)
 {
 	struct dma_debug_entry *e;
@@ -439,13 +442,13 @@ static void dbg_remove(struct device *dev, dma_addr_t addr, size_t len,
 	s32 *link, i;
 
 	if (!dbg_on)
-		return;
+		return true;
 	i = dbg_find(dev, addr, len, dir, type, &link);
 	if (i < 0) {
 		dbg_report(dev, caller, NULL,
 			   "%s of bus 0x%llx len %zu %s that was never mapped", what,
 			   (unsigned long long)addr, len, dir_name(dir));
-		return;
+		return false;
 	}
 	e = &dbg_entries[i];
 	if (e->type != type)
@@ -466,6 +469,7 @@ static void dbg_remove(struct device *dev, dma_addr_t addr, size_t len,
 	e->next = dbg_free;
 	dbg_free = i;
 	dbg_count--;
+	return true;
 }
 
 /* Check a sync: [addr, addr+len) inside a live mapping of dev, matching
@@ -686,12 +690,13 @@ static void __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 	struct dma_slot *h, snap;
 	unsigned long f = dma_plat_irq_save();
 	phys_addr_t start;
+	bool known;
 	long slot;
 
-	dbg_remove(dev, addr, len, dir, type, sg_nents, caller);
+	known = dbg_remove(dev, addr, len, dir, type, sg_nents, caller);
 	slot = dma_pool_addr_to_slot(&dma_pool, addr);
 	if (slot < 0) {			/* a direct mapping */
-		if (dma_cnt.live)
+		if (known && dma_cnt.live)
 			dma_cnt.live--;
 		dma_plat_irq_restore(f);
 		return;
@@ -944,7 +949,10 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr,
 		return;
 	}
 	f = dma_plat_irq_save();
-	dbg_remove(dev, handle, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller);
+	if (!dbg_remove(dev, handle, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller)) {
+		dma_plat_irq_restore(f);
+		return;		/* never allocated: freeing it would corrupt */
+	}
 	if (dma_cnt.coherent_live)
 		dma_cnt.coherent_live--;
 	dma_plat_irq_restore(f);
