@@ -67,149 +67,100 @@ copy_rep_movsq:
 %%done:
 %endmacro
 
-copy_mov8x8:
+; The loops: 64 bytes per iteration through general registers, 64 through
+; xmm, 128 through ymm; %1 is the store instruction (plain or non-temporal).
+%macro LOOP_GPR64 1
 	cmp rdx, 64
-	jb .tail
-.loop:
+	jb %%tail
+%%loop:
 	mov rax, [rsi]
 	mov rcx, [rsi + 8]
 	mov r8, [rsi + 16]
 	mov r9, [rsi + 24]
 	mov r10, [rsi + 32]
 	mov r11, [rsi + 40]
-	mov [rdi], rax
-	mov [rdi + 8], rcx
-	mov [rdi + 16], r8
-	mov [rdi + 24], r9
-	mov [rdi + 32], r10
-	mov [rdi + 40], r11
+	%1 [rdi], rax
+	%1 [rdi + 8], rcx
+	%1 [rdi + 16], r8
+	%1 [rdi + 24], r9
+	%1 [rdi + 32], r10
+	%1 [rdi + 40], r11
 	mov rax, [rsi + 48]
 	mov rcx, [rsi + 56]
-	mov [rdi + 48], rax
-	mov [rdi + 56], rcx
+	%1 [rdi + 48], rax
+	%1 [rdi + 56], rcx
 	add rsi, 64
 	add rdi, 64
 	sub rdx, 64
 	cmp rdx, 64
-	jae .loop
-.tail:
+	jae %%loop
+%%tail:
 	TAIL
 	ret
+%endmacro
+
+%macro LOOP_XMM64 1
+	cmp rdx, 64
+	jb %%tail
+%%loop:
+	movdqu xmm0, [rsi]
+	movdqu xmm1, [rsi + 16]
+	movdqu xmm2, [rsi + 32]
+	movdqu xmm3, [rsi + 48]
+	%1 [rdi], xmm0
+	%1 [rdi + 16], xmm1
+	%1 [rdi + 32], xmm2
+	%1 [rdi + 48], xmm3
+	add rsi, 64
+	add rdi, 64
+	sub rdx, 64
+	cmp rdx, 64
+	jae %%loop
+%%tail:
+	TAIL
+	ret
+%endmacro
+
+%macro LOOP_YMM128 1
+	cmp rdx, 128
+	jb %%tail
+%%loop:
+	vmovdqu ymm0, [rsi]
+	vmovdqu ymm1, [rsi + 32]
+	vmovdqu ymm2, [rsi + 64]
+	vmovdqu ymm3, [rsi + 96]
+	%1 [rdi], ymm0
+	%1 [rdi + 32], ymm1
+	%1 [rdi + 64], ymm2
+	%1 [rdi + 96], ymm3
+	add rsi, 128
+	add rdi, 128
+	sub rdx, 128
+	cmp rdx, 128
+	jae %%loop
+	vzeroupper
+%%tail:
+	TAIL
+	ret
+%endmacro
+
+copy_mov8x8:
+	LOOP_GPR64 mov
 
 copy_movnti8x8:
 	HEAD 8
-	cmp rdx, 64
-	jb .tail
-.loop:
-	mov rax, [rsi]
-	mov rcx, [rsi + 8]
-	mov r8, [rsi + 16]
-	mov r9, [rsi + 24]
-	mov r10, [rsi + 32]
-	mov r11, [rsi + 40]
-	movnti [rdi], rax
-	movnti [rdi + 8], rcx
-	movnti [rdi + 16], r8
-	movnti [rdi + 24], r9
-	movnti [rdi + 32], r10
-	movnti [rdi + 40], r11
-	mov rax, [rsi + 48]
-	mov rcx, [rsi + 56]
-	movnti [rdi + 48], rax
-	movnti [rdi + 56], rcx
-	add rsi, 64
-	add rdi, 64
-	sub rdx, 64
-	cmp rdx, 64
-	jae .loop
-.tail:
-	TAIL
-	ret
+	LOOP_GPR64 movnti
 
 copy_sse:
-	cmp rdx, 64
-	jb .tail
-.loop:
-	movdqu xmm0, [rsi]
-	movdqu xmm1, [rsi + 16]
-	movdqu xmm2, [rsi + 32]
-	movdqu xmm3, [rsi + 48]
-	movdqu [rdi], xmm0
-	movdqu [rdi + 16], xmm1
-	movdqu [rdi + 32], xmm2
-	movdqu [rdi + 48], xmm3
-	add rsi, 64
-	add rdi, 64
-	sub rdx, 64
-	cmp rdx, 64
-	jae .loop
-.tail:
-	TAIL
-	ret
+	LOOP_XMM64 movdqu
 
 copy_sse_nt:
 	HEAD 16
-	cmp rdx, 64
-	jb .tail
-.loop:
-	movdqu xmm0, [rsi]
-	movdqu xmm1, [rsi + 16]
-	movdqu xmm2, [rsi + 32]
-	movdqu xmm3, [rsi + 48]
-	movntdq [rdi], xmm0
-	movntdq [rdi + 16], xmm1
-	movntdq [rdi + 32], xmm2
-	movntdq [rdi + 48], xmm3
-	add rsi, 64
-	add rdi, 64
-	sub rdx, 64
-	cmp rdx, 64
-	jae .loop
-.tail:
-	TAIL
-	ret
+	LOOP_XMM64 movntdq
 
 copy_avx:
-	cmp rdx, 128
-	jb .tail
-.loop:
-	vmovdqu ymm0, [rsi]
-	vmovdqu ymm1, [rsi + 32]
-	vmovdqu ymm2, [rsi + 64]
-	vmovdqu ymm3, [rsi + 96]
-	vmovdqu [rdi], ymm0
-	vmovdqu [rdi + 32], ymm1
-	vmovdqu [rdi + 64], ymm2
-	vmovdqu [rdi + 96], ymm3
-	add rsi, 128
-	add rdi, 128
-	sub rdx, 128
-	cmp rdx, 128
-	jae .loop
-	vzeroupper
-.tail:
-	TAIL
-	ret
+	LOOP_YMM128 vmovdqu
 
 copy_avx_nt:
 	HEAD 32
-	cmp rdx, 128
-	jb .tail
-.loop:
-	vmovdqu ymm0, [rsi]
-	vmovdqu ymm1, [rsi + 32]
-	vmovdqu ymm2, [rsi + 64]
-	vmovdqu ymm3, [rsi + 96]
-	vmovntdq [rdi], ymm0
-	vmovntdq [rdi + 32], ymm1
-	vmovntdq [rdi + 64], ymm2
-	vmovntdq [rdi + 96], ymm3
-	add rsi, 128
-	add rdi, 128
-	sub rdx, 128
-	cmp rdx, 128
-	jae .loop
-	vzeroupper
-.tail:
-	TAIL
-	ret
+	LOOP_YMM128 vmovntdq
