@@ -44,5 +44,9 @@ typedef bool (*exception_fixup_t)(struct pt_regs *regs);
 extern exception_fixup_t exception_fixup;
 
 void dump_regs(const struct pt_regs *regs);
+/* For `irqs`: false for a free vector, else its name and count. */
+bool irq_get_info(unsigned vector, const char **name, u64 *count);
+/* Spurious (0xff) interrupts seen. */
+extern u64 irq_spurious_count;
 
 #endif

@@ -4,6 +4,11 @@
 #ifndef PFNOS_SERIAL_H
 #define PFNOS_SERIAL_H
 
+#include "types.h"
+
 void serial_init(void);
+/* COM1 receive interrupt through the IOAPIC (after ioapic_init()). */
+int serial_irq_init(void);
+bool serial_irq_enabled(void);
 
 #endif

@@ -14,10 +14,6 @@
 #include "printk.h"
 #include "shell.h"
 
-/* From kernel/idt.c once it exports it: the name and count of a registered
- * vector; false when the vector is free. */
-bool irq_get_info(unsigned vector, const char **name, u64 *count) __weak;
-
 static void format_size(char *buf, size_t len, u64 size)
 {
 	static const char units[] = "KMGT";
@@ -134,10 +130,6 @@ static int cmd_irqs(int argc, char **argv)
 			(unsigned long long)jiffies, ioapic_count());
 	else
 		kprintf("apic: not enabled (interrupts are not set up)\n");
-	if (!irq_get_info) {
-		kprintf("(vector table not exported by this kernel)\n");
-		return 0;
-	}
 	kprintf("vector      count  name\n");
 	for (unsigned v = IRQ_VECTOR_FIRST; v < 256; v++) {
 		const char *name;
@@ -147,6 +139,7 @@ static int cmd_irqs(int argc, char **argv)
 			kprintf("  0x%02x %10llu  %s\n", v, (unsigned long long)count,
 				name ? name : "?");
 	}
+	kprintf("  spurious %8llu\n", (unsigned long long)irq_spurious_count);
 	return 0;
 }
 SHELL_COMMAND("irqs", cmd_irqs, "", "list registered interrupt vectors and counts");

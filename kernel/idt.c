@@ -39,6 +39,7 @@ void (*irq_eoi)(void);
 unsigned irq_depth;
 exception_fixup_t exception_fixup;
 static u64 unexpected_irqs;
+u64 irq_spurious_count;
 
 static const char *const exception_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
@@ -99,6 +100,15 @@ int irq_alloc_vector(irq_handler_t fn, void *arg, const char *name)
 		if (!irq_slots[v].fn && irq_register(v, fn, arg, name) == 0)
 			return (int)v;
 	return -ENOSPC;
+}
+
+bool irq_get_info(unsigned vector, const char **name, u64 *count)
+{
+	if (vector >= 256 || !irq_slots[vector].fn)
+		return false;
+	*name = irq_slots[vector].name;
+	*count = irq_slots[vector].count;
+	return true;
 }
 
 void dump_regs(const struct pt_regs *r)
@@ -174,10 +184,12 @@ void irq_dispatch(struct pt_regs *r)
 	if (s->fn) {
 		s->count++;
 		s->fn(r, s->arg);
-	} else if (r->vector != IRQ_VECTOR_SPURIOUS) {
-		if (unexpected_irqs++ < 16)
-			pr_warn("irq: unexpected vector %llu\n",
-				(unsigned long long)r->vector);
+	} else if (r->vector == IRQ_VECTOR_SPURIOUS) {
+		/* no EOI for a spurious interrupt (Intel SDM vol. 3A, 11.9) */
+		if (irq_spurious_count++ < 16)
+			pr_warn("irq: spurious interrupt (vector 0xff)\n");
+	} else if (unexpected_irqs++ < 16) {
+		pr_warn("irq: unexpected vector %llu\n", (unsigned long long)r->vector);
 	}
 	if (r->vector != IRQ_VECTOR_SPURIOUS && irq_eoi)
 		irq_eoi();

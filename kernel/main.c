@@ -7,6 +7,7 @@
  * time, memory, firmware, devices, and finally the run= commands and shell.
  */
 #include "acpi.h"
+#include "apic.h"
 #include "blkdev_driver.h"
 #include "boot.h"
 #include "cmdline.h"
@@ -20,6 +21,7 @@
 #include "memmap.h"
 #include "mm.h"
 #include "panic.h"
+#include "pci.h"
 #include "pmem.h"
 #include "printk.h"
 #include "serial.h"
@@ -128,6 +130,13 @@ void kmain(u32 magic, u64 info)
 		tsc_calibration_source);
 	pr_info("cmdline: %s\n", boot_cmdline.raw);
 	memory_init();
+	apic_init();
+	ioapic_init();		/* also remaps and masks the 8259s */
+	timer_init();
+	pci_init();
+	serial_irq_init();
+	if (apic_ready())
+		local_irq_enable();
 	copy_init();
 	if (blk_init() == 0) {
 		null_blk_init();
