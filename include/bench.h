@@ -103,6 +103,8 @@ struct bench_result {
 	u64 verify_errors;
 	u64 io_errors;
 	bool poll_used;			/* the bios went to a polled queue */
+	u64 range_off, range_size;	/* device bytes the job covered */
+	bool wrote;			/* it wrote there (writes or verify) */
 	struct hist *lat, *rlat, *wlat;	/* all, reads, writes */
 };
 
