@@ -334,6 +334,9 @@ static s32 dbg_bucket[DMA_DEBUG_BUCKETS];
 static s32 dbg_free;
 static unsigned dbg_count;
 static bool dbg_on;
+/* Turned on with coherent allocations live (a driver's queues): a free of
+ * an untracked one is not an error then. */
+static bool dbg_coherent_partial;
 static u64 dbg_errors;
 
 static unsigned dbg_hash(dma_addr_t addr)
@@ -444,6 +447,8 @@ static bool dbg_remove(struct device *dev, dma_addr_t addr, size_t len,
 	if (!dbg_on)
 		return true;
 	i = dbg_find(dev, addr, len, dir, type, &link);
+	if (i < 0 && type == DMA_DBG_COHERENT && dbg_coherent_partial)
+		return true;
 	if (i < 0) {
 		dbg_report(dev, caller, NULL,
 			   "%s of bus 0x%llx len %zu %s that was never mapped", what,
@@ -509,11 +514,12 @@ int dma_debug_enable(bool on)
 	int err = 0;
 
 	if (on && !dbg_on) {
-		if (dma_cnt.live || dma_cnt.coherent_live) {
+		if (dma_cnt.live) {
 			err = -EBUSY;
 		} else {
 			dbg_clear();
 			dbg_on = true;
+			dbg_coherent_partial = dma_cnt.coherent_live != 0;
 		}
 	} else if (!on) {
 		dbg_on = false;
@@ -562,16 +568,23 @@ unsigned dma_debug_for_each(void (*fn)(const char *line, void *arg), void *arg)
 	return n;
 }
 
-static void log_leak(const char *line, void *arg)
-{
-	pr_err("dma-debug: leak: %s\n", line);
-}
-
 unsigned dma_debug_check_leaks(void)
 {
+	unsigned n = 0;
+	char line[256];
+
 	if (!dbg_on)
 		return 0;
-	return dma_debug_for_each(log_leak, NULL);
+	for (unsigned i = 0; i < DMA_DEBUG_ENTRIES; i++) {
+		const struct dma_debug_entry *e = &dbg_entries[i];
+
+		if (!e->type || e->type == DMA_DBG_COHERENT)
+			continue;
+		fmt_entry(line, sizeof(line), e);
+		pr_err("dma-debug: leak: %s\n", line);
+		n++;
+	}
+	return n;
 }
 
 void dma_debug_reset(void)

@@ -178,7 +178,7 @@ void dma_sync_sg_for_device(struct device *dev, struct scatterlist *sgl, int nen
  * dma_alloc_coherent - zeroed RAM both the CPU and dev reach (queues, PRP
  * list pages)
  * @dev: the device; the memory lies under its coherent_dma_mask
- * @size: bytes, rounded up to a power-of-two number of pages (max 2 MiB)
+ * @size: bytes, rounded up to a power-of-two number of pages (max 4 MiB)
  * @handle: the bus address
  *
  * Returns: the direct-map address, or NULL (with a log line).
@@ -214,14 +214,17 @@ void dma_set_force_bounce(bool force);
 bool dma_force_bounce(void);
 
 /*
- * Debug mode. dma_debug_enable(true) refuses with -EBUSY while mappings are
- * live (they were never tracked); false always works and forgets the table.
+ * Debug mode. dma_debug_enable(true) refuses with -EBUSY while streaming
+ * mappings are live (they were never tracked); coherent allocations made
+ * before it are let through untracked. false always works and forgets the
+ * table. dma_debug_check_leaks() counts streaming mappings only: coherent
+ * memory (queues) lives across tests; dma_debug_for_each() lists both.
  */
 int dma_debug_enable(bool on);
 bool dma_debug_enabled(void);
 /* Errors reported so far (a test checks that its bad call was caught). */
 u64 dma_debug_errors(void);
-/* Log each tracked live mapping with its caller; returns how many. */
+/* Log each tracked live streaming mapping with its caller; returns how many. */
 unsigned dma_debug_check_leaks(void);
 /* Forget every tracked mapping (after a leak was reported). */
 void dma_debug_reset(void);

@@ -961,7 +961,8 @@ KTEST(dma, coherent_under_the_mask)
 	dma_free_coherent(&d36, 3000, p, h + 4096);
 	KT_EXPECT_EQ(frames.frees, frees);
 	KT_EXPECT(host_log_contains("bad dma_free_coherent"));
-	KT_EXPECT_EQ(dma_debug_check_leaks(), 1);
+	KT_EXPECT_EQ(dma_debug_check_leaks(), 0);	/* coherent memory is no leak */
+	KT_EXPECT_EQ(dma_debug_for_each(NULL, NULL), 1);
 	dma_free_coherent(&d36, 3000, p, h);
 
 	/* 24 bits: the only DMA32 memory left is at 32 MiB, out of reach */
@@ -980,5 +981,16 @@ KTEST(dma, coherent_under_the_mask)
 	dma_free_coherent(&d64, 4096, phys_to_virt(0x7000), 0x7000);
 	KT_EXPECT(host_log_contains("free of bus 0x7000 len 4096"));
 	KT_EXPECT_EQ(dma_debug_errors(), 1);
+	KT_EXPECT_EQ(frames.last_freed, 0x2000);	/* and it was not freed */
+	dma_debug_enable(false);
+
+	/* debug turned on with a driver's queue allocated: its free is fine */
+	p = dma_alloc_coherent(&d32, 4096, &h);
+	KT_ASSERT(p != NULL);
+	KT_EXPECT_EQ(dma_debug_enable(true), 0);
+	dma_free_coherent(&d32, 4096, p, h);
+	KT_EXPECT_EQ(dma_debug_errors(), 1);
+	KT_EXPECT_EQ(frames.last_freed, h >> PAGE_SHIFT);
+	KT_EXPECT_EQ(stats().coherent_live, 0);
 	dma_debug_enable(false);
 }
