@@ -13,6 +13,7 @@
 #include "cmdline.h"
 #include "copy.h"
 #include "cpu.h"
+#include "dma.h"
 #include "errno.h"
 #include "exit.h"
 #include "fw_cfg.h"
@@ -138,6 +139,7 @@ void kmain(u32 magic, u64 info)
 	if (apic_ready())
 		local_irq_enable();
 	copy_init();
+	dma_init();
 	if (blk_init() == 0) {
 		null_blk_init();
 		pmem_init();

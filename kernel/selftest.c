@@ -4,6 +4,7 @@
  * test.exit contract (exit.h) at the end of a run.
  */
 #include "cmdline.h"
+#include "dma.h"
 #include "exit.h"
 #include "ktest.h"
 #include "lib.h"
@@ -16,10 +17,26 @@ void ktest_print(const char *s)
 	console_puts(s);
 }
 
-/* State a test must not leave behind: held kmap slots. */
+static u64 dma_live_baseline;
+
+/* State a test must not leave behind: held kmap slots, live streaming DMA
+ * mappings (tracked by DMA debug mode, and counted even without it). */
 void ktest_after_each(const struct ktest *t)
 {
 	unsigned held = kmap_slots_in_use();
+	unsigned live = dma_debug_check_leaks();
+	struct dma_stats st;
+
+	if (live) {
+		ktest_fail(__FILE__, __LINE__,
+			   "BUG: %u DMA mapping(s) still live (see the dma-debug leak lines)", live);
+		dma_debug_reset();
+	}
+	dma_get_stats(&st);
+	if (st.live > dma_live_baseline)
+		ktest_fail(__FILE__, __LINE__, "BUG: %llu more streaming DMA mapping(s) live than before",
+			   (unsigned long long)(st.live - dma_live_baseline));
+	dma_live_baseline = st.live;
 
 	if (held) {
 		ktest_fail(__FILE__, __LINE__, "BUG: %u kmap slot(s) still held, last at 0x%llx",
@@ -34,7 +51,17 @@ static int cmd_selftest(int argc, char **argv)
 
 	if (argc > 2)
 		return shell_error(-22, "usage: selftest [filter]");
-	r = ktest_run(argc == 2 ? argv[1] : NULL);
+	{
+		bool was = dma_debug_enabled();
+		struct dma_stats st;
+
+		dma_debug_enable(true);	/* so the leak check has something to check */
+		dma_get_stats(&st);
+		dma_live_baseline = st.live;
+		r = ktest_run(argc == 2 ? argv[1] : NULL);
+		if (!was)
+			dma_debug_enable(false);
+	}
 	if (r.failed)
 		exit_mark_failed("selftest");
 	if (exit_test_mode())
