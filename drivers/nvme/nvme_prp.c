@@ -21,7 +21,8 @@
  *   page carries 511 data entries and the last one up to 512.
  *
  * That needs every sg entry but the first to start on a page boundary and
- * every entry but the last to end on one: the block layer guarantees it
+ * every entry but the last to end on one, except where an entry continues
+ * the previous one on the bus (then they form one run): the block layer guarantees it
  * with virt_boundary_mask = 4095 and the DMA layer keeps page offsets when
  * it bounces (dma_min_align_mask = 4095). A list that breaks the rule is
  * refused with -EINVAL, never silently mis-described.
@@ -58,10 +59,16 @@ unsigned nvme_prp_list_pages(unsigned nprps)
 				NVME_PRPS_PER_PAGE - 1);
 }
 
-/* Check the PRP rules on a mapped list; returns the PRP count or -EINVAL. */
+/*
+ * Check the PRP rules on a mapped list; returns the PRP count or -EINVAL.
+ * Entries that continue the previous one on the bus (a long vec split at
+ * max_segment_size) form one run: only the edges between runs must be on
+ * page boundaries.
+ */
 static int nvme_prp_check(struct scatterlist *sgl, int nents, u32 len)
 {
 	struct scatterlist *sg;
+	dma_addr_t prev_end = 0;
 	u64 total = 0;
 	int i;
 
@@ -75,10 +82,10 @@ static int nvme_prp_check(struct scatterlist *sgl, int nents, u32 len)
 			return -EINVAL;
 		if (i == 0 && (a & 3))
 			return -EINVAL;		/* PRP offset must be dword aligned */
-		if (i > 0 && (a & NVME_PAGE_MASK))
-			return -EINVAL;		/* inner entry not at a page start */
-		if (i < nents - 1 && ((a + l) & NVME_PAGE_MASK))
-			return -EINVAL;		/* inner entry not to a page end */
+		if (i > 0 && a != prev_end &&
+		    ((a & NVME_PAGE_MASK) || (prev_end & NVME_PAGE_MASK)))
+			return -EINVAL;		/* a gap not on page boundaries */
+		prev_end = a + l;
 		total += l;
 	}
 	if (total != len)
@@ -127,6 +134,7 @@ int nvme_build_prps(struct scatterlist *sgl, int nents, u32 len,
 {
 	struct prp_writer w = { .lists = lists, .list_dma = list_dma };
 	struct scatterlist *sg;
+	u64 prev_end = 0;
 	int n, i;
 
 	n = nvme_prp_check(sgl, nents, len);
@@ -142,10 +150,16 @@ int nvme_build_prps(struct scatterlist *sgl, int nents, u32 len,
 		u64 a = sg_dma_address(sg);
 		u64 end = a + sg_dma_len(sg);
 
-		prp_emit(&w, a);
-		for (a = ALIGN_DOWN(a, (u64)NVME_PAGE_SIZE) + NVME_PAGE_SIZE;
-		     a < end; a += NVME_PAGE_SIZE)
+		if (i > 0 && a == prev_end) {
+			/* continues the run: its pages from the next boundary */
+			a = ALIGN_UP(a, (u64)NVME_PAGE_SIZE);
+		} else {
 			prp_emit(&w, a);
+			a = ALIGN_DOWN(a, (u64)NVME_PAGE_SIZE) + NVME_PAGE_SIZE;
+		}
+		for (; a < end; a += NVME_PAGE_SIZE)
+			prp_emit(&w, a);
+		prev_end = end;
 	}
 	if (w.k != w.n)
 		return -EINVAL;

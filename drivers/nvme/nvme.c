@@ -1,0 +1,1310 @@
+/*
+ * nvme.c - the NVMe core (after OpenBSD sys/dev/ic/nvme.c): controller
+ * reset and enable, the admin queue, Identify, I/O queues, the request
+ * path, completions, timeouts with abort and reset, and shutdown.
+ *
+ * The bus glue (nvme_pci.c) maps the registers and calls
+ * nvme_ctrl_attach(). From there everything is NVMe base specification 1.4:
+ *   - disable (CC.EN=0, wait CSTS.RDY=0), admin queue (AQA/ASQ/ACQ), enable
+ *     with CC.MPS=4 KiB and 64/16-byte entries, wait CSTS.RDY=1; every wait
+ *     is bounded by CAP.TO and gives up on CSTS.CFS (7.6.1);
+ *   - Identify Controller and the active namespace list, Set Features
+ *     Number of Queues, then per CPU one interrupt-driven SQ/CQ pair (MSI-X)
+ *     and nvme.poll_queues polled pairs created with interrupts disabled;
+ *   - each namespace becomes block device nvme<ctrl>n<nsid>, request-based:
+ *     one shared tag set, the tag is the command identifier.
+ *
+ * I/O: queue_rq builds the command, maps the request's scatterlist with
+ * dma_map_sg() and describes it with PRPs (or SGLs, nvme.sgl=1 or when a
+ * layout cannot be said with PRPs); list pages come from a per-queue pool
+ * allocated at attach, as does everything else on the path. Completions
+ * are found by the phase tag, from the MSI-X handler or ops->poll(); the
+ * entries are collected first and completed after the head doorbell is
+ * written, so a completion that submits more I/O finds the queue consistent.
+ *
+ * Timeouts: a timer tick checks the deadline of every command in flight.
+ * A late command gets an Abort; if the controller does not abort it, or it
+ * is still outstanding a timeout later, the controller is reset: disabled,
+ * queues rebuilt, the timed-out command failed with -EIO and every other
+ * outstanding command resubmitted once. A controller that does not come
+ * back is marked dead and fails I/O with -EIO; the kernel keeps running.
+ *
+ * Command line: nvme.io_queue_depth= (default 1024, at most CAP.MQES+1),
+ * nvme.poll_queues= (default 1), nvme.sgl=0|1, nvme.dma_mask= (bits),
+ * nvme.timeout= (seconds, default 30), nvme.max_xfer= (bytes, cap on MDTS).
+ */
+#include "apic.h"
+#include "cmdline.h"
+#include "cpu.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "nvme.h"
+#include "panic.h"
+#include "printk.h"
+#include "time.h"
+
+struct nvme_ctrl *nvme_ctrls[NVME_MAX_CTRLS];
+unsigned nvme_nr_ctrls;
+
+static const struct blk_mq_ops nvme_mq_ops;
+
+/* ---- register access (3.1) ---- */
+
+u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off)
+{
+	return *(volatile u32 *)(ctrl->regs + off);
+}
+
+u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
+{
+	u64 lo = nvme_read4(ctrl, off);
+
+	return lo | ((u64)nvme_read4(ctrl, off + 4) << 32);
+}
+
+void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v)
+{
+	barrier();
+	*(volatile u32 *)(ctrl->regs + off) = v;
+}
+
+void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v)
+{
+	nvme_write4(ctrl, off, (u32)v);
+	nvme_write4(ctrl, off + 4, (u32)(v >> 32));
+}
+
+static const char *nvme_op_name(u8 opc, bool admin)
+{
+	if (admin) {
+		switch (opc) {
+		case NVME_ADMIN_IDENTIFY: return "IDENTIFY";
+		case NVME_ADMIN_SET_FEATURES: return "SET FEATURES";
+		case NVME_ADMIN_CREATE_CQ: return "CREATE IO CQ";
+		case NVME_ADMIN_CREATE_SQ: return "CREATE IO SQ";
+		case NVME_ADMIN_DELETE_CQ: return "DELETE IO CQ";
+		case NVME_ADMIN_DELETE_SQ: return "DELETE IO SQ";
+		case NVME_ADMIN_ABORT: return "ABORT";
+		default: return "ADMIN";
+		}
+	}
+	switch (opc) {
+	case NVME_CMD_READ: return "READ";
+	case NVME_CMD_WRITE: return "WRITE";
+	case NVME_CMD_FLUSH: return "FLUSH";
+	case NVME_CMD_WRITE_ZEROES: return "WRITE ZEROES";
+	case NVME_CMD_DSM: return "DSM";
+	default: return "IO";
+	}
+}
+
+static void nvme_log_status(struct nvme_ctrl *ctrl, const struct nvme_sqe *cmd,
+			    bool admin, u16 status, int err)
+{
+	unsigned sct = (unsigned)FIELD_GET(NVME_CQE_SCT, status);
+	unsigned sc = (unsigned)FIELD_GET(NVME_CQE_SC, status);
+	u8 opc = (u8)FIELD_GET(NVME_CDW0_OPC, cmd->cdw0);
+
+	if (!admin && (opc == NVME_CMD_READ || opc == NVME_CMD_WRITE ||
+		       opc == NVME_CMD_WRITE_ZEROES))
+		pr_err("%s: %s failed: SCT %u SC 0x%x (%s) -> -%s (nsid %u, LBA %llu, %u blocks)\n",
+		       ctrl->name, nvme_op_name(opc, admin), sct, sc,
+		       nvme_status_name(sct, sc), errno_name(err), cmd->nsid,
+		       (unsigned long long)(cmd->cdw10 | ((u64)cmd->cdw11 << 32)),
+		       (unsigned)FIELD_GET(NVME_RW_NLB, cmd->cdw12) + 1);
+	else
+		pr_err("%s: %s failed: SCT %u SC 0x%x (%s) -> -%s\n",
+		       ctrl->name, nvme_op_name(opc, admin), sct, sc,
+		       nvme_status_name(sct, sc), errno_name(err));
+}
+
+/* ---- controller enable and disable (7.6.1, 3.1.5, 3.1.6) ---- */
+
+static int nvme_wait_ready(struct nvme_ctrl *ctrl, bool ready, const char *what)
+{
+	u64 deadline = ktime_ns() + ctrl->ready_timeout_ms * 1000000ULL;
+	u32 csts;
+
+	for (;;) {
+		csts = nvme_read4(ctrl, NVME_REG_CSTS);
+		if (csts == 0xffffffffU) {
+			pr_err("%s: %s: controller gone (CSTS reads all ones)\n",
+			       ctrl->name, what);
+			return -ENODEV;
+		}
+		if (ready && (csts & NVME_CSTS_CFS)) {
+			pr_err("%s: %s: controller fatal status (CSTS 0x%x)\n",
+			       ctrl->name, what, csts);
+			return -EIO;
+		}
+		if (!!(csts & NVME_CSTS_RDY) == ready)
+			return 0;
+		if (ktime_ns() > deadline) {
+			pr_err("%s: %s: CSTS.RDY still %u after CAP.TO %llu ms\n",
+			       ctrl->name, what, !ready,
+			       (unsigned long long)ctrl->ready_timeout_ms);
+			return -ETIMEDOUT;
+		}
+		udelay(50);
+	}
+}
+
+static int nvme_disable(struct nvme_ctrl *ctrl)
+{
+	u32 cc = nvme_read4(ctrl, NVME_REG_CC);
+	u32 csts = nvme_read4(ctrl, NVME_REG_CSTS);
+
+	if (cc & NVME_CC_EN) {
+		/* enabling in progress: let it finish before clearing EN */
+		if (!(csts & NVME_CSTS_RDY) && !(csts & NVME_CSTS_CFS))
+			nvme_wait_ready(ctrl, true, "disable");
+		nvme_write4(ctrl, NVME_REG_CC, cc & ~(u32)NVME_CC_EN);
+	}
+	return nvme_wait_ready(ctrl, false, "disable");
+}
+
+static int nvme_enable(struct nvme_ctrl *ctrl)
+{
+	struct nvme_queue *aq = &ctrl->adminq;
+	u32 cc;
+
+	nvme_write4(ctrl, NVME_REG_AQA,
+		    (u32)(FIELD_PREP(NVME_AQA_ASQS, aq->entries - 1) |
+			  FIELD_PREP(NVME_AQA_ACQS, aq->entries - 1)));
+	nvme_write8(ctrl, NVME_REG_ASQ, aq->sq_dma);
+	nvme_write8(ctrl, NVME_REG_ACQ, aq->cq_dma);
+	cc = (u32)(FIELD_PREP(NVME_CC_CSS, NVME_CC_CSS_NVM) |
+		   FIELD_PREP(NVME_CC_MPS, NVME_PAGE_SHIFT - 12) |
+		   FIELD_PREP(NVME_CC_AMS, 0) |
+		   FIELD_PREP(NVME_CC_SHN, NVME_CC_SHN_NONE) |
+		   FIELD_PREP(NVME_CC_IOSQES, NVME_SQE_SHIFT) |
+		   FIELD_PREP(NVME_CC_IOCQES, NVME_CQE_SHIFT));
+	nvme_write4(ctrl, NVME_REG_CC, cc);
+	nvme_write4(ctrl, NVME_REG_CC, cc | NVME_CC_EN);
+	return nvme_wait_ready(ctrl, true, "enable");
+}
+
+/* ---- queues ---- */
+
+static size_t nvme_pow2_pages(size_t bytes)
+{
+	size_t sz = PAGE_SIZE;
+
+	while (sz < bytes)
+		sz <<= 1;
+	return sz;
+}
+
+static void nvme_queue_reset(struct nvme_queue *q)
+{
+	q->sq_tail = q->sq_head = q->cq_head = 0;
+	q->cq_phase = 1;
+	memset(q->cq, 0, (size_t)q->entries * sizeof(struct nvme_cqe));
+}
+
+static int nvme_alloc_queue(struct nvme_ctrl *ctrl, struct nvme_queue *q,
+			    u16 qid, unsigned entries)
+{
+	q->ctrl = ctrl;
+	q->qid = qid;
+	q->entries = (u16)entries;
+	q->irq_entry = -1;
+	q->sq = dma_alloc_coherent(&ctrl->dev,
+				   nvme_pow2_pages(entries * sizeof(struct nvme_sqe)),
+				   &q->sq_dma);
+	q->cq = dma_alloc_coherent(&ctrl->dev,
+				   nvme_pow2_pages(entries * sizeof(struct nvme_cqe)),
+				   &q->cq_dma);
+	if (!q->sq || !q->cq)
+		return -ENOMEM;
+	q->sq_db = (volatile u32 *)(ctrl->regs + nvme_sq_doorbell(qid, ctrl->dstrd));
+	q->cq_db = (volatile u32 *)(ctrl->regs + nvme_cq_doorbell(qid, ctrl->dstrd));
+	nvme_queue_reset(q);
+	return 0;
+}
+
+static bool nvme_sq_full(const struct nvme_queue *q)
+{
+	return (u16)((q->sq_tail + 1) % q->entries) == q->sq_head;
+}
+
+/* Copy cmd into the SQ with cid and ring the tail doorbell. IRQs off. */
+static void nvme_submit_cmd(struct nvme_queue *q, const struct nvme_sqe *cmd,
+			    u16 cid)
+{
+	struct nvme_sqe *slot = &q->sq[q->sq_tail];
+
+	*slot = *cmd;
+	nvme_sqe_set_cid(slot, cid);
+	if (++q->sq_tail == q->entries)
+		q->sq_tail = 0;
+	barrier();		/* x86: WB stores are seen before the UC doorbell */
+	*q->sq_db = q->sq_tail;
+	q->submitted++;
+}
+
+/* The next new CQE, or NULL. IRQs off. */
+static struct nvme_cqe *nvme_next_cqe(struct nvme_queue *q)
+{
+	struct nvme_cqe *cqe = &q->cq[q->cq_head];
+
+	if ((READ_ONCE(cqe->status) & NVME_CQE_PHASE) != q->cq_phase)
+		return NULL;
+	barrier();
+	return cqe;
+}
+
+static void nvme_cq_advance(struct nvme_queue *q)
+{
+	if (++q->cq_head == q->entries) {
+		q->cq_head = 0;
+		q->cq_phase ^= 1;
+	}
+}
+
+/* ---- admin commands ---- */
+
+static void nvme_abort_done(struct nvme_ctrl *ctrl, struct nvme_admin_slot *s);
+static bool nvme_reset_pending;
+
+/* Reap the admin CQ. IRQs off. */
+static void nvme_process_admin_cq(struct nvme_ctrl *ctrl)
+{
+	struct nvme_queue *aq = &ctrl->adminq;
+	struct nvme_cqe *cqe;
+	bool any = false;
+
+	while ((cqe = nvme_next_cqe(aq)) != NULL) {
+		u16 cid = cqe->cid;
+
+		aq->sq_head = cqe->sqhd;
+		if (cid < NVME_ADMIN_DEPTH && ctrl->admin_slots[cid].busy &&
+		    !ctrl->admin_slots[cid].done) {
+			struct nvme_admin_slot *s = &ctrl->admin_slots[cid];
+
+			s->status = cqe->status & ~(u16)NVME_CQE_PHASE;
+			s->dw0 = cqe->dw0;
+			s->done = true;
+			if (s->done_fn) {
+				s->done_fn(ctrl, s);
+				s->busy = false;
+			}
+		} else {
+			aq->spurious++;
+			pr_warn("%s: admin completion for idle cid %u ignored\n",
+				ctrl->name, cid);
+		}
+		aq->completed++;
+		nvme_cq_advance(aq);
+		any = true;
+	}
+	if (any)
+		*aq->cq_db = aq->cq_head;
+}
+
+/* A free admin slot (its index is the cid), or NULL. IRQs off. */
+static struct nvme_admin_slot *nvme_admin_slot_get(struct nvme_ctrl *ctrl)
+{
+	for (unsigned i = 0; i < NVME_ADMIN_DEPTH; i++) {
+		struct nvme_admin_slot *s = &ctrl->admin_slots[i];
+
+		if (!s->busy) {
+			memset(s, 0, sizeof(*s));
+			s->busy = true;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* An admin command that gave up waiting: free its slot when it completes. */
+static void nvme_admin_orphan_done(struct nvme_ctrl *ctrl,
+				   struct nvme_admin_slot *s)
+{
+}
+
+/*
+ * Run one admin command and wait for it by polling the admin CQ, bounded by
+ * the command timeout. Returns 0, -errno from the status (logged), or
+ * -ETIMEDOUT. Context: any; interrupts stay disabled while it waits.
+ */
+static int nvme_admin_sync(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
+			   u32 *dw0)
+{
+	struct nvme_queue *aq = &ctrl->adminq;
+	struct nvme_admin_slot *s;
+	unsigned long flags;
+	u64 deadline;
+	u16 status;
+	int err;
+
+	flags = blk_irq_save();
+	s = nvme_admin_slot_get(ctrl);
+	if (!s || nvme_sq_full(aq)) {
+		if (s)
+			s->busy = false;
+		blk_irq_restore(flags);
+		return -EBUSY;
+	}
+	nvme_submit_cmd(aq, cmd, (u16)(s - ctrl->admin_slots));
+	deadline = ktime_ns() + ctrl->timeout_ns;
+	while (!s->done) {
+		nvme_process_admin_cq(ctrl);
+		if (s->done)
+			break;
+		if (ktime_ns() > deadline) {
+			s->done_fn = nvme_admin_orphan_done;
+			blk_irq_restore(flags);
+			pr_err("%s: %s timed out\n", ctrl->name,
+			       nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC, cmd->cdw0), true));
+			return -ETIMEDOUT;
+		}
+		cpu_relax();
+	}
+	status = s->status;
+	if (dw0)
+		*dw0 = s->dw0;
+	s->busy = false;
+	blk_irq_restore(flags);
+	err = nvme_cqe_errno(status);
+	if (err)
+		nvme_log_status(ctrl, cmd, true, status, err);
+	return err;
+}
+
+static int nvme_identify(struct nvme_ctrl *ctrl, u8 cns, u32 nsid)
+{
+	struct nvme_sqe cmd;
+
+	nvme_cmd_identify(&cmd, cns, nsid);
+	nvme_sqe_set_prps(&cmd, ctrl->scratch_dma, 0);
+	memset(ctrl->scratch, 0, NVME_IDENTIFY_DATA_SIZE);
+	return nvme_admin_sync(ctrl, &cmd, NULL);
+}
+
+/* ---- I/O queues ---- */
+
+static int nvme_create_io_queue(struct nvme_ctrl *ctrl, struct nvme_queue *q)
+{
+	struct nvme_sqe cmd;
+	int err;
+
+	nvme_queue_reset(q);
+	err = nvme_cmd_create_cq(&cmd, q->qid, q->entries, q->cq_dma,
+				 q->polled ? -1 : q->irq_entry);
+	if (!err)
+		err = nvme_admin_sync(ctrl, &cmd, NULL);
+	if (err)
+		return err;
+	err = nvme_cmd_create_sq(&cmd, q->qid, q->entries, q->sq_dma, q->qid);
+	if (!err)
+		err = nvme_admin_sync(ctrl, &cmd, NULL);
+	if (err) {
+		nvme_cmd_delete_queue(&cmd, false, q->qid);
+		nvme_admin_sync(ctrl, &cmd, NULL);
+		return err;
+	}
+	q->live = true;
+	return 0;
+}
+
+static unsigned nvme_nr_io_queues(const struct nvme_ctrl *ctrl)
+{
+	return ctrl->nr_irq_queues + ctrl->nr_poll_queues;
+}
+
+static int nvme_create_io_queues(struct nvme_ctrl *ctrl)
+{
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
+		int err = nvme_create_io_queue(ctrl, &ctrl->ioq[i]);
+
+		if (err) {
+			pr_err("%s: cannot create I/O queue %u: -%s\n", ctrl->name,
+			       ctrl->ioq[i].qid, errno_name(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* ---- the per-queue pools (allocated at attach; no allocation on I/O) ---- */
+
+static bool nvme_pool_get(struct nvme_queue *q, struct nvme_iod *iod,
+			  unsigned n)
+{
+	if (n > NVME_MAX_LIST_PAGES || n > q->nr_pool_free)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		iod->pages[i] = q->pool_free[--q->nr_pool_free];
+	iod->nr_pages = (u8)n;
+	return true;
+}
+
+static void nvme_pool_put(struct nvme_queue *q, struct nvme_iod *iod)
+{
+	for (unsigned i = 0; i < iod->nr_pages; i++)
+		q->pool_free[q->nr_pool_free++] = iod->pages[i];
+	iod->nr_pages = 0;
+}
+
+static void *nvme_pool_va(struct nvme_queue *q, u16 idx)
+{
+	return (u8 *)q->pool + (size_t)idx * NVME_PAGE_SIZE;
+}
+
+static dma_addr_t nvme_pool_dma(struct nvme_queue *q, u16 idx)
+{
+	return q->pool_dma + (dma_addr_t)idx * NVME_PAGE_SIZE;
+}
+
+/* Give back everything a request holds (mapping, pages, big table). */
+static void nvme_iod_release(struct nvme_ctrl *ctrl, struct nvme_queue *q,
+			     struct nvme_iod *iod)
+{
+	unsigned long flags;
+
+	if (iod->nents) {
+		dma_unmap_sg(&ctrl->dev, iod->sg, iod->nents, iod->dir);
+		iod->nents = 0;
+	}
+	flags = blk_irq_save();
+	nvme_pool_put(q, iod);
+	if (iod->big >= 0) {
+		q->big_free |= (u8)BIT(iod->big);
+		iod->big = -1;
+	}
+	blk_irq_restore(flags);
+}
+
+/* ---- the request path ---- */
+
+static int nvme_map_data(struct nvme_ctrl *ctrl, struct nvme_queue *q,
+			 struct request *rq, struct nvme_iod *iod)
+{
+	unsigned long flags;
+	unsigned nsegs = rq->nr_phys_segments, need;
+	u64 *lists[NVME_MAX_LIST_PAGES];
+	struct nvme_sgl_desc *segs[NVME_MAX_LIST_PAGES];
+	dma_addr_t dmas[NVME_MAX_LIST_PAGES];
+	u64 prp1, prp2;
+	int n, err;
+	bool sgl = ctrl->sgl;
+
+	if (nsegs <= NVME_INLINE_SG) {
+		iod->sg = iod->inline_sg;
+	} else {
+		flags = blk_irq_save();
+		if (!q->big_free || nsegs > q->big_ents) {
+			blk_irq_restore(flags);
+			return nsegs > q->big_ents ? -EINVAL : -EBUSY;
+		}
+		iod->big = __builtin_ctz(q->big_free);
+		q->big_free &= (u8)~BIT(iod->big);
+		blk_irq_restore(flags);
+		iod->sg = q->big_sg[iod->big];
+	}
+	sg_init_table(iod->sg, nsegs ? nsegs : 1);
+	n = blk_rq_map_sg(rq, iod->sg);
+	iod->dir = req_op(rq) == REQ_OP_WRITE ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
+	if (!dma_map_sg(&ctrl->dev, iod->sg, n, iod->dir))
+		return -EBUSY;		/* bounce pool full */
+	iod->nents = n;
+
+again:
+	if (sgl) {
+		need = nvme_sgl_seg_pages((unsigned)n);
+	} else {
+		need = nvme_prp_list_pages(nvme_prp_count(sg_dma_address(iod->sg),
+							  blk_rq_bytes(rq)));
+	}
+	flags = blk_irq_save();
+	if (!nvme_pool_get(q, iod, need)) {
+		blk_irq_restore(flags);
+		return need > NVME_MAX_LIST_PAGES ? -EINVAL : -EBUSY;
+	}
+	blk_irq_restore(flags);
+	for (unsigned i = 0; i < need; i++) {
+		lists[i] = nvme_pool_va(q, iod->pages[i]);
+		segs[i] = nvme_pool_va(q, iod->pages[i]);
+		dmas[i] = nvme_pool_dma(q, iod->pages[i]);
+	}
+	if (sgl) {
+		struct nvme_sgl_desc sgl1;
+
+		err = nvme_build_sgl(iod->sg, n, blk_rq_bytes(rq), segs, dmas,
+				     need, &sgl1);
+		if (!err)
+			nvme_sqe_set_sgl(&iod->cmd, &sgl1);
+	} else {
+		err = nvme_build_prps(iod->sg, n, blk_rq_bytes(rq), lists, dmas,
+				      need, &prp1, &prp2);
+		if (!err)
+			nvme_sqe_set_prps(&iod->cmd, prp1, prp2);
+		if (err == -EINVAL && FIELD_GET(NVME_SGLS_SUPPORT, ctrl->id->sgls)) {
+			/* a layout PRPs cannot say (a bounced split vec): SGL */
+			flags = blk_irq_save();
+			nvme_pool_put(q, iod);
+			blk_irq_restore(flags);
+			sgl = true;
+			goto again;
+		}
+	}
+	if (err)
+		pr_err("%s: cannot describe a %u-byte transfer in %d segments: -%s\n",
+		       ctrl->name, blk_rq_bytes(rq), n, errno_name(err));
+	return err;
+}
+
+static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
+{
+	struct nvme_queue *q = hctx->driver_data;
+	struct nvme_ctrl *ctrl = q->ctrl;
+	struct nvme_ns *ns = rq->disk->private_data;
+	struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
+	unsigned shift = ns->geom.lba_shift;
+	u64 slba = blk_rq_pos(rq) >> (shift - SECTOR_SHIFT);
+	u32 nlb = blk_rq_bytes(rq) >> shift;
+	enum req_op op = req_op(rq);
+	unsigned long flags;
+	int err = 0;
+
+	if (ctrl->state == NVME_CTRL_DEAD)
+		return -EIO;
+	iod->big = -1;
+	iod->nents = 0;
+	iod->nr_pages = 0;
+	iod->preflush = false;
+	iod->timed_out = false;
+	iod->abort_sent = false;
+	switch (op) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		err = nvme_cmd_rw(&iod->cmd, op == REQ_OP_WRITE, ns->nsid, slba,
+				  nlb, op == REQ_OP_WRITE && (rq->cmd_flags & REQ_FUA));
+		if (!err)
+			err = nvme_map_data(ctrl, q, rq, iod);
+		iod->preflush = op == REQ_OP_WRITE && ctrl->vwc &&
+				(rq->cmd_flags & REQ_PREFLUSH);
+		break;
+	case REQ_OP_FLUSH:
+		nvme_cmd_flush(&iod->cmd, ns->nsid);
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		err = nvme_cmd_write_zeroes(&iod->cmd, ns->nsid, slba, nlb, false);
+		break;
+	case REQ_OP_DISCARD:
+		flags = blk_irq_save();
+		if (!nvme_pool_get(q, iod, 1))
+			err = -EBUSY;
+		blk_irq_restore(flags);
+		if (!err) {
+			err = nvme_cmd_dsm_deallocate(&iod->cmd, ns->nsid,
+						      nvme_pool_va(q, iod->pages[0]),
+						      NVME_DSM_MAX_RANGES, slba, nlb);
+			if (err > 0) {
+				nvme_sqe_set_prps(&iod->cmd,
+						  nvme_pool_dma(q, iod->pages[0]), 0);
+				err = 0;
+			}
+		}
+		break;
+	default:
+		err = -EOPNOTSUPP;
+	}
+	if (err)
+		goto release;
+
+	flags = blk_irq_save();
+	if (ctrl->state != NVME_CTRL_LIVE || nvme_sq_full(q)) {
+		blk_irq_restore(flags);
+		err = -EBUSY;
+		q->busy++;
+		goto release;
+	}
+	iod->seq = q->seq++;
+	iod->deadline_ns = ktime_ns() + ctrl->timeout_ns;
+	iod->submitted = true;
+	q->inflight++;
+	if (iod->preflush) {
+		struct nvme_sqe fl;
+
+		nvme_cmd_flush(&fl, ns->nsid);
+		nvme_submit_cmd(q, &fl, (u16)rq->tag);
+	} else {
+		nvme_submit_cmd(q, &iod->cmd, (u16)rq->tag);
+	}
+	blk_irq_restore(flags);
+	return 0;
+
+release:
+	nvme_iod_release(ctrl, q, iod);
+	/* busy with nothing in flight here would wait forever */
+	if (err == -EBUSY && !q->inflight)
+		err = -ENOMEM;
+	return err;
+}
+
+static int nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
+{
+	struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
+
+	iod->retries = 0;
+	return __nvme_queue_rq(hctx, rq);
+}
+
+/* End a request whose command the controller has given back. */
+static void nvme_end_request(struct nvme_queue *q, struct request *rq,
+			     u16 status)
+{
+	struct nvme_ctrl *ctrl = q->ctrl;
+	struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
+	unsigned long flags;
+	int err = nvme_cqe_errno(status);
+
+	if (iod->preflush && !err) {
+		/* the flush ran; now the write, under the same cid */
+		flags = blk_irq_save();
+		iod->preflush = false;
+		if (iod->submitted && !nvme_sq_full(q)) {
+			nvme_submit_cmd(q, &iod->cmd, (u16)rq->tag);
+			blk_irq_restore(flags);
+			return;
+		}
+		blk_irq_restore(flags);
+		err = -EIO;
+	}
+	flags = blk_irq_save();
+	iod->submitted = false;
+	q->inflight--;
+	blk_irq_restore(flags);
+	nvme_iod_release(ctrl, q, iod);
+	if (err) {
+		if (iod->timed_out)
+			err = -EIO;
+		nvme_log_status(ctrl, &iod->cmd, false, status, err);
+	}
+	blk_mq_complete_request(rq, err);
+}
+
+#define NVME_CQ_BATCH	32
+
+/* Reap an I/O CQ; returns completions. Any context. */
+static int nvme_process_cq(struct nvme_queue *q)
+{
+	struct request *rqs[NVME_CQ_BATCH];
+	u16 status[NVME_CQ_BATCH];
+	struct nvme_cqe *cqe;
+	unsigned long flags;
+	int total = 0;
+	unsigned n;
+
+	do {
+		n = 0;
+		flags = blk_irq_save();
+		if (!q->live) {
+			blk_irq_restore(flags);
+			break;
+		}
+		while (n < NVME_CQ_BATCH && (cqe = nvme_next_cqe(q)) != NULL) {
+			struct request *rq = blk_mq_tag_to_rq(q->hctx, cqe->cid);
+			struct nvme_iod *iod;
+
+			q->sq_head = cqe->sqhd;
+			q->completed++;
+			nvme_cq_advance(q);
+			iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+			if (!iod || !iod->submitted) {
+				q->spurious++;
+				pr_warn("%s: completion for idle cid %u on queue %u ignored\n",
+					q->ctrl->name, cqe->cid, q->qid);
+				continue;
+			}
+			if (!iod->preflush) {
+				if (iod->seq < q->max_done_seq)
+					q->reordered++;
+				else
+					q->max_done_seq = iod->seq;
+			}
+			rqs[n] = rq;
+			status[n++] = cqe->status & ~(u16)NVME_CQE_PHASE;
+		}
+		if (n)
+			*q->cq_db = q->cq_head;
+		blk_irq_restore(flags);
+		for (unsigned i = 0; i < n; i++)
+			nvme_end_request(q, rqs[i], status[i]);
+		total += (int)n;
+	} while (n == NVME_CQ_BATCH);
+	return total;
+}
+
+void nvme_irq(struct pt_regs *regs, void *arg)
+{
+	struct nvme_queue *q = arg;
+
+	q->interrupts++;
+	nvme_process_cq(q);
+}
+
+static int nvme_poll(struct blk_mq_hw_ctx *hctx)
+{
+	return nvme_process_cq(hctx->driver_data);
+}
+
+static const struct blk_mq_ops nvme_mq_ops = {
+	.queue_rq = nvme_queue_rq,
+	.poll = nvme_poll,
+};
+
+/* ---- timeouts, abort, reset ---- */
+
+static void nvme_reset(struct nvme_ctrl *ctrl, const char *why);
+
+static void nvme_abort_done(struct nvme_ctrl *ctrl, struct nvme_admin_slot *s)
+{
+	int err = nvme_cqe_errno(s->status);
+
+	if (!err && !(s->dw0 & NVME_ABORT_NOT_ABORTED)) {
+		pr_warn("%s: abort of cid %u on queue %u: aborted\n", ctrl->name,
+			s->abort_cid, s->abort_q->qid);
+		return;
+	}
+	pr_warn("%s: abort of cid %u on queue %u: %s\n", ctrl->name,
+		s->abort_cid, s->abort_q->qid,
+		err ? "abort command failed" : "not aborted by the controller");
+	nvme_reset_pending = true;
+}
+
+static bool nvme_send_abort(struct nvme_ctrl *ctrl, struct nvme_queue *q,
+			    u16 cid)
+{
+	struct nvme_admin_slot *s;
+	struct nvme_sqe cmd;
+
+	if (nvme_sq_full(&ctrl->adminq))
+		return false;
+	s = nvme_admin_slot_get(ctrl);
+	if (!s)
+		return false;
+	s->done_fn = nvme_abort_done;
+	s->abort_q = q;
+	s->abort_cid = cid;
+	s->deadline_ns = ktime_ns() + ctrl->timeout_ns;
+	nvme_cmd_abort(&cmd, q->qid, cid);
+	nvme_submit_cmd(&ctrl->adminq, &cmd, (u16)(s - ctrl->admin_slots));
+	ctrl->aborts++;
+	return true;
+}
+
+/* Check every command in flight against its deadline. IRQs off. */
+static void nvme_check_timeouts(struct nvme_ctrl *ctrl)
+{
+	u64 now = ktime_ns();
+	const char *why = NULL;
+
+	nvme_process_admin_cq(ctrl);
+	for (unsigned i = 0; i < NVME_ADMIN_DEPTH; i++) {
+		struct nvme_admin_slot *s = &ctrl->admin_slots[i];
+
+		if (s->busy && s->done_fn == nvme_abort_done && now > s->deadline_ns)
+			why = "abort command timed out";
+	}
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl) && !why; i++) {
+		struct nvme_queue *q = &ctrl->ioq[i];
+
+		if (!q->inflight)
+			continue;
+		for (u32 tag = 0; tag < q->hctx->depth; tag++) {
+			struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
+			struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+
+			if (!iod || !iod->submitted || now <= iod->deadline_ns)
+				continue;
+			if (iod->timed_out) {
+				pr_err("%s: %s cid %u on queue %u: no completion after abort\n",
+				       ctrl->name,
+				       nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC, iod->cmd.cdw0), false),
+				       tag, q->qid);
+				why = "command not completed after abort";
+				break;
+			}
+			iod->timed_out = true;
+			ctrl->timeouts++;
+			iod->deadline_ns = now + ctrl->timeout_ns;
+			pr_err("%s: %s cid %u on queue %u (LBA %llu) timed out after %llu ms: aborting\n",
+			       ctrl->name,
+			       nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC, iod->cmd.cdw0), false),
+			       tag, q->qid,
+			       (unsigned long long)(iod->cmd.cdw10 | ((u64)iod->cmd.cdw11 << 32)),
+			       (unsigned long long)(ctrl->timeout_ns / 1000000));
+			if (!nvme_send_abort(ctrl, q, (u16)tag)) {
+				why = "cannot send abort";
+				break;
+			}
+		}
+	}
+	if (nvme_reset_pending && !why)
+		why = "command not aborted";
+	nvme_reset_pending = false;
+	if (why)
+		nvme_reset(ctrl, why);
+}
+
+static void nvme_timer_fn(struct timer *t, void *arg)
+{
+	struct nvme_ctrl *ctrl = arg;
+	u64 period = min_t(u64, ctrl->timeout_ns / 4, 1000000000ULL);
+
+	if (ctrl->state == NVME_CTRL_LIVE)
+		nvme_check_timeouts(ctrl);
+	if (ctrl->state == NVME_CTRL_LIVE && ctrl->timer_armed)
+		timer_add(t, ktime_ns() + max_t(u64, period, 50000000ULL),
+			  nvme_timer_fn, ctrl);
+}
+
+static int nvme_set_queue_count(struct nvme_ctrl *ctrl, unsigned want,
+				unsigned *got)
+{
+	struct nvme_sqe cmd;
+	u32 dw0 = 0;
+	int err;
+
+	err = nvme_cmd_set_num_queues(&cmd, want, want);
+	if (!err)
+		err = nvme_admin_sync(ctrl, &cmd, &dw0);
+	if (err)
+		return err;
+	*got = (unsigned)min(FIELD_GET(NVME_NUMQ_NSQ, dw0),
+			     FIELD_GET(NVME_NUMQ_NCQ, dw0)) + 1;
+	return 0;
+}
+
+/* Enable the controller with its admin queue and rebuild the I/O queues. */
+static int nvme_bring_up(struct nvme_ctrl *ctrl)
+{
+	unsigned got;
+	int err;
+
+	memset(ctrl->admin_slots, 0, sizeof(ctrl->admin_slots));
+	nvme_queue_reset(&ctrl->adminq);
+	ctrl->adminq.live = true;
+	err = nvme_enable(ctrl);
+	if (err)
+		return err;
+	err = nvme_set_queue_count(ctrl, nvme_nr_io_queues(ctrl), &got);
+	if (err)
+		return err;
+	if (got < nvme_nr_io_queues(ctrl))
+		return -ENOSPC;
+	return nvme_create_io_queues(ctrl);
+}
+
+/*
+ * Reset from the timer tick (interrupts off): every command the controller
+ * held is taken back; the timed-out ones and those already retried fail
+ * with -EIO, the others are submitted again once the queues are back.
+ */
+static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
+{
+	struct request *pending = NULL, **tail = &pending;
+	int err;
+
+	pr_err("%s: resetting controller: %s\n", ctrl->name, why);
+	ctrl->state = NVME_CTRL_RESETTING;
+	ctrl->resets++;
+	nvme_disable(ctrl);
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
+		struct nvme_queue *q = &ctrl->ioq[i];
+
+		q->live = false;
+		for (u32 tag = 0; tag < q->hctx->depth; tag++) {
+			struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
+			struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+
+			if (!iod || !iod->submitted)
+				continue;
+			iod->submitted = false;
+			q->inflight--;
+			nvme_iod_release(ctrl, q, iod);
+			rq->next = NULL;
+			*tail = rq;
+			tail = &rq->next;
+		}
+	}
+	err = nvme_bring_up(ctrl);
+	if (err) {
+		pr_err("%s: reset failed: -%s; controller is dead, its I/O fails\n",
+		       ctrl->name, errno_name(err));
+		ctrl->state = NVME_CTRL_DEAD;
+		nvme_disable(ctrl);
+	} else {
+		ctrl->state = NVME_CTRL_LIVE;
+		pr_info("%s: reset done, queues rebuilt\n", ctrl->name);
+	}
+	while (pending) {
+		struct request *rq = pending;
+		struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
+		const char *op = nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC,
+							    iod->cmd.cdw0), false);
+
+		pending = rq->next;
+		if (ctrl->state == NVME_CTRL_LIVE && !iod->timed_out &&
+		    iod->retries == 0) {
+			iod->retries = 1;
+			ctrl->retries++;
+			err = __nvme_queue_rq(rq->mq_hctx, rq);
+			if (!err) {
+				pr_warn("%s: %s cid %u resubmitted after reset\n",
+					ctrl->name, op, rq->tag);
+				continue;
+			}
+		}
+		pr_err("%s: %s cid %u failed by the reset -> -EIO\n", ctrl->name,
+		       op, rq->tag);
+		blk_mq_complete_request(rq, -EIO);
+	}
+}
+
+/* ---- shutdown (7.6.2) ---- */
+
+static void nvme_shutdown_ctrl(struct nvme_ctrl *ctrl)
+{
+	u64 deadline;
+	u32 cc;
+
+	ctrl->timer_armed = false;
+	timer_del(&ctrl->timer);
+	if (ctrl->state != NVME_CTRL_LIVE)
+		return;
+	cc = nvme_read4(ctrl, NVME_REG_CC);
+	cc = (cc & ~(u32)NVME_CC_SHN) |
+	     (u32)FIELD_PREP(NVME_CC_SHN, NVME_CC_SHN_NORMAL);
+	nvme_write4(ctrl, NVME_REG_CC, cc);
+	deadline = ktime_ns() + max_t(u64, ctrl->ready_timeout_ms, 5000) * 1000000ULL;
+	for (;;) {
+		u32 csts = nvme_read4(ctrl, NVME_REG_CSTS);
+
+		if (FIELD_GET(NVME_CSTS_SHST, csts) == NVME_CSTS_SHST_CMPLT) {
+			pr_info("%s: shutdown complete\n", ctrl->name);
+			break;
+		}
+		if (csts == 0xffffffffU || ktime_ns() > deadline) {
+			pr_err("%s: shutdown did not complete (CSTS 0x%x)\n",
+			       ctrl->name, csts);
+			break;
+		}
+		udelay(100);
+	}
+	ctrl->state = NVME_CTRL_DEAD;
+}
+
+static void nvme_shutdown_all(void)
+{
+	unsigned long flags = blk_irq_save();
+
+	for (unsigned i = 0; i < nvme_nr_ctrls; i++)
+		nvme_shutdown_ctrl(nvme_ctrls[i]);
+	blk_irq_restore(flags);
+}
+
+static struct shutdown_hook nvme_shutdown_hook = {
+	.name = "nvme",
+	.fn = nvme_shutdown_all,
+};
+
+/* ---- attach ---- */
+
+static void nvme_read_params(struct nvme_ctrl *ctrl, unsigned *depth,
+			     unsigned *poll, int *sgl, unsigned *mask_bits)
+{
+	u64 t = kernel_param_u64("nvme.timeout", NVME_DEFAULT_TIMEOUT_S);
+
+	*depth = (unsigned)kernel_param_u64("nvme.io_queue_depth",
+					    NVME_DEFAULT_IO_DEPTH);
+	*poll = (unsigned)kernel_param_u64("nvme.poll_queues", 1);
+	*sgl = kernel_param("nvme.sgl") ? (int)kernel_param_bool("nvme.sgl", false) : -1;
+	*mask_bits = (unsigned)kernel_param_u64("nvme.dma_mask", 64);
+	ctrl->max_xfer = kernel_param_u64("nvme.max_xfer", NVME_MAX_XFER);
+	if (!t || t > 3600) {
+		pr_warn("%s: nvme.timeout=%llu out of 1..3600 s, using %u\n",
+			ctrl->name, (unsigned long long)t, NVME_DEFAULT_TIMEOUT_S);
+		t = NVME_DEFAULT_TIMEOUT_S;
+	}
+	ctrl->timeout_ns = t * 1000000000ULL;
+	if (*poll > NVME_MAX_POLL_QUEUES) {
+		pr_warn("%s: nvme.poll_queues=%u above %u\n", ctrl->name, *poll,
+			NVME_MAX_POLL_QUEUES);
+		*poll = NVME_MAX_POLL_QUEUES;
+	}
+	if (*depth < 2)
+		*depth = 2;
+	if (*mask_bits < 24 || *mask_bits > 64)
+		*mask_bits = 64;
+	if (ctrl->max_xfer < NVME_PAGE_SIZE || ctrl->max_xfer > NVME_MAX_XFER)
+		ctrl->max_xfer = NVME_MAX_XFER;
+}
+
+static int nvme_alloc_io_queues(struct nvme_ctrl *ctrl)
+{
+	unsigned max_segs = (unsigned)(ctrl->max_xfer / NVME_PAGE_SIZE) + 1;
+	int err;
+
+	ctrl->set.ops = &nvme_mq_ops;
+	ctrl->set.nr_hw_queues = ctrl->nr_irq_queues;
+	ctrl->set.nr_poll_queues = ctrl->nr_poll_queues;
+	ctrl->set.queue_depth = ctrl->io_entries - 1;	/* a full SQ keeps one free */
+	ctrl->set.cmd_size = sizeof(struct nvme_iod);
+	ctrl->set.driver_data = ctrl;
+	err = blk_mq_alloc_tag_set(&ctrl->set);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
+		struct nvme_queue *q = &ctrl->ioq[i];
+
+		err = nvme_alloc_queue(ctrl, q, (u16)(i + 1), ctrl->io_entries);
+		if (err)
+			return err;
+		q->polled = i >= ctrl->nr_irq_queues;
+		q->hctx = &ctrl->set.hctxs[i];
+		q->hctx->driver_data = q;
+		q->pool = dma_alloc_coherent(&ctrl->dev,
+					     NVME_POOL_PAGES * NVME_PAGE_SIZE,
+					     &q->pool_dma);
+		if (!q->pool)
+			return -ENOMEM;
+		for (unsigned p = 0; p < NVME_POOL_PAGES; p++)
+			q->pool_free[p] = (u16)p;
+		q->nr_pool_free = NVME_POOL_PAGES;
+		q->big_ents = max_segs;
+		for (unsigned b = 0; b < NVME_BIG_SG_TABLES; b++) {
+			q->big_sg[b] = blk_init_alloc(max_segs * sizeof(struct scatterlist));
+			if (!q->big_sg[b])
+				return -ENOMEM;
+		}
+		q->big_free = (u8)(BIT(NVME_BIG_SG_TABLES) - 1);
+		if (!q->polled) {
+			unsigned nirq = ctrl->ops->nr_irqs ? ctrl->ops->nr_irqs(ctrl) : 0;
+
+			if (!nirq) {
+				pr_err("%s: no MSI-X vectors\n", ctrl->name);
+				return -ENODEV;
+			}
+			/* entry 0 belongs to the admin CQ; I/O from entry 1 */
+			q->irq_entry = (int)(nirq > i + 1 ? i + 1 : 0);
+			err = ctrl->ops->request_irq(ctrl, (unsigned)q->irq_entry,
+						     nvme_irq, q);
+			if (err) {
+				pr_err("%s: MSI-X entry %d: -%s\n", ctrl->name,
+				       q->irq_entry, errno_name(err));
+				return err;
+			}
+		}
+	}
+	return 0;
+}
+
+static void nvme_set_limits(struct nvme_ctrl *ctrl, struct nvme_ns *ns)
+{
+	struct queue_limits *lim = &ns->disk.limits;
+	size_t dma_max = dma_max_mapping_size(&ctrl->dev);
+	u64 max_bytes = min_t(u64, ctrl->max_xfer, (u64)NVME_MAX_NLB << ns->geom.lba_shift);
+
+	blk_set_default_limits(lim);
+	lim->logical_block_size = ns->lbs;
+	lim->physical_block_size = ns->lbs;
+	lim->max_hw_sectors = (u32)(max_bytes >> SECTOR_SHIFT);
+	lim->max_segments = (u32)(max_bytes / NVME_PAGE_SIZE) + 1;
+	lim->max_segment_size = (u32)min_t(u64, ALIGN_DOWN((u64)dma_max, (u64)NVME_PAGE_SIZE),
+					   max_bytes);
+	if (lim->max_segment_size < NVME_PAGE_SIZE)
+		lim->max_segment_size = NVME_PAGE_SIZE;
+	lim->seg_boundary_mask = ~0ULL;
+	lim->virt_boundary_mask = NVME_PAGE_SIZE - 1;
+	lim->dma_alignment = 3;			/* PRP offsets are dword aligned */
+	if (ctrl->id->oncs & NVME_ONCS_WRITE_ZEROES)
+		lim->max_write_zeroes_sectors =
+			(u32)(((u64)NVME_MAX_NLB << ns->geom.lba_shift) >> SECTOR_SHIFT);
+	if (ctrl->id->oncs & NVME_ONCS_DSM)
+		lim->max_discard_sectors = 1U << 22;	/* 2 GiB: one range */
+	if (ctrl->vwc)
+		lim->features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
+}
+
+static int nvme_add_ns(struct nvme_ctrl *ctrl, u32 nsid)
+{
+	struct nvme_ns *ns;
+	int err;
+
+	if (ctrl->nr_ns >= NVME_MAX_NS) {
+		pr_warn("%s: namespace %u ignored (at most %u)\n", ctrl->name, nsid,
+			NVME_MAX_NS);
+		return -ENOSPC;
+	}
+	err = nvme_identify(ctrl, NVME_CNS_NS, nsid);
+	if (err)
+		return err;
+	ns = &ctrl->ns[ctrl->nr_ns];
+	memset(ns, 0, sizeof(*ns));
+	err = nvme_ns_decode(ctrl->scratch, &ns->geom);
+	if (err) {
+		pr_warn("%s: namespace %u not usable (LBA format %u, %u-byte blocks, %u metadata bytes): -%s\n",
+			ctrl->name, nsid, ns->geom.lba_format,
+			ns->geom.lba_shift < 32 ? 1U << ns->geom.lba_shift : 0,
+			ns->geom.ms, errno_name(err));
+		return err;
+	}
+	ns->ctrl = ctrl;
+	ns->nsid = nsid;
+	ns->lbs = 1U << ns->geom.lba_shift;
+	snprintf(ns->disk.disk_name, DISK_NAME_LEN, "%sn%u", ctrl->name, nsid);
+	ns->disk.driver = "nvme";
+	ns->disk.capacity = ns->geom.nsze << (ns->geom.lba_shift - SECTOR_SHIFT);
+	ns->disk.tag_set = &ctrl->set;
+	ns->disk.private_data = ns;
+	nvme_set_limits(ctrl, ns);
+	err = blk_register_disk(&ns->disk);
+	if (err)
+		return err;
+	ns->registered = true;
+	ctrl->nr_ns++;
+	pr_info("%s: namespace %u: %llu blocks of %u bytes (LBA format %u), max %u KiB per command\n",
+		ns->disk.disk_name, nsid, (unsigned long long)ns->geom.nsze, ns->lbs,
+		ns->geom.lba_format, ns->disk.limits.max_hw_sectors / 2);
+	return 0;
+}
+
+static int nvme_scan_namespaces(struct nvme_ctrl *ctrl)
+{
+	static u32 nsids[NVME_MAX_NS];
+	unsigned n;
+	int err;
+
+	err = nvme_identify(ctrl, NVME_CNS_NS_ACTIVE_LIST, 0);
+	if (!err) {
+		n = nvme_ns_list_decode(ctrl->scratch, NVME_NS_LIST_ENTRIES, nsids,
+					NVME_MAX_NS);
+	} else {
+		/* before 1.1 there is no list: try 1..NN */
+		n = min_t(u32, ctrl->id->nn, NVME_MAX_NS);
+		for (unsigned i = 0; i < n; i++)
+			nsids[i] = i + 1;
+	}
+	for (unsigned i = 0; i < n; i++)
+		nvme_add_ns(ctrl, nsids[i]);
+	if (!ctrl->nr_ns)
+		pr_warn("%s: no usable namespace\n", ctrl->name);
+	return 0;
+}
+
+int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
+{
+	unsigned depth, poll, mask_bits, got, want;
+	struct nvme_id_ctrl *id;
+	int sgl, err;
+
+	nvme_read_params(ctrl, &depth, &poll, &sgl, &mask_bits);
+	ctrl->cap = nvme_read8(ctrl, NVME_REG_CAP);
+	ctrl->vs = nvme_read4(ctrl, NVME_REG_VS);
+	if (ctrl->cap == ~0ULL) {
+		pr_err("%s: registers read all ones\n", ctrl->name);
+		return -ENODEV;
+	}
+	ctrl->dstrd = (unsigned)FIELD_GET(NVME_CAP_DSTRD, ctrl->cap);
+	ctrl->ready_timeout_ms = nvme_cap_timeout_ms(ctrl->cap);
+	if (!(FIELD_GET(NVME_CAP_CSS, ctrl->cap) & NVME_CAP_CSS_NVM) ||
+	    FIELD_GET(NVME_CAP_MPSMIN, ctrl->cap) != 0) {
+		pr_err("%s: no NVM command set or no 4 KiB pages (CAP 0x%llx)\n",
+		       ctrl->name, (unsigned long long)ctrl->cap);
+		return -ENODEV;
+	}
+	ctrl->nr_irq_queues = NVME_MAX_CPUS;
+	ctrl->nr_poll_queues = poll;
+	if (nvme_sq_doorbell(nvme_nr_io_queues(ctrl) + 1, ctrl->dstrd) > ctrl->regs_size) {
+		pr_err("%s: BAR0 too small for the doorbells\n", ctrl->name);
+		return -ENODEV;
+	}
+	ctrl->dev.name = ctrl->name;
+	ctrl->dev.dma_min_align_mask = NVME_PAGE_SIZE - 1;
+	dma_set_mask_and_coherent(&ctrl->dev, DMA_BIT_MASK(mask_bits));
+	if (mask_bits < 64)
+		pr_info("%s: DMA mask limited to %u bits\n", ctrl->name, mask_bits);
+
+	ctrl->scratch = dma_alloc_coherent(&ctrl->dev, PAGE_SIZE, &ctrl->scratch_dma);
+	ctrl->id = dma_alloc_coherent(&ctrl->dev, PAGE_SIZE, &ctrl->id_dma);
+	if (!ctrl->scratch || !ctrl->id)
+		return -ENOMEM;
+	err = nvme_alloc_queue(ctrl, &ctrl->adminq, 0, NVME_ADMIN_DEPTH);
+	if (err)
+		return err;
+	err = nvme_disable(ctrl);
+	if (err)
+		return err;
+	memset(ctrl->admin_slots, 0, sizeof(ctrl->admin_slots));
+	ctrl->adminq.live = true;
+	err = nvme_enable(ctrl);
+	if (err)
+		return err;
+
+	err = nvme_identify(ctrl, NVME_CNS_CTRL, 0);
+	if (err)
+		goto disable;
+	memcpy(ctrl->id, ctrl->scratch, sizeof(*ctrl->id));
+	id = ctrl->id;
+	nvme_id_string(ctrl->sn, sizeof(ctrl->sn), id->sn, sizeof(id->sn));
+	nvme_id_string(ctrl->mn, sizeof(ctrl->mn), id->mn, sizeof(id->mn));
+	nvme_id_string(ctrl->fr, sizeof(ctrl->fr), id->fr, sizeof(id->fr));
+	if (nvme_mdts_bytes(id->mdts, ctrl->cap))
+		ctrl->max_xfer = min_t(u64, ctrl->max_xfer,
+				       nvme_mdts_bytes(id->mdts, ctrl->cap));
+	ctrl->vwc = id->vwc & NVME_VWC_PRESENT;
+	ctrl->sgl = sgl == 1 && FIELD_GET(NVME_SGLS_SUPPORT, id->sgls) != 0;
+	if (sgl == 1 && !ctrl->sgl)
+		pr_warn("%s: nvme.sgl=1 but the controller has no SGL support: PRPs\n",
+			ctrl->name);
+
+	want = nvme_nr_io_queues(ctrl);
+	err = nvme_set_queue_count(ctrl, want, &got);
+	if (err)
+		goto disable;
+	if (got < want) {
+		if (got <= ctrl->nr_irq_queues) {
+			pr_err("%s: controller grants %u I/O queues\n", ctrl->name, got);
+			err = -ENOSPC;
+			goto disable;
+		}
+		ctrl->nr_poll_queues = got - ctrl->nr_irq_queues;
+	}
+	ctrl->io_entries = (unsigned)min_t(u64, depth,
+					   FIELD_GET(NVME_CAP_MQES, ctrl->cap) + 1);
+	ctrl->io_entries = min_t(unsigned, ctrl->io_entries, 4096);
+	err = nvme_alloc_io_queues(ctrl);
+	if (err)
+		goto disable;
+	err = nvme_create_io_queues(ctrl);
+	if (err)
+		goto disable;
+
+	pr_info("%s: %s (SN %s, FR %s), NVMe %u.%u, %u+%u I/O queues of %u, max %llu KiB per command%s%s\n",
+		ctrl->name, ctrl->mn, ctrl->sn, ctrl->fr,
+		(unsigned)FIELD_GET(NVME_VS_MJR, ctrl->vs),
+		(unsigned)FIELD_GET(NVME_VS_MNR, ctrl->vs), ctrl->nr_irq_queues,
+		ctrl->nr_poll_queues, ctrl->io_entries,
+		(unsigned long long)(ctrl->max_xfer >> 10),
+		ctrl->sgl ? ", SGLs" : "", ctrl->vwc ? ", volatile write cache" : "");
+	ctrl->state = NVME_CTRL_LIVE;
+	if (nvme_nr_ctrls < NVME_MAX_CTRLS)
+		nvme_ctrls[nvme_nr_ctrls++] = ctrl;
+	if (nvme_nr_ctrls == 1)
+		shutdown_hook_register(&nvme_shutdown_hook);
+	ctrl->timer_armed = true;
+	timer_add(&ctrl->timer, ktime_ns() + 100000000ULL, nvme_timer_fn, ctrl);
+	nvme_scan_namespaces(ctrl);
+	return 0;
+
+disable:
+	/* memory stays with the (failed) controller: boot-time only */
+	nvme_disable(ctrl);
+	ctrl->state = NVME_CTRL_DEAD;
+	return err;
+}
