@@ -1,0 +1,516 @@
+/*
+ * test_nvme.c - in-guest tests of the NVMe driver (suite "nvme").
+ *
+ * They need nvme0n1 (nvme_init() at boot and a controller, as on the
+ * standard machine) and use its last 16 MiB as scratch, overwriting it.
+ * Each writes the data pattern (byte B of the device holds the pattern word
+ * of B) and reads it back into a cleared buffer: many sizes and buffer
+ * offsets up to several MiB (split at MDTS; with --nvme-opt mdts=10 the PRP
+ * lists chain), scattered pages (a long PRP list and a big scatterlist),
+ * many bios in flight at once (reordering counted, not required), polled
+ * and interrupt-driven queues told apart by their counters, SGLs, bouncing
+ * with swiotlb forced and with a 32-bit DMA mask, DMA straight to and from
+ * persistent memory, WRITE ZEROES, DISCARD, FUA and PREFLUSH, and I/O past
+ * the end refused before the controller sees it. They run on 512- and
+ * 4096-byte namespaces alike.
+ */
+#include "blkdev_driver.h"
+#include "dma.h"
+#include "errno.h"
+#include "ktest.h"
+#include "lib.h"
+#include "mm.h"
+#include "nvme.h"
+#include "../../drivers/nvme/nvme.h"
+
+#define NT_AREA		(16ULL << 20)
+#define NT_BUF_ORDER	10			/* 4 MiB RAM buffers */
+#define NT_BUF_BYTES	(PAGE_SIZE << NT_BUF_ORDER)
+
+struct nt {
+	struct gendisk *d;
+	struct nvme_ns *ns;
+	struct nvme_ctrl *ctrl;
+	u32 lbs;
+	u64 area;			/* byte offset of the scratch area */
+	pfn_t buf;
+	u8 *va;
+};
+
+static bool nt_setup(struct nt *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->d = blk_find_disk("nvme0n1");
+	if (!t->d) {
+		ktest_fail(__FILE__, __LINE__, "nvme0n1 not present");
+		return false;
+	}
+	t->ns = t->d->private_data;
+	t->ctrl = t->ns->ctrl;
+	t->lbs = disk_lbs(t->d);
+	t->area = (t->d->capacity << SECTOR_SHIFT) - NT_AREA;
+	t->buf = pfn_alloc(NT_BUF_ORDER, 0);
+	if (pfn_t_is_null(t->buf)) {
+		ktest_fail(__FILE__, __LINE__, "no 4 MiB buffer");
+		return false;
+	}
+	t->va = phys_to_virt(pfn_t_to_phys(t->buf));
+	return true;
+}
+
+static void nt_teardown(struct nt *t)
+{
+	if (!pfn_t_is_null(t->buf))
+		pfn_free(t->buf, NT_BUF_ORDER);
+}
+
+/* One bio of len bytes at device byte pos from the buffer at offset off. */
+static int nt_io(struct nt *t, enum req_op op, u32 flags, u64 pos, u32 off,
+		 u32 len)
+{
+	struct bio *bio = bio_alloc(t->d, 1, op | flags);
+	int err;
+
+	if (!bio)
+		return -ENOMEM;
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	if (len)
+		bio_add_pfn(bio, t->buf, len, off);
+	err = submit_bio_wait(bio);
+	bio_put(bio);
+	return err;
+}
+
+/* Write the pattern at pos, clear, read back; true when it matches. */
+static bool nt_roundtrip(struct nt *t, u32 flags, u64 pos, u32 off, u32 len,
+			 u16 seed)
+{
+	int err;
+	size_t bad;
+
+	pattern_fill(t->va + off, pos, len, seed);
+	err = nt_io(t, REQ_OP_WRITE, flags, pos, off, len);
+	if (err) {
+		ktest_log("write %u bytes at %llu (buffer +%u): -%s", len,
+			  (unsigned long long)pos, off, errno_name(err));
+		return false;
+	}
+	memset(t->va + off, 0, len);
+	err = nt_io(t, REQ_OP_READ, flags, pos, off, len);
+	if (err) {
+		ktest_log("read %u bytes at %llu: -%s", len,
+			  (unsigned long long)pos, errno_name(err));
+		return false;
+	}
+	bad = pattern_check(t->va + off, pos, len, seed);
+	if (bad != len) {
+		ktest_log("%u bytes at %llu (buffer +%u): mismatch at byte %zu",
+			  len, (unsigned long long)pos, off, bad);
+		return false;
+	}
+	return true;
+}
+
+KTEST(nvme, identify)
+{
+	struct nvme_ctrl_info c;
+	struct nvme_ns_info ns;
+	struct nt t;
+
+	if (!nt_setup(&t))
+		return;
+	KT_ASSERT(nvme_count() >= 1);
+	KT_ASSERT_EQ(nvme_get_info(0, &c), 0);
+	KT_EXPECT(c.mn[0] != '\0');
+	KT_EXPECT(c.sn[0] != '\0');
+	KT_EXPECT(c.version >= 0x10000);
+	KT_EXPECT_STREQ(c.state, "live");
+	KT_EXPECT(c.queue_entries >= 2);
+	KT_EXPECT(c.queue_entries <= ((c.cap & 0xffff) + 1));
+	KT_EXPECT(c.irq_queues >= 1);
+	KT_EXPECT(c.max_xfer >= PAGE_SIZE);
+	KT_EXPECT(c.nr_ns >= 1);
+	KT_ASSERT_EQ(nvme_get_ns_info(0, 0, &ns), 0);
+	KT_EXPECT_STREQ(ns.disk, "nvme0n1");
+	KT_EXPECT_EQ(ns.nsid, 1);
+	KT_EXPECT(ns.lbs == 512 || ns.lbs == 4096);
+	KT_EXPECT_EQ(ns.lbs, t.lbs);
+	KT_EXPECT_EQ(ns.nsze * ns.lbs, t.d->capacity << SECTOR_SHIFT);
+	KT_EXPECT(ns.ncap <= ns.nsze);
+	KT_EXPECT_EQ(nvme_get_info(nvme_count(), &c), -ENODEV);
+	KT_EXPECT_EQ(nvme_get_ns_info(0, c.nr_ns, &ns), -ENODEV);
+	KT_EXPECT_EQ(t.d->limits.virt_boundary_mask, 4095);
+	KT_EXPECT_EQ(t.d->limits.max_hw_sectors, c.max_xfer >> SECTOR_SHIFT);
+	nt_teardown(&t);
+}
+
+/* Sizes from one block to several MiB, at several buffer offsets. */
+KTEST(nvme, write_read_sizes)
+{
+	static const u32 sizes[] = { 1, 2, 7, 8, 9, 16, 64, 127, 128, 129, 256,
+				     1024, 1032, 2048, 6144 + 8 };
+	static const u32 offs[] = { 0, 4, 512, 3072 };
+	unsigned n = 0;
+	struct nt t;
+
+	if (!nt_setup(&t))
+		return;
+	for (unsigned s = 0; s < ARRAY_SIZE(sizes); s++)
+		for (unsigned o = 0; o < ARRAY_SIZE(offs); o++) {
+			u32 len = sizes[s] * 512;
+
+			if (len % t.lbs)
+				len = ALIGN_UP(len, t.lbs);
+			if (offs[o] + len > NT_BUF_BYTES)
+				continue;
+			if (!nt_roundtrip(&t, 0, t.area + (u64)n * t.lbs * 3, offs[o],
+					  len, (u16)(s * 8 + o + 1)))
+				ktest_fail(__FILE__, __LINE__, "size %u offset %u", len,
+					   offs[o]);
+			n++;
+		}
+	ktest_log("%u round trips, max %llu KiB per command", n,
+		  (unsigned long long)(t.ctrl->max_xfer >> 10));
+	nt_teardown(&t);
+}
+
+/* A bio of every other page: one segment per page, a long PRP list and a
+ * scatterlist beyond the inline one. */
+KTEST(nvme, scattered_pages)
+{
+	static const u32 counts[] = { 2, 3, 9, 40, 130, BIO_MAX_VECS };
+	struct nt t;
+
+	if (!nt_setup(&t))
+		return;
+	for (unsigned c = 0; c < ARRAY_SIZE(counts); c++) {
+		u32 pages = counts[c];
+		u32 head = c % 2 ? PAGE_SIZE - t.lbs : 0;	/* first vec: its tail */
+		u64 pos = t.area + (8ULL << 20);
+		struct bio *bio;
+		u64 b = 0;
+		int err;
+
+		for (int pass = 0; pass < 2; pass++) {
+			bio = bio_alloc(t.d, pages, pass ? REQ_OP_READ : REQ_OP_WRITE);
+			KT_ASSERT(bio);
+			bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+			b = 0;
+			for (u32 i = 0; i < pages; i++) {
+				u32 off = i ? 0 : head;
+				u32 len = PAGE_SIZE - off;
+				u8 *p = t.va + 2 * i * PAGE_SIZE + off;
+
+				if (!pass)
+					pattern_fill(p, pos + b, len, 77);
+				else
+					memset(p, 0, len);
+				KT_ASSERT_EQ(bio_add_pfn(bio, pfn_t_add(t.buf, 2 * i), len, off), 0);
+				b += len;
+			}
+			err = submit_bio_wait(bio);
+			bio_put(bio);
+			KT_ASSERT_EQ(err, 0);
+		}
+		b = 0;
+		for (u32 i = 0; i < pages; i++) {
+			u32 off = i ? 0 : head;
+			u32 len = PAGE_SIZE - off;
+
+			if (pattern_check(t.va + 2 * i * PAGE_SIZE + off, pos + b, len, 77) != len) {
+				ktest_fail(__FILE__, __LINE__, "%u pages: page %u differs",
+					   pages, i);
+				break;
+			}
+			b += len;
+		}
+	}
+	nt_teardown(&t);
+}
+
+struct nt_wait {
+	unsigned done;
+	int err;
+};
+
+static void nt_end_io(struct bio *bio)
+{
+	struct nt_wait *w = bio->bi_private;
+
+	if (bio->bi_status && !w->err)
+		w->err = bio->bi_status;
+	w->done++;
+	bio_put(bio);
+}
+
+/* nr bios of 4 KiB..32 KiB at once; polled when flags has REQ_POLLED. */
+static void nt_many(struct nt *t, enum req_op op, u32 flags, unsigned nr,
+		    struct nt_wait *w)
+{
+	unsigned long irqf;
+	u64 pos = t->area;
+	u32 off = 0;
+	u16 cookie = BIO_COOKIE_NONE;
+
+	w->done = 0;
+	w->err = 0;
+	for (unsigned i = 0; i < nr; i++) {
+		u32 len = PAGE_SIZE * (1 + i % 8);
+		struct bio *bio = bio_alloc(t->d, 1, op | flags);
+
+		if (!bio) {
+			ktest_fail(__FILE__, __LINE__, "bio pool empty");
+			nr = i;
+			break;
+		}
+		if (op == REQ_OP_WRITE)
+			pattern_fill(t->va + off, pos, len, 99);
+		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+		bio_add_pfn(bio, t->buf, len, off);
+		bio->bi_end_io = nt_end_io;
+		bio->bi_private = w;
+		submit_bio(bio);
+		cookie = bio->bi_cookie;
+		pos += len;
+		off += len;
+	}
+	if (flags & REQ_POLLED) {
+		while (READ_ONCE(w->done) < nr)
+			blk_poll(t->d, cookie);
+	} else {
+		irqf = blk_irq_save();
+		while (READ_ONCE(w->done) < nr)
+			blk_wait_interrupt();
+		blk_irq_restore(irqf);
+	}
+}
+
+static void nt_queue_depth(u32 flags)
+{
+	struct nt t;
+	struct nt_wait w;
+	struct nvme_queue *q;
+	u64 submitted, reordered, interrupts;
+	unsigned nr = 96, bytes = 0;
+
+	if (!nt_setup(&t))
+		return;
+	q = &t.ctrl->ioq[(flags & REQ_POLLED) ? t.ctrl->nr_irq_queues : 0];
+	if ((flags & REQ_POLLED) && !t.ctrl->nr_poll_queues) {
+		ktest_fail(__FILE__, __LINE__, "no poll queue (nvme.poll_queues=0)");
+		nt_teardown(&t);
+		return;
+	}
+	submitted = q->submitted;
+	reordered = q->reordered;
+	interrupts = q->interrupts;
+	nt_many(&t, REQ_OP_WRITE, flags, nr, &w);
+	KT_EXPECT_EQ(w.err, 0);
+	for (unsigned i = 0; i < nr; i++)
+		bytes += PAGE_SIZE * (1 + i % 8);
+	memset(t.va, 0, bytes);
+	nt_many(&t, REQ_OP_READ, flags, nr, &w);
+	KT_EXPECT_EQ(w.err, 0);
+	KT_EXPECT_EQ(pattern_check(t.va, t.area, bytes, 99), bytes);
+	/* every bio went to the queue its flags name */
+	KT_EXPECT_EQ(q->submitted - submitted, 2 * nr);
+	if (flags & REQ_POLLED)
+		KT_EXPECT_EQ(q->interrupts, interrupts);
+	else
+		KT_EXPECT(q->interrupts > interrupts);
+	ktest_log("queue %u: %u bios in flight at once, %llu completed out of order, %llu interrupts",
+		  q->qid, nr, (unsigned long long)(q->reordered - reordered),
+		  (unsigned long long)(q->interrupts - interrupts));
+	nt_teardown(&t);
+}
+
+KTEST(nvme, queue_depth_interrupt)
+{
+	nt_queue_depth(0);
+}
+
+KTEST(nvme, queue_depth_polled)
+{
+	nt_queue_depth(REQ_POLLED);
+}
+
+KTEST(nvme, sgl)
+{
+	struct nt t;
+	bool old;
+
+	if (!nt_setup(&t))
+		return;
+	if (!FIELD_GET(NVME_SGLS_SUPPORT, t.ctrl->id->sgls)) {
+		ktest_log("controller has no SGL support: PRPs only");
+		KT_EXPECT(!t.ctrl->sgl);
+		nt_teardown(&t);
+		return;
+	}
+	old = t.ctrl->sgl;
+	t.ctrl->sgl = true;
+	KT_EXPECT(nt_roundtrip(&t, 0, t.area, 0, 4096, 5));
+	KT_EXPECT(nt_roundtrip(&t, 0, t.area + 8192, 512, 64 * 1024, 6));
+	KT_EXPECT(nt_roundtrip(&t, 0, t.area + (1 << 20), 4, 1 << 20, 7));
+	t.ctrl->sgl = old;
+	nt_teardown(&t);
+}
+
+/* swiotlb=force at run time, then a 32-bit mask with a buffer above 4 GiB. */
+KTEST(nvme, bounce)
+{
+	struct nt t;
+	u64 bounced;
+	bool force;
+
+	if (!nt_setup(&t))
+		return;
+	force = dma_force_bounce();
+	dma_set_force_bounce(true);
+	bounced = t.ctrl->dev.dma_stats.maps_bounced;
+	KT_EXPECT(nt_roundtrip(&t, 0, t.area, 0, 8192, 11));
+	KT_EXPECT(nt_roundtrip(&t, 0, t.area + 65536, 512, 200 * 1024, 12));
+	KT_EXPECT(nt_roundtrip(&t, REQ_POLLED, t.area + (1 << 20), 0, 64 * 1024, 13));
+	KT_EXPECT(t.ctrl->dev.dma_stats.maps_bounced >= bounced + 6);
+	dma_set_force_bounce(force);
+	nt_teardown(&t);
+}
+
+/* pmem0's memory as the bio's buffer: DMA straight into the NVDIMM. */
+static void nt_pmem_io(bool limit32)
+{
+	struct gendisk *pm = blk_find_disk("pmem0");
+	struct nt t;
+	pfn_t src, dst;
+	u64 direct, bounced, mask;
+	long n;
+	u32 len = 256 * 1024;
+	struct bio *bio;
+	u8 *p;
+	int err;
+
+	if (!nt_setup(&t))
+		return;
+	if (!pm) {
+		ktest_fail(__FILE__, __LINE__, "pmem0 not present");
+		nt_teardown(&t);
+		return;
+	}
+	n = blk_direct_access(pm, pm->capacity - 2 * (len >> SECTOR_SHIFT),
+			      2 * (len >> SECTOR_SHIFT), &src);
+	KT_ASSERT(n == 2 * (long)(len >> SECTOR_SHIFT));
+	KT_ASSERT(pfn_t_is_pmem(src));
+	dst = pfn_t_add(src, len / PAGE_SIZE);
+	for (u32 i = 0; i < len / PAGE_SIZE; i++) {
+		p = kmap_atomic_pfn_t(pfn_t_add(src, i));
+		pattern_fill(p, t.area + (u64)i * PAGE_SIZE, PAGE_SIZE, 21);
+		kunmap_atomic_pfn_t(p);
+		p = kmap_atomic_pfn_t(pfn_t_add(dst, i));
+		memset(p, 0, PAGE_SIZE);
+		kunmap_atomic_pfn_t(p);
+	}
+	mask = t.ctrl->dev.dma_mask;
+	if (limit32)
+		t.ctrl->dev.dma_mask = DMA_BIT_MASK(32);
+	direct = t.ctrl->dev.dma_stats.maps_direct;
+	bounced = t.ctrl->dev.dma_stats.maps_bounced;
+	for (int pass = 0; pass < 2; pass++) {
+		bio = bio_alloc(t.d, 1, pass ? REQ_OP_READ : REQ_OP_WRITE);
+		KT_ASSERT(bio);
+		bio->bi_iter.bi_sector = t.area >> SECTOR_SHIFT;
+		KT_ASSERT_EQ(bio_add_pfn(bio, pass ? dst : src, len, 0), 0);
+		err = submit_bio_wait(bio);
+		bio_put(bio);
+		KT_EXPECT_EQ(err, 0);
+	}
+	t.ctrl->dev.dma_mask = mask;
+	for (u32 i = 0; i < len / PAGE_SIZE; i++) {
+		size_t bad;
+
+		p = kmap_atomic_pfn_t(pfn_t_add(dst, i));
+		bad = pattern_check(p, t.area + (u64)i * PAGE_SIZE, PAGE_SIZE, 21);
+		kunmap_atomic_pfn_t(p);
+		if (bad != PAGE_SIZE) {
+			ktest_fail(__FILE__, __LINE__, "page %u of the copy differs", i);
+			break;
+		}
+	}
+	if (limit32 && pfn_t_to_phys(src) >= (1ULL << 32)) {
+		KT_EXPECT(t.ctrl->dev.dma_stats.maps_bounced > bounced);
+	} else if (!dma_force_bounce()) {
+		KT_EXPECT(t.ctrl->dev.dma_stats.maps_direct > direct);
+		KT_EXPECT_EQ(t.ctrl->dev.dma_stats.maps_bounced, bounced);
+	}
+	nt_teardown(&t);
+}
+
+KTEST(nvme, pmem_zero_copy)
+{
+	nt_pmem_io(false);
+}
+
+KTEST(nvme, pmem_dma_mask_32)
+{
+	nt_pmem_io(true);
+}
+
+KTEST(nvme, write_zeroes_discard_flush_fua)
+{
+	struct nt t;
+	u64 pos;
+
+	if (!nt_setup(&t))
+		return;
+	pos = t.area + (2ULL << 20);
+	KT_EXPECT(nt_roundtrip(&t, REQ_FUA, pos, 0, 65536, 31));
+	KT_EXPECT(nt_roundtrip(&t, REQ_PREFLUSH, pos, 0, 65536, 32));
+	KT_EXPECT(nt_roundtrip(&t, REQ_PREFLUSH | REQ_FUA, pos, 512, 8192, 33));
+	KT_EXPECT_EQ(nt_io(&t, REQ_OP_FLUSH, 0, 0, 0, 0), 0);
+	if (t.d->limits.max_write_zeroes_sectors) {
+		{
+			struct bio *bio = bio_alloc(t.d, 0, REQ_OP_WRITE_ZEROES);
+
+			KT_ASSERT(bio);
+			bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+			bio->bi_iter.bi_size = 16384;
+			KT_EXPECT_EQ(submit_bio_wait(bio), 0);
+			bio_put(bio);
+		}
+		memset(t.va, 0xff, 16384);
+		KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, pos, 0, 16384), 0);
+		for (u32 i = 0; i < 16384; i++)
+			if (t.va[i]) {
+				ktest_fail(__FILE__, __LINE__, "byte %u not zeroed", i);
+				break;
+			}
+	}
+	if (t.d->limits.max_discard_sectors) {
+		struct bio *bio = bio_alloc(t.d, 0, REQ_OP_DISCARD);
+
+		KT_ASSERT(bio);
+		bio->bi_iter.bi_sector = (pos >> SECTOR_SHIFT) + 64;
+		bio->bi_iter.bi_size = 1 << 20;
+		KT_EXPECT_EQ(submit_bio_wait(bio), 0);
+		bio_put(bio);
+	}
+	nt_teardown(&t);
+}
+
+/* Past the end: refused by the block layer, the controller never sees it. */
+KTEST(nvme, out_of_range_refused)
+{
+	struct nt t;
+	u64 submitted;
+	u64 end;
+
+	if (!nt_setup(&t))
+		return;
+	submitted = t.ctrl->ioq[0].submitted;
+	end = t.d->capacity << SECTOR_SHIFT;
+	KT_EXPECT_EQ(nt_io(&t, REQ_OP_WRITE, 0, end, 0, t.lbs), -EIO);
+	KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, end - t.lbs, 0, 2 * t.lbs), -EIO);
+	KT_EXPECT_EQ(t.ctrl->ioq[0].submitted, submitted);
+	/* the last block itself is fine */
+	KT_EXPECT(nt_roundtrip(&t, 0, end - t.lbs, 0, t.lbs, 41));
+	nt_teardown(&t);
+}
