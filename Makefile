@@ -177,6 +177,24 @@ test: all unit-bins replay-bins $(BUILD)/patcheck
 	@scripts/deps.sh test
 	@BUILD=$(BUILD) UNIT_BINS="$(UNIT_BINS)" REPLAY_BINS="$(FUZZ_BINS)" scripts/run-tests
 
+# ------------------------------------------------------------ benchmarks
+# make bench: pfnos's bench-suite in the standard machine (QEMU pinned to
+# host CPU 0); make bench-linux: the same matrix with fio in Debian's stock
+# kernel, default CPU and ERMS hidden; make bench-compare: both sides in one
+# invocation, with ratios. Output in $(BUILD)/bench: results.json,
+# report.md, iops/p99 plots (PNG, SVG). BENCH_ARGS=--quick: shorter jobs.
+# Not part of make test (needs gnuplot, fio, Debian's kernel package).
+BENCH_ARGS ?=
+bench: all
+	@scripts/deps.sh bench
+	scripts/bench/bench.py --build $(BUILD) --pfnos $(BENCH_ARGS)
+bench-linux:
+	@scripts/deps.sh bench
+	scripts/bench/bench.py --build $(BUILD) --linux $(BENCH_ARGS)
+bench-compare: all
+	@scripts/deps.sh bench
+	scripts/bench/bench.py --build $(BUILD) --pfnos --linux $(BENCH_ARGS)
+
 clean:
 	rm -rf $(BUILD)
 

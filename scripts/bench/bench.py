@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""bench.py - run the I/O benchmarks and collect build/bench/results.json.
+
+    scripts/bench/bench.py [--build DIR] [--out DIR] [--pin CPU] [--quick]
+                           [--pfnos] [--linux] [--no-plots]
+
+--pfnos boots pfnos (scripts/pfnos-qemu --boot kernel, pinned with --pin,
+default CPU 0) with run="bench-suite; poweroff" and parses its BENCH lines;
+--linux boots Debian's kernel with the initramfs of
+scripts/bench/linux-initramfs.sh (built first if missing) twice: with the
+default CPU and with ERMS hidden (-cpu max,-erms), and parses fio's JSON.
+Both in one invocation: bench-compare. Every guest runs in the identical
+machine (the launcher's, same NVDIMM and NVMe backing files under OUT),
+one after the other, pinned to the same host CPU. Boot time is the host
+clock from starting the launcher to the guest's "boot: kernel entry to
+prompt" line (pfnos) or its init's first line (Linux).
+
+Writes OUT/results.json (all runs of this invocation), each guest's serial
+output as OUT/<run>.serial, then OUT/report.md and plots through
+scripts/bench/report.py. OUT defaults to BUILD/bench.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+LAUNCHER = REPO / "scripts" / "pfnos-qemu"
+sys.path.insert(0, str(HERE))
+import report  # noqa: E402
+
+INT_FIELDS = ("bs", "qd", "poll", "rwmixread", "ios", "iops", "ops")
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def dev_kind(dev):
+    for k in ("pmem", "nvme", "null"):
+        if dev.startswith(k):
+            return k
+    return dev
+
+
+def parse_kv(line):
+    d = {}
+    for w in line.split()[1:]:
+        if "=" not in w:
+            continue
+        k, v = w.split("=", 1)
+        if k in ("dev", "rw", "micro"):
+            d[k] = v
+        elif k in INT_FIELDS or k.endswith("_ns") or k.endswith("_ios") or k.endswith("_iops"):
+            d[k] = int(v)
+        else:
+            try:
+                d[k] = float(v)
+            except ValueError:
+                d[k] = v
+    return d
+
+
+def parse_pfnos(text):
+    """BENCH lines and the surrounding facts from a pfnos serial log."""
+    run = {"jobs": [], "micro": [], "overwrote": [], "notes": []}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("BENCH micro="):
+            run["micro"].append(parse_kv(line))
+        elif line.startswith("BENCH dev="):
+            j = parse_kv(line)
+            j["kind"] = dev_kind(j["dev"])
+            run["jobs"].append(j)
+        elif line.startswith("bench-suite: overwrote "):
+            run["overwrote"].append(line[len("bench-suite: overwrote "):])
+        elif "bench: micro" in line and "skipped" in line:
+            run["notes"].append(line.split("bench: ", 1)[1] + ".")
+        m = re.search(r"\] cpu: (.*?), \d+ physical address bits", line)
+        if m:
+            run["guest_cpu"] = m.group(1)
+        m = re.match(r"boot: kernel entry to prompt (\d+) us", line)
+        if m:
+            run["guest_boot"] = "kernel entry to prompt %.3f s (TSC)" % (int(m.group(1)) / 1e6)
+    return run
+
+
+def fio_job(meta, data):
+    """One fio JSON result as a job record in pfnos's field names."""
+    j = data["jobs"][0]
+    side = j["write"] if "write" in meta["rw"] else j["read"]
+    lat = side.get("lat_ns", {})
+    pct = lat.get("percentile") or side.get("clat_ns", {}).get("percentile", {})
+
+    def p(k):
+        for key in (k, k + "00000"):
+            if key in pct:
+                return int(pct[key])
+        return None
+    bs = meta["bs"]
+    mult = {"k": 1 << 10, "m": 1 << 20}.get(bs[-1], 1)
+    rec = {
+        "dev": meta["dev"], "kind": dev_kind(meta["dev"]), "rw": meta["rw"],
+        "bs": int(bs.rstrip("km")) * mult, "qd": int(meta["qd"]), "poll": int(meta["poll"]),
+        "rwmixread": 100 if "read" in meta["rw"] else 0,
+        "ios": int(side.get("total_ios", 0)), "iops": int(round(side.get("iops", 0))),
+        "MBps": side.get("bw_bytes", 0) / 1e6,
+        "lat_avg_ns": int(lat.get("mean", 0)), "lat_max_ns": int(lat.get("max", 0)),
+        "lat_p50_ns": p("50.0"), "lat_p99_ns": p("99.0"), "lat_p999_ns": p("99.9"),
+    }
+    return rec
+
+
+def parse_linux(text):
+    run = {"jobs": [], "micro": [], "notes": []}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        if line.startswith("BENCH-LINUX cpu "):
+            run["guest_cpu"] = line[len("BENCH-LINUX cpu "):]
+        elif line.startswith("BENCH-LINUX uptime "):
+            run["guest_boot"] = "uptime at init %s s (kernel clock)" % line.split()[2]
+        elif line.startswith("BENCH-LINUX skip"):
+            run["notes"].append(line[len("BENCH-LINUX "):] + ".")
+        elif line.startswith("FIO-JOB "):
+            meta = dict(w.split("=", 1) for w in line.split()[1:])
+            body = []
+            i += 1
+            while i < len(lines) and lines[i].strip() != "FIO-END":
+                body.append(lines[i])
+                i += 1
+            raw = "\n".join(body)
+            try:
+                start = raw.index("{")
+                run["jobs"].append(fio_job(meta, json.loads(raw[start:raw.rindex("}") + 1])))
+            except (ValueError, KeyError, IndexError) as e:
+                run["notes"].append("fio %s %s bs=%s qd=%s: no result (%s)." % (
+                    meta.get("dev"), meta.get("rw"), meta.get("bs"), meta.get("qd"), str(e)[:80]))
+        i += 1
+    return run
+
+
+def boot_guest(args, marker, log_path, timeout):
+    """Run the launcher; return (status, text, seconds to marker, qemu cmdline)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen([str(LAUNCHER)] + args, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    buf = bytearray()
+    boot_s = None
+    deadline = t0 + timeout
+    os.set_blocking(proc.stdout.fileno(), False)
+    while True:
+        chunk = None
+        try:
+            chunk = proc.stdout.read()
+        except BlockingIOError:
+            pass
+        if chunk:
+            buf += chunk
+            if boot_s is None and marker.encode() in buf:
+                boot_s = time.monotonic() - t0
+        elif proc.poll() is not None:
+            rest = proc.stdout.read()
+            if rest:
+                buf += rest
+            break
+        else:
+            time.sleep(0.005)
+        if time.monotonic() > deadline:
+            proc.kill()
+            break
+    proc.wait()
+    err = proc.stderr.read().decode(errors="replace")
+    text = buf.decode(errors="replace").replace("\r\n", "\n")
+    log_path.write_text(text)
+    cmd = ""
+    for l in err.splitlines():
+        if l.startswith("pfnos-qemu: ") and ("qemu-system" in l):
+            cmd = l[len("pfnos-qemu: "):]
+            break
+    if proc.returncode != 0:
+        print("bench.py: %s: launcher status %s: %s" % (log_path.name, proc.returncode,
+                                                         err.strip().splitlines()[-1:] or ""),
+              file=sys.stderr)
+    return proc.returncode, text, boot_s, cmd
+
+
+def qemu_facts(cmd):
+    w = shlex.split(cmd) if cmd else []
+    accel = w[w.index("-accel") + 1] if "-accel" in w else "?"
+    cpus = [w[i + 1] for i, x in enumerate(w) if x == "-cpu" and i + 1 < len(w)]
+    return accel.upper(), cpus[-1] if cpus else "?"
+
+
+def machine_args(a):
+    return ["--pin", a.pin, "--pmem", str(a.out / "pmem0.img"), "--nvme", str(a.out / "nvme0.img")]
+
+
+def run_pfnos(a):
+    print("bench.py: pfnos: bench-suite%s (QEMU pinned to CPU %s)" % (" quick" if a.quick else "", a.pin),
+          file=sys.stderr)
+    started = now_iso()
+    script = "bench-suite quick; poweroff" if a.quick else "bench-suite; poweroff"
+    st, text, boot_s, cmd = boot_guest(
+        ["--build", str(a.build), "--boot", "kernel", "--timeout", "400",
+         "--cmdline", 'run="%s"' % script] + machine_args(a),
+        "boot: kernel entry to prompt", a.out / "pfnos.serial", 420)
+    run = parse_pfnos(text)
+    run.update(started=started, finished=now_iso(), boot_s=boot_s, qemu_cmdline=cmd, status=st)
+    run["accel"], run["cpu"] = qemu_facts(cmd)
+    if "bench-suite: done" not in text:
+        run["notes"].append("bench-suite did not finish (launcher status %s)." % st)
+    return run
+
+
+def ensure_linux(a):
+    d = a.out / "linux"
+    if not (d / "vmlinuz").exists() or not (d / "initramfs.cpio").exists() or \
+       (d / "initramfs.cpio").stat().st_mtime < (HERE / "linux-init.sh").stat().st_mtime:
+        subprocess.run([str(HERE / "linux-initramfs.sh"), str(d)], check=True)
+    boot = d / "boot"
+    boot.mkdir(exist_ok=True)
+    link = boot / "pfnos.elf"         # the launcher's -kernel: Linux's bzImage
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(d / "vmlinuz")
+    return d
+
+
+def run_linux(a, noerms):
+    d = ensure_linux(a)
+    name = "linux_noerms" if noerms else "linux"
+    print("bench.py: %s: fio matrix (QEMU pinned to CPU %s)" % (name, a.pin), file=sys.stderr)
+    # the CPU the launcher picks, with ERMS hidden when asked
+    _, _, _, dry = boot_guest(["--build", str(d / "boot"), "--boot", "kernel", "--dry-run"]
+                              + machine_args(a), "\0", a.out / (name + ".dry"), 30)
+    accel, cpu = qemu_facts(dry)
+    extra = []
+    if noerms:
+        extra = ["--qemu-arg", "-cpu", "--qemu-arg", cpu + ",-erms"]
+    append = "console=ttyS0 quiet panic=-1 nvme.poll_queues=1" + (" BENCH_QUICK=1" if a.quick else "")
+    started = now_iso()
+    st, text, boot_s, cmd = boot_guest(
+        ["--build", str(d / "boot"), "--boot", "kernel", "--timeout", "600",
+         "--qemu-arg", "-initrd", "--qemu-arg", str(d / "initramfs.cpio"),
+         "--qemu-arg", "-append", "--qemu-arg", append] + extra + machine_args(a),
+        "BENCH-LINUX init", a.out / (name + ".serial"), 620)
+    run = parse_linux(text)
+    run.update(started=started, finished=now_iso(), boot_s=boot_s, qemu_cmdline=cmd, status=st)
+    run["accel"], run["cpu"] = qemu_facts(cmd)
+    kp = d / "kernel-package"
+    if kp.exists():
+        run["notes"].append("Kernel: %s." % kp.read_text().strip())
+    if "BENCH-LINUX done" not in text:
+        run["notes"].append("The fio matrix did not finish (launcher status %s)." % st)
+    return run
+
+
+def host_cpu():
+    try:
+        for l in Path("/proc/cpuinfo").read_text().splitlines():
+            if l.startswith("model name"):
+                return l.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
+    ap.add_argument("--out")
+    ap.add_argument("--pin", default="0")
+    ap.add_argument("--quick", action="store_true", help="100 ms warm-up, 500 ms per job")
+    ap.add_argument("--pfnos", action="store_true")
+    ap.add_argument("--linux", action="store_true")
+    ap.add_argument("--no-plots", action="store_true")
+    a = ap.parse_args(argv)
+    if not a.pfnos and not a.linux:
+        a.pfnos = True
+    a.build = Path(a.build).resolve()
+    a.out = Path(a.out).resolve() if a.out else a.build / "bench"
+    a.out.mkdir(parents=True, exist_ok=True)
+    try:
+        version = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                                 capture_output=True, text=True).stdout.strip()
+    except OSError:
+        version = ""
+    res = {"meta": {"started": now_iso(), "host_cpu": host_cpu(), "pfnos_version": version,
+                    "quick": a.quick, "pin": a.pin}, "runs": {}}
+    if a.pfnos:
+        res["runs"]["pfnos"] = run_pfnos(a)
+    if a.linux:
+        res["runs"]["linux"] = run_linux(a, False)
+        res["runs"]["linux_noerms"] = run_linux(a, True)
+    res["meta"]["finished"] = now_iso()
+    path = a.out / "results.json"
+    path.write_text(json.dumps(res, indent=1, sort_keys=True))
+    print("bench.py: wrote %s" % path, file=sys.stderr)
+    rargs = [str(path)] + (["--no-plots"] if a.no_plots else [])
+    report.main(rargs)
+    ok = all(r.get("status") == 0 and r.get("jobs") for r in res["runs"].values())
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# linux-initramfs.sh - the Linux side of the benchmarks, from Debian's
+# packages only: the stock kernel (linux-image-amd64's dependency) with its
+# nvme and nvdimm modules, busybox-static, and fio with its shared libraries
+# (copied with ldd from the host's Debian fio). Writes, under OUT:
+#   vmlinuz            the kernel
+#   initramfs.cpio     an uncompressed initramfs whose /init
+#                      (scripts/bench/linux-init.sh) runs the job matrix with
+#                      fio and powers off
+#   kernel-package     the package name and version used
+#
+#   scripts/bench/linux-initramfs.sh OUT      (run as root for apt-get)
+#
+# Downloads (apt-get download) stay in OUT/debs; nothing is installed
+# except by scripts/deps.sh bench (fio, busybox-static, cpio).
+
+set -eu -o pipefail
+
+prog=linux-initramfs.sh
+out=${1:?usage: $0 OUT}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+mkdir -p "$out/debs"
+out=$(cd "$out" && pwd)
+
+die() { echo "$prog: $*" >&2; exit 1; }
+
+command -v fio >/dev/null || die "fio not installed (scripts/deps.sh bench)"
+command -v cpio >/dev/null || die "cpio not installed (scripts/deps.sh bench)"
+
+# The stock kernel: whatever linux-image-amd64 depends on.
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+       awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+if [[ -z $kpkg ]]; then
+	apt-get update -q >&2 || true
+	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	       awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+fi
+[[ -n $kpkg ]] || die "cannot find linux-image-amd64's kernel package (apt-get update?)"
+
+cd "$out/debs"
+for p in "$kpkg" busybox-static; do
+	if ! compgen -G "${p}_*.deb" >/dev/null; then
+		echo "$prog: apt-get download $p" >&2
+		apt-get download "$p" >&2 || die "apt-get download $p failed"
+	fi
+done
+kdeb=$(ls -t "${kpkg}"_*.deb | head -1)
+bdeb=$(ls -t busybox-static_*.deb | head -1)
+echo "$kdeb" > "$out/kernel-package"
+
+rm -rf "$out/kroot" "$out/broot" "$out/root"
+mkdir -p "$out/kroot" "$out/broot"
+dpkg-deb -x "$kdeb" "$out/kroot"
+dpkg-deb -x "$bdeb" "$out/broot"
+kver=$(ls "$out/kroot/lib/modules" | head -1)
+[[ -n $kver ]] || die "no modules in $kdeb"
+cp "$out/kroot/boot/vmlinuz-$kver" "$out/vmlinuz"
+
+# Modules and their dependencies, dependencies first. The package has no
+# modules.dep (the installer's depmod makes it) and kmod may be missing:
+# read each module's "depends=" from its .modinfo section instead.
+moddir=$out/kroot/lib/modules/$kver
+declare -A modpath=()
+while read -r f; do
+	n=${f##*/}
+	n=${n%%.ko*}
+	modpath[${n//-/_}]=${f#"$moddir"/}
+done < <(find "$moddir/kernel" -name '*.ko*')
+mod_depends() {
+	local f=$moddir/$1 tmp
+	tmp=$(mktemp)
+	case $f in
+	*.xz) xz -dc "$f" > "$tmp" ;;
+	*.zst) zstd -qdc "$f" > "$tmp" ;;
+	*) cp "$f" "$tmp" ;;
+	esac
+	objcopy -O binary --only-section=.modinfo "$tmp" /dev/stdout 2>/dev/null |
+		tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
+	rm -f "$tmp"
+}
+declare -A loaded=()
+order=()
+add_mod() {
+	local name=${1//-/_} d
+	[[ -n ${loaded[$name]:-} ]] && return
+	loaded[$name]=1
+	[[ -n ${modpath[$name]:-} ]] || die "module $name not in $kpkg"
+	for d in $(mod_depends "${modpath[$name]}"); do
+		add_mod "$d"
+	done
+	order+=("${modpath[$name]}")
+}
+for name in nvme nd_pmem nfit; do
+	add_mod "$name"
+done
+
+root=$out/root
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,lib/modules,lib64,usr/bin}
+cp "$out/broot/bin/busybox" "$root/bin/busybox"
+for a in sh mount insmod mkdir cat echo sleep poweroff grep head blockdev ls dmesg; do
+	ln -s busybox "$root/bin/$a"
+done
+: > "$root/modules.order"
+for m in "${order[@]}"; do
+	base=$(basename "$m")
+	case $base in
+	*.ko.xz) xz -dc "$moddir/$m" > "$root/lib/modules/${base%.xz}"; base=${base%.xz} ;;
+	*.ko.zst) zstd -qdc "$moddir/$m" > "$root/lib/modules/${base%.zst}"; base=${base%.zst} ;;
+	*) cp "$moddir/$m" "$root/lib/modules/$base" ;;
+	esac
+	echo "$base" >> "$root/modules.order"
+done
+
+# fio and every shared library it needs, at the same paths.
+cp /usr/bin/fio "$root/usr/bin/fio"
+ldd /usr/bin/fio | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u |
+while read -r lib; do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+
+cp "$here/linux-init.sh" "$root/init"
+chmod +x "$root/init"
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) > "$out/initramfs.cpio"
+echo "$prog: $out/vmlinuz ($kver) and $out/initramfs.cpio ($(du -h "$out/initramfs.cpio" | cut -f1)): modules ${order[*]##*/}" >&2

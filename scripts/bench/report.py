@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""report.py - build/bench/results.json -> report.md and gnuplot plots.
+
+    scripts/bench/report.py RESULTS.json [--out DIR] [--no-plots]
+
+The results file (written by scripts/bench/bench.py) holds one or more
+runs: "pfnos" (BENCH lines of bench-suite), "linux" and "linux_noerms"
+(fio in Debian's kernel, default CPU and ERMS hidden). The report has the
+machine (QEMU command line, accelerator, CPU model, dates), a table of
+every job of every run, the micro-benchmarks, and, when both sides are
+present, the comparison: the ratio pfnos/Linux per job against the better
+Linux run, boot times, and the issue's targets with PASS/MISS. Plots
+(PNG and SVG, when gnuplot is installed and --no-plots is not given):
+IOPS and p99 latency per job (device, block size, queue depth), one bar
+per run.
+
+Pure apart from writing files and running gnuplot: tests/integration's
+bench.report test runs it on a recorded results file.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+RUN_LABELS = {
+    "pfnos": "pfnos",
+    "linux": "Linux+fio",
+    "linux_noerms": "Linux+fio (-erms)",
+}
+
+
+def job_key(j):
+    """What identifies a job across runs: device kind, rw, bs, qd, poll."""
+    return (j.get("kind", ""), j["rw"], int(j["bs"]), int(j["qd"]), int(j.get("poll", 0)))
+
+
+def size_str(b):
+    b = int(b)
+    for unit, n in (("m", 1 << 20), ("k", 1 << 10)):
+        if b % n == 0 and b >= n:
+            return "%d%s" % (b // n, unit)
+    return str(b)
+
+
+def job_label(j):
+    s = "%s %s %s qd%d" % (j.get("dev", j.get("kind", "?")), j["rw"], size_str(j["bs"]), int(j["qd"]))
+    if int(j.get("poll", 0)):
+        s += " poll"
+    return s
+
+
+def fmt_num(v, digits=0):
+    if v is None:
+        return "-"
+    if digits:
+        return "%.*f" % (digits, float(v))
+    return "{:,}".format(int(round(float(v))))
+
+
+def fmt_ratio(r):
+    return "-" if r is None else "%.2fx" % r
+
+
+def better_linux(runs, key, metric, lower_is_better=False):
+    """The better of the Linux runs for one job: (value, run name)."""
+    best = None
+    for name in ("linux", "linux_noerms"):
+        run = runs.get(name)
+        if not run:
+            continue
+        for j in run.get("jobs", []):
+            if job_key(j) == key and j.get(metric) is not None:
+                v = float(j[metric])
+                if best is None or (v < best[0] if lower_is_better else v > best[0]):
+                    best = (v, name)
+    return best
+
+
+def micro(run, name):
+    for m in run.get("micro", []):
+        if m.get("micro") == name:
+            return m
+    return None
+
+
+def jobs_table(run):
+    lines = ["| job | ios | IOPS | MB/s | avg us | p50 us | p99 us | p99.9 us | max us |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for j in run.get("jobs", []):
+        us = lambda k: fmt_num(float(j[k]) / 1000, 1) if j.get(k) is not None else "-"
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            job_label(j), fmt_num(j.get("ios")), fmt_num(j.get("iops")),
+            fmt_num(j.get("MBps"), 1), us("lat_avg_ns"), us("lat_p50_ns"),
+            us("lat_p99_ns"), us("lat_p999_ns"), us("lat_max_ns")))
+    return lines
+
+
+def micro_table(run):
+    lines = ["| micro-benchmark | ns/op | TSC/op | ops | MB/s |", "|---|---:|---:|---:|---:|"]
+    for m in run.get("micro", []):
+        lines.append("| %s | %s | %s | %s | %s |" % (
+            m["micro"], fmt_num(m.get("ns_per_op"), 2), fmt_num(m.get("tsc_per_op"), 2),
+            fmt_num(m.get("ops")), fmt_num(m.get("MBps"), 1) if m.get("MBps") else "-"))
+    return lines
+
+
+def comparison(runs):
+    """Rows (label, pfnos IOPS, linux IOPS, ratio, pfnos p50, linux p50,
+    ratio) for every pfnos job that Linux also ran."""
+    rows = []
+    for j in runs["pfnos"].get("jobs", []):
+        key = job_key(j)
+        li = better_linux(runs, key, "iops")
+        lp = better_linux(runs, key, "lat_p50_ns", lower_is_better=True)
+        if not li:
+            continue
+        r_iops = float(j["iops"]) / li[0] if li[0] else None
+        r_p50 = float(j["lat_p50_ns"]) / lp[0] if lp and lp[0] else None
+        rows.append((j, li, lp, r_iops, r_p50))
+    return rows
+
+
+def find_job(run, kind, rw, bs, qd, poll=0):
+    for j in run.get("jobs", []):
+        if job_key(j) == (kind, rw, bs, qd, poll):
+            return j
+    return None
+
+
+def targets(runs):
+    """The issue's targets that the data allows to check:
+    (target, measured, PASS/MISS/n/a)."""
+    out = []
+    p = runs.get("pfnos", {})
+    have_linux = "linux" in runs or "linux_noerms" in runs
+
+    def vs_linux(desc, kind, rw, bs, qd, poll, metric, factor, lower=False):
+        j = find_job(p, kind, rw, bs, qd, poll)
+        best = better_linux(runs, (kind, rw, bs, qd, poll), metric, lower) if have_linux else None
+        if not j or not best:
+            out.append((desc, "not measured", "n/a"))
+            return
+        v = float(j[metric])
+        ok = v <= best[0] * factor if lower else v >= best[0] * factor
+        out.append((desc, "pfnos %s vs %s %s (%s)" % (
+            fmt_num(v), RUN_LABELS[best[1]], fmt_num(best[0]),
+            fmt_ratio(v / best[0] if best[0] else None)), "PASS" if ok else "MISS"))
+
+    vs_linux("pmem 4k randread qd1 >= 3x Linux IOPS", "pmem", "randread", 4096, 1, 0, "iops", 3)
+    vs_linux("pmem 4k randwrite qd1 >= 3x Linux IOPS", "pmem", "randwrite", 4096, 1, 0, "iops", 3)
+    best_copy = micro(p, "memcpy_1m")
+    for rw in ("read", "write"):
+        j = find_job(p, "pmem", rw, 1 << 20, 1)
+        if j and best_copy and best_copy.get("MBps"):
+            frac = float(j["MBps"]) / float(best_copy["MBps"])
+            out.append(("pmem 1m %s >= 80%% of memcpy_1m" % rw,
+                        "%s of %s MB/s (%.0f%%)" % (fmt_num(j["MBps"]), fmt_num(best_copy["MBps"]), frac * 100),
+                        "PASS" if frac >= 0.8 else "MISS"))
+        else:
+            out.append(("pmem 1m %s >= 80%% of memcpy_1m" % rw, "not measured", "n/a"))
+        vs_linux("pmem 1m %s >= 1.5x better Linux MB/s" % rw, "pmem", rw, 1 << 20, 1, 0, "MBps", 1.5)
+    vs_linux("NVMe 4k randread qd1 poll: p50 <= 1/2 Linux polled p50", "nvme", "randread", 4096, 1, 1,
+             "lat_p50_ns", 0.5, lower=True)
+    vs_linux("NVMe 4k randread qd32 >= 2x Linux IOPS", "nvme", "randread", 4096, 32, 0, "iops", 2)
+    vs_linux("NVMe 128k read qd8 >= Linux MB/s", "nvme", "read", 128 << 10, 8, 0, "MBps", 1)
+    vs_linux("NVMe 128k write qd8 >= Linux MB/s", "nvme", "write", 128 << 10, 8, 0, "MBps", 1)
+    copy4k = None
+    pw = micro(p, "pmem_write_4k")
+    if best_copy and best_copy.get("MBps"):
+        copy4k = 4096 / float(best_copy["MBps"]) * 1000     # ns for 4 KiB at the best rate
+    for name in ("kmap_atomic_pfn_t", "bio_null"):
+        m = micro(p, name)
+        if m and copy4k:
+            out.append(("%s < one 4 KiB copy" % name, "%s ns vs %.0f ns" % (fmt_num(m["ns_per_op"], 1), copy4k),
+                        "PASS" if float(m["ns_per_op"]) < copy4k else "MISS"))
+        else:
+            out.append(("%s < one 4 KiB copy" % name, "not measured", "n/a"))
+    if pw:
+        out.append(("pmem 4 KiB write incl. flush (for scale)", "%s ns" % fmt_num(pw["ns_per_op"], 1), "info"))
+    z, b = micro(p, "nvme_to_pmem_zerocopy"), micro(p, "nvme_to_pmem_bounce")
+    if z and b and b.get("MBps"):
+        r = float(z["MBps"]) / float(b["MBps"])
+        out.append(("NVMe->pmem zero-copy >= 1.5x bounced", "%s vs %s MB/s (%.2fx)" % (
+            fmt_num(z["MBps"]), fmt_num(b["MBps"]), r), "PASS" if r >= 1.5 else "MISS"))
+    else:
+        out.append(("NVMe->pmem zero-copy >= 1.5x bounced", "not measured", "n/a"))
+    pb = p.get("boot_s")
+    lb = [runs[n]["boot_s"] for n in ("linux", "linux_noerms") if runs.get(n, {}).get("boot_s")]
+    if pb and lb:
+        out.append(("boot to prompt <= 1/5 of Linux to first user process",
+                    "%.2f s vs %.2f s (%.2fx)" % (pb, min(lb), pb / min(lb)),
+                    "PASS" if pb <= min(lb) / 5 else "MISS"))
+    else:
+        out.append(("boot to prompt <= 1/5 of Linux to first user process", "not measured", "n/a"))
+    return out
+
+
+def write_report(res, out):
+    runs = res.get("runs", {})
+    meta = res.get("meta", {})
+    L = ["# pfnos I/O benchmarks", ""]
+    L += ["Generated by `scripts/bench/report.py` from `results.json`. Under TCG only ratios "
+          "measured in one invocation mean anything; each side is timed by its own guest clock.", ""]
+    L += ["## Machine", ""]
+    L.append("- host: %s" % meta.get("host_cpu", "?"))
+    L.append("- started: %s, finished: %s" % (meta.get("started", "?"), meta.get("finished", "?")))
+    if meta.get("pfnos_version"):
+        L.append("- pfnos: %s" % meta["pfnos_version"])
+    for name, run in runs.items():
+        L.append("- %s: accelerator %s, guest CPU %s (QEMU -cpu %s), %s - %s" % (
+            RUN_LABELS.get(name, name), run.get("accel", "?"), run.get("guest_cpu", "?"),
+            run.get("cpu", "?"), run.get("started", "?"), run.get("finished", "?")))
+    L.append("")
+    for name, run in runs.items():
+        if run.get("qemu_cmdline"):
+            L += ["QEMU command line (%s):" % RUN_LABELS.get(name, name), "", "```",
+                  run["qemu_cmdline"], "```", ""]
+    if runs.get("pfnos") and ("linux" in runs or "linux_noerms" in runs):
+        L += ["## pfnos against Linux", "",
+              "Ratios pfnos/Linux against the better of the Linux runs (default CPU and ERMS hidden); "
+              "IOPS: higher is better for pfnos, p50 latency: lower is better.", "",
+              "| job | pfnos IOPS | Linux IOPS | IOPS ratio | pfnos p50 us | Linux p50 us | p50 ratio |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+        for j, li, lp, r_iops, r_p50 in comparison(runs):
+            L.append("| %s | %s | %s (%s) | %s | %s | %s | %s |" % (
+                job_label(j), fmt_num(j["iops"]), fmt_num(li[0]), RUN_LABELS[li[1]], fmt_ratio(r_iops),
+                fmt_num(float(j["lat_p50_ns"]) / 1000, 1), fmt_num(lp[0] / 1000, 1) if lp else "-",
+                fmt_ratio(r_p50)))
+        L.append("")
+    L += ["## Boot time", "", "| run | QEMU start to prompt / first user process (host clock) | guest's own figure |",
+          "|---|---:|---|"]
+    for name, run in runs.items():
+        if run.get("boot_s") is not None:
+            L.append("| %s | %.2f s | %s |" % (RUN_LABELS.get(name, name), run["boot_s"], run.get("guest_boot", "-")))
+    L.append("")
+    L += ["## Targets", "", "| target | measured | result |", "|---|---|---|"]
+    for t, m, r in targets(runs):
+        L.append("| %s | %s | %s |" % (t, m, r))
+    L.append("")
+    for name, run in runs.items():
+        L += ["## Every job: %s" % RUN_LABELS.get(name, name), ""]
+        L += jobs_table(run)
+        L.append("")
+        if run.get("micro"):
+            L += micro_table(run)
+            L.append("")
+        if run.get("overwrote"):
+            L += ["Ranges overwritten: " + "; ".join(run["overwrote"]), ""]
+        if run.get("notes"):
+            L += ["Notes: " + " ".join(run["notes"]), ""]
+    if res.get("plots"):
+        L += ["## Plots", ""]
+        for p in res["plots"]:
+            L.append("![%s](%s)" % (p, p))
+        L.append("")
+    (out / "report.md").write_text("\n".join(L))
+
+
+def plots(res, out):
+    """IOPS and p99 latency per job, one bar per run; PNG and SVG."""
+    if not shutil.which("gnuplot"):
+        print("report.py: gnuplot not found: no plots (scripts/deps.sh bench)", file=sys.stderr)
+        return []
+    runs = res.get("runs", {})
+    names = [n for n in ("pfnos", "linux", "linux_noerms") if n in runs]
+    keys, labels = [], {}
+    for n in names:
+        for j in runs[n].get("jobs", []):
+            k = job_key(j)
+            if k not in labels:
+                keys.append(k)
+                labels[k] = job_label(j).replace(" ", "\\n", 1)
+    made = []
+    for metric, title, scale, fname in (("iops", "IOPS (higher is better)", 1, "iops"),
+                                        ("lat_p99_ns", "p99 latency, us (lower is better)", 1000, "p99")):
+        dat = out / ("%s.dat" % fname)
+        with open(dat, "w") as f:
+            f.write("job " + " ".join('"%s"' % RUN_LABELS[n] for n in names) + "\n")
+            for k in keys:
+                vals = []
+                for n in names:
+                    v = "-"
+                    for j in runs[n].get("jobs", []):
+                        if job_key(j) == k and j.get(metric) is not None:
+                            v = "%g" % (float(j[metric]) / scale)
+                    vals.append(v)
+                f.write('"%s" %s\n' % (labels[k], " ".join(vals)))
+        for term, ext in (("pngcairo size 1400,700", "png"), ("svg size 1400,700", "svg")):
+            img = "%s.%s" % (fname, ext)
+            script = "\n".join([
+                "set terminal %s" % term, 'set output "%s"' % (out / img),
+                'set title "%s by device, block size and queue depth"' % title,
+                "set style data histograms", "set style histogram clustered gap 1",
+                "set style fill solid 0.8 border -1", "set logscale y", "set grid ytics",
+                "set xtics rotate by -30 font ',9'", "set key top right", "set datafile missing '-'",
+                'plot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)' % (len(names) + 1, dat),
+            ])
+            r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+            if r.returncode != 0 and ext == "png":
+                script = script.replace("pngcairo", "png")
+                r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+            if r.returncode == 0:
+                made.append(img)
+            else:
+                print("report.py: gnuplot failed for %s: %s" % (img, r.stderr.strip()), file=sys.stderr)
+    return made
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("results")
+    ap.add_argument("--out", help="directory for report.md and plots (default: the results' directory)")
+    ap.add_argument("--no-plots", action="store_true")
+    a = ap.parse_args(argv)
+    res = json.loads(Path(a.results).read_text())
+    out = Path(a.out) if a.out else Path(a.results).resolve().parent
+    out.mkdir(parents=True, exist_ok=True)
+    res["plots"] = [] if a.no_plots else plots(res, out)
+    write_report(res, out)
+    print("report.py: wrote %s" % (out / "report.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
