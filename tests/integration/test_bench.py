@@ -1,0 +1,157 @@
+"""test_bench.py - the benchmarks seen from outside (issue 6): tiny bench
+jobs through the shell on null0 and pmem0 with their BENCH line format,
+bad options giving one "error:" line, and the report generator
+(scripts/bench/report.py) on a recorded results file. Kept small: the
+real runs are make bench / bench-compare, not make test.
+"""
+import json
+import re
+import subprocess
+import sys
+
+from harness import REPO, check, test
+
+FIELDS = ("ios", "iops", "MBps", "lat_avg_ns", "lat_p50_ns", "lat_p99_ns",
+          "lat_p999_ns", "lat_max_ns")
+LINE = re.compile(r"^BENCH dev=(\S+) rw=(\S+) bs=(\d+) qd=(\d+) poll=([01]) rwmixread=(\d+) "
+                  r"ios=(\d+) iops=(\d+) MBps=(\d+\.\d\d) lat_avg_ns=(\d+) lat_p50_ns=(\d+) "
+                  r"lat_p99_ns=(\d+) lat_p999_ns=(\d+) lat_max_ns=(\d+)(.*)$", re.M)
+
+
+def bench_lines(out):
+    return [m for m in LINE.finditer(out)]
+
+
+def check_line(m, dev, rw, bs, qd, ios):
+    g = m.groups()
+    check(g[0] == dev and g[1] == rw and int(g[2]) == bs and int(g[3]) == qd,
+          "BENCH line for the wrong job: " + m.group(0)[:120])
+    check(int(g[6]) == ios, "%s: ios=%s, expected %d" % (dev, g[6], ios))
+    p50, p99, p999, mx = (int(x) for x in g[10:14])
+    check(0 < p50 <= p99 <= p999 <= mx, "%s: percentiles not ordered: %s" % (dev, m.group(0)))
+    check(int(g[7]) > 0 and float(g[8]) > 0, "%s: no IOPS or MB/s" % dev)
+
+
+@test("bench.shell_jobs", timeout=90)
+def shell_jobs(ctx):
+    """bench on null0 (memory mode, randrw verified) and pmem0 with ios=
+    small: one well-formed BENCH line each; randrw adds read_/write_ fields;
+    writes say which range they overwrite; a bad option is one error line."""
+    g = ctx.boot("null_blk.memory=1", boot="kernel", stdin=True)
+    g.prompt(60)
+    out = g.command("bench null0 rw=randread qd=4 ios=300")
+    ms = bench_lines(out)
+    check(len(ms) == 1, "null0: expected one BENCH line: " + out.strip()[-300:])
+    check_line(ms[0], "null0", "randread", 4096, 4, 300)
+
+    out = g.command("bench null0 rw=randrw rwmixread=70 bs=8k qd=2 size=1m verify=1 ios=200")
+    ms = bench_lines(out)
+    check(len(ms) == 1, "null0 randrw: expected one BENCH line: " + out.strip()[-300:])
+    check_line(ms[0], "null0", "randrw", 8192, 2, 200)
+    rest = ms[0].group(15)
+    for pfx in ("read_", "write_"):
+        for f in FIELDS:
+            check(re.search(r" %s%s=\d" % (pfx, f), rest), "randrw: no %s%s field" % (pfx, f))
+    check(" verify_errors=0" in rest, "randrw verify: " + rest)
+    check(re.search(r"bench: null0: overwriting bytes 1072693248-1073741824", out),
+          "randrw did not say which range it overwrites: " + out[:200])
+
+    if "pmem0" in g.command("lsblk"):
+        out = g.command("bench pmem0 rw=write bs=128k ios=20")
+        ms = bench_lines(out)
+        check(len(ms) == 1, "pmem0: expected one BENCH line: " + out.strip()[-300:])
+        check_line(ms[0], "pmem0", "write", 131072, 1, 20)
+        check("bench: pmem0: overwriting bytes 1006632960-1073741824 (the scratch area" in out,
+              "pmem0 write did not name the scratch area: " + out[:200])
+    else:
+        ctx.note("pmem0 not registered in this build: pmem job skipped")
+
+    out = g.command("bench null0 bs=4x")
+    check(out.strip() == "error: bench: bad bs '4x': a size such as 4k", "bad option: " + out)
+    out = g.command("bench null0 qd=8 runtime=1s ios=5")
+    check(out.strip().startswith("error: bench: runtime= and ios= exclude"), "conflict: " + out)
+    g.send("poweroff\r")
+    check(g.wait() == 0, "poweroff status %s" % g.status)
+
+
+RECORDED = {
+    "meta": {"started": "2026-01-01 00:00:00 UTC", "finished": "2026-01-01 00:05:00 UTC",
+             "host_cpu": "Test CPU", "pfnos_version": "abc123"},
+    "runs": {
+        "pfnos": {
+            "accel": "TCG", "cpu": "max", "guest_cpu": "QEMU TCG CPU", "boot_s": 0.8,
+            "qemu_cmdline": "qemu-system-x86_64 -accel tcg -cpu max",
+            "started": "s", "finished": "f", "status": 0,
+            "jobs": [
+                {"dev": "pmem0", "kind": "pmem", "rw": "randread", "bs": 4096, "qd": 1, "poll": 0,
+                 "ios": 400000, "iops": 200000, "MBps": 819.2, "lat_avg_ns": 4000,
+                 "lat_p50_ns": 3000, "lat_p99_ns": 5000, "lat_p999_ns": 9000, "lat_max_ns": 90000},
+                {"dev": "pmem0", "kind": "pmem", "rw": "read", "bs": 1048576, "qd": 1, "poll": 0,
+                 "ios": 4000, "iops": 2000, "MBps": 2097.15, "lat_avg_ns": 500000,
+                 "lat_p50_ns": 400000, "lat_p99_ns": 900000, "lat_p999_ns": 990000,
+                 "lat_max_ns": 999000},
+            ],
+            "micro": [{"micro": "memcpy_1m", "ns_per_op": 200000.0, "tsc_per_op": 500000.0,
+                       "ops": 100, "MBps": 5242.88},
+                      {"micro": "kmap_atomic_pfn_t", "ns_per_op": 300.0, "tsc_per_op": 780.0,
+                       "ops": 1000}],
+            "overwrote": ["pmem0 bytes 1006632960-1073741824"],
+        },
+        "linux": {
+            "accel": "TCG", "cpu": "max", "boot_s": 6.5, "qemu_cmdline": "qemu ... -cpu max",
+            "jobs": [
+                {"dev": "pmem0", "kind": "pmem", "rw": "randread", "bs": 4096, "qd": 1, "poll": 0,
+                 "ios": 100000, "iops": 50000, "MBps": 204.8, "lat_avg_ns": 17000,
+                 "lat_p50_ns": 14000, "lat_p99_ns": 40000, "lat_p999_ns": 480000,
+                 "lat_max_ns": 9000000},
+                {"dev": "pmem0", "kind": "pmem", "rw": "read", "bs": 1048576, "qd": 1, "poll": 0,
+                 "ios": 185, "iops": 367, "MBps": 384.9, "lat_avg_ns": 2681000,
+                 "lat_p50_ns": 2637000, "lat_p99_ns": 3948000, "lat_p999_ns": 4358000,
+                 "lat_max_ns": 4389000},
+            ],
+        },
+        "linux_noerms": {
+            "accel": "TCG", "cpu": "max,-erms", "boot_s": 5.7, "qemu_cmdline": "qemu ... -cpu max,-erms",
+            "jobs": [
+                {"dev": "pmem0", "kind": "pmem", "rw": "randread", "bs": 4096, "qd": 1, "poll": 0,
+                 "ios": 200000, "iops": 100000, "MBps": 409.6, "lat_avg_ns": 7400,
+                 "lat_p50_ns": 6500, "lat_p99_ns": 12400, "lat_p999_ns": 248000,
+                 "lat_max_ns": 816000},
+                {"dev": "pmem0", "kind": "pmem", "rw": "read", "bs": 1048576, "qd": 1, "poll": 0,
+                 "ios": 1039, "iops": 2074, "MBps": 2174.6, "lat_avg_ns": 472000,
+                 "lat_p50_ns": 399000, "lat_p99_ns": 1073000, "lat_p999_ns": 2146000,
+                 "lat_max_ns": 2376000},
+            ],
+        },
+    },
+}
+
+
+@test("bench.report_generator", timeout=30)
+def report_generator(ctx):
+    """report.py on a recorded results file: every job in a table, ratios
+    against the better Linux run, boot times, targets judged, no plots."""
+    path = ctx.dir / "results.json"
+    path.write_text(json.dumps(RECORDED))
+    r = subprocess.run([sys.executable, str(REPO / "scripts" / "bench" / "report.py"), str(path),
+                        "--no-plots"], capture_output=True, text=True)
+    check(r.returncode == 0, "report.py failed: " + r.stderr[-300:])
+    md = (ctx.dir / "report.md").read_text()
+    for s in ("qemu-system-x86_64 -accel tcg -cpu max", "accelerator TCG", "QEMU TCG CPU",
+              "2026-01-01 00:00:00 UTC", "Test CPU",
+              # ratio against the better Linux run: 200000 / 100000 (ERMS hidden)
+              "| pmem0 randread 4k qd1 | 200,000 | 100,000 (Linux+fio (-erms)) | 2.00x |",
+              # p50 ratio 3000 / 6500
+              "| 3.0 | 6.5 | 0.46x |",
+              "| pmem0 read 1m qd1 | 4,000 | 2,000 | 2097.2 |",
+              "| pmem 4k randread qd1 >= 3x Linux IOPS | pfnos 200,000 vs Linux+fio (-erms) 100,000 (2.00x) | MISS |",
+              "| pmem 1m read >= 80% of memcpy_1m | 2,097 of 5,243 MB/s (40%) | MISS |",
+              "| kmap_atomic_pfn_t < one 4 KiB copy | 300.0 ns vs 781 ns | PASS |",
+              "| boot to prompt <= 1/5 of Linux to first user process | 0.80 s vs 5.70 s (0.14x) | PASS |",
+              "| NVMe 4k randread qd32 >= 2x Linux IOPS | not measured | n/a |",
+              "Ranges overwritten: pmem0 bytes 1006632960-1073741824",
+              "## Every job: Linux+fio (-erms)"):
+        check(s in md, "report.md lacks %r" % s)
+    # 1m read: 2097.15 / 2174.6 against the better (-erms) Linux
+    check(re.search(r"pmem 1m read >= 1\.5x better Linux MB/s \| pfnos 2,097 vs Linux\+fio \(-erms\) "
+                    r"2,175 \(0\.96x\) \| MISS", md), "1m read vs Linux target wrong")
