@@ -7,6 +7,7 @@
  * time, memory, firmware, devices, and finally the run= commands and shell.
  */
 #include "acpi.h"
+#include "bench.h"
 #include "apic.h"
 #include "blkdev_driver.h"
 #include "boot.h"
@@ -148,6 +149,7 @@ void kmain(u32 magic, u64 info)
 	prompt_tsc = rdtsc();
 	kprintf("boot: kernel entry to prompt %llu us\n",
 		(unsigned long long)(tsc_to_ns(prompt_tsc - boot_tsc) / 1000));
+	bench_boot();		/* bench=suite on the command line */
 	if (boot_cmdline.run[0])
 		shell_run_script(boot_cmdline.run);
 	shell_loop();
