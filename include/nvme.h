@@ -37,6 +37,7 @@ struct nvme_ctrl_info {
 	u32 nn;
 	const char *state;		/* "live", "resetting", "dead", "new" */
 	u64 timeouts, aborts, resets, retries;
+	u64 io_commands, io_interrupts;	/* submitted, MSI-X handled (I/O queues) */
 	unsigned nr_ns;
 };
 

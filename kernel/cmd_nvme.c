@@ -4,7 +4,7 @@
  * queues, SGL support, write cache) and every namespace (NSID, LBA format
  * in use, size, capacity, block size), from what the driver read at attach
  * (include/nvme.h); `nvme stats [ctrl]` prints the timeout, abort, reset
- * and retry counts.
+ * and retry counts and the I/O commands submitted and interrupts taken.
  */
 #include "errno.h"
 #include "lib.h"
@@ -76,11 +76,13 @@ static int cmd_nvme(int argc, char **argv)
 		if (!strcmp(argv[1], "id"))
 			nvme_print_ctrl(i, &c);
 		else
-			kprintf("%s: %s, timeouts %llu, aborts %llu, resets %llu, retries %llu\n",
+			kprintf("%s: %s, timeouts %llu, aborts %llu, resets %llu, retries %llu, io commands %llu, interrupts %llu\n",
 				c.name, c.state, (unsigned long long)c.timeouts,
 				(unsigned long long)c.aborts,
 				(unsigned long long)c.resets,
-				(unsigned long long)c.retries);
+				(unsigned long long)c.retries,
+				(unsigned long long)c.io_commands,
+				(unsigned long long)c.io_interrupts);
 	}
 	return 0;
 }

@@ -23,8 +23,9 @@
  * written, so a completion that submits more I/O finds the queue consistent.
  *
  * Timeouts: a timer tick checks the deadline of every command in flight.
- * A late command gets an Abort; if the controller does not abort it, or it
- * is still outstanding a timeout later, the controller is reset: disabled,
+ * A late command gets an Abort; if the controller does not abort it (a
+ * second after the answer, giving the command a last chance), or it is
+ * still outstanding a timeout later, the controller is reset: disabled,
  * queues rebuilt, the timed-out command failed with -EIO and every other
  * outstanding command resubmitted once. A controller that does not come
  * back is marked dead and fails I/O with -EIO; the kernel keeps running.
@@ -265,8 +266,9 @@ static void nvme_cq_advance(struct nvme_queue *q)
 
 /* ---- admin commands ---- */
 
-static void nvme_abort_done(struct nvme_ctrl *ctrl, struct nvme_admin_slot *s);
-static bool nvme_reset_pending;
+/* After an abort that did not take, the reset waits this long (at most a
+ * timeout) for the command to finish on its own. */
+#define NVME_RESET_GRACE_NS	1000000000ULL
 
 /* Reap the admin CQ. IRQs off. */
 static void nvme_process_admin_cq(struct nvme_ctrl *ctrl)
@@ -770,10 +772,13 @@ static void nvme_abort_done(struct nvme_ctrl *ctrl, struct nvme_admin_slot *s)
 			s->abort_cid, s->abort_q->qid);
 		return;
 	}
-	pr_warn("%s: abort of cid %u on queue %u: %s\n", ctrl->name,
-		s->abort_cid, s->abort_q->qid,
-		err ? "abort command failed" : "not aborted by the controller");
-	nvme_reset_pending = true;
+	if (!ctrl->reset_at_ns)
+		ctrl->reset_at_ns = ktime_ns() + min_t(u64, NVME_RESET_GRACE_NS,
+						       ctrl->timeout_ns);
+	pr_warn("%s: abort of cid %u on queue %u: %s; controller reset in %llu ms\n",
+		ctrl->name, s->abort_cid, s->abort_q->qid,
+		err ? "abort command failed" : "not aborted by the controller",
+		(unsigned long long)((ctrl->reset_at_ns - ktime_ns()) / 1000000));
 }
 
 static bool nvme_send_abort(struct nvme_ctrl *ctrl, struct nvme_queue *q,
@@ -844,9 +849,8 @@ static void nvme_check_timeouts(struct nvme_ctrl *ctrl)
 			}
 		}
 	}
-	if (nvme_reset_pending && !why)
-		why = "command not aborted";
-	nvme_reset_pending = false;
+	if (!why && ctrl->reset_at_ns && now >= ctrl->reset_at_ns)
+		why = "a timed-out command was not aborted";
 	if (why)
 		nvme_reset(ctrl, why);
 }
@@ -887,6 +891,7 @@ static int nvme_bring_up(struct nvme_ctrl *ctrl)
 	int err;
 
 	memset(ctrl->admin_slots, 0, sizeof(ctrl->admin_slots));
+	ctrl->reset_at_ns = 0;
 	nvme_queue_reset(&ctrl->adminq);
 	ctrl->adminq.live = true;
 	err = nvme_enable(ctrl);

@@ -265,6 +265,7 @@ struct nvme_ctrl {
 	u64 timeout_ns;
 	struct timer timer;
 	bool timer_armed;
+	u64 reset_at_ns;		/* a reset is due (abort failed), 0: none */
 	u64 timeouts, aborts, resets, retries;
 
 	struct shutdown_hook shutdown;

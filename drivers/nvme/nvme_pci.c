@@ -173,6 +173,10 @@ int nvme_get_info(unsigned idx, struct nvme_ctrl_info *out)
 	out->resets = c->resets;
 	out->retries = c->retries;
 	out->nr_ns = c->nr_ns;
+	for (unsigned i = 0; i < c->nr_irq_queues + c->nr_poll_queues; i++) {
+		out->io_commands += c->ioq[i].submitted;
+		out->io_interrupts += c->ioq[i].interrupts;
+	}
 	return 0;
 }
 

@@ -383,6 +383,7 @@ static void nt_pmem_io(bool limit32)
 	struct nt t;
 	pfn_t src, dst;
 	u64 direct, bounced, mask;
+	bool bounce;
 	long n;
 	u32 len = 256 * 1024;
 	struct bio *bio;
@@ -412,6 +413,10 @@ static void nt_pmem_io(bool limit32)
 	mask = t.ctrl->dev.dma_mask;
 	if (limit32)
 		t.ctrl->dev.dma_mask = DMA_BIT_MASK(32);
+	bounce = dma_would_bounce(&t.ctrl->dev, pfn_t_to_phys(src), len) ||
+		 dma_would_bounce(&t.ctrl->dev, pfn_t_to_phys(dst), len);
+	if (limit32 && pfn_t_to_phys(src) >= (1ULL << 32))
+		KT_EXPECT(bounce);
 	direct = t.ctrl->dev.dma_stats.maps_direct;
 	bounced = t.ctrl->dev.dma_stats.maps_bounced;
 	for (int pass = 0; pass < 2; pass++) {
@@ -435,12 +440,15 @@ static void nt_pmem_io(bool limit32)
 			break;
 		}
 	}
-	if (limit32 && pfn_t_to_phys(src) >= (1ULL << 32)) {
+	if (bounce) {
 		KT_EXPECT(t.ctrl->dev.dma_stats.maps_bounced > bounced);
-	} else if (!dma_force_bounce()) {
+	} else {
+		/* the controller reached the NVDIMM itself: nothing bounced */
 		KT_EXPECT(t.ctrl->dev.dma_stats.maps_direct > direct);
 		KT_EXPECT_EQ(t.ctrl->dev.dma_stats.maps_bounced, bounced);
 	}
+	ktest_log("pmem at 0x%llx%s: %s", (unsigned long long)pfn_t_to_phys(src),
+		  limit32 ? " with a 32-bit mask" : "", bounce ? "bounced" : "direct");
 	nt_teardown(&t);
 }
 
