@@ -29,7 +29,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 
 KSRCS := $(sort $(wildcard lib/*.c kernel/*.c mm/*.c block/*.c drivers/*.c \
 	drivers/*/*.c tests/kernel/*.c))
-KASMS := $(sort $(wildcard boot/*.asm kernel/*.asm))
+KASMS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm))
 # Files with SIMD copy routines (name ends in _simd.c) may use vector registers.
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KSRCS)) \
 	 $(patsubst %.asm,$(BUILD)/obj/%.o,$(KASMS))

@@ -9,6 +9,7 @@
  * Boot order (kmain): mm_init(); dma_init(); then drivers.
  */
 #include "cmdline.h"
+#include "copy.h"
 #include "cpu.h"
 #include "dma_internal.h"
 #include "errno.h"
@@ -28,20 +29,6 @@ void dma_plat_irq_restore(unsigned long flags)
 	local_irq_restore(flags);
 }
 
-static void flush_lines(const void *p, size_t len)
-{
-	u64 line = cpu_features.clflush_size ? cpu_features.clflush_size : 64;
-
-	for (u64 a = ALIGN_DOWN((u64)p, line); a < (u64)p + len; a += line) {
-		if (cpu_features.clwb)
-			clwb((const void *)a);
-		else if (cpu_features.clflushopt)
-			clflushopt((const void *)a);
-		else
-			clflush((const void *)a);
-	}
-}
-
 void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 		   size_t len, bool to_pool)
 {
@@ -52,9 +39,9 @@ void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 		u8 *va = (u8 *)phys_to_virt(pfn_t_to_phys(pfn)) + off;
 
 		if (to_pool)
-			memcpy(pool, va, len);
+			copy_memcpy(pool, va, len);
 		else
-			memcpy(va, pool, len);
+			copy_memcpy(va, pool, len);
 		return;
 	}
 	pfn = pfn_t_add(pfn, off >> PAGE_SHIFT);
@@ -66,11 +53,11 @@ void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 		if (!va)
 			break;		/* only with a self test's kmap bug handler */
 		if (to_pool) {
-			memcpy(pool, va + off, n);
+			copy_memcpy(pool, va + off, n);
 		} else {
-			memcpy(va + off, pool, n);
+			copy_memcpy(va + off, pool, n);
 			if (flush)
-				flush_lines(va + off, n);
+				flush_cache_range(va + off, n);
 		}
 		kunmap_atomic_pfn_t(va);
 		pool += n;

@@ -40,6 +40,7 @@
  */
 #include "blkdev_driver.h"
 #include "cmdline.h"
+#include "copy.h"
 #include "cpu.h"
 #include "errno.h"
 #include "lib.h"
@@ -70,7 +71,6 @@ struct pmem_io {
 static struct pmem_device pmem_devs[MEMMAP_MAX_REGIONS];
 static unsigned pmem_nr;
 static enum pmem_flush_method pmem_method = PMEM_FLUSH_CLFLUSH;
-static u64 pmem_line = 64;	/* cache line size from CPUID */
 
 static const char *const pmem_method_names[] = {
 	[PMEM_FLUSH_CLWB] = "clwb",
@@ -79,53 +79,11 @@ static const char *const pmem_method_names[] = {
 	[PMEM_FLUSH_NT] = "nt",
 };
 
-/* ---- copy, zero and flush primitives (general registers only) ---- */
+/* ---- copy, zero and flush primitives ---- */
 
-/*
- * Copy n bytes: 64 at a time in eight 8-byte moves, then words, then bytes.
- * The attribute keeps gcc from turning the loops back into a memcpy call.
- */
-static __attribute__((optimize("no-tree-loop-distribute-patterns"))) void
-pmem_copy(void *dst, const void *src, size_t n)
-{
-	u8 *d = dst;
-	const u8 *s = src;
-
-	while (n >= 64) {
-		u64 a, b, c, e, f, g, h, i;
-
-		__builtin_memcpy(&a, s, 8);
-		__builtin_memcpy(&b, s + 8, 8);
-		__builtin_memcpy(&c, s + 16, 8);
-		__builtin_memcpy(&e, s + 24, 8);
-		__builtin_memcpy(&f, s + 32, 8);
-		__builtin_memcpy(&g, s + 40, 8);
-		__builtin_memcpy(&h, s + 48, 8);
-		__builtin_memcpy(&i, s + 56, 8);
-		__builtin_memcpy(d, &a, 8);
-		__builtin_memcpy(d + 8, &b, 8);
-		__builtin_memcpy(d + 16, &c, 8);
-		__builtin_memcpy(d + 24, &e, 8);
-		__builtin_memcpy(d + 32, &f, 8);
-		__builtin_memcpy(d + 40, &g, 8);
-		__builtin_memcpy(d + 48, &h, 8);
-		__builtin_memcpy(d + 56, &i, 8);
-		d += 64;
-		s += 64;
-		n -= 64;
-	}
-	while (n >= 8) {
-		u64 a;
-
-		__builtin_memcpy(&a, s, 8);
-		__builtin_memcpy(d, &a, 8);
-		d += 8;
-		s += 8;
-		n -= 8;
-	}
-	while (n--)
-		*d++ = *s++;
-}
+/* Copies use the routine measured fastest at boot (mm/copy.c; general
+ * registers when called in interrupt context). */
+#define pmem_copy copy_memcpy
 
 static __attribute__((optimize("no-tree-loop-distribute-patterns"))) void
 pmem_zero(void *dst, size_t n)
@@ -148,34 +106,18 @@ pmem_zero(void *dst, size_t n)
 		*d++ = 0;
 }
 
-static inline void movnti(void *dst, u64 v)
-{
-	__asm__ volatile("movnti %1, %0" : "=m"(*(u64 *)dst) : "r"(v));
-}
+static const enum wb_method pmem_wb[] = {
+	[PMEM_FLUSH_CLWB] = WB_CLWB,
+	[PMEM_FLUSH_CLFLUSHOPT] = WB_CLFLUSHOPT,
+	[PMEM_FLUSH_CLFLUSH] = WB_CLFLUSH,
+	[PMEM_FLUSH_NT] = WB_CLFLUSH,	/* nt: only the byte edges go through the cache */
+};
 
 /* Write back every cache line holding [va, va + len) with the method's
- * instruction (clflush for nt: it only flushes the byte edges). */
+ * instruction. */
 static void pmem_flush_lines(struct pmem_io *io, const void *va, size_t len)
 {
-	u64 a = ALIGN_DOWN((u64)va, pmem_line), end = (u64)va + len;
-
-	if (!len)
-		return;
-	io->lines += DIV_ROUND_UP(end - a, pmem_line);
-	switch (pmem_method) {
-	case PMEM_FLUSH_CLWB:
-		for (; a < end; a += pmem_line)
-			clwb((const void *)a);
-		break;
-	case PMEM_FLUSH_CLFLUSHOPT:
-		for (; a < end; a += pmem_line)
-			clflushopt((const void *)a);
-		break;
-	default:
-		for (; a < end; a += pmem_line)
-			clflush((const void *)a);
-		break;
-	}
+	io->lines += wb_cache_range(va, len, pmem_wb[pmem_method]);
 }
 
 /*
@@ -200,12 +142,13 @@ static void pmem_store_nt(struct pmem_io *io, u8 *dst, const u8 *src, size_t n)
 	d = dst + head;
 	if (src)
 		src += head;
-	for (size_t k = 0; k < body; k += 8) {
-		u64 v = 0;
+	if (src) {
+		copy_nt(d, src, body);
+	} else {
+		static const u8 zeroes[PAGE_SIZE];
 
-		if (src)
-			__builtin_memcpy(&v, src + k, 8);
-		movnti(d + k, v);
+		for (size_t k = 0; k < body; k += PAGE_SIZE)
+			copy_nt(d + k, zeroes, min_t(size_t, body - k, PAGE_SIZE));
 	}
 	io->nt_bytes += body;
 	if (tail) {
@@ -436,9 +379,6 @@ static void pmem_choose_method(void)
 {
 	const char *want = kernel_param("pmem.flush");
 
-	if (cpu_features.clflush_size >= 32 &&
-	    !(cpu_features.clflush_size & (cpu_features.clflush_size - 1)))
-		pmem_line = cpu_features.clflush_size;
 	if (cpu_features.clwb)
 		pmem_method = PMEM_FLUSH_CLWB;
 	else if (cpu_features.clflushopt)

@@ -1,5 +1,5 @@
 /*
- * copy.h - bulk data copies, chosen by measurement at boot (kernel/copy.c).
+ * copy.h - bulk data copies, chosen by measurement at boot (mm/copy.c).
  *
  * copy_init() enables SSE/AVX state, times every routine this CPU can run
  * on RAM buffers, and picks the fastest plain copy and the fastest way to
@@ -32,9 +32,16 @@ void copy_memcpy(void *dst, const void *src, size_t len);
  * used non-temporal stores). */
 u64 copy_to_pmem(void *dst, const void *src, size_t len);
 static inline void copy_pmem_fence(void) { __asm__ volatile("sfence" ::: "memory"); }
-/* Write back [p, p+len) from the caches (clwb > clflushopt > clflush);
- * returns the number of lines. Callers fence. */
-u64 flush_cache_range(const void *p, size_t len);
+/* Write back [p, p+len) from the caches with the given instruction
+ * (WB_AUTO: clwb > clflushopt > clflush); returns the number of lines.
+ * Callers fence. */
+enum wb_method { WB_AUTO, WB_CLWB, WB_CLFLUSHOPT, WB_CLFLUSH };
+u64 wb_cache_range(const void *p, size_t len, enum wb_method m);
+u64 flush_cache_range(const void *p, size_t len);	/* WB_AUTO */
+/* Non-temporal stores through general registers (movnti), any context;
+ * bytes before dst is 8-aligned and after the last word go through the
+ * cache: callers write those lines back. Fence before relying on it. */
+void copy_nt(void *dst, const void *src, size_t len);
 /* All routines with their measurements; *n set to the count. */
 const struct copy_routine *copy_routines(unsigned *n);
 const struct copy_routine *copy_best(void);

@@ -190,3 +190,21 @@ static int cmd_kmap_verify(int argc, char **argv)
 }
 SHELL_COMMAND("kmap-verify", cmd_kmap_verify, "<phys> <len> <seed>",
 	      "check the data pattern in persistent memory through kmap");
+
+static int cmd_copy_routines(int argc, char **argv)
+{
+	unsigned n;
+	const struct copy_routine *r = copy_routines(&n);
+
+	for (unsigned i = 0; i < n; i++)
+		kprintf("copy: %-10s %s %6llu MB/s%s%s\n", r[i].name,
+			r[i].usable ? "usable  " : "unusable",
+			(unsigned long long)r[i].mbps,
+			&r[i] == copy_best() ? " (copies)" : "",
+			&r[i] == copy_best_pmem() && r[i].nt ? " (pmem)" : "");
+	if (!copy_best_pmem()->nt)
+		kprintf("copy: persistent memory: %s + cache write-back\n", copy_best()->name);
+	return 0;
+}
+SHELL_COMMAND("copy-routines", cmd_copy_routines, "",
+	      "copy routines measured at boot and the ones in use");

@@ -21,6 +21,7 @@
 #include "irq.h"
 #include "lib.h"
 #include "memmap.h"
+#include "nvme.h"
 #include "mm.h"
 #include "panic.h"
 #include "pci.h"
@@ -144,6 +145,7 @@ void kmain(u32 magic, u64 info)
 	if (blk_init() == 0) {
 		null_blk_init();
 		pmem_init();
+		nvme_init();
 	}
 
 	prompt_tsc = rdtsc();

@@ -1,5 +1,7 @@
 /*
- * copy.c - pick the copy routines by measurement (see copy.h).
+ * copy.c - pick the copy routines by measurement (see copy.h). This is the
+ * mm floor, so drivers and the DMA layer can use it; the `copy-routines`
+ * command lives in kernel/cmd_mm.c.
  *
  * SIMD state (Intel SDM vol. 3A, 13.1 "Processor State Save and Restore"):
  * CR0.EM=0, CR0.MP=1, CR0.TS=0; CR4.OSFXSR and OSXMMEXCPT; with XSAVE and
@@ -13,7 +15,6 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
-#include "shell.h"
 #include "time.h"
 
 void copy_rep_movsb(void *, const void *, size_t);
@@ -80,19 +81,45 @@ u64 copy_measure(const struct copy_routine *r, void *dst, const void *src,
 	return best_t ? len * 1000 / (tsc_to_ns(best_t) ? tsc_to_ns(best_t) : 1) : 0;
 }
 
+static enum wb_method wb_auto(void)
+{
+	if (cpu_features.clwb)
+		return WB_CLWB;
+	return cpu_features.clflushopt ? WB_CLFLUSHOPT : WB_CLFLUSH;
+}
+
+u64 wb_cache_range(const void *p, size_t len, enum wb_method m)
+{
+	u64 line = cpu_features.clflush_size ? cpu_features.clflush_size : 64;
+	u64 a = ALIGN_DOWN((u64)p, line), end = (u64)p + len;
+
+	if (!len)
+		return 0;
+	switch (m == WB_AUTO ? wb_auto() : m) {
+	case WB_CLWB:
+		for (; a < end; a += line)
+			clwb((const void *)a);
+		break;
+	case WB_CLFLUSHOPT:
+		for (; a < end; a += line)
+			clflushopt((const void *)a);
+		break;
+	default:
+		for (; a < end; a += line)
+			clflush((const void *)a);
+		break;
+	}
+	return DIV_ROUND_UP(end - ALIGN_DOWN((u64)p, line), line);
+}
+
 u64 flush_cache_range(const void *p, size_t len)
 {
-	u64 line = cpu_features.clflush_size ? cpu_features.clflush_size : 64, n = 0;
+	return wb_cache_range(p, len, WB_AUTO);
+}
 
-	for (u64 a = ALIGN_DOWN((u64)p, line); a < (u64)p + len; a += line, n++) {
-		if (cpu_features.clwb)
-			clwb((const void *)a);
-		else if (cpu_features.clflushopt)
-			clflushopt((const void *)a);
-		else
-			clflush((const void *)a);
-	}
-	return n;
+void copy_nt(void *dst, const void *src, size_t len)
+{
+	copy_movnti8x8(dst, src, len);
 }
 
 void copy_init(void)
@@ -182,18 +209,3 @@ const struct copy_routine *copy_best_pmem(void)
 {
 	return pmem_use_nt ? best_nt : best;
 }
-
-static int cmd_copy_routines(int argc, char **argv)
-{
-	for (unsigned i = 0; i < ARRAY_SIZE(routines); i++)
-		kprintf("copy: %-10s %s %6llu MB/s%s%s\n", routines[i].name,
-			routines[i].usable ? "usable  " : "unusable",
-			(unsigned long long)routines[i].mbps,
-			&routines[i] == best ? " (copies)" : "",
-			&routines[i] == copy_best_pmem() && pmem_use_nt ? " (pmem)" : "");
-	if (!pmem_use_nt)
-		kprintf("copy: persistent memory: %s + cache write-back\n", best->name);
-	return 0;
-}
-SHELL_COMMAND("copy-routines", cmd_copy_routines, "",
-	      "copy routines measured at boot and the ones in use");

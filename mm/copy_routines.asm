@@ -1,4 +1,4 @@
-; copy_routines.asm - bulk copy routines, measured at boot by kernel/copy.c.
+; copy_routines.asm - bulk copy routines, measured at boot by mm/copy.c.
 ;
 ; void copy_xxx(void *dst, const void *src, size_t len)   (rdi, rsi, rdx)
 ; Under TCG the cost of a copy follows the number of guest instructions, so
