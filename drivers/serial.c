@@ -28,7 +28,7 @@
 #define UART_LSR	5	/* line status */
 #define UART_LCR_DLAB	0x80
 #define UART_LCR_8N1	0x03
-#define UART_FCR_ENABLE	0x07	/* enable, clear RX and TX FIFOs */
+#define UART_FCR_ENABLE	0x01	/* enable; keep what was typed before boot */
 #define UART_MCR_DTR_RTS 0x03
 #define UART_IER_RDI	0x01	/* received data available interrupt */
 #define UART_MCR_OUT2	0x08	/* gates the IRQ line on PC UARTs */

@@ -5,7 +5,8 @@
  * A test is registered with KTEST(suite, name) { ... } into the linker section
  * "ktest_set"; ktest_run() runs those whose "suite.name" contains a filter,
  * prints a KTAP line per test ("ok 3 mm.buddy_stress") and ends with
- * "N passed, N failed". Checks record a failure with file and line and the
+ * "N passed, N failed" (skipped tests print "ok N name # SKIP reason" and are
+ * counted on a "# N skipped" line before it). Checks record a failure with file and line and the
  * KT_ASSERT family returns from the test at once.
  *
  * The environment provides ktest_print() (printk in the guest, stdout on the
@@ -36,6 +37,9 @@ struct ktest {
 void ktest_fail(const char *file, int line, const char *fmt, ...) __printf(3, 4);
 void ktest_log(const char *fmt, ...) __printf(1, 2);
 bool ktest_failed(void);
+/* The test cannot run here (no device, no interrupts): KTAP "# SKIP". The
+ * test should return right after. */
+void ktest_skip(const char *reason);
 
 #define KT_EXPECT(cond)							\
 	do { if (!(cond)) ktest_fail(__FILE__, __LINE__, "%s", #cond); } while (0)
@@ -70,6 +74,7 @@ bool ktest_failed(void);
 struct ktest_result {
 	unsigned passed;
 	unsigned failed;
+	unsigned skipped;	/* not counted in passed */
 };
 
 /* Run every test whose "suite.name" contains filter (NULL or "" for all). */

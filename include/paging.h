@@ -40,7 +40,7 @@ typedef u64 pte_t;
  * PAT as programmed by paging_init() (the layout Linux uses), index =
  * PAT:PCD:PWT: 0 WB, 1 WC, 2 UC-, 3 UC, 4 WB, 5 WP, 6 UC-, 7 WT.
  */
-#define PAT_VALUE	0x0004070500070106ULL
+#define PAT_VALUE	0x0407050600070106ULL	/* PA7..PA0 = WT UC- WP WB UC UC- WC WB */
 
 /* Page-table statistics for `mem` (mm_metadata). */
 extern u64 paging_table_pages;

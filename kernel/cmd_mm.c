@@ -23,12 +23,6 @@ static int cmd_mem(int argc, char **argv)
 	if (argc != 1)
 		return shell_error(-EINVAL, "usage: mem");
 	memmap_print(print_line, NULL);
-	for (unsigned i = 0; i < memmap_nr_regions(); i++) {
-		char buf[MEMMAP_LINE_MAX + 32];
-
-		memmap_format_region(buf, sizeof(buf), memmap_region(i));
-		kprintf("mem: %s\n", buf);
-	}
 	kprintf("mem: ram=%llu pmem=%llu mm_metadata=%llu\n",
 		(unsigned long long)memmap_ram_total(),
 		(unsigned long long)memmap_pmem_total(),
@@ -48,6 +42,9 @@ static int cmd_pfn(int argc, char **argv)
 		return shell_error(-EINVAL, "usage: pfn <phys>");
 	if (shell_arg_u64("address", argv[1], &phys))
 		return -EINVAL;
+	if (memmap_phys_bits() < 64 && phys >> memmap_phys_bits())
+		return shell_error(-EINVAL, "0x%llx is beyond the %u-bit physical address width",
+				   (unsigned long long)phys, memmap_phys_bits());
 	pfn = memmap_phys_to_pfn_t(phys);
 	r = memmap_lookup(phys);
 	reg = pfn_to_region(pfn);

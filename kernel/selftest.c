@@ -5,6 +5,7 @@
  */
 #include "cmdline.h"
 #include "dma.h"
+#include "errno.h"
 #include "exit.h"
 #include "ktest.h"
 #include "lib.h"
@@ -50,7 +51,7 @@ static int cmd_selftest(int argc, char **argv)
 	struct ktest_result r;
 
 	if (argc > 2)
-		return shell_error(-22, "usage: selftest [filter]");
+		return shell_error(-EINVAL, "usage: selftest [filter]");
 	{
 		bool was = dma_debug_enabled();
 		struct dma_stats st;

@@ -12,6 +12,7 @@
 extern const struct ktest __start_ktest_set[], __stop_ktest_set[];
 
 static bool cur_failed;
+static const char *cur_skip;
 
 void ktest_log(const char *fmt, ...)
 {
@@ -43,6 +44,11 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 	ktest_log("%s:%d: %s", file, line, msg);
 }
 
+void ktest_skip(const char *reason)
+{
+	cur_skip = reason;
+}
+
 bool ktest_failed(void)
 {
 	return cur_failed;
@@ -65,7 +71,7 @@ static bool ktest_match(const struct ktest *t, const char *filter)
 
 struct ktest_result ktest_run(const char *filter)
 {
-	struct ktest_result r = { 0, 0 };
+	struct ktest_result r = { 0, 0, 0 };
 	const struct ktest *t;
 	unsigned total = 0, n = 0;
 	char line[160];
@@ -79,16 +85,27 @@ struct ktest_result ktest_run(const char *filter)
 		if (!ktest_match(t, filter))
 			continue;
 		cur_failed = false;
+		cur_skip = NULL;
 		t->fn();
 		ktest_after_each(t);
 		n++;
-		snprintf(line, sizeof(line), "%sok %u %s.%s\n",
-			 cur_failed ? "not " : "", n, t->suite, t->name);
+		if (cur_skip && !cur_failed) {
+			snprintf(line, sizeof(line), "ok %u %s.%s # SKIP %s\n", n, t->suite,
+				 t->name, cur_skip);
+			r.skipped++;
+		} else {
+			snprintf(line, sizeof(line), "%sok %u %s.%s\n",
+				 cur_failed ? "not " : "", n, t->suite, t->name);
+			if (cur_failed)
+				r.failed++;
+			else
+				r.passed++;
+		}
 		ktest_print(line);
-		if (cur_failed)
-			r.failed++;
-		else
-			r.passed++;
+	}
+	if (r.skipped) {
+		snprintf(line, sizeof(line), "# %u skipped\n", r.skipped);
+		ktest_print(line);
 	}
 	snprintf(line, sizeof(line), "%u passed, %u failed\n", r.passed, r.failed);
 	ktest_print(line);

@@ -105,14 +105,14 @@ void *kmap_atomic_pfn_t(pfn_t pfn)
 	if (k->depth >= KMAP_SLOTS)
 		KMAP_BUG("kmap: more than %u nested mappings (mapping pfn 0x%llx)",
 			 KMAP_SLOTS, (unsigned long long)pfn_t_to_pfn(pfn));
-#undef KMAP_BUG_RET
 	if (kmap_debug) {
 		u64 page = k->debug_next++ % KMAP_DEBUG_PAGES;
 
 		va = KMAP_DEBUG_BASE + page * PAGE_SIZE;
 		pte = &debug_ptes[page / 512][page % 512];
 		if (*pte & PTE_P)	/* wrapped onto a page still in use */
-			panic("kmap: debug window exhausted at %llx", (unsigned long long)va);
+			KMAP_BUG("kmap: debug window exhausted at %llx", (unsigned long long)va);
+#undef KMAP_BUG_RET
 	} else {
 		va = slot_va(0, k->depth);
 		pte = k->pte[k->depth];

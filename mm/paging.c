@@ -181,6 +181,13 @@ static void map_kernel_segment(char *start, char *end, u64 flags)
 		panic("paging: no memory for the kernel mapping");
 }
 
+static void direct_map(u64 start, u64 end, u64 rw)
+{
+	if (start < end &&
+	    paging_map(DIRECT_MAP_BASE + start, start, end - start, rw | PTE_NX | PTE_G, true))
+		panic("paging: no memory for the direct map");
+}
+
 void paging_init(void)
 {
 	unsigned n;
@@ -193,12 +200,28 @@ void paging_init(void)
 		panic("paging: no memory for page tables");
 	kernel_pml4_pa = pml4;
 
+	/*
+	 * The direct map is NX everywhere; the kernel's text, rodata and symbol
+	 * table are read-only there too, so no alias makes the image writable.
+	 */
+	const u64 ro[][2] = {	/* sorted, page aligned */
+		{ kernel_va_to_pa(__text_start), ALIGN_UP(kernel_va_to_pa(__rodata_end), SZ_4K) },
+		{ kernel_va_to_pa(__ksyms_start), ALIGN_UP(kernel_va_to_pa(__kernel_end), SZ_4K) },
+	};
+
 	for (unsigned i = 0; i < n; i++) {
+		u64 start = r[i].start, end = r[i].end;
+
 		if (r[i].type != E820_RAM)
 			continue;
-		if (paging_map(DIRECT_MAP_BASE + r[i].start, r[i].start,
-			       r[i].end - r[i].start, PTE_RW | PTE_NX | PTE_G, true))
-			panic("paging: no memory for the direct map");
+		for (unsigned k = 0; k < ARRAY_SIZE(ro); k++) {
+			if (start >= ro[k][1] || end <= ro[k][0])
+				continue;
+			direct_map(start, max(start, ro[k][0]), PTE_RW);
+			direct_map(max(start, ro[k][0]), min(end, ro[k][1]), 0);
+			start = min(end, ro[k][1]);
+		}
+		direct_map(start, end, PTE_RW);
 	}
 	map_kernel_segment(__text_start, __text_end, PTE_G);
 	map_kernel_segment(__rodata_start, __rodata_end, PTE_NX);

@@ -9,11 +9,12 @@ from harness import Config, check, ktap_results, test
 
 
 def region(out, n=0):
-    """(base, size) of persistent region n from `mem` output."""
-    m = re.search(r"^mem: region %d: (0x[0-9a-f]+)-(0x[0-9a-f]+) (\S+) (\S+)" % n, out, re.M)
-    check(m is not None, "mem shows no region %d" % n)
-    base, end = int(m.group(1), 16), int(m.group(2), 16)
-    return base, end - base, m.group(4)
+    """(base, size, source) of the nth persistent range in `mem` output
+    (region 0 is the first NVDIMM)."""
+    ms = re.findall(r"^mem: (0x[0-9a-f]+)-(0x[0-9a-f]+) (pmem|pram) (\S+)$", out, re.M)
+    check(len(ms) > n, "mem shows no persistent range %d" % n)
+    base, end = int(ms[n][0], 16), int(ms[n][1], 16)
+    return base, end - base, ms[n][3]
 
 
 def metadata(out):
