@@ -12,6 +12,9 @@
  * or FREE bio, bio_put() on a FREE one, and use of a bio never initialised
  * are BUGs that name the bio, rather than corruption found later.
  *
+ * bio_endio() counts the bi_end_io callbacks running (blk_endio_depth), so
+ * that a submission from inside one never waits (block/blk_mq.c).
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
 #include "blkdev_driver.h"
@@ -36,6 +39,8 @@ static struct {
 	void *free_tables;		/* a table's first word links them */
 	unsigned nr_free_bios, nr_free_tables;
 } bio_pool;
+
+unsigned blk_endio_depth;
 
 static const char *const blk_op_names[REQ_OP_NR] = {
 	[REQ_OP_READ] = "read",
@@ -358,8 +363,11 @@ void bio_endio(struct bio *bio)
 			blk_account_io_done(bio);
 		bio->bi_magic = BIO_MAGIC_DONE;
 		if (!(bio->bi_flags & BIO_CHAIN)) {
-			if (bio->bi_end_io)
+			if (bio->bi_end_io) {
+				blk_endio_depth++;
 				bio->bi_end_io(bio);
+				blk_endio_depth--;
+			}
 			return;
 		}
 		parent = bio->bi_parent;

@@ -14,7 +14,16 @@
  *
  * A submit_bio() called while one is running on this CPU (from a
  * completion, or an interrupt during a tag wait) queues the bio for the
- * outer call, so a driver completing inline never recurses.
+ * outer call, so a driver completing inline never recurses. The flag and
+ * the queue are per CPU and touched by interrupt handlers only as a whole
+ * (a handler's submit_bio() runs to its end before the interrupted code
+ * goes on), so entering and leaving need no interrupt masking; only the
+ * queue itself is changed with interrupts off.
+ *
+ * Hot path (one bio within the limits, the common case): the checks run
+ * once per bio, the split computation once, the queue is found without a
+ * division, and submit_bio_wait() returns at once when the driver
+ * completed the bio inline.
  *
  * Pure logic: the host unit tests build this file as it is.
  */
@@ -54,6 +63,46 @@ void blk_account_io_done(struct bio *bio)
 		__atomic_add_fetch(&st->errors[g], 1, __ATOMIC_RELAXED);
 }
 
+/* Does some vec of bio's remaining data break the DMA alignment mask? */
+static bool blk_bio_misaligned(const struct bio *bio, u32 mask)
+{
+	const struct bio_vec *v = &bio->bi_io_vec[bio->bi_iter.bi_idx];
+	u64 phys = bvec_phys(v) + bio->bi_iter.bi_bvec_done;
+	u32 len = v->bv_len - bio->bi_iter.bi_bvec_done;
+	u32 left = bio->bi_iter.bi_size;
+	u64 acc = 0;
+
+	for (;;) {
+		if (len > left)
+			len = left;
+		acc |= phys | len;
+		left -= len;
+		if (!left)
+			break;
+		v++;
+		phys = bvec_phys(v);
+		len = v->bv_len;
+	}
+	return acc & mask;
+}
+
+static void blk_warn_misaligned(struct gendisk *disk, struct bio *bio)
+{
+	const struct queue_limits *lim = &disk->limits;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+
+	bio_for_each_bvec(bv, bio, iter) {
+		if ((bvec_phys(&bv) | bv.bv_len) & lim->dma_alignment) {
+			pr_warn("%s: %s buffer at phys 0x%llx + %u not aligned to %u bytes\n",
+				disk->disk_name, blk_op_name(bio_op(bio)),
+				(unsigned long long)bvec_phys(&bv), bv.bv_len,
+				lim->dma_alignment + 1);
+			return;
+		}
+	}
+}
+
 /* 0, or the -errno the bio fails with (and a log line saying why). */
 static int blk_check_bio(struct gendisk *disk, struct bio *bio)
 {
@@ -62,88 +111,116 @@ static int blk_check_bio(struct gendisk *disk, struct bio *bio)
 	u64 sector = bio->bi_iter.bi_sector;
 	u32 size = bio->bi_iter.bi_size;
 	u64 nr = size >> SECTOR_SHIFT;
-	struct bvec_iter iter;
-	struct bio_vec bv;
 	u32 lbs;
 
-	if (!disk || !disk->registered) {
+	if (unlikely(!disk || !disk->registered)) {
 		pr_warn("block: bio %p for no registered device\n", bio);
 		return -ENODEV;
 	}
 	lim = &disk->limits;
 	lbs = lim->logical_block_size;
-	if ((unsigned)op >= REQ_OP_NR ||
-	    (op == REQ_OP_DISCARD && !lim->max_discard_sectors) ||
-	    (op == REQ_OP_WRITE_ZEROES && !lim->max_write_zeroes_sectors)) {
-		pr_warn("%s: %s not supported\n", disk->disk_name,
-			blk_op_name(op));
-		return -EOPNOTSUPP;
-	}
-	if (op == REQ_OP_FLUSH) {
-		if (size) {
-			pr_warn("%s: flush with %u data bytes\n",
-				disk->disk_name, size);
-			return -EINVAL;
+	if (unlikely(!op_has_data(op))) {
+		if ((unsigned)op >= REQ_OP_NR ||
+		    (op == REQ_OP_DISCARD && !lim->max_discard_sectors) ||
+		    (op == REQ_OP_WRITE_ZEROES && !lim->max_write_zeroes_sectors)) {
+			pr_warn("%s: %s not supported\n", disk->disk_name,
+				blk_op_name(op));
+			return -EOPNOTSUPP;
 		}
-		return 0;
+		if (op == REQ_OP_FLUSH) {
+			if (size) {
+				pr_warn("%s: flush with %u data bytes\n",
+					disk->disk_name, size);
+				return -EINVAL;
+			}
+			return 0;
+		}
 	}
-	if (!size) {
+	if (unlikely(!size)) {
 		pr_warn("%s: %s of 0 bytes\n", disk->disk_name,
 			blk_op_name(op));
 		return -EINVAL;
 	}
-	if (sector >= disk->capacity || nr > disk->capacity - sector ||
-	    ((size & (SECTOR_SIZE - 1)) &&
-	     sector + nr + 1 > disk->capacity)) {
+	if (unlikely(sector >= disk->capacity || nr > disk->capacity - sector ||
+		     ((size & (SECTOR_SIZE - 1)) &&
+		      sector + nr + 1 > disk->capacity))) {
 		pr_warn("%s: %s beyond capacity: sector %llu + %u bytes, capacity %llu sectors\n",
 			disk->disk_name, blk_op_name(op),
 			(unsigned long long)sector, size,
 			(unsigned long long)disk->capacity);
 		return -EIO;
 	}
-	if ((sector & ((lbs >> SECTOR_SHIFT) - 1)) || (size & (lbs - 1))) {
+	if (unlikely((sector & ((lbs >> SECTOR_SHIFT) - 1)) || (size & (lbs - 1)))) {
 		pr_warn("%s: %s not aligned to the %u-byte block size: sector %llu, %u bytes\n",
 			disk->disk_name, blk_op_name(op), lbs,
 			(unsigned long long)sector, size);
 		return -EINVAL;
 	}
-	if (!op_has_data(op))
-		return 0;
-	bio_for_each_bvec(bv, bio, iter) {
-		if ((bvec_phys(&bv) | bv.bv_len) & lim->dma_alignment) {
-			pr_warn("%s: %s buffer at phys 0x%llx + %u not aligned to %u bytes\n",
-				disk->disk_name, blk_op_name(op),
-				(unsigned long long)bvec_phys(&bv), bv.bv_len,
-				lim->dma_alignment + 1);
-			return -EINVAL;
-		}
+	if (op_has_data(op) && lim->dma_alignment &&
+	    unlikely(blk_bio_misaligned(bio, lim->dma_alignment))) {
+		blk_warn_misaligned(disk, bio);
+		return -EINVAL;
 	}
 	return 0;
 }
 
-/* Bytes of the next piece of bio at iter, or -EINVAL. */
+/*
+ * Bytes of a DISCARD or WRITE_ZEROES piece: the device's limit rounded
+ * down to whole logical blocks (a limit such as 0xffff sectors on a 4 KiB
+ * device would otherwise cut pieces off mid-block), or -EINVAL when that
+ * leaves nothing.
+ */
+static long blk_range_piece_bytes(const struct queue_limits *lim,
+				  u32 max_sectors, u32 size)
+{
+	u64 max = ALIGN_DOWN((u64)max_sectors << SECTOR_SHIFT,
+			     (u64)lim->logical_block_size);
+
+	if (unlikely(!max))
+		return -EINVAL;
+	return (long)min_t(u64, size, max);
+}
+
+/*
+ * Bytes of the next piece of bio at iter, or -EINVAL.
+ * Fast path: the rest of the data is in one vec and fits every limit
+ * (request size, segment size, segment boundary) - one segment, no split.
+ */
 static long blk_piece_bytes(struct gendisk *disk, struct bio *bio,
 			    struct bvec_iter iter, u32 *nsegs)
 {
 	const struct queue_limits *lim = &disk->limits;
+	const struct bio_vec *v;
+	u64 phys;
 
 	*nsegs = 0;
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
+		v = &bio->bi_io_vec[iter.bi_idx];
+		phys = bvec_phys(v) + iter.bi_bvec_done;
+		if (likely(iter.bi_size <= v->bv_len - iter.bi_bvec_done &&
+			   iter.bi_size <= lim->max_segment_size &&
+			   iter.bi_size <= (u64)lim->max_hw_sectors << SECTOR_SHIFT &&
+			   ((phys ^ (phys + iter.bi_size - 1)) &
+			    ~lim->seg_boundary_mask) == 0)) {
+			*nsegs = 1;
+			return iter.bi_size;
+		}
 		return blk_split_bytes(bio->bi_io_vec, iter, lim, nsegs);
 	case REQ_OP_DISCARD:
-		return min_t(u64, iter.bi_size,
-			     (u64)lim->max_discard_sectors << SECTOR_SHIFT);
+		return blk_range_piece_bytes(lim, lim->max_discard_sectors,
+					     iter.bi_size);
 	case REQ_OP_WRITE_ZEROES:
-		return min_t(u64, iter.bi_size,
-			     (u64)lim->max_write_zeroes_sectors << SECTOR_SHIFT);
+		return blk_range_piece_bytes(lim, lim->max_write_zeroes_sectors,
+					     iter.bi_size);
 	default:
 		return iter.bi_size;
 	}
 }
 
-static void blk_dispatch(struct gendisk *disk, struct bio *bio, u32 nsegs)
+static inline void blk_dispatch(struct gendisk *disk, struct bio *bio,
+				u32 nsegs)
 {
 	disk->stats.requests[blk_stat_group(bio_op(bio))]++;
 	if (disk->tag_set)
@@ -152,68 +229,29 @@ static void blk_dispatch(struct gendisk *disk, struct bio *bio, u32 nsegs)
 		disk->fops->submit_bio(bio);
 }
 
-static void blk_submit_one(struct bio *bio)
+static void blk_fail_unsplittable(struct gendisk *disk, struct bio *bio)
 {
-	struct gendisk *disk = bio->bi_disk;
-	const struct queue_limits *lim;
-	enum blk_stat_group g;
-	struct bvec_iter iter;
+	pr_warn("%s: %s at sector %llu: buffer cannot be split into %u-byte blocks within the queue limits\n",
+		disk->disk_name, blk_op_name(bio_op(bio)),
+		(unsigned long long)bio->bi_iter.bi_sector,
+		disk->limits.logical_block_size);
+	bio_endio_status(bio, -EINVAL);
+}
+
+/* A bio that needs more than one piece; first is the first piece's size. */
+static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first)
+{
+	enum blk_stat_group g = blk_stat_group(bio_op(bio));
+	struct bvec_iter iter = bio->bi_iter;
 	struct bio *splits = NULL;
 	unsigned pieces = 0;
 	u32 nsegs;
-	long n;
-	int err;
+	long n = first;
 
-	err = blk_check_bio(disk, bio);
-	if (err) {
-		if (disk)
-			__atomic_add_fetch(&disk->stats.errors[blk_stat_group(bio_op(bio))],
-					   1, __ATOMIC_RELAXED);
-		bio_endio_status(bio, err);
-		return;
-	}
-	lim = &disk->limits;
-	g = blk_stat_group(bio_op(bio));
-	disk->stats.ios[g]++;
-	disk->stats.sectors[g] += bio_sectors(bio);
-	__atomic_add_fetch(&disk->stats.in_flight[g], 1, __ATOMIC_RELAXED);
-	bio->bi_flags |= BIO_ACCT;
-
-	if (!(lim->features & BLK_FEAT_WRITE_CACHE)) {
-		bio->bi_opf &= ~(REQ_FUA | REQ_PREFLUSH);
-		if (bio_op(bio) == REQ_OP_FLUSH) {
-			bio_endio(bio);
-			return;
-		}
-	}
-	if (disk->tag_set) {
-		struct blk_mq_hw_ctx *hctx =
-			blk_mq_map_queue(disk->tag_set, bio->bi_opf, 0);
-
-		bio->bi_cookie = hctx->queue_num;
-		if (!hctx->polled)
-			bio->bi_opf &= ~REQ_POLLED;
-	} else if ((bio->bi_opf & REQ_POLLED) && disk->fops->poll) {
-		bio->bi_cookie = 0;
-	} else {
-		bio->bi_opf &= ~REQ_POLLED;
-		bio->bi_cookie = BIO_COOKIE_NONE;
-	}
-
-	if (!bio->bi_iter.bi_size) {		/* a flush */
-		blk_dispatch(disk, bio, 0);
-		return;
-	}
 	/* every piece first: fail before anything moves */
-	iter = bio->bi_iter;
-	do {
-		n = blk_piece_bytes(disk, bio, iter, &nsegs);
+	for (;;) {
 		if (n <= 0) {
-			pr_warn("%s: %s at sector %llu: buffer cannot be split into %u-byte blocks within the queue limits\n",
-				disk->disk_name, blk_op_name(bio_op(bio)),
-				(unsigned long long)bio->bi_iter.bi_sector,
-				lim->logical_block_size);
-			bio_endio_status(bio, -EINVAL);
+			blk_fail_unsplittable(disk, bio);
 			return;
 		}
 		if (op_has_data(bio_op(bio)))
@@ -221,7 +259,10 @@ static void blk_submit_one(struct bio *bio)
 		else
 			iter.bi_size -= (u32)n;
 		pieces++;
-	} while (iter.bi_size);
+		if (!iter.bi_size)
+			break;
+		n = blk_piece_bytes(disk, bio, iter, &nsegs);
+	}
 
 	for (unsigned i = 1; i < pieces; i++) {
 		struct bio *s = bio_alloc(disk, 0, bio->bi_opf);
@@ -258,11 +299,70 @@ static void blk_submit_one(struct bio *bio)
 	blk_dispatch(disk, bio, nsegs);
 }
 
+static void blk_submit_one(struct bio *bio)
+{
+	struct gendisk *disk = bio->bi_disk;
+	struct blk_mq_tag_set *set;
+	enum blk_stat_group g;
+	u32 nsegs;
+	long n;
+	int err;
+
+	err = blk_check_bio(disk, bio);
+	g = blk_stat_group(bio_op(bio));
+	if (unlikely(err)) {
+		if (disk)
+			__atomic_add_fetch(&disk->stats.errors[g], 1,
+					   __ATOMIC_RELAXED);
+		bio_endio_status(bio, err);
+		return;
+	}
+	disk->stats.ios[g]++;
+	disk->stats.sectors[g] += bio_sectors(bio);
+	__atomic_add_fetch(&disk->stats.in_flight[g], 1, __ATOMIC_RELAXED);
+	bio->bi_flags |= BIO_ACCT;
+
+	if (!(disk->limits.features & BLK_FEAT_WRITE_CACHE)) {
+		bio->bi_opf &= ~(REQ_FUA | REQ_PREFLUSH);
+		if (unlikely(bio_op(bio) == REQ_OP_FLUSH)) {
+			bio_endio(bio);
+			return;
+		}
+	}
+	/* the queue: blk_mq_map_queue() for this CPU (0) */
+	set = disk->tag_set;
+	if (set) {
+		if ((bio->bi_opf & REQ_POLLED) && set->nr_poll_queues) {
+			bio->bi_cookie = (u16)set->nr_hw_queues;
+		} else {
+			bio->bi_opf &= ~REQ_POLLED;
+			bio->bi_cookie = 0;
+		}
+	} else if ((bio->bi_opf & REQ_POLLED) && disk->fops->poll) {
+		bio->bi_cookie = 0;
+	} else {
+		bio->bi_opf &= ~REQ_POLLED;
+		bio->bi_cookie = BIO_COOKIE_NONE;
+	}
+
+	if (unlikely(!bio->bi_iter.bi_size)) {		/* a flush */
+		blk_dispatch(disk, bio, 0);
+		return;
+	}
+	n = blk_piece_bytes(disk, bio, bio->bi_iter, &nsegs);
+	if (likely(n == bio->bi_iter.bi_size))
+		blk_dispatch(disk, bio, nsegs);
+	else
+		blk_submit_split(disk, bio, n);
+}
+
 void submit_bio(struct bio *bio)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags;
 
-	if (blk_submit_state.active) {
+	if (READ_ONCE(blk_submit_state.active)) {
+		/* an outer submit_bio() on this CPU dispatches it */
+		flags = blk_irq_save();
 		bio->bi_next = NULL;
 		if (blk_submit_state.tail)
 			blk_submit_state.tail->bi_next = bio;
@@ -272,24 +372,31 @@ void submit_bio(struct bio *bio)
 		blk_irq_restore(flags);
 		return;
 	}
-	blk_submit_state.active = true;
-	blk_irq_restore(flags);
+	WRITE_ONCE(blk_submit_state.active, true);
+	barrier();
 
 	for (;;) {
 		blk_submit_one(bio);
+		if (likely(!READ_ONCE(blk_submit_state.head))) {
+			WRITE_ONCE(blk_submit_state.active, false);
+			barrier();
+			/* an interrupt may have queued one just before */
+			if (likely(!READ_ONCE(blk_submit_state.head)))
+				return;
+		}
 		flags = blk_irq_save();
 		bio = blk_submit_state.head;
-		if (bio) {
-			blk_submit_state.head = bio->bi_next;
-			if (!blk_submit_state.head)
-				blk_submit_state.tail = NULL;
-			bio->bi_next = NULL;
-		} else {
-			blk_submit_state.active = false;
+		if (!bio) {
+			/* an interrupt's submit_bio() dispatched it */
+			blk_irq_restore(flags);
+			return;
 		}
+		blk_submit_state.head = bio->bi_next;
+		if (!blk_submit_state.head)
+			blk_submit_state.tail = NULL;
+		bio->bi_next = NULL;
+		blk_submit_state.active = true;
 		blk_irq_restore(flags);
-		if (!bio)
-			break;
 	}
 }
 
@@ -321,14 +428,22 @@ int submit_bio_wait(struct bio *bio)
 	bio->bi_private = &done;
 	bio->bi_end_io = blk_wait_endio;
 	submit_bio(bio);
+	if (likely(READ_ONCE(done)))		/* completed inline */
+		return bio->bi_status;
+	if (unlikely(blk_in_interrupt() || blk_endio_depth))
+		panic("BUG: submit_bio_wait() on %s from an interrupt handler or a completion: it would wait forever",
+		      bio->bi_disk ? bio->bi_disk->disk_name : "?");
 	if ((bio->bi_opf & REQ_POLLED) && bio->bi_cookie != BIO_COOKIE_NONE) {
 		while (!READ_ONCE(done))
 			blk_poll(bio->bi_disk, bio->bi_cookie);
-	} else {
-		flags = blk_irq_save();
-		while (!READ_ONCE(done))
-			blk_wait_interrupt();
-		blk_irq_restore(flags);
+		return bio->bi_status;
 	}
+	flags = blk_irq_save();
+	if (!READ_ONCE(done) && unlikely(!blk_irqs_were_enabled(flags)))
+		panic("BUG: submit_bio_wait() on %s with interrupts off: its completion interrupt could never arrive",
+		      bio->bi_disk ? bio->bi_disk->disk_name : "?");
+	while (!READ_ONCE(done))
+		blk_wait_interrupt();
+	blk_irq_restore(flags);
 	return bio->bi_status;
 }

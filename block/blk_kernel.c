@@ -1,7 +1,8 @@
 /*
  * blk_kernel.c - the block layer's machine glue (kernel only; the host unit
- * tests provide these hooks themselves): interrupt masking, halting until
- * an interrupt, init-time memory from the frame allocator, and blk_init(),
+ * tests provide these hooks themselves): interrupt masking, whether this
+ * context may halt (interrupts on, no handler running), halting until an
+ * interrupt, init-time memory from the frame allocator, and blk_init(),
  * which sizes the bio and scatterlist pools once at boot.
  *
  * Command line: blk.bios= (default 1024), blk.vec_tables= (default 64,
@@ -11,6 +12,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "errno.h"
+#include "irq.h"
 #include "mm.h"
 #include "printk.h"
 #include "scatterlist.h"
@@ -23,6 +25,16 @@ unsigned long blk_irq_save(void)
 void blk_irq_restore(unsigned long flags)
 {
 	local_irq_restore(flags);
+}
+
+bool blk_irqs_were_enabled(unsigned long flags)
+{
+	return flags & BIT(9);	/* RFLAGS.IF (SDM vol. 1, 3.4.3) */
+}
+
+bool blk_in_interrupt(void)
+{
+	return in_interrupt();
 }
 
 void blk_wait_interrupt(void)

@@ -5,11 +5,26 @@
  * request through ops->queue_rq(), and completion through
  * blk_mq_complete_request().
  *
+ * Tags: a bitmap per queue (bit set = free) and a summary word with a bit
+ * per non-empty bitmap word, so a tag is two find-first-set operations.
+ * A request is filled in before its state becomes RQ_IN_FLIGHT, both with
+ * interrupts off, so blk_mq_tag_to_rq() never hands a completion path a
+ * half-built request. Tags and request states are changed under
+ * blk_irq_save(), since completions run in interrupt handlers.
+ *
  * When a queue has no free tag, or the driver answers -EBUSY, the submitter
- * waits: polled queues by calling ops->poll(), interrupt-driven ones by
- * halting with interrupts enabled (blk_wait_interrupt) until a completion
- * frees one. Tags and request states are changed under blk_irq_save(),
- * since completions run in interrupt handlers.
+ * waits if it may: polled queues by calling ops->poll(), interrupt-driven
+ * ones by halting with interrupts enabled (blk_wait_interrupt) until a
+ * completion frees one. It may not wait in an interrupt handler (the local
+ * APIC delivers nothing of the same or lower priority before that
+ * handler's EOI: the halt would never end), inside a bi_end_io callback
+ * (ops->poll may be running below it), or, on an interrupt-driven queue,
+ * when interrupts were off (halting would turn them on under the caller).
+ * Then the bio is parked on the queue's list, and every completion on that
+ * queue first retries the parked bios (after freeing its tag). A parked bio
+ * always has a request in flight on its queue to wake it, so it completes
+ * exactly once (DESIGN.md invariant 5); -EBUSY with nothing in flight,
+ * where nothing could wake it, fails it with -EBUSY instead.
  *
  * Pure logic: the host unit tests build this file as it is.
  */
@@ -64,6 +79,7 @@ static int blk_mq_init_hctx(struct blk_mq_tag_set *set, unsigned idx)
 		struct request *rq = blk_mq_rq_at(hctx, tag);
 
 		hctx->free_tags[tag / 64] |= BIT(tag % 64);
+		hctx->free_words |= BIT(tag / 64);
 		rq->rq_magic = RQ_MAGIC;
 		rq->state = RQ_IDLE;
 		rq->mq_hctx = hctx;
@@ -117,7 +133,7 @@ void blk_mq_free_tag_set(struct blk_mq_tag_set *set)
 	if (!set->hctxs)
 		return;
 	for (unsigned i = 0; i < nr; i++) {
-		BUG_ON(set->hctxs[i].nr_busy);
+		BUG_ON(set->hctxs[i].nr_busy || set->hctxs[i].parked);
 		blk_mq_free_hctx(&set->hctxs[i]);
 	}
 	blk_init_free(set->hctxs, sizeof(*set->hctxs) * nr);
@@ -127,41 +143,110 @@ void blk_mq_free_tag_set(struct blk_mq_tag_set *set)
 struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set, u32 opf,
 				       unsigned cpu)
 {
-	if ((opf & REQ_POLLED) && set->nr_poll_queues)
-		return &set->hctxs[set->nr_hw_queues + cpu % set->nr_poll_queues];
-	return &set->hctxs[cpu % set->nr_hw_queues];
+	unsigned n;
+
+	if ((opf & REQ_POLLED) && set->nr_poll_queues) {
+		n = set->nr_poll_queues;
+		return &set->hctxs[set->nr_hw_queues + (cpu < n ? cpu : cpu % n)];
+	}
+	n = set->nr_hw_queues;
+	return &set->hctxs[cpu < n ? cpu : cpu % n];
 }
 
 /* A free tag, or -1. Interrupts disabled. */
-static int blk_mq_get_tag(struct blk_mq_hw_ctx *hctx)
+static inline int blk_mq_get_tag(struct blk_mq_hw_ctx *hctx)
 {
-	for (u32 w = 0; w < DIV_ROUND_UP(hctx->depth, 64); w++) {
-		u64 bits = hctx->free_tags[w];
+	u64 words = hctx->free_words, bits;
+	u32 w;
 
-		if (bits) {
-			u32 b = (u32)__builtin_ctzll(bits);
+	if (unlikely(!words))
+		return -1;
+	w = (u32)__builtin_ctzll(words);
+	bits = hctx->free_tags[w];
+	hctx->free_tags[w] = bits & (bits - 1);
+	if (!(bits & (bits - 1)))
+		hctx->free_words = words & ~BIT(w);
+	hctx->nr_busy++;
+	return (int)(w * 64 + (u32)__builtin_ctzll(bits));
+}
 
-			hctx->free_tags[w] &= ~BIT(b);
-			hctx->nr_busy++;
-			return (int)(w * 64 + b);
-		}
+/* Interrupts disabled. */
+static inline void blk_mq_put_tag(struct blk_mq_hw_ctx *hctx, u32 tag)
+{
+	hctx->free_tags[tag / 64] |= BIT(tag % 64);
+	hctx->free_words |= BIT(tag / 64);
+	hctx->nr_busy--;
+}
+
+/* Fill rq in for one piece, then publish it. Interrupts disabled. */
+static inline void blk_mq_start_rq(struct blk_mq_hw_ctx *hctx,
+				   struct request *rq, struct gendisk *disk,
+				   struct bio *bio, u32 nsegs)
+{
+	rq->disk = disk;
+	rq->bio = bio;
+	rq->cmd_flags = bio->bi_opf;
+	rq->sector = bio->bi_iter.bi_sector;
+	rq->data_len = bio->bi_iter.bi_size;
+	rq->nr_phys_segments = nsegs;
+	rq->next = NULL;
+	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
+	hctx->dispatched++;
+}
+
+/* Take rq out of flight and free its tag; returns its bio. Interrupts
+ * disabled. */
+static inline struct bio *blk_mq_end_rq(struct blk_mq_hw_ctx *hctx,
+					struct request *rq)
+{
+	struct bio *bio = rq->bio;
+
+	rq->bio = NULL;
+	__atomic_store_n(&rq->state, RQ_IDLE, __ATOMIC_RELAXED);
+	blk_mq_put_tag(hctx, rq->tag);
+	return bio;
+}
+
+/* Add bio to hctx's parked list (at the front when it was first in line).
+ * Interrupts disabled. */
+static void blk_mq_park(struct blk_mq_hw_ctx *hctx, struct bio *bio,
+			bool front)
+{
+	hctx->parks++;
+	if (front) {
+		bio->bi_next = hctx->parked;
+		hctx->parked = bio;
+		if (!hctx->parked_tail)
+			hctx->parked_tail = bio;
+		return;
 	}
-	return -1;
+	bio->bi_next = NULL;
+	if (hctx->parked_tail)
+		hctx->parked_tail->bi_next = bio;
+	else
+		hctx->parked = bio;
+	hctx->parked_tail = bio;
 }
 
 /*
- * Interrupts disabled on entry and return (flags: from the blk_irq_save()
- * the caller made): let a completion happen.
+ * Wait for a completion on hctx if this context may (see the top of this
+ * file); false when it may not. Interrupts disabled on entry and return;
+ * flags is what the caller's blk_irq_save() returned.
  */
-static void blk_mq_wait(struct blk_mq_hw_ctx *hctx, unsigned long flags)
+static bool blk_mq_wait(struct blk_mq_hw_ctx *hctx, unsigned long flags)
 {
+	if (blk_endio_depth || blk_in_interrupt())
+		return false;
 	if (hctx->polled) {
 		blk_irq_restore(flags);
 		hctx->set->ops->poll(hctx);
-		blk_irq_save();
-	} else {
-		blk_wait_interrupt();
+		(void)blk_irq_save();
+		return true;
 	}
+	if (!blk_irqs_were_enabled(flags))
+		return false;
+	blk_wait_interrupt();
+	return true;
 }
 
 struct request *blk_mq_tag_to_rq(struct blk_mq_hw_ctx *hctx, u32 tag)
@@ -171,7 +256,63 @@ struct request *blk_mq_tag_to_rq(struct blk_mq_hw_ctx *hctx, u32 tag)
 	if (tag >= hctx->depth)
 		return NULL;
 	rq = blk_mq_rq_at(hctx, tag);
-	return rq->state == RQ_IN_FLIGHT ? rq : NULL;
+	return __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_IN_FLIGHT ?
+	       rq : NULL;
+}
+
+/* Segment count of a parked piece (it fits the limits: it was split). */
+static u32 blk_mq_bio_nsegs(struct bio *bio)
+{
+	u32 nsegs = 0;
+
+	if (op_has_data(bio_op(bio)))
+		blk_split_bytes(bio->bi_io_vec, bio->bi_iter,
+				&bio->bi_disk->limits, &nsegs);
+	return nsegs;
+}
+
+static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
+			 bool may_wait);
+
+/*
+ * Start parked bios while tags last. One runner per queue: a completion
+ * that happens while one runs (an interrupt, or the driver completing
+ * inline) leaves the work to it.
+ */
+static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
+{
+	unsigned long flags = blk_irq_save();
+
+	if (hctx->running_parked) {
+		blk_irq_restore(flags);
+		return;
+	}
+	hctx->running_parked = true;
+	for (;;) {
+		struct bio *bio = hctx->parked;
+		struct request *rq;
+		bool parked_again;
+		int tag;
+
+		if (!bio)
+			break;
+		tag = blk_mq_get_tag(hctx);
+		if (tag < 0)
+			break;
+		hctx->parked = bio->bi_next;
+		if (!hctx->parked)
+			hctx->parked_tail = NULL;
+		bio->bi_next = NULL;
+		rq = blk_mq_rq_at(hctx, (u32)tag);
+		blk_mq_start_rq(hctx, rq, bio->bi_disk, bio, blk_mq_bio_nsegs(bio));
+		blk_irq_restore(flags);
+		parked_again = blk_mq_issue(hctx, rq, false);
+		flags = blk_irq_save();
+		if (parked_again)
+			break;
+	}
+	hctx->running_parked = false;
+	blk_irq_restore(flags);
 }
 
 void blk_mq_complete_request(struct request *rq, int status)
@@ -179,60 +320,93 @@ void blk_mq_complete_request(struct request *rq, int status)
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	struct bio *bio;
 	unsigned long flags;
+	bool parked;
 
 	flags = blk_irq_save();
 	if (unlikely(rq->rq_magic != RQ_MAGIC || rq->state != RQ_IN_FLIGHT))
 		panic("BUG: completing request %p (tag %u) that is not in flight",
 		      rq, rq->tag);
-	bio = rq->bio;
-	rq->bio = NULL;
-	rq->state = RQ_IDLE;
+	bio = blk_mq_end_rq(hctx, rq);
 	hctx->completed++;
-	hctx->free_tags[rq->tag / 64] |= BIT(rq->tag % 64);
-	hctx->nr_busy--;
+	parked = hctx->parked != NULL;
 	blk_irq_restore(flags);
+	if (unlikely(parked))
+		blk_mq_run_parked(hctx);
 	bio_endio_status(bio, status);
+}
+
+/*
+ * Hand rq to the driver, waiting (when may_wait and the context allows)
+ * and retrying while it answers -EBUSY. Returns true when the bio was
+ * parked again instead: the tag is given back and a later completion on
+ * hctx retries it.
+ */
+static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
+			 bool may_wait)
+{
+	struct gendisk *disk = rq->disk;
+	bool retried = false;
+	unsigned long flags;
+	struct bio *bio;
+	int ret;
+
+	for (;;) {
+		ret = hctx->set->ops->queue_rq(hctx, rq);
+		if (likely(ret != -EBUSY))
+			break;
+		flags = blk_irq_save();
+		hctx->busy_retries++;
+		if (may_wait && blk_mq_wait(hctx, flags)) {
+			blk_irq_restore(flags);
+			continue;
+		}
+		if (hctx->nr_busy > 1) {
+			bio = blk_mq_end_rq(hctx, rq);
+			blk_mq_park(hctx, bio, true);
+			blk_irq_restore(flags);
+			return true;
+		}
+		blk_irq_restore(flags);
+		/* nothing else in flight: the room may have come meanwhile */
+		if (!retried) {
+			retried = true;
+			continue;
+		}
+		pr_warn("%s: queue %u busy with nothing in flight and no way to wait here: %s at sector %llu fails\n",
+			disk->disk_name, hctx->queue_num,
+			blk_op_name(req_op(rq)), (unsigned long long)rq->sector);
+		break;
+	}
+	if (unlikely(ret)) {
+		if (ret != -EBUSY)
+			pr_warn("%s: %s at sector %llu failed to queue: %s\n",
+				disk->disk_name, blk_op_name(req_op(rq)),
+				(unsigned long long)rq->sector, errno_name(ret));
+		blk_mq_complete_request(rq, ret);
+	}
+	return false;
 }
 
 void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
 {
-	struct blk_mq_tag_set *set = disk->tag_set;
-	struct blk_mq_hw_ctx *hctx = &set->hctxs[bio->bi_cookie];
+	struct blk_mq_hw_ctx *hctx = &disk->tag_set->hctxs[bio->bi_cookie];
 	struct request *rq;
 	unsigned long flags;
-	int tag, ret;
+	int tag;
 
 	flags = blk_irq_save();
-	while ((tag = blk_mq_get_tag(hctx)) < 0) {
+	while (unlikely((tag = blk_mq_get_tag(hctx)) < 0)) {
 		hctx->tag_waits++;
-		blk_mq_wait(hctx, flags);
+		if (!blk_mq_wait(hctx, flags)) {
+			/* every tag is in flight: a completion will run it */
+			blk_mq_park(hctx, bio, false);
+			blk_irq_restore(flags);
+			return;
+		}
 	}
 	rq = blk_mq_rq_at(hctx, (u32)tag);
 	BUG_ON(rq->state != RQ_IDLE);
-	rq->state = RQ_IN_FLIGHT;
+	blk_mq_start_rq(hctx, rq, disk, bio, nsegs);
 	blk_irq_restore(flags);
-
-	rq->disk = disk;
-	rq->bio = bio;
-	rq->cmd_flags = bio->bi_opf;
-	rq->sector = bio->bi_iter.bi_sector;
-	rq->data_len = bio->bi_iter.bi_size;
-	rq->nr_phys_segments = nsegs;
-	rq->next = NULL;
-	hctx->dispatched++;
-	for (;;) {
-		ret = set->ops->queue_rq(hctx, rq);
-		if (ret != -EBUSY)
-			break;
-		flags = blk_irq_save();
-		hctx->busy_retries++;
-		blk_mq_wait(hctx, flags);
-		blk_irq_restore(flags);
-	}
-	if (ret) {
-		pr_warn("%s: %s at sector %llu failed to queue: %s\n",
-			disk->disk_name, blk_op_name(req_op(rq)),
-			(unsigned long long)rq->sector, errno_name(ret));
-		blk_mq_complete_request(rq, ret);
-	}
+	blk_mq_issue(hctx, rq, true);
 }

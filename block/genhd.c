@@ -4,6 +4,10 @@
  * blk_unregister_disk(), lookup by name and iteration in registration
  * order (for lsblk), and blk_direct_access().
  *
+ * A DISCARD or WRITE_ZEROES limit need not be whole logical blocks (NVMe
+ * reports such limits in 512-byte units whatever the LBA size); the split
+ * rounds it down (blk_core.c). It must hold at least one block.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
 #include "blkdev_driver.h"
@@ -64,9 +68,11 @@ int blk_validate_limits(const struct queue_limits *lim, const char *name)
 		why = "virt_boundary_mask not 2^k-1 below a page";
 	else if (!is_mask(lim->dma_alignment) || lim->dma_alignment >= lbs)
 		why = "dma_alignment not 2^k-1 below the logical block size";
-	else if ((lim->max_discard_sectors | lim->max_write_zeroes_sectors) &
-		 ((lbs >> SECTOR_SHIFT) - 1))
-		why = "discard/write-zeroes limits not whole logical blocks";
+	else if ((lim->max_discard_sectors &&
+		  lim->max_discard_sectors < lbs >> SECTOR_SHIFT) ||
+		 (lim->max_write_zeroes_sectors &&
+		  lim->max_write_zeroes_sectors < lbs >> SECTOR_SHIFT))
+		why = "discard/write-zeroes limit below one logical block";
 	if (why) {
 		pr_err("%s: bad queue limits: %s\n", name, why);
 		return -EINVAL;

@@ -6,8 +6,14 @@
  * Request-based by default (queue_mode=mq): every I/O takes a tag and goes
  * through ops->queue_rq(), so a benchmark on null0 measures the block layer
  * with its request path; queue_mode=bio uses fops->submit_bio instead.
- * Interrupt-driven queues complete inside queue_rq(); polled queues
+ * Interrupt-driven queues complete inside queue_rq(), or, with
+ * irqmode=2 (as Linux null_blk's timer mode), from a timer on the tick:
+ * in interrupt context, completion_nsec (default 10 us, so the next tick)
+ * after queueing, like a device with an interrupt. Polled queues
  * (poll_queues=N, for REQ_POLLED bios) park the request until ops->poll().
+ *
+ * In memory mode a request that is not whole logical blocks is refused with
+ * -EIO and a log line, as a real device would refuse it (no truncation).
  *
  * Memory mode allocates a RAM page on the first write to each 4 KiB of the
  * device (a test device: that allocation is the one exception to "no
@@ -18,8 +24,10 @@
  *   null_blk.size=1G  null_blk.bs=512  null_blk.memory=0
  *   null_blk.queue_mode=mq|bio  null_blk.hw_queue_depth=64
  *   null_blk.poll_queues=1  null_blk.max_sectors=2560
+ *   null_blk.irqmode=0|2  null_blk.completion_nsec=10000
  * Tests create their own devices with null_blk_create().
  */
+#include "apic.h"
 #include "blkdev_driver.h"
 #include "cmdline.h"
 #include "errno.h"
@@ -27,12 +35,16 @@
 #include "mm.h"
 #include "panic.h"
 #include "printk.h"
+#include "time.h"
 
 #define NULLB_PTRS_PER_PAGE	(PAGE_SIZE / sizeof(void *))
+#define NULLB_COMPLETION_NS	10000
 
 struct null_queue {
-	struct request *head;		/* polled queue: parked requests */
+	struct request *head;		/* polled queue, timer mode: waiting */
 	struct request *tail;
+	struct timer timer;		/* timer mode */
+	struct null_blk_dev *nb;
 };
 
 struct null_blk_dev {
@@ -44,6 +56,8 @@ struct null_blk_dev {
 	struct null_queue *queues;
 	unsigned nr_queues;
 	u64 pages_used;
+	u64 completion_ns;		/* timer mode */
+	u64 misaligned;			/* requests refused */
 };
 
 static const struct block_device_operations null_bio_ops;
@@ -123,6 +137,13 @@ static int null_handle(struct null_blk_dev *nb, struct bio *bio,
 
 	if (!nb->cfg.memory)
 		return 0;
+	if ((pos | start.bi_size) & (nb->cfg.bs - 1)) {
+		nb->misaligned++;
+		pr_err("%s: %s at byte %llu + %u is not whole %u-byte blocks: refused\n",
+		       nb->disk.disk_name, blk_op_name(op),
+		       (unsigned long long)pos, start.bi_size, nb->cfg.bs);
+		return -EIO;
+	}
 	if (op == REQ_OP_DISCARD || op == REQ_OP_WRITE_ZEROES)
 		return null_zero(nb, pos, start.bi_size);
 	if (!op_has_data(op))
@@ -150,22 +171,60 @@ static void null_submit_bio(struct bio *bio)
 	bio_endio_status(bio, null_handle(nb, bio, bio->bi_iter));
 }
 
-static void null_complete_rq(struct request *rq)
+static void null_complete_rq(struct null_blk_dev *nb, struct request *rq)
 {
-	struct null_blk_dev *nb = rq->disk->private_data;
-	struct bvec_iter start = rq->bio->bi_iter;
+	struct bvec_iter start;
 
+	if (!nb->cfg.memory) {
+		blk_mq_complete_request(rq, 0);
+		return;
+	}
+	start = rq->bio->bi_iter;
 	start.bi_size = rq->data_len;
 	blk_mq_complete_request(rq, null_handle(nb, rq->bio, start));
+}
+
+/* Take a queue's waiting requests (oldest first). */
+static struct request *null_take(struct null_queue *q)
+{
+	unsigned long flags = blk_irq_save();
+	struct request *rq = q->head;
+
+	q->head = q->tail = NULL;
+	blk_irq_restore(flags);
+	return rq;
+}
+
+static int null_complete_list(struct null_blk_dev *nb, struct request *rq)
+{
+	int n = 0;
+
+	while (rq) {
+		struct request *next = rq->next;
+
+		null_complete_rq(nb, rq);
+		rq = next;
+		n++;
+	}
+	return n;
+}
+
+/* Timer mode: the "interrupt" of an interrupt-driven queue. */
+static void null_timer_fn(struct timer *t, void *arg)
+{
+	struct null_queue *q = arg;
+
+	null_complete_list(q->nb, null_take(q));
 }
 
 static int null_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 {
 	struct null_queue *q = hctx->driver_data;
+	struct null_blk_dev *nb = q->nb;
 	unsigned long flags;
 
-	if (!hctx->polled) {
-		null_complete_rq(rq);
+	if (likely(!hctx->polled && !nb->cfg.timer_completion)) {
+		null_complete_rq(nb, rq);
 		return 0;
 	}
 	rq->next = NULL;
@@ -175,6 +234,9 @@ static int null_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	else
 		q->head = rq;
 	q->tail = rq;
+	if (!hctx->polled && !q->timer.pending)
+		timer_add(&q->timer, ktime_ns() + nb->completion_ns,
+			  null_timer_fn, q);
 	blk_irq_restore(flags);
 	return 0;
 }
@@ -182,22 +244,8 @@ static int null_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 static int null_poll(struct blk_mq_hw_ctx *hctx)
 {
 	struct null_queue *q = hctx->driver_data;
-	struct request *rq;
-	unsigned long flags;
-	int n = 0;
 
-	flags = blk_irq_save();
-	rq = q->head;
-	q->head = q->tail = NULL;
-	blk_irq_restore(flags);
-	while (rq) {
-		struct request *next = rq->next;
-
-		null_complete_rq(rq);
-		rq = next;
-		n++;
-	}
-	return n;
+	return null_complete_list(q->nb, null_take(q));
 }
 
 static const struct block_device_operations null_bio_ops = {
@@ -252,7 +300,8 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 		d->limits.max_hw_sectors = cfg->max_sectors;
 	d->limits.max_segment_size = 1U << 20;
 	d->limits.dma_alignment = 0;
-	d->limits.max_discard_sectors = 1U << 16;
+	d->limits.max_discard_sectors = cfg->max_discard_sectors ?
+					cfg->max_discard_sectors : 1U << 16;
 	d->limits.max_write_zeroes_sectors = 1U << 16;
 
 	if (cfg->memory) {
@@ -278,17 +327,22 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 		err = -ENOMEM;
 		if (!nb->queues)
 			goto free_tags;
-		for (unsigned i = 0; i < nb->nr_queues; i++)
+		for (unsigned i = 0; i < nb->nr_queues; i++) {
+			nb->queues[i].nb = nb;
 			nb->set.hctxs[i].driver_data = &nb->queues[i];
+		}
+		nb->completion_ns = NULLB_COMPLETION_NS;
 		d->tag_set = &nb->set;
 	}
 	err = blk_register_disk(d);
 	if (err)
 		goto free_queues;
-	pr_info("%s: null_blk, %s, %s, %u poll queues\n", d->disk_name,
+	pr_info("%s: null_blk, %s, %s, %u poll queues%s\n", d->disk_name,
 		cfg->memory ? "memory" : "no data",
 		cfg->bio_based ? "bio-based" : "request-based",
-		cfg->bio_based ? 0 : cfg->poll_queues);
+		cfg->bio_based ? 0 : cfg->poll_queues,
+		cfg->timer_completion && !cfg->bio_based ?
+		", completions from the timer" : "");
 	*out = nb;
 	return 0;
 
@@ -311,6 +365,8 @@ int null_blk_destroy(struct null_blk_dev *nb)
 
 	if (err)
 		return err;
+	for (unsigned i = 0; i < nb->nr_queues; i++)
+		timer_del(&nb->queues[i].timer);
 	if (nb->queues)
 		blk_init_free(nb->queues, nb->nr_queues * sizeof(*nb->queues));
 	if (nb->disk.tag_set)
@@ -337,6 +393,7 @@ int null_blk_init(void)
 	const char *mode = kernel_param("null_blk.queue_mode");
 	const char *size = kernel_param("null_blk.size");
 	struct null_blk_dev *nb;
+	u64 irqmode;
 	int err;
 
 	if (size && parse_size(size, &cfg.size)) {
@@ -348,13 +405,24 @@ int null_blk_init(void)
 	cfg.hw_queue_depth = (u32)kernel_param_u64("null_blk.hw_queue_depth", 64);
 	cfg.poll_queues = (u32)kernel_param_u64("null_blk.poll_queues", 1);
 	cfg.max_sectors = (u32)kernel_param_u64("null_blk.max_sectors", 0);
+	irqmode = kernel_param_u64("null_blk.irqmode", 0);
+	if (irqmode != 0 && irqmode != 2) {
+		pr_err("null_blk: bad null_blk.irqmode=%llu (0 inline, 2 timer)\n",
+		       (unsigned long long)irqmode);
+		return -EINVAL;
+	}
+	cfg.timer_completion = irqmode == 2;
 	if (mode && strcmp(mode, "mq") && strcmp(mode, "bio")) {
 		pr_err("null_blk: bad null_blk.queue_mode=%s (mq or bio)\n", mode);
 		return -EINVAL;
 	}
 	cfg.bio_based = mode && !strcmp(mode, "bio");
 	err = null_blk_create(&cfg, &nb);
-	if (err)
+	if (err) {
 		pr_err("null_blk: cannot create null0: %s\n", errno_name(err));
-	return err;
+		return err;
+	}
+	nb->completion_ns = kernel_param_u64("null_blk.completion_nsec",
+					     NULLB_COMPLETION_NS);
+	return 0;
 }

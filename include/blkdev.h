@@ -250,16 +250,20 @@ void bio_endio_status(struct bio *bio, int status);
 /*
  * submit_bio - start I/O; completion through bi_end_io.
  * Context: any. Called from inside a completion it queues the bio and the
- * outermost submit_bio() on this CPU dispatches it (no recursion).
+ * outermost submit_bio() on this CPU dispatches it (no recursion). Never
+ * halts in an interrupt handler, a completion or with interrupts off: a
+ * bio that finds no free tag there is parked until one is freed.
  */
 void submit_bio(struct bio *bio);
 
 /*
- * submit_bio_wait - submit and wait for completion: halting with interrupts
- * enabled until bi_end_io runs, or, for a REQ_POLLED bio on a device with
- * polled queues, driving the device's poll operation.
+ * submit_bio_wait - submit and wait for completion: none when the driver
+ * completed it inline; else halting with interrupts enabled until
+ * bi_end_io runs, or, for a REQ_POLLED bio on a device with polled queues,
+ * driving the device's poll operation.
  * Returns the bio's status (0 or -errno). Sets bi_end_io and bi_private.
- * Context: process (not from a completion or interrupt handler).
+ * Context: process, interrupts enabled (not from a completion or an
+ * interrupt handler: a wait there could never end, and is a BUG).
  */
 int submit_bio_wait(struct bio *bio);
 

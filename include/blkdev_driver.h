@@ -9,8 +9,11 @@
  *   (ops, hardware queues, depth, per-request driver bytes), calls
  *   blk_mq_alloc_tag_set() at init (every request preallocated), and points
  *   disk->tag_set at it. The block layer takes a tag per split piece (one
- *   bio within the limits = one request), waiting for a free one if needed,
- *   and calls ops->queue_rq(hctx, rq). The driver builds its command from
+ *   bio within the limits = one request), waiting for a free one if needed
+ *   (where waiting is not allowed - in an interrupt handler, in a bi_end_io
+ *   callback, with interrupts off on an interrupt-driven queue - the bio is
+ *   parked until a completion on that queue frees one), and calls
+ *   ops->queue_rq(hctx, rq). The driver builds its command from
  *   blk_rq_pos(), blk_rq_bytes(), req_op() and blk_rq_map_sg(), and finishes
  *   with blk_mq_complete_request(rq, status) from its interrupt handler or
  *   its ops->poll(hctx). Polled queues (nr_poll_queues, after the
@@ -66,8 +69,11 @@ struct blk_mq_ops {
 	/*
 	 * Start rq on hctx. Returns 0 (the driver will call
 	 * blk_mq_complete_request(), possibly before returning), -EBUSY (no
-	 * room just now: the block layer waits for a completion and retries),
-	 * or another -errno (the block layer fails the request with it).
+	 * room just now: the block layer waits for a completion and retries,
+	 * or, where it may not wait, parks the bio until a request of hctx
+	 * completes; -EBUSY with nothing in flight on hctx fails the bio
+	 * there), or another -errno (the block layer fails the request).
+	 * Context: any (a submission from an interrupt handler calls it there).
 	 */
 	int (*queue_rq)(struct blk_mq_hw_ctx *hctx, struct request *rq);
 	/* Reap completions on a polled queue; returns how many. */
@@ -86,9 +92,13 @@ struct blk_mq_hw_ctx {
 	u32 depth;
 	u32 nr_busy;
 	u64 *free_tags;			/* bit set = tag free */
+	u64 free_words;			/* bit w set: free_tags[w] is not 0 */
 	u8 *rqs;			/* depth requests of set->rq_size bytes */
+	/* bios that could not wait for a tag or room (see blk_mq.c) */
+	struct bio *parked, *parked_tail;
+	bool running_parked;
 	/* statistics */
-	u64 dispatched, completed, busy_retries, tag_waits;
+	u64 dispatched, completed, busy_retries, tag_waits, parks;
 };
 
 struct blk_mq_tag_set {
@@ -197,12 +207,20 @@ void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs);
 enum blk_stat_group blk_stat_group(enum req_op op);
 /* Called by bio_endio() when an accounted bio completes. */
 void blk_account_io_done(struct bio *bio);
+/* bi_end_io callbacks running on this CPU (bio_endio() counts them): a
+ * submission from inside one must not wait (see blk_mq.c). */
+extern unsigned blk_endio_depth;
 
 /* ---- platform hooks: block/blk_kernel.c, or the host tests ---- */
 unsigned long blk_irq_save(void);
 void blk_irq_restore(unsigned long flags);
-/* Called with interrupts disabled: enable them and halt in one step until
- * an interrupt arrives, then disable them again. */
+/* Were interrupts enabled when blk_irq_save() returned flags? */
+bool blk_irqs_were_enabled(unsigned long flags);
+/* Is this CPU running an interrupt handler? */
+bool blk_in_interrupt(void);
+/* Called with interrupts disabled, and only by code that found them
+ * enabled and is not in an interrupt handler: enable them and halt in one
+ * step until an interrupt arrives, then disable them again. */
 void blk_wait_interrupt(void);
 /* Init-time memory, zeroed; NULL on failure. Never on the I/O path. */
 void *blk_init_alloc(size_t size);
@@ -222,6 +240,10 @@ struct null_blk_config {
 	u32 hw_queue_depth;		/* tags (request-based), default 64 */
 	u32 poll_queues;		/* polled queues (request-based) */
 	u32 max_sectors;		/* 0: the default limit */
+	bool timer_completion;		/* interrupt-driven queues complete
+					 * from the timer tick (interrupt
+					 * context), not inside queue_rq */
+	u32 max_discard_sectors;	/* 0: the default (65536) */
 };
 struct null_blk_dev;
 int null_blk_init(void);

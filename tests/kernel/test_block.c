@@ -3,13 +3,19 @@
  * submit_bio_wait() round trips in memory mode (request- and bio-based,
  * 512 and 4096-byte blocks, split at small limits), polled completion,
  * out-of-range and misaligned I/O rejected with nothing changed, bios of
- * many scattered segments, and null0 itself when null_blk_init() ran.
+ * many scattered segments, null0 itself when null_blk_init() ran, a
+ * completion in a real interrupt handler resubmitting with no free tag
+ * (parked, not a halt that never ends), and DISCARD pieces at a limit that
+ * is not whole blocks.
  */
 #include "blkdev_driver.h"
+#include "cpu.h"
 #include "errno.h"
+#include "irq.h"
 #include "ktest.h"
 #include "lib.h"
 #include "mm.h"
+#include "time.h"
 
 #define TB_ORDER	4			/* 64 KiB buffers */
 #define TB_BYTES	(PAGE_SIZE << TB_ORDER)
@@ -213,4 +219,137 @@ KTEST(block, null0_registered_and_checks)
 	KT_EXPECT_EQ(tb_rw(d, REQ_OP_READ, d->capacity, &b, 0, 4096), -EIO);
 	KT_EXPECT_EQ(tb_rw(d, REQ_OP_READ, 0, &b, 0, 100), -EINVAL);
 	tb_free(&b);
+}
+
+/*
+ * Completions from the timer tick (interrupt context), one tag: the first
+ * completion submits two bios from its interrupt handler; one takes the
+ * freed tag, the other finds none. Halting there would never end (the
+ * LAPIC holds back the wakeup until this handler's EOI); it must be parked
+ * and started by the next completion, every bio completing once.
+ */
+static struct {
+	struct gendisk *d;
+	struct bio *bios[3];
+	unsigned calls[3];
+	int status[3];
+	bool in_irq;
+	pfn_t buf;
+} tirq;
+
+static void tirq_endio(struct bio *bio)
+{
+	unsigned i = (unsigned)(uintptr_t)bio->bi_private;
+
+	tirq.calls[i]++;
+	tirq.status[i] = bio->bi_status;
+	if (i == 0) {
+		tirq.in_irq = in_interrupt();
+		submit_bio(tirq.bios[1]);
+		submit_bio(tirq.bios[2]);
+	}
+}
+
+KTEST(block, interrupt_resubmit_with_no_free_tag)
+{
+	struct null_blk_config cfg = {
+		.name = "nullt4",
+		.size = 1 << 20,
+		.bs = 512,
+		.hw_queue_depth = 1,
+		.timer_completion = true,
+	};
+	struct null_blk_dev *nb;
+	u64 deadline;
+
+	memset(&tirq, 0, sizeof(tirq));
+	KT_ASSERT_EQ(null_blk_create(&cfg, &nb), 0);
+	tirq.d = null_blk_disk(nb);
+	tirq.buf = pfn_alloc(0, PFN_ALLOC_ZERO);
+	KT_ASSERT(!pfn_t_is_null(tirq.buf));
+	for (unsigned i = 0; i < 3; i++) {
+		tirq.bios[i] = bio_alloc(tirq.d, 1, REQ_OP_READ);
+		KT_ASSERT(tirq.bios[i]);
+		tirq.bios[i]->bi_iter.bi_sector = 8 * i;
+		KT_ASSERT_EQ(bio_add_pfn(tirq.bios[i], tirq.buf, 4096, 0), 0);
+		tirq.bios[i]->bi_end_io = tirq_endio;
+		tirq.bios[i]->bi_private = (void *)(uintptr_t)i;
+	}
+	submit_bio(tirq.bios[0]);
+	deadline = ktime_ns() + 2000000000ULL;
+	while ((READ_ONCE(tirq.calls[1]) + READ_ONCE(tirq.calls[2]) < 2) &&
+	       ktime_ns() < deadline) {
+		unsigned long flags = local_irq_save();
+
+		if (READ_ONCE(tirq.calls[1]) + READ_ONCE(tirq.calls[2]) < 2)
+			safe_halt();
+		local_irq_restore(flags);
+	}
+	KT_EXPECT(tirq.in_irq);
+	for (unsigned i = 0; i < 3; i++) {
+		KT_EXPECT_EQ(tirq.calls[i], 1);
+		KT_EXPECT_EQ(tirq.status[i], 0);
+	}
+	KT_EXPECT(tirq.d->tag_set->hctxs[0].parks >= 1);
+	KT_EXPECT_EQ(tirq.d->tag_set->hctxs[0].nr_busy, 0);
+	if (tirq.calls[1] + tirq.calls[2] == 2) {
+		for (unsigned i = 0; i < 3; i++)
+			bio_put(tirq.bios[i]);
+		KT_EXPECT_EQ(null_blk_destroy(nb), 0);
+	}
+	pfn_free(tirq.buf, 0);
+}
+
+/*
+ * A DISCARD limit of 0xffff sectors on a 4 KiB device: every piece the
+ * device sees is whole blocks (null_blk refuses others, as hardware does),
+ * the range reads back as zeroes and the blocks around it keep their data.
+ */
+KTEST(block, discard_pieces_whole_blocks)
+{
+	struct null_blk_config cfg = {
+		.name = "nullt5",
+		.size = 80ULL << 20,
+		.bs = 4096,
+		.memory = true,
+		.hw_queue_depth = 4,
+		.max_discard_sectors = 0xffff,
+	};
+	const sector_t start = 8, nr = 0x20000;	/* 64 MiB at 4 KiB */
+	struct null_blk_dev *nb;
+	struct tb_buf w = { 0 }, r = { 0 };
+	struct gendisk *d;
+	struct bio *bio;
+	const sector_t probe[] = { start, start + 0xfff8, start + nr - 8 };
+
+	KT_ASSERT_EQ(null_blk_create(&cfg, &nb), 0);
+	d = null_blk_disk(nb);
+	KT_ASSERT(tb_alloc(&w) && tb_alloc(&r));
+	pattern_fill(w.va, 0, TB_BYTES, 21);
+	/* data before, inside (at piece edges) and after the range */
+	KT_EXPECT_EQ(tb_rw(d, REQ_OP_WRITE, 0, &w, 0, 4096), 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(probe); i++)
+		KT_EXPECT_EQ(tb_rw(d, REQ_OP_WRITE, probe[i], &w, 0, 4096), 0);
+	KT_EXPECT_EQ(tb_rw(d, REQ_OP_WRITE, start + nr, &w, 0, 4096), 0);
+
+	bio = bio_alloc(d, 0, REQ_OP_DISCARD);
+	KT_ASSERT(bio);
+	bio->bi_iter.bi_sector = start;
+	bio->bi_iter.bi_size = nr << SECTOR_SHIFT;
+	KT_EXPECT_EQ(submit_bio_wait(bio), 0);
+	bio_put(bio);
+	KT_EXPECT_EQ(d->stats.splits[BLK_STAT_DISCARD], 2);
+
+	for (unsigned i = 0; i < ARRAY_SIZE(probe); i++) {
+		memset(r.va, 0xee, 4096);
+		KT_EXPECT_EQ(tb_rw(d, REQ_OP_READ, probe[i], &r, 0, 4096), 0);
+		KT_EXPECT(r.va[0] == 0 && r.va[4095] == 0);
+	}
+	KT_EXPECT_EQ(tb_rw(d, REQ_OP_READ, 0, &r, 0, 4096), 0);
+	KT_EXPECT_EQ(pattern_check(r.va, 0, 4096, 21), 4096);
+	KT_EXPECT_EQ(tb_rw(d, REQ_OP_READ, start + nr, &r, 0, 4096), 0);
+	KT_EXPECT_EQ(pattern_check(r.va, 0, 4096, 21), 4096);
+	KT_EXPECT_EQ(null_blk_destroy(nb), 0);
+	tb_free(&w);
+	tb_free(&r);
 }

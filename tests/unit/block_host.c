@@ -11,8 +11,24 @@
 int host_blk_alloc_fail_after = -1;
 int host_blk_allocs_live;
 void (*host_blk_irq_handler)(void);
+void (*host_blk_irq_pending)(void);
 unsigned host_blk_waits;
 int host_blk_irq_depth;
+int host_blk_in_irq;
+
+void host_blk_raise_irq(void (*handler)(void))
+{
+	int saved = host_blk_irq_depth;
+
+	/* the CPU clears IF on entry through an interrupt gate */
+	host_blk_in_irq++;
+	host_blk_irq_depth = 1;
+	handler();
+	if (host_blk_irq_depth != 1)
+		ktest_fail(__FILE__, __LINE__, "interrupt handler left the mask unbalanced");
+	host_blk_irq_depth = saved;
+	host_blk_in_irq--;
+}
 
 unsigned long blk_irq_save(void)
 {
@@ -24,23 +40,44 @@ void blk_irq_restore(unsigned long flags)
 	host_blk_irq_depth--;
 	if ((unsigned long)host_blk_irq_depth != flags)
 		ktest_fail(__FILE__, __LINE__, "unbalanced blk_irq_restore");
+	/* interrupts back on: a pending one is taken here */
+	if (!host_blk_irq_depth && !host_blk_in_irq && host_blk_irq_pending)
+		host_blk_raise_irq(host_blk_irq_pending);
+}
+
+bool blk_irqs_were_enabled(unsigned long flags)
+{
+	return flags == 0;
+}
+
+bool blk_in_interrupt(void)
+{
+	return host_blk_in_irq > 0;
 }
 
 void blk_wait_interrupt(void)
 {
 	host_blk_waits++;
-	if (host_blk_irq_depth < 1)
-		ktest_fail(__FILE__, __LINE__, "wait with interrupts enabled");
+	if (host_blk_in_irq) {
+		/* the LAPIC delivers nothing of this priority before the EOI */
+		ktest_fail(__FILE__, __LINE__,
+			   "halt inside an interrupt handler: the CPU would never wake");
+		abort();
+	}
+	if (host_blk_irq_depth != 1) {
+		ktest_fail(__FILE__, __LINE__, host_blk_irq_depth < 1 ?
+			   "wait with interrupts enabled" :
+			   "halt would enable interrupts inside the caller's interrupts-off section");
+		abort();
+	}
 	if (!host_blk_irq_handler) {
 		ktest_fail(__FILE__, __LINE__, "wait with no interrupt source");
 		abort();
 	}
-	/* the "interrupt" runs with the waiter's mask lifted, as sti;hlt */
-	int saved = host_blk_irq_depth;
-
+	/* sti;hlt: the interrupt is taken with the waiter's mask lifted */
 	host_blk_irq_depth = 0;
-	host_blk_irq_handler();
-	host_blk_irq_depth = saved;
+	host_blk_raise_irq(host_blk_irq_handler);
+	host_blk_irq_depth = 1;
 }
 
 void *blk_init_alloc(size_t size)
@@ -71,8 +108,10 @@ void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks)
 	sg_pool_exit();
 	host_blk_alloc_fail_after = -1;
 	host_blk_irq_handler = NULL;
+	host_blk_irq_pending = NULL;
 	host_blk_waits = 0;
 	host_blk_irq_depth = 0;
+	host_blk_in_irq = 0;
 	if (nr_bios && bio_pool_init(nr_bios, nr_tables))
 		abort();
 	if (nr_chunks && sg_pool_init(nr_chunks))

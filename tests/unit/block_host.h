@@ -2,8 +2,12 @@
  * block_host.h - the host side of the block layer's platform hooks, for
  * the block unit tests (tests/unit/block_host.c): init memory from calloc
  * with failure injection, interrupt masking that is checked for balance,
- * and a blk_wait_interrupt() that "delivers an interrupt" by calling the
- * test's handler (which completes pending requests).
+ * a blk_wait_interrupt() that "delivers an interrupt" by calling the test's
+ * handler (which completes pending requests) and fails the test when a
+ * real CPU would never wake (a halt inside an interrupt handler, or one
+ * that would enable interrupts inside the caller's interrupts-off
+ * section), and an optional "pending interrupt" taken each time
+ * interrupts come back on.
  */
 #ifndef PFNOS_BLOCK_HOST_H
 #define PFNOS_BLOCK_HOST_H
@@ -16,9 +20,17 @@ extern int host_blk_alloc_fail_after;
 extern int host_blk_allocs_live;
 /* Called by blk_wait_interrupt(); NULL makes a wait a test failure. */
 extern void (*host_blk_irq_handler)(void);
+/* When set, run as an interrupt each time blk_irq_restore() turns
+ * interrupts back on outside any handler. */
+extern void (*host_blk_irq_pending)(void);
 extern unsigned host_blk_waits;
 /* Interrupt-disable nesting depth (must be 0 between calls). */
 extern int host_blk_irq_depth;
+/* Interrupt handlers running (blk_in_interrupt()). */
+extern int host_blk_in_irq;
+
+/* Run handler as an interrupt: in_interrupt, interrupts off. */
+void host_blk_raise_irq(void (*handler)(void));
 
 /* Fresh bio (and sg) pools of the given sizes; resets the hooks. */
 void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks);

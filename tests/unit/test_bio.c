@@ -782,6 +782,74 @@ KTEST(blk, discard_split_at_its_limit)
 	td_teardown();
 }
 
+/*
+ * DISCARD and WRITE_ZEROES pieces are whole logical blocks even when the
+ * limit is not (0xffff sectors on a 4 KiB device), and cover the range
+ * exactly; a limit that rounds down to nothing fails before any piece.
+ */
+KTEST(blk, range_pieces_aligned_to_block_size)
+{
+	static const struct {
+		u32 op, lbs, limit;	/* limit in sectors */
+		sector_t sector;
+		u32 sectors;
+		unsigned pieces;
+	} t[] = {
+		{ REQ_OP_DISCARD, 4096, 0xffff, 8, 0x20000, 3 },
+		{ REQ_OP_WRITE_ZEROES, 4096, 0xffff, 0, 0x1fff0, 2 },
+		{ REQ_OP_DISCARD, 4096, 9, 16, 64, 8 },
+		{ REQ_OP_DISCARD, 1024, 0x7fff, 2, 0x10000, 3 },
+		{ REQ_OP_WRITE_ZEROES, 512, 0xffff, 1, 0x10000, 2 },
+		{ REQ_OP_DISCARD, 4096, 0xffff, 8, 8, 1 },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		u32 spb = t[i].lbs >> SECTOR_SHIFT;
+		sector_t next = t[i].sector;
+		struct bio b;
+
+		td_setup(t[i].lbs, 1 << 20);
+		if (t[i].op == REQ_OP_DISCARD)
+			td.disk.limits.max_discard_sectors = t[i].limit;
+		else
+			td.disk.limits.max_write_zeroes_sectors = t[i].limit;
+		bio_init(&b, &td.disk, NULL, 0, t[i].op);
+		b.bi_iter.bi_sector = t[i].sector;
+		b.bi_iter.bi_size = t[i].sectors << SECTOR_SHIFT;
+		KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+		KT_EXPECT_EQ(td.nr_pieces, t[i].pieces);
+		for (unsigned k = 0; k < td.nr_pieces; k++) {
+			struct piece *p = &td.pieces[k];
+
+			if (p->sector != next || p->sector % spb ||
+			    p->size % t[i].lbs || !p->size ||
+			    p->size > t[i].limit << SECTOR_SHIFT)
+				ktest_fail(__FILE__, __LINE__,
+					   "case %u piece %u: sector %llu + %u bytes (lbs %u, limit %u sectors)",
+					   i, k, (unsigned long long)p->sector,
+					   p->size, t[i].lbs, t[i].limit);
+			next = p->sector + (p->size >> SECTOR_SHIFT);
+		}
+		KT_EXPECT_EQ(next, t[i].sector + t[i].sectors);
+		td_teardown();
+	}
+
+	/* a limit below one block (set after registration): -EINVAL, nothing sent */
+	{
+		struct bio b;
+
+		td_setup(4096, 1 << 20);
+		td.disk.limits.max_discard_sectors = 7;
+		bio_init(&b, &td.disk, NULL, 0, REQ_OP_DISCARD);
+		b.bi_iter.bi_size = 8192;
+		host_log_clear();
+		KT_EXPECT_EQ(submit_bio_wait(&b), -EINVAL);
+		KT_EXPECT_EQ(td.nr_pieces, 0);
+		KT_EXPECT(host_log_contains("cannot be split"));
+		td_teardown();
+	}
+}
+
 /* submit from a completion: queued, not recursive */
 static struct bio *resubmit_next;
 static unsigned resubmits;
@@ -828,23 +896,29 @@ KTEST(blk, register_validates)
 		u32 dma;
 		sector_t cap;
 		int want;
+		u32 discard, zeroes;
 	} t[] = {
-		{ "ok", 512, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 64, 0 },
-		{ "lbs 1024", 1024, 1024, 256, 32, 65536, 0xffffffff, 0, 3, 64, 0 },
-		{ "lbs 256", 256, 256, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
-		{ "lbs 8192", 8192, 8192, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
-		{ "lbs 1536", 1536, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 63, -EINVAL },
-		{ "pbs < lbs", 4096, 512, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
-		{ "maxsec tiny", 512, 512, 4, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
-		{ "maxsec partial block", 4096, 4096, 12, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
-		{ "no segments", 512, 512, 256, 0, 65536, 0xffffffff, 0, 3, 64, -EINVAL },
-		{ "segsz small", 512, 512, 256, 32, 2048, 0xffffffff, 0, 3, 64, -EINVAL },
-		{ "bound not mask", 512, 512, 256, 32, 65536, 0xfffff000, 0, 3, 64, -EINVAL },
-		{ "bound small", 512, 512, 256, 32, 65536, 0x7ff, 0, 3, 64, -EINVAL },
-		{ "virt big", 512, 512, 256, 32, 65536, 0xffffffff, 0x1fff, 3, 64, -EINVAL },
-		{ "virt not mask", 512, 512, 256, 32, 65536, 0xffffffff, 0x1000, 3, 64, -EINVAL },
-		{ "dma not mask", 512, 512, 256, 32, 65536, 0xffffffff, 0, 5, 64, -EINVAL },
-		{ "capacity partial block", 4096, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 12, -EINVAL },
+		{ "ok", 512, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 64, 0, 0, 0 },
+		{ "lbs 1024", 1024, 1024, 256, 32, 65536, 0xffffffff, 0, 3, 64, 0, 0, 0 },
+		{ "lbs 256", 256, 256, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL, 0, 0 },
+		{ "lbs 8192", 8192, 8192, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL, 0, 0 },
+		{ "lbs 1536", 1536, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 63, -EINVAL, 0, 0 },
+		{ "pbs < lbs", 4096, 512, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL, 0, 0 },
+		{ "maxsec tiny", 512, 512, 4, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL, 0, 0 },
+		{ "maxsec partial block", 4096, 4096, 12, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL, 0, 0 },
+		{ "no segments", 512, 512, 256, 0, 65536, 0xffffffff, 0, 3, 64, -EINVAL, 0, 0 },
+		{ "segsz small", 512, 512, 256, 32, 2048, 0xffffffff, 0, 3, 64, -EINVAL, 0, 0 },
+		{ "bound not mask", 512, 512, 256, 32, 65536, 0xfffff000, 0, 3, 64, -EINVAL, 0, 0 },
+		{ "bound small", 512, 512, 256, 32, 65536, 0x7ff, 0, 3, 64, -EINVAL, 0, 0 },
+		{ "virt big", 512, 512, 256, 32, 65536, 0xffffffff, 0x1fff, 3, 64, -EINVAL, 0, 0 },
+		{ "virt not mask", 512, 512, 256, 32, 65536, 0xffffffff, 0x1000, 3, 64, -EINVAL, 0, 0 },
+		{ "dma not mask", 512, 512, 256, 32, 65536, 0xffffffff, 0, 5, 64, -EINVAL, 0, 0 },
+		{ "capacity partial block", 4096, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 12, -EINVAL, 0, 0 },
+		{ "discard odd sectors", 4096, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 64, 0, 0xffff, 0 },
+		{ "zeroes odd sectors", 4096, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 64, 0, 0, 0x1001 },
+		{ "discard below a block", 4096, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL, 7, 0 },
+		{ "zeroes below a block", 4096, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 64, -EINVAL, 0, 4 },
+		{ "discard one block", 4096, 4096, 256, 32, 65536, 0xffffffff, 0, 3, 64, 0, 8, 8 },
 	};
 
 	host_blk_setup(4, 0, 0);
@@ -865,6 +939,8 @@ KTEST(blk, register_validates)
 		d.limits.seg_boundary_mask = t[i].bound;
 		d.limits.virt_boundary_mask = t[i].virt;
 		d.limits.dma_alignment = t[i].dma;
+		d.limits.max_discard_sectors = t[i].discard;
+		d.limits.max_write_zeroes_sectors = t[i].zeroes;
 		err = blk_register_disk(&d);
 		if (err != t[i].want)
 			ktest_fail(__FILE__, __LINE__, "%s: %d want %d", t[i].what,
@@ -937,7 +1013,7 @@ struct tq_cmd {
 };
 
 static struct {
-	struct request *pending[256];
+	struct request *pending[4100];
 	unsigned nr_pending;
 	unsigned queued, busy_left, polls, irqs;
 	int fail_nth;		/* queue_rq returns -EIO for this call */
@@ -1201,4 +1277,397 @@ KTEST(blk_mq, completing_idle_request_is_a_bug)
 	KT_EXPECT_EQ(done.calls, 1);
 	host_blk_irq_depth = 0;		/* the BUG fired inside a masked region */
 	tq_teardown();
+}
+
+/* ---- never waiting where no wakeup can come ---- */
+static struct {
+	struct bio *bios[8];
+	unsigned nr;
+	unsigned calls[8];
+	int status[8];
+	unsigned spawn;		/* bios the first completion submits */
+	bool saw_irq;
+	u32 opf;
+} ws;
+
+static void ws_endio(struct bio *bio);
+
+static struct bio *ws_new(u32 opf)
+{
+	struct bio *b = bio_alloc(&tq_disk, 1, opf);
+
+	if (!b || bio_add_pfn(b, P(200 + ws.nr), 4096, 0))
+		abort();
+	b->bi_iter.bi_sector = 8 * ws.nr;
+	b->bi_end_io = ws_endio;
+	b->bi_private = (void *)(uintptr_t)ws.nr;
+	ws.bios[ws.nr++] = b;
+	return b;
+}
+
+static void ws_endio(struct bio *bio)
+{
+	unsigned i = (unsigned)(uintptr_t)bio->bi_private;
+
+	ws.calls[i]++;
+	ws.status[i] = bio->bi_status;
+	if (i == 0) {
+		ws.saw_irq = host_blk_in_irq > 0;
+		while (ws.spawn) {
+			ws.spawn--;
+			submit_bio(ws_new(ws.opf));
+		}
+	}
+}
+
+static void complete_first_pending(void)
+{
+	struct request *rq = tq.pending[0];
+
+	memmove(&tq.pending[0], &tq.pending[1],
+		--tq.nr_pending * sizeof(tq.pending[0]));
+	blk_mq_complete_request(rq, 0);
+}
+
+static void ws_check_and_free(unsigned want_nr)
+{
+	KT_EXPECT_EQ(ws.nr, want_nr);
+	for (unsigned i = 0; i < ws.nr; i++) {
+		if (ws.calls[i] != 1)
+			ktest_fail(__FILE__, __LINE__, "bio %u completed %u times",
+				   i, ws.calls[i]);
+		bio_put(ws.bios[i]);
+	}
+	memset(&ws, 0, sizeof(ws));
+}
+
+/*
+ * A completion in an interrupt handler that resubmits while every tag is
+ * taken must not halt (the LAPIC would never deliver the wakeup before this
+ * handler's EOI): the bio is parked and the next completion starts it.
+ */
+KTEST(blk_mq, resubmit_from_interrupt_parks_when_no_tag)
+{
+	KT_ASSERT_EQ(tq_setup(2, 0), 0);
+	memset(&ws, 0, sizeof(ws));
+	ws.opf = REQ_OP_READ;
+	submit_bio(ws_new(REQ_OP_READ));
+	submit_bio(ws_new(REQ_OP_READ));
+	KT_ASSERT_EQ(tq.nr_pending, 2);
+	ws.spawn = 2;
+	/* the interrupt completes bio 0, whose callback submits two: one
+	 * takes the freed tag, the other finds none (bio 1 holds it) */
+	host_blk_raise_irq(complete_first_pending);
+	KT_EXPECT(ws.saw_irq);
+	KT_EXPECT_EQ(tq_set.hctxs[0].parks, 1);
+	KT_EXPECT(tq_set.hctxs[0].parked == ws.bios[3]);
+	KT_EXPECT_EQ(host_blk_waits, 0);
+	KT_EXPECT_EQ(ws.calls[3], 0);
+	/* the next completion starts the parked one first */
+	host_blk_raise_irq(tq_irq);
+	KT_EXPECT(tq_set.hctxs[0].parked == NULL);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
+	KT_EXPECT_EQ(tq_set.hctxs[0].dispatched, 4);
+	ws_check_and_free(4);
+	KT_EXPECT_EQ(host_blk_irq_depth, 0);
+	KT_EXPECT_EQ(bio_pool_free_bios(), 64);
+	tq_teardown();
+}
+
+/* The same with the driver answering -EBUSY inside the handler: parked at
+ * the front while something else is in flight; failed with -EBUSY (and a
+ * log line) when nothing is, since nothing would ever retry it. */
+KTEST(blk_mq, busy_in_interrupt_parks_or_fails)
+{
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	memset(&ws, 0, sizeof(ws));
+	ws.opf = REQ_OP_WRITE;
+	submit_bio(ws_new(REQ_OP_READ));
+	submit_bio(ws_new(REQ_OP_READ));
+	ws.spawn = 1;
+	tq.busy_left = 1;
+	/* complete bio 0 only: bio 1 stays in flight */
+	host_blk_raise_irq(complete_first_pending);
+	KT_EXPECT_EQ(ws.calls[0], 1);
+	KT_EXPECT_EQ(tq_set.hctxs[0].parks, 1);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 1);
+	KT_EXPECT(tq_set.hctxs[0].parked == ws.bios[2]);
+	host_blk_raise_irq(tq_irq);		/* bio 1 done: bio 2 starts */
+	KT_EXPECT_EQ(ws.calls[1], 1);
+	KT_EXPECT_EQ(tq.nr_pending, 0);
+	KT_EXPECT_EQ(ws.calls[2], 1);
+	KT_EXPECT_EQ(ws.status[2], 0);
+	ws_check_and_free(3);
+
+	/* nothing else in flight and still busy after one retry: -EBUSY */
+	memset(&ws, 0, sizeof(ws));
+	ws.opf = REQ_OP_WRITE;
+	submit_bio(ws_new(REQ_OP_READ));
+	ws.spawn = 1;
+	tq.busy_left = 2;
+	host_log_clear();
+	host_blk_raise_irq(tq_irq);
+	KT_EXPECT_EQ(ws.calls[1], 1);
+	KT_EXPECT_EQ(ws.status[1], -EBUSY);
+	KT_EXPECT(host_log_contains("busy with nothing in flight"));
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
+	ws_check_and_free(2);
+	KT_EXPECT_EQ(tq_disk.stats.in_flight[BLK_STAT_WRITE], 0);
+	tq_teardown();
+}
+
+/* A caller with interrupts off: halting would turn them on under it. */
+KTEST(blk_mq, no_halt_inside_interrupts_off_section)
+{
+	unsigned long flags;
+
+	KT_ASSERT_EQ(tq_setup(1, 0), 0);
+	memset(&ws, 0, sizeof(ws));
+	submit_bio(ws_new(REQ_OP_READ));
+	flags = blk_irq_save();
+	submit_bio(ws_new(REQ_OP_READ));	/* no tag */
+	KT_EXPECT_EQ(host_blk_waits, 0);
+	KT_EXPECT_EQ(tq_set.hctxs[0].parks, 1);
+	blk_irq_restore(flags);
+	host_blk_raise_irq(tq_irq);
+	ws_check_and_free(2);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
+	tq_teardown();
+}
+
+static struct bio *wait_bio;
+
+static void wait_in_irq(void)
+{
+	submit_bio_wait(wait_bio);
+}
+
+static void wait_with_irqs_off(void *arg)
+{
+	unsigned long flags = blk_irq_save();
+
+	submit_bio_wait(arg);
+	blk_irq_restore(flags);
+}
+
+static void wait_from_irq(void *arg)
+{
+	wait_bio = arg;
+	host_blk_raise_irq(wait_in_irq);
+}
+
+/* submit_bio_wait() where no completion interrupt could arrive is a BUG,
+ * not a hang; a bio the driver completed inline is no wait at all. */
+KTEST(blk_mq, submit_bio_wait_where_it_cannot_wait)
+{
+	static void (*const fn[])(void *) = { wait_with_irqs_off, wait_from_irq };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(fn); i++) {
+		KT_ASSERT_EQ(tq_setup(2, 0), 0);
+		memset(&ws, 0, sizeof(ws));
+		KT_EXPECT(host_catch_panic(fn[i], ws_new(REQ_OP_READ)));
+		KT_EXPECT(strstr(host_panic_message(), "submit_bio_wait") != NULL);
+		host_blk_irq_depth = 0;		/* the BUG fired inside a masked region */
+		host_blk_in_irq = 0;
+		ws.bios[0]->bi_end_io = ws_endio;	/* its waiter is gone */
+		ws.bios[0]->bi_private = (void *)0;
+		host_blk_raise_irq(tq_irq);
+		ws_check_and_free(1);
+		tq_teardown();
+	}
+
+	KT_ASSERT_EQ(tq_setup(2, 0), 0);
+	tq.inline_complete = true;
+	host_blk_irq_handler = NULL;		/* any halt fails the test */
+	memset(&ws, 0, sizeof(ws));
+	{
+		unsigned long flags = blk_irq_save();
+
+		KT_EXPECT_EQ(submit_bio_wait(ws_new(REQ_OP_READ)), 0);
+		blk_irq_restore(flags);
+	}
+	KT_EXPECT_EQ(host_blk_waits, 0);
+	bio_put(ws.bios[0]);
+	memset(&ws, 0, sizeof(ws));
+	tq_teardown();
+}
+
+/* A submission from a bi_end_io that ops->poll is running must not call
+ * ops->poll again underneath it (drivers' poll need not be reentrant). */
+static unsigned poll_depth, poll_max_depth;
+
+static int tq_poll_once(struct blk_mq_hw_ctx *hctx)
+{
+	int n;
+
+	if (++poll_depth > poll_max_depth)
+		poll_max_depth = poll_depth;
+	n = tq_poll(hctx);
+	poll_depth--;
+	return n;
+}
+
+KTEST(blk_mq, resubmit_from_polled_completion_does_not_nest_poll)
+{
+	static const struct blk_mq_ops ops = {
+		.queue_rq = tq_queue_rq,
+		.poll = tq_poll_once,
+		.init_request = tq_init_request,
+	};
+	const struct blk_mq_ops *saved;
+
+	KT_ASSERT_EQ(tq_setup(1, 1), 0);
+	saved = tq_set.ops;
+	tq_set.ops = &ops;
+	host_blk_irq_handler = NULL;
+	poll_depth = poll_max_depth = 0;
+	memset(&ws, 0, sizeof(ws));
+	ws.opf = REQ_OP_READ | REQ_POLLED;
+	submit_bio(ws_new(REQ_OP_READ | REQ_POLLED));
+	ws.spawn = 2;
+	while (ws.nr < 3 || tq.nr_pending || tq_set.hctxs[2].parked)
+		blk_poll(&tq_disk, 2);
+	KT_EXPECT_EQ(poll_max_depth, 1);
+	KT_EXPECT_EQ(tq_set.hctxs[2].parks, 1);
+	ws_check_and_free(3);
+	tq_set.ops = saved;
+	tq_teardown();
+}
+
+/*
+ * A request is filled in before blk_mq_tag_to_rq() can return it: an
+ * interrupt taken whenever interrupts come back on finds every in-flight
+ * request complete and consistent with its bio, never a NULL or stale one.
+ */
+static unsigned rq_checks;
+
+static void check_in_flight_requests(void)
+{
+	for (unsigned q = 0; q < 2; q++) {
+		struct blk_mq_hw_ctx *hctx = &tq_set.hctxs[q];
+
+		for (u32 tag = 0; tag < hctx->depth; tag++) {
+			struct request *rq = blk_mq_tag_to_rq(hctx, tag);
+
+			if (!rq)
+				continue;
+			rq_checks++;
+			if (!rq->bio || rq->disk != &tq_disk ||
+			    rq->sector != rq->bio->bi_iter.bi_sector ||
+			    rq->data_len != rq->bio->bi_iter.bi_size ||
+			    rq->cmd_flags != rq->bio->bi_opf) {
+				ktest_fail(__FILE__, __LINE__,
+					   "tag %u in flight but not filled in (bio %p)",
+					   tag, (void *)rq->bio);
+				return;
+			}
+		}
+	}
+}
+
+KTEST(blk_mq, request_published_only_when_filled_in)
+{
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	host_blk_irq_pending = check_in_flight_requests;
+	rq_checks = 0;
+	for (unsigned round = 0; round < 3; round++) {
+		memset(&ws, 0, sizeof(ws));
+		for (unsigned i = 0; i < 4; i++)
+			submit_bio(ws_new(round & 1 ? REQ_OP_WRITE : REQ_OP_READ));
+		KT_EXPECT_EQ(tq.nr_pending, 4);
+		host_blk_raise_irq(tq_irq);
+		ws_check_and_free(4);
+	}
+	KT_EXPECT(rq_checks > 0);
+	host_blk_irq_pending = NULL;
+	tq_teardown();
+}
+
+/* ---- the qd 1 hot path ---- */
+static unsigned saves_seen;
+
+static void count_enable(void)
+{
+	saves_seen++;
+}
+
+/* An inline-completing request: interrupts masked once to start it and
+ * once to complete it, no halt, one split computation. */
+KTEST(blk_mq, qd1_round_trip_masks_interrupts_twice)
+{
+	struct bio_vec vecs[1];
+	struct bio b;
+
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	tq.inline_complete = true;
+	host_blk_irq_handler = NULL;
+	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_READ);
+	b.bi_iter.bi_sector = 16;
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(300), 4096, 0), 0);
+	saves_seen = 0;
+	host_blk_irq_pending = count_enable;	/* once per mask lifted */
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	host_blk_irq_pending = NULL;
+	KT_EXPECT_EQ(saves_seen, 2);
+	KT_EXPECT_EQ(host_blk_waits, 0);
+	KT_EXPECT_EQ(tq_set.hctxs[0].dispatched, 1);
+	tq_teardown();
+}
+
+/* Tags from the bitmap: unique, lowest free first, every one usable up to
+ * the maximum depth, across bitmap words. */
+KTEST(blk_mq, tags_lowest_free_first_at_every_depth)
+{
+	static const unsigned depths[] = { 1, 63, 64, 65, 130, 4096 };
+
+	for (unsigned d = 0; d < ARRAY_SIZE(depths); d++) {
+		unsigned depth = depths[d];
+		struct bio *bios = calloc(depth + 3, sizeof(*bios));
+		struct bio_vec *vecs = calloc(depth + 3, sizeof(*vecs));
+		static const unsigned freed[] = { 70, 5, 2 };
+		unsigned nfree = 0;
+
+		KT_ASSERT(bios && vecs);
+		KT_ASSERT_EQ(tq_setup(depth, 0), 0);
+		tq_disk.capacity = 1 << 24;
+		for (unsigned i = 0; i < depth + 3; i++) {
+			bio_init(&bios[i], &tq_disk, &vecs[i], 1, REQ_OP_READ);
+			bios[i].bi_iter.bi_sector = 8 * i;
+			KT_ASSERT_EQ(bio_add_pfn(&bios[i], P(1000 + i), 4096, 0), 0);
+		}
+		for (unsigned i = 0; i < depth; i++) {
+			submit_bio(&bios[i]);
+			KT_ASSERT_EQ(tq.nr_pending, i + 1);
+			if (tq.pending[i]->tag != i) {
+				ktest_fail(__FILE__, __LINE__, "depth %u: bio %u got tag %u",
+					   depth, i, tq.pending[i]->tag);
+				break;
+			}
+		}
+		KT_EXPECT_EQ(tq_set.hctxs[0].free_words, 0);
+		KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, depth);
+		/* free some out of order: they come back lowest first */
+		for (unsigned k = 0; k < ARRAY_SIZE(freed); k++) {
+			if (freed[k] >= depth)
+				continue;
+			blk_mq_complete_request(tq.pending[freed[k]], 0);
+			tq.pending[freed[k]] = NULL;
+			nfree++;
+		}
+		for (unsigned k = 0, want = 0; k < nfree; k++) {
+			while (want < depth && tq.pending[want])
+				want++;
+			submit_bio(&bios[depth + k]);
+			KT_EXPECT_EQ(tq.pending[depth + k]->tag, want);
+			tq.pending[want] = tq.pending[depth + k];
+			tq.pending[depth + k] = NULL;
+		}
+		tq.nr_pending = depth;
+		tq_reap();
+		KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
+		KT_EXPECT_EQ(tq_set.hctxs[0].tag_waits, 0);
+		tq_teardown();
+		free(bios);
+		free(vecs);
+	}
 }
