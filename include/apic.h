@@ -2,17 +2,24 @@
  * apic.h - the local APIC, the IOAPICs, the periodic tick and timers.
  *
  * kernel/apic.c drives the boot CPU's local APIC (x2APIC through MSRs when
- * CPUID offers it, else xAPIC through an uncached mapping of the MADT's
- * address), installs its EOI as irq_eoi, and runs the LAPIC timer as a
- * periodic tick (timer.hz=, default 100) calibrated against the TSC. Each
+ * CPUID offers it, else xAPIC through an uncached mapping of the platform's
+ * LAPIC address), installs its EOI as irq_eoi, and runs the LAPIC timer as
+ * a periodic tick (timer.hz=, default 100) calibrated against the TSC. Each
  * tick advances `jiffies` and runs the timers whose deadline has passed.
  *
- * kernel/ioapic.c masks the legacy 8259s and programs the IOAPICs listed in
- * the MADT: ISA IRQs map to GSIs through the interrupt source overrides,
+ * kernel/ioapic.c masks the legacy 8259s and programs the platform's
+ * IOAPICs: ISA IRQs map to GSIs through the interrupt source overrides,
  * with their polarity and trigger mode.
  *
- * Boot order (after mm_init, interrupts still off):
- *	apic_init(); ioapic_init(); timer_init(); ... local_irq_enable();
+ * The platform description (struct apic_platform) comes from below: this
+ * core code names no firmware. The firmware parser (ACPI's MADT, in
+ * drivers/acpi/acpi.c) hands it down with apic_set_platform() before
+ * apic_init(); without one the PC defaults hold (LAPIC 0xfee00000, one
+ * IOAPIC at 0xfec00000 from GSI 0, no overrides, 8259s present).
+ *
+ * Boot order (interrupts still off):
+ *	acpi_init() -> apic_set_platform(); ... apic_init(); ioapic_init();
+ *	timer_init(); ... local_irq_enable();
  * Register layouts: Intel SDM vol. 3A, chapter 11 (APIC); Intel 82093AA
  * IOAPIC datasheet, 3.2.
  */
@@ -24,6 +31,59 @@
 /* Fixed vectors; irq_alloc_vector() hands out 48..0xef. */
 #define APIC_TIMER_VECTOR	0xf0
 #define APIC_ERROR_VECTOR	0xfe
+
+/* ---- the platform description (kernel/apic.c) ---- */
+
+#define APIC_DEFAULT_LAPIC	0xfee00000ULL	/* SDM vol. 3A, 11.4.1 */
+#define APIC_DEFAULT_IOAPIC	0xfec00000U	/* 82093AA datasheet, 3.0 */
+#define APIC_MAX_IOAPICS	8
+#define APIC_MAX_OVERRIDES	16
+
+/* Polarity and trigger of an ISA IRQ's line, in the MPS INTI encoding the
+ * ACPI MADT uses (ACPI 6.4, 5.2.12.5, Table 5.26): BUS means "as the ISA
+ * bus does", active high and edge triggered. */
+enum apic_polarity {
+	APIC_POLARITY_BUS = 0,
+	APIC_POLARITY_HIGH = 1,
+	APIC_POLARITY_LOW = 3,
+};
+enum apic_trigger {
+	APIC_TRIGGER_BUS = 0,
+	APIC_TRIGGER_EDGE = 1,
+	APIC_TRIGGER_LEVEL = 3,
+};
+
+struct apic_ioapic_desc {
+	u8 id;
+	u32 address;		/* MMIO base */
+	u32 gsi_base;		/* GSI of its pin 0 */
+};
+
+/* An ISA IRQ that is not identity-mapped, or not edge/high. */
+struct apic_isa_override {
+	u8 isa_irq;
+	u32 gsi;
+	enum apic_polarity polarity;
+	enum apic_trigger trigger;
+};
+
+struct apic_platform {
+	u64 lapic_addr;
+	bool pcat_compat;	/* 8259s present: remap and mask them */
+	unsigned nioapic;
+	struct apic_ioapic_desc ioapic[APIC_MAX_IOAPICS];
+	unsigned noverride;
+	struct apic_isa_override override[APIC_MAX_OVERRIDES];
+};
+
+/**
+ * apic_set_platform - replace the platform description (copied; entries
+ * beyond the fixed arrays are dropped with a log line).
+ * Context: boot, before apic_init() and ioapic_init().
+ */
+void apic_set_platform(const struct apic_platform *p);
+/* The description in use: the one set, or the PC defaults. */
+const struct apic_platform *apic_get_platform(void);
 
 /* ---- local APIC (kernel/apic.c) ---- */
 
@@ -84,9 +144,9 @@ bool timer_del(struct timer *t);
 /* ---- IOAPIC (kernel/ioapic.c) ---- */
 
 /**
- * ioapic_init - remap and mask the 8259 PICs, find the IOAPICs in the MADT
+ * ioapic_init - remap and mask the 8259 PICs, map the platform's IOAPICs
  * and mask every redirection entry.
- * Returns the number of IOAPICs, or -ENODEV when the MADT lists none.
+ * Returns the number of IOAPICs, or -ENODEV when none answers.
  * Context: boot, after apic_init().
  */
 int ioapic_init(void);

@@ -1,9 +1,13 @@
 /*
  * apic.c - the boot CPU's local APIC, the periodic tick and one-shot timers.
  *
+ * apic_set_platform() keeps the platform description the firmware parser
+ * hands down (the PC defaults until then), for this file and ioapic.c.
+ *
  * apic_init() enables the local APIC in x2APIC mode (MSRs 0x800+) when CPUID
- * offers it, else in xAPIC mode through an uncached mapping of the MADT's
- * address, and installs apic_eoi() as the dispatcher's irq_eoi hook.
+ * offers it, else in xAPIC mode through an uncached mapping of the
+ * platform's LAPIC address, and installs apic_eoi() as the dispatcher's
+ * irq_eoi hook.
  * timer_init() calibrates the LAPIC timer against the TSC (a 10 ms window)
  * and starts it in periodic mode on APIC_TIMER_VECTOR. The tick handler
  * advances jiffies and runs expired timers, which are kept in a list sorted
@@ -12,7 +16,6 @@
  * Registers: Intel SDM vol. 3A, 11.4 (IA32_APIC_BASE), 11.5.1 (LVT), 11.5.4
  * (timer), 11.6.1 (ICR), 11.9 (spurious), 11.12 (x2APIC MSR map).
  */
-#include "acpi.h"
 #include "apic.h"
 #include "cmdline.h"
 #include "cpu.h"
@@ -55,6 +58,13 @@
 
 #define CPUID1_EDX_APIC		BIT(9)
 
+static struct apic_platform platform = {
+	.lapic_addr = APIC_DEFAULT_LAPIC,
+	.pcat_compat = true,
+	.nioapic = 1,
+	.ioapic = { { .id = 0, .address = APIC_DEFAULT_IOAPIC, .gsi_base = 0 } },
+};
+
 static volatile u32 *lapic;	/* xAPIC mapping */
 static bool x2apic;
 static bool ready;
@@ -66,6 +76,28 @@ static u64 apic_errors;
 volatile u64 jiffies;
 unsigned timer_hz;
 static struct timer *timer_list;
+
+void apic_set_platform(const struct apic_platform *p)
+{
+	platform = *p;
+	if (platform.nioapic > APIC_MAX_IOAPICS) {
+		pr_warn("apic: %u IOAPICs described, using the first %u\n",
+			platform.nioapic, APIC_MAX_IOAPICS);
+		platform.nioapic = APIC_MAX_IOAPICS;
+	}
+	if (platform.noverride > APIC_MAX_OVERRIDES) {
+		pr_warn("apic: %u ISA overrides described, using the first %u\n",
+			platform.noverride, APIC_MAX_OVERRIDES);
+		platform.noverride = APIC_MAX_OVERRIDES;
+	}
+	if (!platform.lapic_addr)
+		platform.lapic_addr = APIC_DEFAULT_LAPIC;
+}
+
+const struct apic_platform *apic_get_platform(void)
+{
+	return &platform;
+}
 
 u32 apic_read(unsigned reg)
 {
@@ -146,8 +178,12 @@ int apic_init(void)
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
 		x2apic = true;
 	} else {
-		phys_addr_t pa = acpi_info.madt.present ? acpi_info.madt.lapic_addr
-							: base & APIC_BASE_ADDR;
+		phys_addr_t pa = platform.lapic_addr;
+
+		if ((base & APIC_BASE_ADDR) != pa)
+			pr_warn("apic: IA32_APIC_BASE says 0x%llx, the platform 0x%llx; using the platform's\n",
+				(unsigned long long)(base & APIC_BASE_ADDR),
+				(unsigned long long)pa);
 
 		if (base & APIC_BASE_EXTD) {
 			pr_err("apic: firmware left x2APIC mode on; keeping it\n");

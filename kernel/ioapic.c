@@ -1,20 +1,22 @@
 /*
- * ioapic.c - the IOAPICs from the MADT, and the legacy 8259s kept quiet.
+ * ioapic.c - the platform's IOAPICs, and the legacy 8259s kept quiet.
  *
  * ioapic_init() remaps the two 8259s to vectors 0x20-0x2f (so a stray
  * interrupt from them is an "unexpected vector", never an exception) and
- * masks them, then maps each IOAPIC the MADT lists and masks all of its
- * redirection entries. Drivers route an ISA IRQ (ioapic_route_isa) or a GSI
+ * masks them, then maps each IOAPIC of the platform description
+ * (apic_get_platform(): what the firmware parser handed down, or the PC
+ * default of one IOAPIC at 0xfec00000) and masks all of its redirection
+ * entries. Drivers route an ISA IRQ (ioapic_route_isa) or a GSI
  * (ioapic_route_gsi) to a vector on the boot CPU.
  *
  * ISA IRQs are identity-mapped to GSIs, active high and edge triggered,
- * unless an interrupt source override (ACPI 6.4, 5.2.12.5) says otherwise;
- * its flags use the MPS INTI encoding: polarity bits 1:0 (01 high, 11 low),
- * trigger bits 3:2 (01 edge, 11 level), 00 meaning "as the bus says".
+ * unless a platform override (from the MADT's interrupt source overrides,
+ * ACPI 6.4, 5.2.12.5) says otherwise; ioapic_isa_to_gsi() reports it in
+ * the MPS INTI flag encoding: polarity bits 1:0 (01 high, 11 low), trigger
+ * bits 3:2 (01 edge, 11 level), 00 meaning "as the bus says".
  * Registers: Intel 82093AA IOAPIC datasheet, 3.1-3.2.4; 8259A datasheet
  * (ICW1-ICW4, OCW1).
  */
-#include "acpi.h"
 #include "apic.h"
 #include "cpu.h"
 #include "errno.h"
@@ -55,7 +57,7 @@ struct ioapic {
 	unsigned nentries;
 };
 
-static struct ioapic ioapics[ACPI_MAX_IOAPICS];
+static struct ioapic ioapics[APIC_MAX_IOAPICS];
 static unsigned nioapics;
 
 static u32 ioapic_read(struct ioapic *io, u8 reg)
@@ -115,30 +117,36 @@ static void pic_disable(void)
 
 int ioapic_init(void)
 {
-	const struct acpi_madt_info *m = &acpi_info.madt;
+	const struct apic_platform *p = apic_get_platform();
 
-	if (!m->present || (m->flags & ACPI_MADT_PCAT_COMPAT))
+	if (p->pcat_compat)
 		pic_disable();
-	if (!m->present || !m->nioapic) {
-		pr_err("ioapic: none listed in the MADT\n");
+	if (!p->nioapic) {
+		pr_err("ioapic: the platform describes none\n");
 		return -ENODEV;
 	}
-	for (unsigned i = 0; i < m->nioapic && nioapics < ACPI_MAX_IOAPICS; i++) {
+	for (unsigned i = 0; i < p->nioapic && nioapics < APIC_MAX_IOAPICS; i++) {
+		const struct apic_ioapic_desc *desc = &p->ioapic[i];
 		struct ioapic *io = &ioapics[nioapics];
+		u32 ver;
 
-		io->regs = ioremap(m->ioapic[i].address, SZ_4K);
+		io->regs = ioremap(desc->address, SZ_4K);
 		if (!io->regs) {
-			pr_err("ioapic: cannot map 0x%x\n", m->ioapic[i].address);
+			pr_err("ioapic: cannot map 0x%x\n", desc->address);
 			continue;
 		}
-		io->id = m->ioapic[i].id;
-		io->gsi_base = m->ioapic[i].gsi_base;
-		io->nentries = (unsigned)FIELD_GET(IOAPIC_VER_MAXREDIR,
-						   ioapic_read(io, IOAPIC_REG_VER)) + 1;
+		ver = ioapic_read(io, IOAPIC_REG_VER);
+		if (ver == 0xffffffffU) {	/* nothing decodes the address */
+			pr_err("ioapic: none answers at 0x%x\n", desc->address);
+			continue;
+		}
+		io->id = desc->id;
+		io->gsi_base = desc->gsi_base;
+		io->nentries = (unsigned)FIELD_GET(IOAPIC_VER_MAXREDIR, ver) + 1;
 		for (unsigned pin = 0; pin < io->nentries; pin++)
 			write_entry(io, pin, IOREDTBL_MASKED);
 		pr_info("ioapic: id %u at 0x%x, GSIs %u-%u\n", io->id,
-			m->ioapic[i].address, io->gsi_base,
+			desc->address, io->gsi_base,
 			io->gsi_base + io->nentries - 1);
 		nioapics++;
 	}
@@ -152,13 +160,16 @@ unsigned ioapic_count(void)
 
 u32 ioapic_isa_to_gsi(unsigned isa_irq, u16 *flags)
 {
-	const struct acpi_madt_info *m = &acpi_info.madt;
+	const struct apic_platform *p = apic_get_platform();
 
-	for (unsigned i = 0; m->present && i < m->noverride; i++) {
-		if (m->override[i].bus == 0 && m->override[i].source == isa_irq) {
+	for (unsigned i = 0; i < p->noverride; i++) {
+		const struct apic_isa_override *o = &p->override[i];
+
+		if (o->isa_irq == isa_irq) {
 			if (flags)
-				*flags = m->override[i].flags;
-			return m->override[i].gsi;
+				*flags = (u16)(FIELD_PREP(MPS_POLARITY, o->polarity) |
+					       FIELD_PREP(MPS_TRIGGER, o->trigger));
+			return o->gsi;
 		}
 	}
 	if (flags)

@@ -5,12 +5,15 @@
  *
  * kmain calls acpi_init(&boot_info) once, after the boot information and
  * memory map are parsed and before the frame allocator and paging; results
- * stay in acpi_info (include/acpi.h). The power methods registered with
+ * stay in acpi_info (include/acpi.h), and the MADT's interrupt controllers
+ * are handed down to the core with apic_set_platform() (include/apic.h):
+ * core code never reads ACPI tables. The power methods registered with
  * power_ops_register() run from machine_poweroff()/machine_reboot().
  * All port and MMIO access of the ACPI code lives in this file.
  */
 #include "acpi.h"
 #include "actbl.h"
+#include "apic.h"
 #include "cpu.h"
 #include "errno.h"
 #include "exit.h"
@@ -189,6 +192,36 @@ static void acpi_reset(void)
 	pr_err("acpi: reset register did not reset the machine\n");
 }
 
+/* The MADT's LAPIC address, IOAPICs and ISA overrides, as the core's
+ * platform description (ACPI 6.4, 5.2.12). */
+static void acpi_hand_down_madt(const struct acpi_madt_info *m)
+{
+	static struct apic_platform p;
+
+	memset(&p, 0, sizeof(p));
+	p.lapic_addr = m->lapic_addr ? m->lapic_addr : APIC_DEFAULT_LAPIC;
+	p.pcat_compat = m->flags & ACPI_MADT_PCAT_COMPAT;
+	for (unsigned i = 0; i < m->nioapic && p.nioapic < APIC_MAX_IOAPICS; i++) {
+		p.ioapic[p.nioapic].id = m->ioapic[i].id;
+		p.ioapic[p.nioapic].address = m->ioapic[i].address;
+		p.ioapic[p.nioapic].gsi_base = m->ioapic[i].gsi_base;
+		p.nioapic++;
+	}
+	for (unsigned i = 0; i < m->noverride && p.noverride < APIC_MAX_OVERRIDES; i++) {
+		const struct acpi_madt_override *o = &m->override[i];
+		struct apic_isa_override *d = &p.override[p.noverride];
+
+		if (o->bus != 0 || o->source >= 16)	/* only ISA has overrides */
+			continue;
+		d->isa_irq = o->source;
+		d->gsi = o->gsi;
+		d->polarity = (enum apic_polarity)(o->flags & 3);
+		d->trigger = (enum apic_trigger)((o->flags >> 2) & 3);
+		p.noverride++;
+	}
+	apic_set_platform(&p);
+}
+
 static const struct power_ops acpi_power_ops = {
 	.poweroff = acpi_poweroff,
 	.reset = acpi_reset,
@@ -206,9 +239,13 @@ int acpi_init(const struct boot_info *bi)
 		return ret;
 	}
 	ret = acpi_parse(&acpi_info, &rsdp, acpi_map);
-	if (ret)
+	if (ret) {
 		pr_warn("acpi: no usable root table: %s\n", errno_name(ret));
-	return ret;
+		return ret;
+	}
+	if (acpi_info.madt.present)
+		acpi_hand_down_madt(&acpi_info.madt);
+	return 0;
 }
 
 u64 acpi_hpet_base(void)
