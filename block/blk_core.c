@@ -332,7 +332,9 @@ static void blk_submit_one(struct bio *bio)
 	/* the queue: blk_mq_map_queue() for this CPU (0) */
 	set = disk->tag_set;
 	if (set) {
-		if ((bio->bi_opf & REQ_POLLED) && set->nr_poll_queues) {
+		if (((bio->bi_opf & REQ_POLLED) ||
+		     (disk->limits.features & BLK_FEAT_POLL_DEFAULT)) && set->nr_poll_queues) {
+			bio->bi_opf |= REQ_POLLED;
 			bio->bi_cookie = (u16)set->nr_hw_queues;
 		} else {
 			bio->bi_opf &= ~REQ_POLLED;

@@ -287,6 +287,7 @@ struct queue_limits {
 #define BLK_FEAT_WRITE_CACHE	BIT(0)	/* volatile cache: FLUSH/PREFLUSH */
 #define BLK_FEAT_FUA		BIT(1)	/* REQ_FUA handled by the device */
 #define BLK_FEAT_POLL		BIT(2)	/* has polled queues */
+#define BLK_FEAT_POLL_DEFAULT	BIT(3)	/* every bio goes to a polled queue, as if REQ_POLLED */
 
 /* Statistics groups, as Linux /proc/diskstats. */
 enum blk_stat_group {

@@ -227,7 +227,7 @@ static void bench_submit(struct bench_job *j, struct bench_io *io,
 	j->inflight++;
 	io->start_tsc = rdtsc();
 	submit_bio(&io->bio);
-	if (o->poll && !j->polled && io->bio.bi_cookie != BIO_COOKIE_NONE &&
+	if (!j->polled && io->bio.bi_cookie != BIO_COOKIE_NONE &&
 	    (io->bio.bi_opf & REQ_POLLED)) {
 		j->polled = true;
 		j->cookie = io->bio.bi_cookie;

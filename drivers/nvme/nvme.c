@@ -32,7 +32,8 @@
  *
  * Command line: nvme.io_queue_depth= (default 1024, at most CAP.MQES+1),
  * nvme.poll_queues= (default 1), nvme.sgl=0|1, nvme.dma_mask= (bits),
- * nvme.timeout= (seconds, default 30), nvme.max_xfer= (bytes, cap on MDTS).
+ * nvme.timeout= (seconds, default 30), nvme.max_xfer= (bytes, cap on MDTS),
+ * nvme.poll=1 (every bio to a polled queue, BLK_FEAT_POLL_DEFAULT).
  */
 #include "apic.h"
 #include "cmdline.h"
@@ -1134,6 +1135,8 @@ static void nvme_set_limits(struct nvme_ctrl *ctrl, struct nvme_ns *ns)
 		lim->max_discard_sectors = 1U << 22;	/* 2 GiB: one range */
 	if (ctrl->vwc)
 		lim->features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
+	if (kernel_param_bool("nvme.poll", false))
+		lim->features |= BLK_FEAT_POLL_DEFAULT;	/* nvme.poll=1 */
 }
 
 static int nvme_add_ns(struct nvme_ctrl *ctrl, u32 nsid)

@@ -220,3 +220,20 @@ def injected_errors(ctx):
     g.send("poweroff\r")
     check(g.wait() == 0, "poweroff status %s" % g.status)
     patcheck(ctx.dir / "nvme0.img", 100 * 512, 20 * 512, 4)
+
+
+@test("nvme.poll_default", timeout=90)
+def poll_default(ctx):
+    """nvme.poll=1 makes polling the default: a job asking for no polling
+    still runs on the polled queue (BENCH says poll=1), shell I/O works, and
+    the interrupt count does not move while it runs."""
+    out = ctx.run('test.exit=1 nvme.poll=1 run="nvme stats; '
+                  'bench nvme0n1 rw=randread bs=4k qd=1 ios=300 poll=0; '
+                  'write nvme0n1 64 16 3; verify nvme0n1 64 16 3; nvme stats; poweroff"', 0,
+                  boot="kernel", args=["--pin", "0"])
+    check(re.search(r"^BENCH dev=nvme0n1 rw=randread bs=4096 qd=1 poll=1 ", out, re.M),
+          "the job did not run polled")
+    check("verify ok nvme0n1 64 16" in out, "write/verify on polled queues failed")
+    irqs = [int(x) for x in re.findall(r"interrupts (\d+)", out)]
+    check(len(irqs) == 2 and irqs[1] == irqs[0],
+          "interrupts moved from %s while everything was polled" % irqs)
