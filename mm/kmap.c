@@ -14,11 +14,13 @@
  *
  * kmap.debug=1 rotates every mapping through a 64 MiB window instead of
  * reusing the slot's fixed address, so a pointer kept past its unmap faults
- * rather than silently reaching whatever pfn is mapped there next.
+ * rather than silently reaching whatever pfn is mapped there next; it also
+ * checks that a pfn_t claiming RAM (no PFN_DEV) really is RAM.
  */
 #include "cmdline.h"
 #include "cpu.h"
 #include "lib.h"
+#include "memmap.h"
 #include "mm.h"
 #include "paging.h"
 #include "panic.h"
@@ -97,8 +99,22 @@ void *kmap_atomic_pfn_t(pfn_t pfn)
 	pte_t *pte;
 	u64 va;
 
-	if (pfn_t_is_ram(pfn))
+	if (pfn_t_is_ram(pfn)) {
+		if (unlikely(kmap_debug)) {
+			/* a pfn_t without PFN_DEV claims RAM: check the claim */
+			const struct memmap_range *r = memmap_lookup(pfn_t_to_phys(pfn));
+
+			if (!r || r->type != E820_RAM) {
+				flags = local_irq_save();
+#define KMAP_BUG_RET NULL
+				KMAP_BUG("kmap: pfn 0x%llx has no PFN_DEV but is not RAM (%s)",
+					 (unsigned long long)pfn_t_to_pfn(pfn),
+					 r ? memmap_type_name(r->type) : "a hole");
+#undef KMAP_BUG_RET
+			}
+		}
 		return phys_to_virt(pfn_t_to_phys(pfn));
+	}
 	flags = local_irq_save();
 	k = this_kmap();
 #define KMAP_BUG_RET NULL

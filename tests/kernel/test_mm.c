@@ -7,6 +7,7 @@
  */
 #include "apic.h"
 #include "boot.h"
+#include "cmdline.h"
 #include "cpu.h"
 #include "ktest.h"
 #include "lib.h"
@@ -193,6 +194,15 @@ KTEST(mm, kmap_nesting_and_misuse)
 	KT_EXPECT_EQ(a[3], 0);
 	kunmap_atomic_pfn_t(b);
 	kunmap_atomic_pfn_t(a);
+
+	/* in debug mode a pmem pfn that claims to be RAM is caught */
+	if (kernel_param_bool("kmap.debug", false)) {
+		kmap_set_bug_handler(count_bug);
+		bugs_seen = 0;
+		KT_EXPECT(kmap_atomic_pfn_t(phys_to_pfn_t(reg->base, 0)) == NULL);
+		KT_EXPECT_EQ(bugs_seen, 1);
+		kmap_set_bug_handler(NULL);
+	}
 }
 
 KTEST(mm, memremap_and_ioremap)
