@@ -219,6 +219,10 @@ def write_report(res, out):
         if run.get("qemu_cmdline"):
             L += ["QEMU command line (%s):" % RUN_LABELS.get(name, name), "", "```",
                   run["qemu_cmdline"], "```", ""]
+            if name.startswith("linux"):
+                L += ["(The Linux side boots through the same launcher: its "
+                      "`linux/boot/pfnos.elf` is a link to Debian's vmlinuz, "
+                      "started with `--boot kernel` and `-initrd`/`-append`.)", ""]
     if runs.get("pfnos") and ("linux" in runs or "linux_noerms" in runs):
         L += ["## pfnos against Linux", "",
               "Ratios pfnos/Linux against the better of the Linux runs (default CPU and ERMS hidden); "
