@@ -2,10 +2,15 @@
  * copy.h - bulk data copies, chosen by measurement at boot (mm/copy.c).
  *
  * copy_init() enables SSE/AVX state, times every routine this CPU can run
- * on RAM buffers, and picks the fastest plain copy and the fastest way to
+ * on RAM buffers (64 KiB in 4 KiB calls, as pmem and the bounce path copy;
+ * warmed twice, best of five), and picks the fastest plain copy and the fastest way to
  * make a copy durable in persistent memory (non-temporal stores, or a copy
  * followed by cache-line write-backs). The choices and figures are logged
  * and listed by the `copy` shell command; the benchmarks report them.
+ *
+ * Under TCG these short boot-time figures differ from the longer 1 MiB runs
+ * of `bench-micro memcpy_1m` (translation and TLB warm-up); on the pmem path
+ * the choice between the two fastest routines made no measurable difference.
  *
  * Vector routines never run in interrupt context: there, and before
  * copy_init(), the general-register routine is used.
