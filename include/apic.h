@@ -85,6 +85,14 @@ void apic_set_platform(const struct apic_platform *p);
 /* The description in use: the one set, or the PC defaults. */
 const struct apic_platform *apic_get_platform(void);
 
+/*
+ * How the APIC code maps register windows (uncached). The core floor cannot
+ * name mm, so kmain hands mm's ioremap() down before apic_init().
+ */
+typedef void *(*apic_mmio_map_fn)(phys_addr_t pa, size_t len);
+void apic_set_mmio_map(apic_mmio_map_fn map);
+void *apic_mmio_map(phys_addr_t pa, size_t len);
+
 /* ---- local APIC (kernel/apic.c) ---- */
 
 /**

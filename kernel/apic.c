@@ -22,7 +22,6 @@
 #include "errno.h"
 #include "irq.h"
 #include "lib.h"
-#include "mm.h"
 #include "printk.h"
 #include "time.h"
 
@@ -191,7 +190,7 @@ int apic_init(void)
 		} else {
 			if (!(base & APIC_BASE_EN))
 				wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
-			lapic = ioremap(pa, SZ_4K);
+			lapic = apic_mmio_map(pa, SZ_4K);
 			if (!lapic) {
 				pr_err("apic: cannot map the local APIC at 0x%llx\n",
 				       (unsigned long long)pa);
@@ -344,4 +343,16 @@ int timer_init(void)
 	pr_info("timer: LAPIC timer %llu kHz, tick %u Hz\n",
 		(unsigned long long)(lapic_hz / 1000), timer_hz);
 	return 0;
+}
+
+static apic_mmio_map_fn mmio_map;
+
+void apic_set_mmio_map(apic_mmio_map_fn map)
+{
+	mmio_map = map;
+}
+
+void *apic_mmio_map(phys_addr_t pa, size_t len)
+{
+	return mmio_map ? mmio_map(pa, len) : NULL;
 }

@@ -21,7 +21,6 @@
 #include "cpu.h"
 #include "errno.h"
 #include "lib.h"
-#include "mm.h"
 #include "printk.h"
 
 #define IOAPIC_REGSEL	0x00	/* byte offsets in the MMIO window */
@@ -130,7 +129,7 @@ int ioapic_init(void)
 		struct ioapic *io = &ioapics[nioapics];
 		u32 ver;
 
-		io->regs = ioremap(desc->address, SZ_4K);
+		io->regs = apic_mmio_map(desc->address, SZ_4K);
 		if (!io->regs) {
 			pr_err("ioapic: cannot map 0x%x\n", desc->address);
 			continue;

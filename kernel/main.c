@@ -133,6 +133,7 @@ void kmain(u32 magic, u64 info)
 		tsc_calibration_source);
 	pr_info("cmdline: %s\n", boot_cmdline.raw);
 	memory_init();
+	apic_set_mmio_map(ioremap);
 	apic_init();
 	ioapic_init();		/* also remaps and masks the 8259s */
 	timer_init();
