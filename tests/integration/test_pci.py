@@ -51,3 +51,32 @@ def uefi_bar(ctx):
     m = re.search(r"^\tBAR0: mem (0x[0-9a-f]+) size 16K 64-bit$", out, re.M)
     check(m is not None, "no 64-bit BAR0 line")
     check(int(m.group(1), 16) >= 1 << 32, "BAR0 %s is below 4 GiB under OVMF" % m.group(1))
+
+
+def qemu_args(*words):
+    out = []
+    for w in words:
+        out += ["--qemu-arg", w]
+    return out
+
+
+@test("pci.behind_bridges", timeout=90)
+def behind_bridges(ctx):
+    """Every bus behind every bridge: on q35 an e1000 behind a PCIe root
+    port and a PCIe-to-PCI bridge (bus 2), on pc one behind a pci-bridge."""
+    q35 = ctx.run('test.exit=1 run="lspci; poweroff"', 0, boot="kernel", name="q35",
+                  args=qemu_args("-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x10",
+                                 "-device", "pcie-pci-bridge,id=br1,bus=rp1",
+                                 "-device", "e1000,bus=br1,addr=1"))
+    m = re.search(r"^([0-9a-f]{2}):[0-9a-f]{2}\.\d 8086:100e ", q35, re.M)
+    check(m is not None, "q35: the e1000 behind root port + bridge was not found")
+    check(int(m.group(1), 16) >= 2, "q35: e1000 on bus %s, expected behind two bridges"
+          % m.group(1))
+    check(re.search(r"class 060400", q35), "q35: no PCI bridge listed")
+    pc = ctx.run('test.exit=1 run="lspci; poweroff"', 0, boot="kernel", name="pc",
+                 args=["--machine", "pc"] + qemu_args(
+                     "-device", "pci-bridge,id=br1,chassis_nr=1",
+                     "-device", "e1000,bus=br1,addr=1"))
+    m = re.search(r"^([0-9a-f]{2}):[0-9a-f]{2}\.\d 8086:100e ", pc, re.M)
+    check(m is not None and int(m.group(1), 16) >= 1,
+          "pc: the e1000 behind the pci-bridge was not found on bus >= 1")
