@@ -122,6 +122,9 @@ int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,
 
 /* ---- kernel: kernel/bench.c ---- */
 struct gendisk;
+/* Start of the scratch area: the last BENCH_SCRATCH_SIZE bytes of disk
+ * (byte 0 on a smaller disk). Jobs and micro-benchmarks write there. */
+u64 bench_scratch_off(struct gendisk *disk);
 /*
  * bench_resolve_range - the byte range [*off, *off + *size) o covers on
  * disk: offset=/size= or the scratch area, checked against the capacity
@@ -133,6 +136,8 @@ int bench_resolve_range(const struct bench_opts *o, struct gendisk *disk,
  * bench_run - run one job. res->lat/rlat/wlat point at static histograms
  * valid until the next call. Returns 0, -ENODEV, -EINVAL (err filled),
  * -ENOMEM (buffers), -EINTR (Ctrl-C), -EIO (I/O errors; counted in res).
+ * Options bench_parse() would refuse (qd or bs out of range) give -EINVAL
+ * with err filled, before any message or I/O.
  * Context: process, one job at a time.
  */
 int bench_run(const struct bench_opts *o, struct bench_result *res,

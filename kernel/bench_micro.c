@@ -23,6 +23,7 @@
 #include "blkdev_driver.h"
 #include "copy.h"
 #include "cpu.h"
+#include "dma.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
@@ -30,14 +31,6 @@
 #include "scatterlist.h"
 #include "shell.h"
 #include "time.h"
-
-#if __has_include("dma.h")
-#include "dma.h"
-#define BENCH_HAVE_DMA 1
-/* Resolved when the DMA layer is linked in; NULL until then. */
-#pragma weak dma_map_sg
-#pragma weak dma_unmap_sg
-#endif
 
 #define MICRO_NS	200000000ULL	/* per benchmark loop */
 #define MIB		(1ULL << 20)
@@ -67,22 +60,15 @@ static struct gendisk *micro_disk(const char *driver)
 	return NULL;
 }
 
-static u64 scratch_off(struct gendisk *d)
-{
-	u64 cap = (u64)d->capacity << SECTOR_SHIFT;
-
-	return cap > BENCH_SCRATCH_SIZE ? cap - BENCH_SCRATCH_SIZE : 0;
-}
-
 static int micro_kmap(void)
 {
 	struct gendisk *d = micro_disk("pmem");
-	u64 ops = 0, t0, t;
+	u64 ops = 0, t0, t, limit = ns_to_tsc(MICRO_NS);
 	pfn_t pfn;
 
 	if (!d)
 		return micro_skip("kmap_atomic_pfn_t", "no pmem device");
-	if (blk_direct_access(d, scratch_off(d) >> SECTOR_SHIFT, 8, &pfn) <= 0)
+	if (blk_direct_access(d, bench_scratch_off(d) >> SECTOR_SHIFT, 8, &pfn) <= 0)
 		return micro_skip("kmap_atomic_pfn_t", "no direct access to pmem");
 	t0 = rdtsc();
 	do {
@@ -94,7 +80,7 @@ static int micro_kmap(void)
 		}
 		ops += 256;
 		t = rdtsc() - t0;
-	} while (tsc_to_ns(t) < MICRO_NS);
+	} while (t < limit);
 	micro_print("kmap_atomic_pfn_t", t, ops, 0);
 	return 0;
 }
@@ -103,7 +89,6 @@ static int micro_kmap(void)
 
 static int micro_dma(void)
 {
-#ifdef BENCH_HAVE_DMA
 	static struct scatterlist sgl[MICRO_SEGS];
 	struct device dev = {
 		.name = "bench",
@@ -111,10 +96,8 @@ static int micro_dma(void)
 		.coherent_dma_mask = DMA_BIT_MASK(64),
 	};
 	pfn_t buf;
-	u64 ops = 0, t0, t;
+	u64 ops = 0, t0, t, limit = ns_to_tsc(MICRO_NS);
 
-	if (!dma_map_sg || !dma_unmap_sg)
-		return micro_skip("dma_map_sg", "the DMA layer is not built in");
 	buf = pfn_alloc(4, 0);
 	if (pfn_t_is_null(buf))
 		return micro_skip("dma_map_sg", "no memory");
@@ -132,13 +115,10 @@ static int micro_dma(void)
 		}
 		ops += 64 * MICRO_SEGS;
 		t = rdtsc() - t0;
-	} while (tsc_to_ns(t) < MICRO_NS);
+	} while (t < limit);
 	pfn_free(buf, 4);
 	micro_print("dma_map_sg", t, ops, 0);
 	return 0;
-#else
-	return micro_skip("dma_map_sg", "no include/dma.h in this build");
-#endif
 }
 
 /*
@@ -149,9 +129,10 @@ static int micro_bios(struct gendisk *d, u32 opf, pfn_t mem, u32 len, u64 pos,
 		      u64 span, u64 *ops, u64 *tsc)
 {
 	struct bio bio;
-	u64 t0 = rdtsc(), n = 0, off = 0;
+	u64 limit = ns_to_tsc(MICRO_NS), n = 0, off = 0, t0;
 	int err;
 
+	t0 = rdtsc();
 	do {
 		bio_init(&bio, d, NULL, 0, opf);
 		bio.bi_iter.bi_sector = (pos + off) >> SECTOR_SHIFT;
@@ -162,7 +143,7 @@ static int micro_bios(struct gendisk *d, u32 opf, pfn_t mem, u32 len, u64 pos,
 		n++;
 		off = (off + len) % span;
 		*tsc = rdtsc() - t0;
-	} while (tsc_to_ns(*tsc) < MICRO_NS || n < 16);
+	} while (*tsc < limit || n < 16);
 	*ops = n;
 	return 0;
 }
@@ -200,7 +181,7 @@ static int micro_pmem_write(void)
 	if (pfn_t_is_null(buf))
 		return micro_skip("pmem_write_4k", "no memory");
 	pattern_fill(phys_to_virt(pfn_t_to_phys(buf)), 0, 4096, 6);
-	off = scratch_off(d);
+	off = bench_scratch_off(d);
 	kprintf("bench: %s: overwriting bytes %llu-%llu (micro pmem_write_4k)\n",
 		d->disk_name, (unsigned long long)off,
 		(unsigned long long)(off + BENCH_SCRATCH_SIZE));
@@ -231,8 +212,8 @@ static int micro_nvme_to_pmem(void)
 	ram = pfn_alloc(8, 0);
 	if (pfn_t_is_null(ram))
 		return micro_skip("nvme_to_pmem", "no memory");
-	nv_off = scratch_off(nv);
-	pm_off = scratch_off(pm);
+	nv_off = bench_scratch_off(nv);
+	pm_off = bench_scratch_off(pm);
 	kprintf("bench: %s: overwriting bytes %llu-%llu (micro nvme_to_pmem)\n",
 		pm->disk_name, (unsigned long long)pm_off,
 		(unsigned long long)(pm_off + total));
@@ -291,7 +272,7 @@ static void lib_memcpy(void *dst, const void *src, size_t len)
 static u64 micro_copy(void (*fn)(void *, const void *, size_t), bool nt,
 		      void *dst, const void *src, u64 *ops)
 {
-	u64 t0, t, n = 0;
+	u64 t0, t, n = 0, limit = ns_to_tsc(MICRO_NS / 4);
 
 	fn(dst, src, MIB);		/* warm caches and translations */
 	t0 = rdtsc();
@@ -301,7 +282,7 @@ static u64 micro_copy(void (*fn)(void *, const void *, size_t), bool nt,
 			copy_pmem_fence();
 		n++;
 		t = rdtsc() - t0;
-	} while (tsc_to_ns(t) < MICRO_NS / 4 || n < 3);
+	} while (t < limit || n < 3);
 	*ops = n;
 	return t;
 }
