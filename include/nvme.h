@@ -5,7 +5,7 @@
  * it up and registers each usable namespace as block device
  * nvme<controller>n<nsid>; I/O then goes through the block layer by name
  * (blk_find_disk("nvme0n1")). The info calls feed `nvme id` and tests.
- * Driver internals are in drivers/nvme/nvme.h.
+ * Driver internals are in drivers/nvme/nvme_var.h.
  */
 #ifndef PFNOS_NVME_H
 #define PFNOS_NVME_H

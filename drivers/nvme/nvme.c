@@ -41,7 +41,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
-#include "nvme.h"
+#include "nvme_var.h"
 #include "panic.h"
 #include "printk.h"
 #include "time.h"

@@ -10,7 +10,7 @@
  */
 #include "errno.h"
 #include "lib.h"
-#include "nvme.h"
+#include "nvme_var.h"
 
 #define NVME_U32_MAX	0xffffffffULL
 

@@ -11,10 +11,10 @@
 #include "blkdev_driver.h"
 #include "errno.h"
 #include "lib.h"
-#include "nvme.h"
+#include "nvme_var.h"
 #include "pci.h"
 #include "printk.h"
-#include "../../include/nvme.h"
+#include "nvme.h"
 
 static struct pci_dev *nvme_pdev(struct nvme_ctrl *ctrl)
 {

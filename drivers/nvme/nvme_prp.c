@@ -33,7 +33,7 @@
  * ends with a Segment or Last Segment descriptor pointing at the next.
  */
 #include "errno.h"
-#include "nvme.h"
+#include "nvme_var.h"
 #include "scatterlist.h"
 
 #define NVME_PAGE_MASK	((u64)NVME_PAGE_SIZE - 1)

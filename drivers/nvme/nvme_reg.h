@@ -11,7 +11,7 @@
  * read through FIELD_GET, never C bitfields. All multi-byte fields are
  * little endian (1.4, 1.5.1), which is the CPU's order on x86.
  *
- * Software state lives in nvme.h; the driver is nvme.c (core) and
+ * Software state lives in nvme_var.h; the driver is nvme.c (core) and
  * nvme_pci.c (PCI glue).
  */
 #ifndef PFNOS_NVME_REG_H

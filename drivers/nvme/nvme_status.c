@@ -9,7 +9,7 @@
  * codes (SCT 7) likewise.
  */
 #include "errno.h"
-#include "nvme.h"
+#include "nvme_var.h"
 
 struct nvme_status_entry {
 	u8 sc;

@@ -21,7 +21,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "nvme.h"
-#include "../../drivers/nvme/nvme.h"
+#include "../../drivers/nvme/nvme_var.h"
 
 #define NT_AREA		(16ULL << 20)
 #define NT_BUF_ORDER	10			/* 4 MiB RAM buffers */

@@ -1,5 +1,5 @@
 /*
- * nvme.h - the NVMe driver's software state (after OpenBSD nvmevar.h):
+ * nvme_var.h - the NVMe driver's software state (after OpenBSD nvmevar.h):
  * controllers, queues, the per-request data behind each block request, the
  * bus glue interface, and the pure helpers (command encoding, PRP/SGL
  * building, status mapping) that the host unit tests run.
