@@ -16,6 +16,7 @@
 #include "mm.h"
 #include "printk.h"
 #include "scatterlist.h"
+#include "work.h"
 
 unsigned long blk_irq_save(void)
 {
@@ -40,6 +41,7 @@ bool blk_in_interrupt(void)
 void blk_wait_interrupt(void)
 {
 	safe_halt();		/* sti; hlt: the wakeup cannot be lost */
+	work_run_pending();	/* what the interrupt deferred (work.h) */
 	local_irq_disable();
 }
 

@@ -36,6 +36,7 @@
 #include "printk.h"
 #include "shell.h"
 #include "time.h"
+#include "work.h"
 
 struct bench_job;
 
@@ -279,8 +280,9 @@ static struct bench_io *bench_reap(struct bench_job *j)
 		local_irq_restore(flags);
 		if (list)
 			return list;
-		if (j->polled)
-			blk_poll(j->disk, j->cookie);
+		work_run_pending();	/* deferred by interrupts (work.h) */
+		if (j->polled && blk_poll(j->disk, j->cookie) <= 0)
+			cpu_relax();
 	}
 }
 

@@ -15,6 +15,7 @@
 #include "lineedit.h"
 #include "printk.h"
 #include "shell.h"
+#include "work.h"
 
 #define PROMPT "pfnos> "
 #define TYPEAHEAD 256
@@ -158,6 +159,7 @@ static int shell_wait_getc(void)
 		}
 		if ((flags & BIT(9)) /* RFLAGS.IF */ && timer_ticking()) {
 			safe_halt();
+			work_run_pending();	/* deferred by interrupts */
 		} else {
 			local_irq_restore(flags);
 			cpu_relax();

@@ -1,0 +1,65 @@
+/*
+ * work.c - deferred work (include/work.h): a FIFO of struct work filled by
+ * work_queue() from any context and drained by work_run_pending() where
+ * the kernel waits (blk_wait_interrupt, the shell's idle loop, the bench
+ * reap loop, the NVMe poll operation). One CPU: the list is protected by
+ * disabling interrupts.
+ */
+#include "compiler.h"
+#include "cpu.h"
+#include "irq.h"
+#include "work.h"
+
+static struct work *work_head, *work_tail;
+static bool work_running;
+
+bool work_queue(struct work *w)
+{
+	unsigned long flags = local_irq_save();
+	bool queued = !w->queued;
+
+	if (queued) {
+		w->queued = true;
+		w->next = NULL;
+		if (work_tail)
+			work_tail->next = w;
+		else
+			work_head = w;
+		work_tail = w;
+	}
+	local_irq_restore(flags);
+	return queued;
+}
+
+bool work_pending(void)
+{
+	return READ_ONCE(work_head) != NULL;
+}
+
+unsigned work_run_pending(void)
+{
+	unsigned n = 0;
+	struct work *w;
+
+	if (!work_head || in_interrupt() || !irqs_enabled() || work_running)
+		return 0;
+	work_running = true;
+	for (;;) {
+		local_irq_disable();
+		w = work_head;
+		if (w) {
+			work_head = w->next;
+			if (!work_head)
+				work_tail = NULL;
+			w->next = NULL;
+			w->queued = false;
+		}
+		local_irq_enable();
+		if (!w)
+			break;
+		w->fn(w);
+		n++;
+	}
+	work_running = false;
+	return n;
+}
