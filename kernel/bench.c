@@ -10,8 +10,9 @@
  * on a completion list. The loop reaps that list, records the latency in
  * the histograms and resubmits, and when nothing has completed it waits: by
  * driving the queue's poll operation when the bio went to a polled queue
- * (poll=1 on a device with polled queues), else by halting until an
- * interrupt. Nothing on this path allocates.
+ * (poll=1 on a device with polled queues; `pause` between empty polls,
+ * never a halt: docs/bench.md has what that does under TCG), else by
+ * halting until an interrupt. Nothing on this path allocates.
  *
  * Time: a warm-up (ramp_time, default 500 ms) whose completions are not
  * counted, then the timed window (runtime, default 2 s): an I/O counts when

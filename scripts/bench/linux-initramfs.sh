@@ -10,22 +10,35 @@
 #   kernel-package     the package name and version used
 #
 #   scripts/bench/linux-initramfs.sh OUT      (run as root for apt-get)
+#   scripts/bench/linux-initramfs.sh --download-only OUT
 #
 # Downloads (apt-get download) stay in OUT/debs; nothing is installed
 # except by scripts/deps.sh bench (fio, busybox-static, cpio).
+# --download-only fetches the kernel and busybox-static packages into
+# OUT/debs (when not there yet) and exits: scripts/deps.sh bench calls it
+# with OUT = build/bench/linux, so a later build needs no network.
 
 set -eu -o pipefail
 
 prog=linux-initramfs.sh
-out=${1:?usage: $0 OUT}
+usage="usage: $0 [--download-only] OUT"
+download_only=0
+if [[ ${1:-} == --download-only ]]; then
+	download_only=1
+	shift
+fi
+[[ $# -eq 1 && -n $1 && $1 != -* ]] || { echo "$usage" >&2; exit 2; }
+out=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$out/debs"
 out=$(cd "$out" && pwd)
 
 die() { echo "$prog: $*" >&2; exit 1; }
 
-command -v fio >/dev/null || die "fio not installed (scripts/deps.sh bench)"
-command -v cpio >/dev/null || die "cpio not installed (scripts/deps.sh bench)"
+if (( ! download_only )); then
+	command -v fio >/dev/null || die "fio not installed (scripts/deps.sh bench)"
+	command -v cpio >/dev/null || die "cpio not installed (scripts/deps.sh bench)"
+fi
 
 # The stock kernel: whatever linux-image-amd64 depends on.
 kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
@@ -46,6 +59,10 @@ for p in "$kpkg" busybox-static; do
 done
 kdeb=$(ls -t "${kpkg}"_*.deb | head -1)
 bdeb=$(ls -t busybox-static_*.deb | head -1)
+if (( download_only )); then
+	echo "$prog: $out/debs has $kdeb and $bdeb (downloaded, not installed)" >&2
+	exit 0
+fi
 echo "$kdeb" > "$out/kernel-package"
 
 rm -rf "$out/kroot" "$out/broot" "$out/root"
