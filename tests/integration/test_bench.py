@@ -1,6 +1,7 @@
 """test_bench.py - the benchmarks seen from outside (issue 6): tiny bench
-jobs through the shell on null0 and pmem0 with their BENCH line format,
-bad options giving one "error:" line, and the report generator
+jobs through the shell on null0, pmem0 and nvme0n1 (the standard machine
+has all three; a missing one fails the test) with their BENCH line format
+and sane numbers, bad options giving one "error:" line, and the report generator
 (scripts/bench/report.py) on a recorded results file. Kept small: the
 real runs are make bench / bench-compare, not make test.
 """
@@ -29,16 +30,26 @@ def check_line(m, dev, rw, bs, qd, ios):
     check(int(g[6]) == ios, "%s: ios=%s, expected %d" % (dev, g[6], ios))
     p50, p99, p999, mx = (int(x) for x in g[10:14])
     check(0 < p50 <= p99 <= p999 <= mx, "%s: percentiles not ordered: %s" % (dev, m.group(0)))
-    check(int(g[7]) > 0 and float(g[8]) > 0, "%s: no IOPS or MB/s" % dev)
+    iops, mbps = int(g[7]), float(g[8])
+    check(iops > 0 and mbps > 0, "%s: no IOPS or MB/s" % dev)
+    # both are truncated from bytes / elapsed: iops loses < 1 I/O a second
+    # (bs bytes), MBps < 0.01
+    check(abs(mbps - iops * bs / 1e6) <= bs / 1e6 + 0.01 + 1e-9,
+          "%s: MBps=%s does not match iops=%d * bs=%d" % (dev, g[8], iops, bs))
 
 
 @test("bench.shell_jobs", timeout=90)
 def shell_jobs(ctx):
-    """bench on null0 (memory mode, randrw verified) and pmem0 with ios=
-    small: one well-formed BENCH line each; randrw adds read_/write_ fields;
-    writes say which range they overwrite; a bad option is one error line."""
+    """bench on null0 (memory mode, randrw verified), pmem0 and nvme0n1 with
+    ios= small: one well-formed BENCH line each with sane numbers; randrw
+    adds read_/write_ fields; writes say which range they overwrite; a bad
+    option is one error line."""
     g = ctx.boot("null_blk.memory=1", boot="kernel", stdin=True)
     g.prompt(60)
+    disks = g.command("lsblk")
+    for dev in ("null0", "pmem0", "nvme0n1"):
+        check(re.search(r"(^|\s)%s\s" % dev, disks),
+              "%s missing on the standard machine: %s" % (dev, disks.strip()[-300:]))
     out = g.command("bench null0 rw=randread qd=4 ios=300")
     ms = bench_lines(out)
     check(len(ms) == 1, "null0: expected one BENCH line: " + out.strip()[-300:])
@@ -56,15 +67,24 @@ def shell_jobs(ctx):
     check(re.search(r"bench: null0: overwriting bytes 1072693248-1073741824", out),
           "randrw did not say which range it overwrites: " + out[:200])
 
-    if "pmem0" in g.command("lsblk"):
-        out = g.command("bench pmem0 rw=write bs=128k ios=20")
-        ms = bench_lines(out)
-        check(len(ms) == 1, "pmem0: expected one BENCH line: " + out.strip()[-300:])
-        check_line(ms[0], "pmem0", "write", 131072, 1, 20)
-        check("bench: pmem0: overwriting bytes 1006632960-1073741824 (the scratch area" in out,
-              "pmem0 write did not name the scratch area: " + out[:200])
-    else:
-        ctx.note("pmem0 not registered in this build: pmem job skipped")
+    out = g.command("bench pmem0 rw=write bs=128k ios=20")
+    ms = bench_lines(out)
+    check(len(ms) == 1, "pmem0: expected one BENCH line: " + out.strip()[-300:])
+    check_line(ms[0], "pmem0", "write", 131072, 1, 20)
+    check("bench: pmem0: overwriting bytes 1006632960-1073741824 (the scratch area" in out,
+          "pmem0 write did not name the scratch area: " + out[:200])
+
+    out = g.command("bench nvme0n1 rw=randread qd=4 ios=200")
+    ms = bench_lines(out)
+    check(len(ms) == 1, "nvme0n1: expected one BENCH line: " + out.strip()[-300:])
+    check_line(ms[0], "nvme0n1", "randread", 4096, 4, 200)
+    out = g.command("bench nvme0n1 rw=write bs=64k qd=2 size=1m verify=1 ios=32")
+    ms = bench_lines(out)
+    check(len(ms) == 1, "nvme0n1 verify: expected one BENCH line: " + out.strip()[-300:])
+    check_line(ms[0], "nvme0n1", "write", 65536, 2, 32)
+    check(" verify_errors=0" in ms[0].group(15), "nvme0n1 verify: " + ms[0].group(0))
+    check("bench: nvme0n1: overwriting bytes 1072693248-1073741824 (offset=/size=)" in out,
+          "nvme0n1 write did not name its range: " + out[:200])
 
     out = g.command("bench null0 bs=4x")
     check(out.strip() == "error: bench: bad bs '4x': a size such as 4k", "bad option: " + out)
