@@ -26,6 +26,7 @@ targets=("$@")
 (( ${#targets[@]} )) || targets=(build)
 
 want=()
+dl_kernel=0
 for t in "${targets[@]}"; do
 	case $t in
 	build) want+=("${pkgs_build[@]}") ;;
@@ -33,9 +34,7 @@ for t in "${targets[@]}"; do
 	fuzz) want+=("${pkgs_fuzz[@]}") ;;
 	bench)
 		want+=("${pkgs_bench[@]}")
-		# Debian's kernel package for the Linux side is downloaded, not
-		# installed, by scripts/bench/linux-initramfs.sh (make bench-linux)
-		# into build/bench/linux/debs.
+		dl_kernel=1	# Debian's kernel package: downloaded, not installed
 		;;
 	-h|--help)
 		sed -n '2,12s/^# \{0,1\}//p' "$0"
@@ -68,7 +67,16 @@ for p in "${want[@]}"; do
 	seen[$p]=1
 	installed "$p" || missing+=("$p")
 done
-(( ${#missing[@]} )) || exit 0
+# bench: Debian's kernel and busybox-static packages for the Linux side of
+# the benchmarks, downloaded (not installed) into build/bench/linux/debs.
+finish() {
+	(( dl_kernel )) || exit 0
+	"$(dirname "$0")/bench/linux-initramfs.sh" --download-only \
+		"$(cd "$(dirname "$0")/.." && pwd)/build/bench/linux" || exit 1
+	exit 0
+}
+
+(( ${#missing[@]} )) || finish
 
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 if [[ $(id -u) -ne 0 ]]; then
@@ -101,8 +109,9 @@ if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
 		# Stale lists can name versions that are gone: update and retry.
 		apt-get update -q >&2 &&
 			apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 &&
-			exit 0
+			finish
 	fi
 	echo "$prog: apt-get install failed: $cmd" >&2
 	exit 1
 fi
+finish
