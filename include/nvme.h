@@ -28,9 +28,12 @@ struct nvme_ctrl_info {
 	u8 mdts;			/* raw, 0: no limit */
 	u64 max_xfer;			/* bytes per command the driver uses */
 	u32 version;			/* VS register layout */
+	unsigned ver_major, ver_minor, ver_tertiary;	/* VS decoded */
 	u64 cap;
+	unsigned doorbell_stride;	/* bytes (CAP.DSTRD decoded) */
 	unsigned irq_queues, poll_queues, queue_entries;
 	u32 sgls;			/* Identify SGLS */
+	bool sgl_supported;		/* SGLS.SGLSS is not 0 */
 	bool sgl_in_use;
 	bool vwc;
 	u16 oncs;

@@ -18,13 +18,13 @@ static void nvme_print_ctrl(unsigned i, const struct nvme_ctrl_info *c)
 	kprintf("  vid 0x%04x ssvid 0x%04x\n", c->vid, c->ssvid);
 	kprintf("  sn \"%s\" mn \"%s\" fr \"%s\"\n", c->sn, c->mn, c->fr);
 	kprintf("  version %u.%u.%u, mdts %u (%llu KiB per command used)\n",
-		c->version >> 16, (c->version >> 8) & 0xff, c->version & 0xff,
+		c->ver_major, c->ver_minor, c->ver_tertiary,
 		c->mdts, (unsigned long long)(c->max_xfer >> 10));
 	kprintf("  queues: %u interrupt + %u polled, %u entries each; doorbell stride %u\n",
 		c->irq_queues, c->poll_queues, c->queue_entries,
-		4U << ((c->cap >> 32) & 0xf));
+		c->doorbell_stride);
 	kprintf("  sgl %s (SGLS 0x%x)%s, volatile write cache %s, oncs 0x%x, namespaces %u\n",
-		(c->sgls & 3) ? "supported" : "not supported", c->sgls,
+		c->sgl_supported ? "supported" : "not supported", c->sgls,
 		c->sgl_in_use ? ", in use" : "", c->vwc ? "present" : "absent",
 		c->oncs, c->nn);
 	for (unsigned n = 0; n < c->nr_ns; n++) {

@@ -158,11 +158,16 @@ int nvme_get_info(unsigned idx, struct nvme_ctrl_info *out)
 	out->mdts = c->id->mdts;
 	out->max_xfer = c->max_xfer;
 	out->version = c->vs;
+	out->ver_major = (unsigned)FIELD_GET(NVME_VS_MJR, c->vs);
+	out->ver_minor = (unsigned)FIELD_GET(NVME_VS_MNR, c->vs);
+	out->ver_tertiary = (unsigned)FIELD_GET(NVME_VS_TER, c->vs);
 	out->cap = c->cap;
+	out->doorbell_stride = 4U << FIELD_GET(NVME_CAP_DSTRD, c->cap);
 	out->irq_queues = c->nr_irq_queues;
 	out->poll_queues = c->nr_poll_queues;
 	out->queue_entries = c->io_entries;
 	out->sgls = c->id->sgls;
+	out->sgl_supported = FIELD_GET(NVME_SGLS_SUPPORT, c->id->sgls) != 0;
 	out->sgl_in_use = c->sgl;
 	out->vwc = c->vwc;
 	out->oncs = c->id->oncs;
