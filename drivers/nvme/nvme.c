@@ -22,13 +22,24 @@
  * entries are collected first and completed after the head doorbell is
  * written, so a completion that submits more I/O finds the queue consistent.
  *
- * Timeouts: a timer tick checks the deadline of every command in flight.
- * A late command gets an Abort; if the controller does not abort it (a
- * second after the answer, giving the command a last chance), or it is
- * still outstanding a timeout later, the controller is reset: disabled,
- * queues rebuilt, the timed-out command failed with -EIO and every other
- * outstanding command resubmitted once. A controller that does not come
- * back is marked dead and fails I/O with -EIO; the kernel keeps running.
+ * Command identifiers carry the tag and a 4-bit generation (nvme_var.h),
+ * so a stale completion is ignored and an Abort names one submission.
+ *
+ * Timeouts: a timer tick checks the deadline of every command in flight
+ * (reaping the queue's CQ first, so a polled command nobody polls is not
+ * taken for lost). A late command gets an Abort (at most Identify ACL+1
+ * outstanding); if the controller does not abort it and the command is
+ * still outstanding a second after the answer, or still outstanding a
+ * timeout later, or an admin command timed out, the controller is reset:
+ * disabled, queues rebuilt, the timed-out command failed with -EIO and
+ * every other outstanding command resubmitted once. The tick only decides;
+ * the reset runs in process context as deferred work (work.h), from the
+ * places that wait (the block layer's halt, the shell, ops->poll). A
+ * controller that does not come back is marked dead and fails I/O with
+ * -EIO; the kernel keeps running.
+ *
+ * Shutdown (poweroff, reboot): delete the I/O SQs, then the CQs, each
+ * bounded, then CC.SHN and wait for CSTS.SHST (7.6.2).
  *
  * Command line: nvme.io_queue_depth= (default 1024, at most CAP.MQES+1),
  * nvme.poll_queues= (default 1), nvme.sgl=0|1, nvme.dma_mask= (bits),
@@ -45,6 +56,7 @@
 #include "panic.h"
 #include "printk.h"
 #include "time.h"
+#include "work.h"
 
 struct nvme_ctrl *nvme_ctrls[NVME_MAX_CTRLS];
 unsigned nvme_nr_ctrls;
@@ -329,11 +341,16 @@ static void nvme_admin_orphan_done(struct nvme_ctrl *ctrl,
 
 /*
  * Run one admin command and wait for it by polling the admin CQ, bounded by
- * the command timeout. Returns 0, -errno from the status (logged), or
- * -ETIMEDOUT. Context: any; interrupts stay disabled while it waits.
+ * timeout_ns. Returns 0, -errno from the status (logged), -ETIMEDOUT, or
+ * -EIO after an earlier timeout. A command that timed out may still be
+ * carried out and write its data buffer (ctrl->scratch for Identify), so
+ * from then on no admin command is sent until a reset has disabled the
+ * controller (nvme_bring_up() clears ctrl->admin_timed_out; the timer
+ * schedules that reset for a live controller). Context: any; interrupts
+ * are enabled between polls when they were on entry.
  */
-static int nvme_admin_sync(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
-			   u32 *dw0)
+static int nvme_admin_sync_to(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
+			      u32 *dw0, u64 timeout_ns)
 {
 	struct nvme_queue *aq = &ctrl->adminq;
 	struct nvme_admin_slot *s;
@@ -343,6 +360,10 @@ static int nvme_admin_sync(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
 	int err;
 
 	flags = blk_irq_save();
+	if (ctrl->admin_timed_out) {
+		blk_irq_restore(flags);
+		return -EIO;
+	}
 	s = nvme_admin_slot_get(ctrl);
 	if (!s || nvme_sq_full(aq)) {
 		if (s)
@@ -351,18 +372,23 @@ static int nvme_admin_sync(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
 		return -EBUSY;
 	}
 	nvme_submit_cmd(aq, cmd, (u16)(s - ctrl->admin_slots));
-	deadline = ktime_ns() + ctrl->timeout_ns;
-	while (!s->done) {
+	blk_irq_restore(flags);
+	deadline = ktime_ns() + timeout_ns;
+	for (;;) {
+		flags = blk_irq_save();
 		nvme_process_admin_cq(ctrl);
 		if (s->done)
 			break;
 		if (ktime_ns() > deadline) {
 			s->done_fn = nvme_admin_orphan_done;
+			ctrl->admin_timed_out = true;
 			blk_irq_restore(flags);
-			pr_err("%s: %s timed out\n", ctrl->name,
+			pr_err("%s: %s timed out: no admin commands until the controller is reset\n",
+			       ctrl->name,
 			       nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC, cmd->cdw0), true));
 			return -ETIMEDOUT;
 		}
+		blk_irq_restore(flags);
 		cpu_relax();
 	}
 	status = s->status;
@@ -374,6 +400,12 @@ static int nvme_admin_sync(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
 	if (err)
 		nvme_log_status(ctrl, cmd, true, status, err);
 	return err;
+}
+
+static int nvme_admin_sync(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
+			   u32 *dw0)
+{
+	return nvme_admin_sync_to(ctrl, cmd, dw0, ctrl->timeout_ns);
 }
 
 static int nvme_identify(struct nvme_ctrl *ctrl, u8 cns, u32 nsid)
@@ -482,6 +514,15 @@ static void nvme_iod_release(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 
 /* ---- the request path ---- */
 
+/* Submit cmd for rq under a new generation of its tag. IRQs off. */
+static void nvme_submit_iod(struct nvme_queue *q, struct request *rq,
+			    struct nvme_iod *iod, const struct nvme_sqe *cmd)
+{
+	iod->gen = (u8)nvme_cid_next_gen(iod->gen);
+	iod->cid = nvme_cid_make(rq->tag, iod->gen);
+	nvme_submit_cmd(q, cmd, iod->cid);
+}
+
 static int nvme_map_data(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 			 struct request *rq, struct nvme_iod *iod)
 {
@@ -579,7 +620,7 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	iod->nr_pages = 0;
 	iod->preflush = false;
 	iod->timed_out = false;
-	iod->abort_sent = false;
+	iod->abort_failed = false;
 	switch (op) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
@@ -633,9 +674,9 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 		struct nvme_sqe fl;
 
 		nvme_cmd_flush(&fl, ns->nsid);
-		nvme_submit_cmd(q, &fl, (u16)rq->tag);
+		nvme_submit_iod(q, rq, iod, &fl);
 	} else {
-		nvme_submit_cmd(q, &iod->cmd, (u16)rq->tag);
+		nvme_submit_iod(q, rq, iod, &iod->cmd);
 	}
 	blk_irq_restore(flags);
 	return 0;
@@ -656,47 +697,46 @@ static int nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	return __nvme_queue_rq(hctx, rq);
 }
 
-/* End a request whose command the controller has given back. */
+/*
+ * End a request the controller has given back: nvme_process_cq() already
+ * took it back (iod->submitted false, q->inflight dropped) with interrupts
+ * off; here its mapping is released and it completes with err.
+ */
 static void nvme_end_request(struct nvme_queue *q, struct request *rq,
-			     u16 status)
+			     u16 status, int err)
 {
 	struct nvme_ctrl *ctrl = q->ctrl;
 	struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
-	unsigned long flags;
-	int err = nvme_cqe_errno(status);
 
-	if (iod->preflush && !err) {
-		/* the flush ran; now the write, under the same cid */
-		flags = blk_irq_save();
-		iod->preflush = false;
-		if (iod->submitted && !nvme_sq_full(q)) {
-			nvme_submit_cmd(q, &iod->cmd, (u16)rq->tag);
-			blk_irq_restore(flags);
-			return;
-		}
-		blk_irq_restore(flags);
-		err = -EIO;
-	}
-	flags = blk_irq_save();
-	iod->submitted = false;
-	q->inflight--;
-	blk_irq_restore(flags);
 	nvme_iod_release(ctrl, q, iod);
 	if (err) {
 		if (iod->timed_out)
 			err = -EIO;
-		nvme_log_status(ctrl, &iod->cmd, false, status, err);
+		if (status)
+			nvme_log_status(ctrl, &iod->cmd, false, status, err);
+		else
+			pr_err("%s: cid %u: no room in queue %u for the write after its flush -> -EIO\n",
+			       ctrl->name, rq->tag, q->qid);
 	}
 	blk_mq_complete_request(rq, err);
 }
 
 #define NVME_CQ_BATCH	32
 
-/* Reap an I/O CQ; returns completions. Any context. */
+/*
+ * Reap an I/O CQ; returns completions. Any context (interrupt handler,
+ * ops->poll, the timeout timer). Everything that decides who owns a
+ * command happens with interrupts off: a request is taken back from the
+ * controller (iod->submitted, q->inflight) and a preflush write submitted
+ * in the same section that consumes the CQE, so the timer, which may run
+ * once interrupts are on again, never finds a reaped command outstanding.
+ * Only releasing the mappings and completing the bio happen after.
+ */
 static int nvme_process_cq(struct nvme_queue *q)
 {
 	struct request *rqs[NVME_CQ_BATCH];
 	u16 status[NVME_CQ_BATCH];
+	int errs[NVME_CQ_BATCH];
 	struct nvme_cqe *cqe;
 	unsigned long flags;
 	int total = 0;
@@ -710,33 +750,56 @@ static int nvme_process_cq(struct nvme_queue *q)
 			break;
 		}
 		while (n < NVME_CQ_BATCH && (cqe = nvme_next_cqe(q)) != NULL) {
-			struct request *rq = blk_mq_tag_to_rq(q->hctx, cqe->cid);
+			u16 cid = cqe->cid;
+			u16 st = cqe->status & ~(u16)NVME_CQE_PHASE;
+			struct request *rq = blk_mq_tag_to_rq(q->hctx, nvme_cid_tag(cid));
 			struct nvme_iod *iod;
+			int err;
 
 			q->sq_head = cqe->sqhd;
 			q->completed++;
 			nvme_cq_advance(q);
 			iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
-			if (!iod || !iod->submitted) {
+			if (!iod || !iod->submitted || iod->cid != cid) {
 				q->spurious++;
-				pr_warn("%s: completion for idle cid %u on queue %u ignored\n",
-					q->ctrl->name, cqe->cid, q->qid);
+				if (iod && iod->submitted) {
+					q->stale++;
+					pr_warn("%s: stale completion for cid 0x%x on queue %u ignored (tag %u is at generation %u)\n",
+						q->ctrl->name, cid, q->qid,
+						nvme_cid_tag(cid), iod->gen);
+				} else {
+					pr_warn("%s: completion for idle cid 0x%x on queue %u ignored\n",
+						q->ctrl->name, cid, q->qid);
+				}
 				continue;
 			}
-			if (!iod->preflush) {
-				if (iod->seq < q->max_done_seq)
-					q->reordered++;
-				else
-					q->max_done_seq = iod->seq;
+			err = nvme_cqe_errno(st);
+			if (iod->preflush) {
+				/* the flush ran; now the write */
+				iod->preflush = false;
+				if (!err) {
+					if (!nvme_sq_full(q)) {
+						nvme_submit_iod(q, rq, iod, &iod->cmd);
+						continue;
+					}
+					err = -EIO;
+				}
+			} else if (iod->seq < q->max_done_seq) {
+				q->reordered++;
+			} else {
+				q->max_done_seq = iod->seq;
 			}
+			iod->submitted = false;
+			q->inflight--;
 			rqs[n] = rq;
-			status[n++] = cqe->status & ~(u16)NVME_CQE_PHASE;
+			status[n] = st;
+			errs[n++] = err;
 		}
 		if (n)
 			*q->cq_db = q->cq_head;
 		blk_irq_restore(flags);
 		for (unsigned i = 0; i < n; i++)
-			nvme_end_request(q, rqs[i], status[i]);
+			nvme_end_request(q, rqs[i], status[i], errs[i]);
 		total += (int)n;
 	} while (n == NVME_CQ_BATCH);
 	return total;
@@ -752,6 +815,8 @@ void nvme_irq(struct pt_regs *regs, void *arg)
 
 static int nvme_poll(struct blk_mq_hw_ctx *hctx)
 {
+	/* a polling waiter never halts: run what the timer deferred here */
+	work_run_pending();
 	return nvme_process_cq(hctx->driver_data);
 }
 
@@ -762,21 +827,40 @@ static const struct blk_mq_ops nvme_mq_ops = {
 
 /* ---- timeouts, abort, reset ---- */
 
-static void nvme_reset(struct nvme_ctrl *ctrl, const char *why);
+/* The I/O request behind cid on q if that very command (same generation)
+ * is still with the controller, else NULL. IRQs off. */
+static struct nvme_iod *nvme_held_iod(struct nvme_queue *q, u16 cid)
+{
+	struct request *rq = blk_mq_tag_to_rq(q->hctx, nvme_cid_tag(cid));
+	struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+
+	return iod && iod->submitted && iod->cid == cid ? iod : NULL;
+}
 
 static void nvme_abort_done(struct nvme_ctrl *ctrl, struct nvme_admin_slot *s)
 {
 	int err = nvme_cqe_errno(s->status);
+	struct nvme_iod *iod;
 
+	if (ctrl->aborts_outstanding)
+		ctrl->aborts_outstanding--;
 	if (!err && !(s->dw0 & NVME_ABORT_NOT_ABORTED)) {
-		pr_warn("%s: abort of cid %u on queue %u: aborted\n", ctrl->name,
+		pr_warn("%s: abort of cid 0x%x on queue %u: aborted\n", ctrl->name,
 			s->abort_cid, s->abort_q->qid);
 		return;
 	}
+	iod = nvme_held_iod(s->abort_q, s->abort_cid);
+	if (!iod || !iod->timed_out) {
+		pr_warn("%s: abort of cid 0x%x on queue %u: %s, but the command has completed: no reset\n",
+			ctrl->name, s->abort_cid, s->abort_q->qid,
+			err ? "abort command failed" : "not aborted by the controller");
+		return;
+	}
+	iod->abort_failed = true;
 	if (!ctrl->reset_at_ns)
 		ctrl->reset_at_ns = ktime_ns() + min_t(u64, NVME_RESET_GRACE_NS,
 						       ctrl->timeout_ns);
-	pr_warn("%s: abort of cid %u on queue %u: %s; controller reset in %llu ms\n",
+	pr_warn("%s: abort of cid 0x%x on queue %u: %s; controller reset in %llu ms unless it completes\n",
 		ctrl->name, s->abort_cid, s->abort_q->qid,
 		err ? "abort command failed" : "not aborted by the controller",
 		(unsigned long long)((ctrl->reset_at_ns - ktime_ns()) / 1000000));
@@ -788,7 +872,7 @@ static bool nvme_send_abort(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 	struct nvme_admin_slot *s;
 	struct nvme_sqe cmd;
 
-	if (nvme_sq_full(&ctrl->adminq))
+	if (ctrl->admin_timed_out || nvme_sq_full(&ctrl->adminq))
 		return false;
 	s = nvme_admin_slot_get(ctrl);
 	if (!s)
@@ -800,70 +884,134 @@ static bool nvme_send_abort(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 	nvme_cmd_abort(&cmd, q->qid, cid);
 	nvme_submit_cmd(&ctrl->adminq, &cmd, (u16)(s - ctrl->admin_slots));
 	ctrl->aborts++;
+	ctrl->aborts_outstanding++;
 	return true;
 }
 
-/* Check every command in flight against its deadline. IRQs off. */
+static const char *nvme_iod_op(const struct nvme_iod *iod)
+{
+	return nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC, iod->cmd.cdw0), false);
+}
+
+/*
+ * Look at one queue's commands against their deadlines: a late one gets an
+ * Abort (at most ctrl->abort_limit outstanding, Identify ACL; the others
+ * wait for the next tick), one already aborted and late again means a
+ * reset. The queue's CQ is reaped first when something is late, so a
+ * polled command whose submitter stopped polling is completed, not
+ * aborted. Returns why a reset is needed, or NULL. IRQs off.
+ */
+static const char *nvme_check_queue(struct nvme_ctrl *ctrl,
+				    struct nvme_queue *q, u64 now)
+{
+	bool reaped = false;
+
+	for (u32 tag = 0; tag < q->hctx->depth && q->inflight; tag++) {
+		struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
+		struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+
+		if (!iod || !iod->submitted || now <= iod->deadline_ns)
+			continue;
+		if (!reaped) {
+			reaped = true;
+			nvme_process_cq(q);
+			if (!q->live)
+				return NULL;
+			if (!iod->submitted || now <= iod->deadline_ns)
+				continue;
+		}
+		if (iod->timed_out) {
+			pr_err("%s: %s cid 0x%x on queue %u: no completion after abort\n",
+			       ctrl->name, nvme_iod_op(iod), iod->cid, q->qid);
+			return "command not completed after abort";
+		}
+		if (ctrl->aborts_outstanding >= ctrl->abort_limit)
+			continue;
+		iod->timed_out = true;
+		ctrl->timeouts++;
+		iod->deadline_ns = now + ctrl->timeout_ns;
+		pr_err("%s: %s cid 0x%x on queue %u (LBA %llu) timed out after %llu ms: aborting\n",
+		       ctrl->name, nvme_iod_op(iod), iod->cid, q->qid,
+		       (unsigned long long)(iod->cmd.cdw10 | ((u64)iod->cmd.cdw11 << 32)),
+		       (unsigned long long)(ctrl->timeout_ns / 1000000));
+		if (!nvme_send_abort(ctrl, q, iod->cid))
+			return "cannot send abort";
+	}
+	return NULL;
+}
+
+/* Is a command whose Abort did not take still with the controller? */
+static bool nvme_abort_failed_held(struct nvme_ctrl *ctrl)
+{
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
+		struct nvme_queue *q = &ctrl->ioq[i];
+
+		for (u32 tag = 0; tag < q->hctx->depth && q->inflight; tag++) {
+			struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
+			struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+
+			if (iod && iod->submitted && iod->timed_out &&
+			    iod->abort_failed) {
+				pr_err("%s: %s cid 0x%x on queue %u still outstanding after its abort failed\n",
+				       ctrl->name, nvme_iod_op(iod), iod->cid, q->qid);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* Check every command in flight against its deadline. IRQs off (timer). */
 static void nvme_check_timeouts(struct nvme_ctrl *ctrl)
 {
 	u64 now = ktime_ns();
 	const char *why = NULL;
 
+	if (ctrl->admin_timed_out)
+		why = "an admin command timed out";
 	nvme_process_admin_cq(ctrl);
-	for (unsigned i = 0; i < NVME_ADMIN_DEPTH; i++) {
+	for (unsigned i = 0; i < NVME_ADMIN_DEPTH && !why; i++) {
 		struct nvme_admin_slot *s = &ctrl->admin_slots[i];
 
 		if (s->busy && s->done_fn == nvme_abort_done && now > s->deadline_ns)
 			why = "abort command timed out";
 	}
-	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl) && !why; i++) {
-		struct nvme_queue *q = &ctrl->ioq[i];
-
-		if (!q->inflight)
-			continue;
-		for (u32 tag = 0; tag < q->hctx->depth; tag++) {
-			struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
-			struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
-
-			if (!iod || !iod->submitted || now <= iod->deadline_ns)
-				continue;
-			if (iod->timed_out) {
-				pr_err("%s: %s cid %u on queue %u: no completion after abort\n",
-				       ctrl->name,
-				       nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC, iod->cmd.cdw0), false),
-				       tag, q->qid);
-				why = "command not completed after abort";
-				break;
-			}
-			iod->timed_out = true;
-			ctrl->timeouts++;
-			iod->deadline_ns = now + ctrl->timeout_ns;
-			pr_err("%s: %s cid %u on queue %u (LBA %llu) timed out after %llu ms: aborting\n",
-			       ctrl->name,
-			       nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC, iod->cmd.cdw0), false),
-			       tag, q->qid,
-			       (unsigned long long)(iod->cmd.cdw10 | ((u64)iod->cmd.cdw11 << 32)),
-			       (unsigned long long)(ctrl->timeout_ns / 1000000));
-			if (!nvme_send_abort(ctrl, q, (u16)tag)) {
-				why = "cannot send abort";
-				break;
-			}
-		}
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl) && !why; i++)
+		why = nvme_check_queue(ctrl, &ctrl->ioq[i], now);
+	if (!why && ctrl->reset_at_ns && now >= ctrl->reset_at_ns) {
+		ctrl->reset_at_ns = 0;
+		if (nvme_abort_failed_held(ctrl))
+			why = "a timed-out command was not aborted";
+		else
+			pr_warn("%s: the commands whose abort failed have completed: no reset\n",
+				ctrl->name);
 	}
-	if (!why && ctrl->reset_at_ns && now >= ctrl->reset_at_ns)
-		why = "a timed-out command was not aborted";
 	if (why)
-		nvme_reset(ctrl, why);
+		nvme_schedule_reset(ctrl, why);
 }
 
+bool nvme_schedule_reset(struct nvme_ctrl *ctrl, const char *why)
+{
+	unsigned long flags = blk_irq_save();
+	bool ok = ctrl->state == NVME_CTRL_LIVE && !ctrl->reset_why;
+
+	if (ok) {
+		ctrl->reset_why = why;
+		work_queue(&ctrl->reset_work);
+	}
+	blk_irq_restore(flags);
+	return ok;
+}
+
+/* The tick: checks only; a reset it asks for runs in process context. */
 static void nvme_timer_fn(struct timer *t, void *arg)
 {
 	struct nvme_ctrl *ctrl = arg;
 	u64 period = min_t(u64, ctrl->timeout_ns / 4, 1000000000ULL);
 
-	if (ctrl->state == NVME_CTRL_LIVE)
+	if (ctrl->state == NVME_CTRL_LIVE && !ctrl->reset_why)
 		nvme_check_timeouts(ctrl);
-	if (ctrl->state == NVME_CTRL_LIVE && ctrl->timer_armed)
+	if (ctrl->state != NVME_CTRL_DEAD && ctrl->timer_armed)
 		timer_add(t, ktime_ns() + max_t(u64, period, 50000000ULL),
 			  nvme_timer_fn, ctrl);
 }
@@ -891,8 +1039,11 @@ static int nvme_bring_up(struct nvme_ctrl *ctrl)
 	unsigned got;
 	int err;
 
+	/* the controller is disabled: nothing it was given can still DMA */
 	memset(ctrl->admin_slots, 0, sizeof(ctrl->admin_slots));
 	ctrl->reset_at_ns = 0;
+	ctrl->aborts_outstanding = 0;
+	ctrl->admin_timed_out = false;
 	nvme_queue_reset(&ctrl->adminq);
 	ctrl->adminq.live = true;
 	err = nvme_enable(ctrl);
@@ -907,23 +1058,36 @@ static int nvme_bring_up(struct nvme_ctrl *ctrl)
 }
 
 /*
- * Reset from the timer tick (interrupts off): every command the controller
- * held is taken back; the timed-out ones and those already retried fail
- * with -EIO, the others are submitted again once the queues are back.
+ * The reset, in process context (reset_work, queued by the timer through
+ * nvme_schedule_reset()): the queues stop being reaped, the controller is
+ * disabled (CAP.TO), every command it held is taken back; the timed-out
+ * ones and those already retried fail with -EIO, the others are submitted
+ * again once the queues are back. Interrupts stay enabled except around
+ * the short sections that change queue state.
  */
 static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 {
 	struct request *pending = NULL, **tail = &pending;
+	unsigned long flags;
 	int err;
 
-	pr_err("%s: resetting controller: %s\n", ctrl->name, why);
+	flags = blk_irq_save();
+	if (ctrl->state != NVME_CTRL_LIVE) {
+		ctrl->reset_why = NULL;
+		blk_irq_restore(flags);
+		return;
+	}
 	ctrl->state = NVME_CTRL_RESETTING;
 	ctrl->resets++;
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++)
+		ctrl->ioq[i].live = false;
+	blk_irq_restore(flags);
+	pr_err("%s: resetting controller: %s\n", ctrl->name, why);
 	nvme_disable(ctrl);
+	flags = blk_irq_save();
 	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
 		struct nvme_queue *q = &ctrl->ioq[i];
 
-		q->live = false;
 		for (u32 tag = 0; tag < q->hctx->depth; tag++) {
 			struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
 			struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
@@ -932,27 +1096,31 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 				continue;
 			iod->submitted = false;
 			q->inflight--;
-			nvme_iod_release(ctrl, q, iod);
 			rq->next = NULL;
 			*tail = rq;
 			tail = &rq->next;
 		}
 	}
+	blk_irq_restore(flags);
+	for (struct request *rq = pending; rq; rq = rq->next)
+		nvme_iod_release(ctrl, rq->mq_hctx->driver_data,
+				 blk_mq_rq_to_pdu(rq));
 	err = nvme_bring_up(ctrl);
-	if (err) {
+	if (err)
+		nvme_disable(ctrl);
+	flags = blk_irq_save();
+	ctrl->state = err ? NVME_CTRL_DEAD : NVME_CTRL_LIVE;
+	ctrl->reset_why = NULL;
+	blk_irq_restore(flags);
+	if (err)
 		pr_err("%s: reset failed: -%s; controller is dead, its I/O fails\n",
 		       ctrl->name, errno_name(err));
-		ctrl->state = NVME_CTRL_DEAD;
-		nvme_disable(ctrl);
-	} else {
-		ctrl->state = NVME_CTRL_LIVE;
+	else
 		pr_info("%s: reset done, queues rebuilt\n", ctrl->name);
-	}
 	while (pending) {
 		struct request *rq = pending;
 		struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
-		const char *op = nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC,
-							    iod->cmd.cdw0), false);
+		const char *op = nvme_iod_op(iod);
 
 		pending = rq->next;
 		if (ctrl->state == NVME_CTRL_LIVE && !iod->timed_out &&
@@ -972,7 +1140,47 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 	}
 }
 
+static void nvme_reset_work(struct work *w)
+{
+	struct nvme_ctrl *ctrl = container_of(w, struct nvme_ctrl, reset_work);
+	const char *why = READ_ONCE(ctrl->reset_why);
+
+	if (why)
+		nvme_reset(ctrl, why);
+}
+
 /* ---- shutdown (7.6.2) ---- */
+
+/* At most this long for each Delete I/O Queue command at shutdown. */
+#define NVME_SHUTDOWN_CMD_NS	2000000000ULL
+
+/*
+ * Delete the I/O queues before CC.SHN (7.6.2, step 1: delete all I/O
+ * submission queues, then the completion queues), each command bounded;
+ * a failure stops the deletions, the shutdown notification follows anyway.
+ */
+static void nvme_delete_io_queues(struct nvme_ctrl *ctrl)
+{
+	u64 tmo = min_t(u64, ctrl->timeout_ns, NVME_SHUTDOWN_CMD_NS);
+	unsigned n = nvme_nr_io_queues(ctrl);
+	struct nvme_sqe cmd;
+	int err = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		ctrl->ioq[i].live = false;
+	for (int sq = 1; sq >= 0 && !err; sq--) {
+		for (unsigned i = 0; i < n && !err; i++) {
+			nvme_cmd_delete_queue(&cmd, sq, ctrl->ioq[i].qid);
+			err = nvme_admin_sync_to(ctrl, &cmd, NULL, tmo);
+		}
+	}
+	if (err)
+		pr_err("%s: deleting the I/O queues failed: -%s\n", ctrl->name,
+		       errno_name(err));
+	else
+		pr_info("%s: %u I/O submission and completion queues deleted\n",
+			ctrl->name, n);
+}
 
 static void nvme_shutdown_ctrl(struct nvme_ctrl *ctrl)
 {
@@ -983,6 +1191,7 @@ static void nvme_shutdown_ctrl(struct nvme_ctrl *ctrl)
 	timer_del(&ctrl->timer);
 	if (ctrl->state != NVME_CTRL_LIVE)
 		return;
+	nvme_delete_io_queues(ctrl);
 	cc = nvme_read4(ctrl, NVME_REG_CC);
 	cc = (cc & ~(u32)NVME_CC_SHN) |
 	     (u32)FIELD_PREP(NVME_CC_SHN, NVME_CC_SHN_NORMAL);
@@ -1212,6 +1421,7 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 	int sgl, err;
 
 	nvme_read_params(ctrl, &depth, &poll, &sgl, &mask_bits);
+	work_init(&ctrl->reset_work, nvme_reset_work);
 	ctrl->cap = nvme_read8(ctrl, NVME_REG_CAP);
 	ctrl->vs = nvme_read4(ctrl, NVME_REG_VS);
 	if (ctrl->cap == ~0ULL) {
@@ -1266,6 +1476,8 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 		ctrl->max_xfer = min_t(u64, ctrl->max_xfer,
 				       nvme_mdts_bytes(id->mdts, ctrl->cap));
 	ctrl->vwc = id->vwc & NVME_VWC_PRESENT;
+	/* ACL is 0's based; keep admin slots for the resets' own commands */
+	ctrl->abort_limit = min_t(unsigned, id->acl + 1U, NVME_ADMIN_DEPTH / 2);
 	ctrl->sgl = sgl == 1 && FIELD_GET(NVME_SGLS_SUPPORT, id->sgls) != 0;
 	if (sgl == 1 && !ctrl->sgl)
 		pr_warn("%s: nvme.sgl=1 but the controller has no SGL support: PRPs\n",

@@ -13,7 +13,11 @@
  * Concurrency: one CPU. Every queue's state (SQ tail, CQ head and phase,
  * list-page pool, admin slots) changes only with interrupts disabled, so
  * the interrupt handler, ops->poll(), the timeout timer and the submit path
- * exclude each other by blk_irq_save().
+ * exclude each other by blk_irq_save(). Ownership of a request moves from
+ * the controller back to the driver (iod->submitted cleared, q->inflight
+ * dropped) inside the interrupts-off section that reaps its CQE, so the
+ * timer never sees a reaped command as outstanding. The timer only
+ * decides; a controller reset runs later in process context (work.h).
  */
 #ifndef PFNOS_NVME_DRV_H
 #define PFNOS_NVME_DRV_H
@@ -26,6 +30,7 @@
 #include "nvme_reg.h"
 #include "scatterlist.h"
 #include "types.h"
+#include "work.h"
 
 struct pt_regs;
 
@@ -44,6 +49,26 @@ struct pt_regs;
  * unaligned start, or SGL segments for one descriptor per page. */
 #define NVME_MAX_LIST_PAGES	6
 #define NVME_DEFAULT_TIMEOUT_S	30	/* nvme.timeout= */
+
+/*
+ * Command identifiers of I/O commands (a software convention, like Linux's
+ * genctr): the request's tag in bits 11:0 (queues are at most 4096 deep, so
+ * tags are below 4096) and a 4-bit generation in 15:12 that changes with
+ * every submission of the request, so a late completion, or an Abort, that
+ * names an earlier use of a tag is told apart from the command now using it.
+ */
+#define NVME_CID_TAG		GENMASK(11, 0)
+#define NVME_CID_GEN		GENMASK(15, 12)
+
+static inline u16 nvme_cid_make(u32 tag, unsigned gen)
+{
+	return (u16)(FIELD_PREP(NVME_CID_TAG, tag) | FIELD_PREP(NVME_CID_GEN, gen));
+}
+
+static inline u32 nvme_cid_tag(u16 cid) { return (u32)FIELD_GET(NVME_CID_TAG, cid); }
+static inline unsigned nvme_cid_gen(u16 cid) { return (unsigned)FIELD_GET(NVME_CID_GEN, cid); }
+/* The generation after gen (wraps within the 4 bits). */
+static inline unsigned nvme_cid_next_gen(unsigned gen) { return (gen + 1) & 0xf; }
 
 /* ---- pure helpers (nvme_cmd.c, nvme_prp.c, nvme_status.c) ---- */
 
@@ -153,10 +178,12 @@ struct nvme_iod {
 	enum dma_data_direction dir;
 	u8 nr_pages;
 	u8 retries;
+	u8 gen;				/* generation of cid (NVME_CID_GEN) */
+	u16 cid;			/* of the command the controller holds */
 	bool submitted;			/* owned by the controller */
-	bool preflush;			/* a FLUSH runs first under this cid */
+	bool preflush;			/* a FLUSH runs first (its own cid) */
 	bool timed_out;
-	bool abort_sent;
+	bool abort_failed;		/* its Abort did not take: reset due */
 	u16 pages[NVME_MAX_LIST_PAGES];	/* pool indices */
 	u32 seq;			/* submission order, for reordering counts */
 	u64 deadline_ns;
@@ -191,6 +218,7 @@ struct nvme_queue {
 	unsigned inflight;
 	u64 submitted, completed, interrupts, reordered, busy;
 	u64 spurious;			/* completions with an unknown cid */
+	u64 stale;			/* of those, a tag's earlier generation */
 };
 
 /* An admin command slot (cid = index). */
@@ -265,7 +293,12 @@ struct nvme_ctrl {
 	u64 timeout_ns;
 	struct timer timer;
 	bool timer_armed;
-	u64 reset_at_ns;		/* a reset is due (abort failed), 0: none */
+	u64 reset_at_ns;		/* check for a reset (abort failed), 0: none */
+	unsigned abort_limit;		/* Identify ACL + 1 */
+	unsigned aborts_outstanding;
+	bool admin_timed_out;		/* an admin command may still DMA */
+	struct work reset_work;		/* the reset, in process context */
+	const char *reset_why;		/* set when reset_work is queued */
 	u64 timeouts, aborts, resets, retries;
 
 	struct shutdown_hook shutdown;
@@ -280,6 +313,12 @@ struct nvme_ctrl {
 int nvme_ctrl_attach(struct nvme_ctrl *ctrl);
 /* The MSI-X handler of an interrupt-driven I/O queue. */
 void nvme_irq(struct pt_regs *regs, void *arg);
+/*
+ * nvme_schedule_reset - have the controller reset in process context (the
+ * timer does this; tests too). Returns false when a reset is already due or
+ * the controller is not live. Context: any.
+ */
+bool nvme_schedule_reset(struct nvme_ctrl *ctrl, const char *why);
 /* Register access (BAR0). */
 u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off);
 u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off);

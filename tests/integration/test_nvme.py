@@ -2,8 +2,9 @@
 the in-guest suite on 512- and 4096-byte namespaces and with chained PRP
 lists, data checked in the raw drive image after poweroff, zero copy into
 the NVDIMM checked in both images, a write held inside QEMU (blkdebug
-break) driving timeout, abort and reset, injected media errors, and I/O past
-the end refused.
+break, then throttling) driving timeout and abort, with a reset only when
+the write is still held after the grace period, injected media errors, and
+I/O past the end refused.
 
 Every NVMe guest runs pinned to one host CPU (QEMU 7.2's controller can
 stall at queue depth > 1 otherwise) with a short nvme.timeout.
@@ -81,7 +82,9 @@ def identify(ctx):
           "namespace line wrong")
     check(re.search(r"nvme0: live, timeouts 0, aborts 0, resets 0, retries 0, io commands \d+", out),
           "stats line wrong")
-    check("nvme0: shutdown complete" in out, "no clean shutdown on poweroff")
+    check(re.search(r"nvme0: 2 I/O submission and completion queues deleted\n(.*\n)*.*"
+                    r"nvme0: shutdown complete", out),
+          "no clean shutdown on poweroff (queues deleted, then CC.SHN)")
 
 
 @test("nvme.selftest_512", timeout=150)
@@ -137,12 +140,16 @@ def copy_to_pmem(ctx):
     patcheck(ctx.dir / "nvme0.img", 300000 * 512, 512 * 512, 12, 100000 * 512)
 
 
-@test("nvme.timeout_abort_reset", timeout=150)
+@test("nvme.timeout_abort_reset", timeout=240)
 def timeout_abort_reset(ctx):
-    """A write held in QEMU (blkdebug break) times out: the driver aborts,
-    resets the controller when the abort does not take, and goes on; the
-    held write is released through the monitor, later I/O works and what
-    was written before is intact."""
+    """A write held in QEMU times out and is aborted; QEMU never aborts, so
+    the driver gives it a grace period. First the write is held by blkdebug
+    (break) and released within that period: it completes, and there is no
+    reset. Then a write is held by throttling (1 KiB/s after a 32 KiB write
+    emptied the bucket) past the period: the controller is reset (QEMU's
+    drain on CC.EN=0 releases the throttled write, so nothing blocks) and
+    the write fails with -EIO. Later I/O works and what was written before
+    is intact."""
     conf = ctx.dir / "blkdebug.conf"
     conf.write_text("")
     sock = ctx.dir / "mon.sock"
@@ -154,34 +161,62 @@ def timeout_abort_reset(ctx):
     try:
         out = g.command("write nvme0n1 0 64 21")
         check("write ok" in out, "first write: " + out.strip())
+
+        # 1. completed within the grace period: no reset
         r = mon.cmd('qemu-io nvm0 "break write_aio held"')
         check("error" not in r.lower(), "break: " + r)
         g.send("write nvme0n1 4096 8 22\r")
         g.expect(r"timed out after \d+ ms: aborting", 30, "the timeout line")
-        g.expect(r"abort of cid \d+ on queue \d+: not aborted by the controller; "
-                 r"controller reset in \d+ ms", 30, "the abort result")
+        g.expect(r"abort of cid 0x[0-9a-f]+ on queue \d+: not aborted by the controller; "
+                 r"controller reset in \d+ ms unless it completes", 30, "the abort result")
         # QEMU 7.2 drains the block backend when the controller is disabled:
-        # the held write must be released before the reset, or QEMU waits
-        # for it with the monitor blocked.
+        # a write held by blkdebug must be released before any reset, or
+        # QEMU waits for it with the monitor blocked.
         mon.cmd('qemu-io nvm0 "resume held"')
-        g.expect(r"resetting controller: a timed-out command was not aborted", 30, "the reset")
-        g.expect(r"reset done, queues rebuilt", 60, "the reset to finish")
+        g.expect(r"write ok nvme0n1 4096 8", 30, "the held write to complete")
+        # (its prompt came before this line: no g.prompt() here)
+        g.expect(r"the commands whose abort failed have completed: no reset", 30,
+                 "the reset to be called off")
         out = g.command("nvme stats")
         m = re.search(r"timeouts (\d+), aborts (\d+), resets (\d+)", out)
-        check(m and int(m.group(1)) >= 1 and int(m.group(2)) >= 1 and int(m.group(3)) >= 1,
-              "stats: " + out.strip())
-        out = g.command("verify nvme0n1 0 64 21")
-        check("verify ok" in out, "data written before the reset: " + out.strip())
-        out = g.command("write nvme0n1 8192 256 23")
-        check("write ok" in out, "write after the reset: " + out.strip())
-        out = g.command("verify nvme0n1 8192 256 23")
-        check("verify ok" in out, "read after the reset: " + out.strip())
+        check(m and (int(m.group(1)), int(m.group(2)), int(m.group(3))) == (1, 1, 0),
+              "stats after a write completed within the grace period: " + out.strip())
+        check("resetting controller" not in g.text, "a reset although the write completed")
+        out = g.command("verify nvme0n1 4096 8 22")
+        check("verify ok" in out, "the held write's data: " + out.strip())
+
+        # 2. still held after the grace period: reset
+        r = mon.cmd("block_set_io_throttle nvm0 1024 0 0 0 0 0")
+        check("error" not in r.lower(), "throttle: " + r)
+        out = g.command("write nvme0n1 8192 64 23")
+        check("write ok" in out, "write through the empty throttle bucket: " + out.strip())
+        g.send("write nvme0n1 20000 8 24\r")
+        g.expect(r"timed out after \d+ ms: aborting", 30, "the second timeout")
+        g.expect(r"not aborted by the controller; controller reset in \d+ ms", 30,
+                 "the second abort result")
+        g.expect(r"still outstanding after its abort failed", 30, "the held write seen")
+        g.expect(r"resetting controller: a timed-out command was not aborted", 30, "the reset")
+        g.expect(r"reset done, queues rebuilt", 60, "the reset to finish")
+        g.expect(r"WRITE cid \d+ failed by the reset -> -EIO", 30, "the held write failed")
+        g.prompt()
+        r = mon.cmd("block_set_io_throttle nvm0 0 0 0 0 0 0")
+        check("error" not in r.lower(), "unthrottle: " + r)
+        out = g.command("nvme stats")
+        m = re.search(r"timeouts (\d+), aborts (\d+), resets (\d+)", out)
+        check(m and (int(m.group(1)), int(m.group(2)), int(m.group(3))) == (2, 2, 1),
+              "stats after the reset: " + out.strip())
+        for cmd in ("verify nvme0n1 0 64 21", "verify nvme0n1 8192 64 23",
+                    "write nvme0n1 30000 256 25", "verify nvme0n1 30000 256 25"):
+            out = g.command(cmd)
+            check(" ok" in out, "%s after the reset: %s" % (cmd, out.strip()))
         g.send("poweroff\r")
         check(g.wait() == 0, "poweroff status %s" % g.status)
     finally:
         mon.close()
     patcheck(ctx.dir / "nvme0.img", 0, 64 * 512, 21)
-    patcheck(ctx.dir / "nvme0.img", 8192 * 512, 256 * 512, 23)
+    patcheck(ctx.dir / "nvme0.img", 4096 * 512, 8 * 512, 22)
+    patcheck(ctx.dir / "nvme0.img", 8192 * 512, 64 * 512, 23)
+    patcheck(ctx.dir / "nvme0.img", 30000 * 512, 256 * 512, 25)
 
 
 @test("nvme.injected_errors", timeout=90)

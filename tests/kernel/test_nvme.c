@@ -12,7 +12,9 @@
  * with swiotlb forced and with a 32-bit DMA mask, DMA straight to and from
  * persistent memory, WRITE ZEROES, DISCARD, FUA and PREFLUSH, and I/O past
  * the end refused before the controller sees it. They run on 512- and
- * 4096-byte namespaces alike.
+ * 4096-byte namespaces alike. The last ones drive the completion and
+ * timeout paths: a reset arriving while a batch of completions is being
+ * ended, and the timer reaping a polled CQ nobody polls.
  */
 #include "blkdev_driver.h"
 #include "dma.h"
@@ -21,6 +23,8 @@
 #include "lib.h"
 #include "mm.h"
 #include "nvme.h"
+#include "time.h"
+#include "work.h"
 #include "../../drivers/nvme/nvme_var.h"
 
 #define NT_AREA		(16ULL << 20)
@@ -520,5 +524,184 @@ KTEST(nvme, out_of_range_refused)
 	KT_EXPECT_EQ(t.ctrl->ioq[0].submitted, submitted);
 	/* the last block itself is fine */
 	KT_EXPECT(nt_roundtrip(&t, 0, end - t.lbs, 0, t.lbs, 41));
+	nt_teardown(&t);
+}
+
+/* ---- completion, timeout and reset paths (review items) ---- */
+
+/* Has the controller posted n CQEs beyond the head of q (not reaped)? */
+static bool nt_cqes_posted(struct nvme_queue *q, unsigned n)
+{
+	unsigned long flags = blk_irq_save();
+	u16 head = q->cq_head;
+	u8 phase = q->cq_phase;
+	bool ok = true;
+
+	for (unsigned i = 0; i < n && ok; i++) {
+		ok = (READ_ONCE(q->cq[head].status) & NVME_CQE_PHASE) == phase;
+		if (++head == q->entries) {
+			head = 0;
+			phase ^= 1;
+		}
+	}
+	blk_irq_restore(flags);
+	return ok;
+}
+
+static bool nt_wait_cqes(struct nvme_queue *q, unsigned n)
+{
+	u64 end = ktime_ns() + 5000000000ULL;
+
+	while (!nt_cqes_posted(q, n))
+		if (ktime_ns() > end)
+			return false;
+	return true;
+}
+
+struct nt_race {
+	struct nvme_ctrl *ctrl;
+	unsigned done, resets_run;
+	int err;
+};
+
+/* The first completion of the batch resets the controller while the rest
+ * of the batch is reaped but not yet ended: what the timer could do the
+ * moment nvme_process_cq() turned interrupts back on. */
+static void nt_race_end_io(struct bio *bio)
+{
+	struct nt_race *r = bio->bi_private;
+
+	if (bio->bi_status && !r->err)
+		r->err = bio->bi_status;
+	if (r->done++ == 0 && nvme_schedule_reset(r->ctrl, "test: reset inside a reaped batch"))
+		r->resets_run = work_run_pending();
+	bio_put(bio);
+}
+
+/* Submit nr polled writes of 4 KiB at pos from the buffer; their cookie. */
+static u16 nt_polled_writes(struct nt *t, unsigned nr, u64 pos,
+			    void (*end_io)(struct bio *), void *priv)
+{
+	u16 cookie = BIO_COOKIE_NONE;
+
+	for (unsigned i = 0; i < nr; i++) {
+		struct bio *bio = bio_alloc(t->d, 1, REQ_OP_WRITE | REQ_POLLED);
+
+		if (!bio)
+			return BIO_COOKIE_NONE;
+		pattern_fill(t->va + i * PAGE_SIZE, pos + i * PAGE_SIZE, PAGE_SIZE, 51);
+		bio->bi_iter.bi_sector = (pos + i * PAGE_SIZE) >> SECTOR_SHIFT;
+		bio_add_pfn(bio, t->buf, PAGE_SIZE, i * PAGE_SIZE);
+		bio->bi_end_io = end_io;
+		bio->bi_private = priv;
+		submit_bio(bio);
+		cookie = bio->bi_cookie;
+	}
+	return cookie;
+}
+
+KTEST(nvme, reset_inside_reaped_batch)
+{
+	struct nt t;
+	struct nt_race r = { 0 };
+	struct nvme_queue *q;
+	u64 retries, spurious, resets, pos;
+	u16 cookie;
+
+	if (!nt_setup(&t))
+		return;
+	if (!t.ctrl->nr_poll_queues) {
+		ktest_fail(__FILE__, __LINE__, "no poll queue (nvme.poll_queues=0)");
+		nt_teardown(&t);
+		return;
+	}
+	q = &t.ctrl->ioq[t.ctrl->nr_irq_queues];
+	r.ctrl = t.ctrl;
+	retries = t.ctrl->retries;
+	spurious = q->spurious;
+	resets = t.ctrl->resets;
+	pos = t.area + (4ULL << 20);
+	cookie = nt_polled_writes(&t, 3, pos, nt_race_end_io, &r);
+	KT_ASSERT(cookie != BIO_COOKIE_NONE);
+	KT_ASSERT(nt_wait_cqes(q, 3));
+	/* one poll reaps all three in one batch */
+	blk_poll(t.d, cookie);
+	KT_EXPECT_EQ(r.done, 3);
+	KT_EXPECT_EQ(r.resets_run, 1);
+	KT_EXPECT_EQ(r.err, 0);
+	KT_EXPECT_EQ(t.ctrl->resets, resets + 1);
+	KT_EXPECT(t.ctrl->state == NVME_CTRL_LIVE);
+	/* the reset found nothing outstanding: the reaped ones were not taken
+	 * back and resubmitted, and no second completion came for them */
+	KT_EXPECT_EQ(t.ctrl->retries, retries);
+	KT_EXPECT_EQ(q->inflight, 0);
+	KT_EXPECT(nt_roundtrip(&t, REQ_POLLED, pos, 0, 3 * PAGE_SIZE, 52));
+	KT_EXPECT_EQ(q->spurious, spurious);
+	nt_teardown(&t);
+}
+
+struct nt_one {
+	bool done;
+	int err;
+};
+
+static void nt_one_end_io(struct bio *bio)
+{
+	struct nt_one *o = bio->bi_private;
+
+	o->err = bio->bi_status;
+	WRITE_ONCE(o->done, true);
+	bio_put(bio);
+}
+
+/* A polled write whose submitter stops polling, past its deadline, with its
+ * CQE already in the CQ: the timer reaps it instead of aborting it. */
+KTEST(nvme, timeout_reaps_polled_cq)
+{
+	struct nt t;
+	struct nt_one o = { 0 };
+	struct nvme_queue *q;
+	u64 timeouts, aborts, resets, end;
+	unsigned long flags;
+	u16 cookie;
+
+	if (!nt_setup(&t))
+		return;
+	if (!t.ctrl->nr_poll_queues) {
+		ktest_fail(__FILE__, __LINE__, "no poll queue (nvme.poll_queues=0)");
+		nt_teardown(&t);
+		return;
+	}
+	q = &t.ctrl->ioq[t.ctrl->nr_irq_queues];
+	timeouts = t.ctrl->timeouts;
+	aborts = t.ctrl->aborts;
+	resets = t.ctrl->resets;
+	cookie = nt_polled_writes(&t, 1, t.area + (5ULL << 20), nt_one_end_io, &o);
+	KT_ASSERT(cookie != BIO_COOKIE_NONE);
+	KT_ASSERT(nt_wait_cqes(q, 1));
+	flags = blk_irq_save();
+	for (u32 tag = 0; tag < q->hctx->depth; tag++) {
+		struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
+		struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+
+		if (iod && iod->submitted)
+			iod->deadline_ns = ktime_ns() - 1;
+	}
+	/* no polling from here: only the timer may find it */
+	end = ktime_ns() + 3 * min_t(u64, t.ctrl->timeout_ns / 4, 1000000000ULL) +
+	      500000000ULL;
+	while (!READ_ONCE(o.done) && ktime_ns() < end)
+		blk_wait_interrupt();
+	blk_irq_restore(flags);
+	KT_EXPECT(o.done);
+	KT_EXPECT_EQ(o.err, 0);
+	KT_EXPECT_EQ(t.ctrl->timeouts, timeouts);
+	KT_EXPECT_EQ(t.ctrl->aborts, aborts);
+	KT_EXPECT_EQ(t.ctrl->resets, resets);
+	if (!o.done) {
+		/* let the driver finish it before the buffer goes */
+		while (!READ_ONCE(o.done))
+			blk_poll(t.d, cookie);
+	}
 	nt_teardown(&t);
 }

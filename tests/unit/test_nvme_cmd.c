@@ -2,7 +2,8 @@
  * test_nvme_cmd.c - host tests of drivers/nvme/nvme_cmd.c: each command's
  * dwords checked against the NVMe 1.4 layout (opcode, 0's based counts,
  * FUA, queue flags, abort fields), Identify decoding (LBA formats, strings,
- * namespace lists, MDTS, CAP.TO) and malformed input.
+ * namespace lists, MDTS, CAP.TO), the command identifier layout (tag and
+ * generation) and malformed input.
  */
 #include "errno.h"
 #include "ktest.h"
@@ -219,4 +220,36 @@ KTEST(nvme_cmd, namespace_list)
 	KT_EXPECT_EQ(nvme_ns_list_decode(unsorted, ARRAY_SIZE(unsorted), out, 8), 1);
 	KT_EXPECT_EQ(nvme_ns_list_decode(bcast, ARRAY_SIZE(bcast), out, 8), 1);
 	KT_EXPECT_EQ(nvme_ns_list_decode(good, 0, out, 8), 0);
+}
+
+/* Command identifiers: tag in 11:0, generation in 15:12 (nvme_var.h). */
+KTEST(nvme_cmd, cid_generation)
+{
+	static const struct { u32 tag; unsigned gen; u16 cid; } t[] = {
+		{ 0, 0, 0x0000 }, { 0, 1, 0x1000 }, { 1, 0, 0x0001 },
+		{ 4095, 15, 0xffff }, { 4095, 0, 0x0fff }, { 0x123, 0xa, 0xa123 },
+	};
+	unsigned gen = 14;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		u16 cid = nvme_cid_make(t[i].tag, t[i].gen);
+
+		KT_EXPECT_EQ(cid, t[i].cid);
+		KT_EXPECT_EQ(nvme_cid_tag(cid), t[i].tag);
+		KT_EXPECT_EQ(nvme_cid_gen(cid), t[i].gen);
+	}
+	/* the generation wraps in 4 bits and never touches the tag */
+	gen = nvme_cid_next_gen(gen);
+	KT_EXPECT_EQ(gen, 15);
+	gen = nvme_cid_next_gen(gen);
+	KT_EXPECT_EQ(gen, 0);
+	KT_EXPECT_EQ(nvme_cid_tag(nvme_cid_make(4095, nvme_cid_next_gen(15))), 4095);
+	/* two submissions of one tag differ; 16 apart they meet again */
+	KT_EXPECT(nvme_cid_make(7, 3) != nvme_cid_make(7, nvme_cid_next_gen(3)));
+	gen = 3;
+	for (unsigned i = 0; i < 16; i++)
+		gen = nvme_cid_next_gen(gen);
+	KT_EXPECT_EQ(nvme_cid_make(7, gen), nvme_cid_make(7, 3));
+	/* the largest queue (4096 entries) leaves tags below 4096 */
+	KT_EXPECT_EQ(NVME_CID_TAG + 1, 4096);
 }
