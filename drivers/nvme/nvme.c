@@ -12,7 +12,7 @@
  *     Number of Queues, then per CPU one interrupt-driven SQ/CQ pair (MSI-X)
  *     and nvme.poll_queues polled pairs created with interrupts disabled;
  *   - each namespace becomes block device nvme<ctrl>n<nsid>, request-based:
- *     one shared tag set, the tag is the command identifier.
+ *     one shared tag set; the tag is the low part of the command identifier.
  *
  * I/O: queue_rq builds the command, maps the request's scatterlist with
  * dma_map_sg() and describes it with PRPs (or SGLs, nvme.sgl=1 or when a
@@ -36,7 +36,9 @@
  * the reset runs in process context as deferred work (work.h), from the
  * places that wait (the block layer's halt, the shell, ops->poll). A
  * controller that does not come back is marked dead and fails I/O with
- * -EIO; the kernel keeps running.
+ * -EIO; the kernel keeps running. While a reset runs, a submission (only
+ * an interrupt handler or a completion can make one then) gets -EBUSY, and
+ * the block layer fails it when nothing else is in flight on its queue.
  *
  * Shutdown (poweroff, reboot): delete the I/O SQs, then the CQs, each
  * bounded, then CC.SHN and wait for CSTS.SHST (7.6.2).
