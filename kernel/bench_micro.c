@@ -229,23 +229,28 @@ static int micro_nvme_to_pmem(void)
 		pm->disk_name, (unsigned long long)pm_off,
 		(unsigned long long)(pm_off + total));
 
-	t0 = rdtsc();
-	for (u64 done = 0; done < total && !err; done += chunk) {
-		struct bio bio;
-		pfn_t dst;
-		long n = blk_direct_access(pm, (pm_off + done) >> SECTOR_SHIFT,
-					   chunk >> SECTOR_SHIFT, &dst);
+	/* Pass 0 is untimed: it takes the host's first touch of both sparse
+	 * backing files, which would otherwise be charged to whichever way of
+	 * copying ran first. */
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		t0 = rdtsc();
+		for (u64 done = 0; done < total && !err; done += chunk) {
+			struct bio bio;
+			pfn_t dst;
+			long n = blk_direct_access(pm, (pm_off + done) >> SECTOR_SHIFT,
+						   chunk >> SECTOR_SHIFT, &dst);
 
-		if (n < (long)(chunk >> SECTOR_SHIFT)) {
-			err = n < 0 ? (int)n : -EIO;
-			break;
+			if (n < (long)(chunk >> SECTOR_SHIFT)) {
+				err = n < 0 ? (int)n : -EIO;
+				break;
+			}
+			bio_init(&bio, nv, NULL, 0, REQ_OP_READ);
+			bio.bi_iter.bi_sector = (nv_off + done) >> SECTOR_SHIFT;
+			bio_add_pfn(&bio, dst, (u32)chunk, 0);
+			err = submit_bio_wait(&bio);
 		}
-		bio_init(&bio, nv, NULL, 0, REQ_OP_READ);
-		bio.bi_iter.bi_sector = (nv_off + done) >> SECTOR_SHIFT;
-		bio_add_pfn(&bio, dst, (u32)chunk, 0);
-		err = submit_bio_wait(&bio);
+		tz = rdtsc() - t0;
 	}
-	tz = rdtsc() - t0;
 	if (err)
 		goto out;
 
