@@ -86,27 +86,6 @@ static const char *const pmem_method_names[] = {
  * registers when called in interrupt context). */
 #define pmem_copy copy_memcpy
 
-static __attribute__((optimize("no-tree-loop-distribute-patterns"))) void
-pmem_zero(void *dst, size_t n)
-{
-	u8 *d = dst;
-	const u64 z = 0;
-
-	while (n >= 64) {
-		for (unsigned k = 0; k < 64; k += 8)
-			__builtin_memcpy(d + k, &z, 8);
-		d += 64;
-		n -= 64;
-	}
-	while (n >= 8) {
-		__builtin_memcpy(d, &z, 8);
-		d += 8;
-		n -= 8;
-	}
-	while (n--)
-		*d++ = 0;
-}
-
 static const enum wb_method pmem_wb[] = {
 	[PMEM_FLUSH_CLWB] = WB_CLWB,
 	[PMEM_FLUSH_CLFLUSHOPT] = WB_CLFLUSHOPT,
@@ -135,7 +114,7 @@ static void pmem_store_nt(struct pmem_io *io, u8 *dst, const u8 *src, size_t n)
 		if (src)
 			pmem_copy(dst, src, head);
 		else
-			pmem_zero(dst, head);
+			memset(dst, 0, head);
 		pmem_flush_lines(io, dst, head);
 	}
 	body = (n - head) & ~(size_t)7;
@@ -156,7 +135,7 @@ static void pmem_store_nt(struct pmem_io *io, u8 *dst, const u8 *src, size_t n)
 		if (src)
 			pmem_copy(d + body, src + body, tail);
 		else
-			pmem_zero(d + body, tail);
+			memset(d + body, 0, tail);
 		pmem_flush_lines(io, d + body, tail);
 	}
 }
@@ -182,7 +161,7 @@ static void pmem_store(struct pmem_io *io, u8 *dst, const u8 *src, size_t n)
 	else if (src)
 		pmem_copy(dst, src, n);
 	else
-		pmem_zero(dst, n);
+		memset(dst, 0, n);
 }
 
 /*
