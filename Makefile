@@ -7,6 +7,7 @@
 #   make test       unit + integration tests, ending "N passed, N failed"
 #   make unit       host unit tests only (ASan/UBSan)
 #   make fuzz       libFuzzer targets (clang), bounded time; not part of test
+#   make pmem-check the persistence checker plugin (fetches QEMU's plugin header once)
 #
 # Kernel sources are every .c under lib/ kernel/ mm/ block/ drivers/ and
 # tests/kernel/; host unit tests add themselves through tests/unit/*.mk.
@@ -62,7 +63,7 @@ FORCE:
 
 $(BUILD)/obj/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	$(NASM) -f elf64 -g -F dwarf -Iinclude/ -MD $(@:.o=.d) -MP $< -o $@
 
 # Two links: the first with an empty symbol table, the second with the real
 # one. .ksyms is the last section, so the second link moves nothing.
@@ -164,6 +165,22 @@ fuzz:
 $(BUILD)/patcheck: scripts/patcheck.c lib/pattern.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -DPFNOS_HOST -Iinclude -Wall -Werror -o $@ $^
+
+# ------------------------------------------------------------ persistence checker
+# A QEMU TCG plugin (tools/pmem-check); `scripts/pfnos-qemu --pmem-check`
+# builds it through this target. QEMU's plugin header is fetched once from
+# Debian's qemu source package (scripts/qemu-plugin-header.sh); plain `make`
+# and `make run` never fetch it.
+PMC_SRCS := tools/pmem-check/pmc.c tools/pmem-check/pmc_plugin.c
+$(BUILD)/qemu-plugin/qemu-plugin.h:
+	@scripts/qemu-plugin-header.sh $(BUILD)/qemu-plugin
+$(BUILD)/pmem-check/pmem-check.so: $(PMC_SRCS) tools/pmem-check/pmc.h include/pmem_check.h \
+		$(BUILD)/qemu-plugin/qemu-plugin.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 -g -shared -fPIC -Wall -Wextra -Werror -Wno-unused-parameter \
+		-I$(BUILD)/qemu-plugin -o $@ $(PMC_SRCS) -lpthread
+.PHONY: pmem-check
+pmem-check: $(BUILD)/pmem-check/pmem-check.so
 
 # ------------------------------------------------------------ running
 run: all

@@ -15,6 +15,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "pmem_check.h"
 #include "printk.h"
 
 #define DMA_CHUNK_MAX	(PAGE_SIZE << (PFN_MAX_ORDER - 1))	/* 4 MiB */
@@ -65,8 +66,10 @@ void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 		off = 0;
 		pfn = pfn_t_add(pfn, 1);
 	}
-	if (flush)
+	if (flush) {
 		sfence();
+		pmem_check_point(PMEM_POINT_DMA_BOUNCE);
+	}
 }
 
 static unsigned bytes_order(u64 bytes)

@@ -48,6 +48,7 @@
 #include "memmap.h"
 #include "mm.h"
 #include "pmem.h"
+#include "pmem_check.h"
 #include "printk.h"
 
 #define PMEM_LBS		512
@@ -78,6 +79,7 @@ static const char *const pmem_method_names[] = {
 	[PMEM_FLUSH_CLFLUSHOPT] = "clflushopt",
 	[PMEM_FLUSH_CLFLUSH] = "clflush",
 	[PMEM_FLUSH_NT] = "nt",
+	[PMEM_FLUSH_NONE] = "none",
 };
 
 /* ---- copy, zero and flush primitives ---- */
@@ -91,12 +93,15 @@ static const enum wb_method pmem_wb[] = {
 	[PMEM_FLUSH_CLFLUSHOPT] = WB_CLFLUSHOPT,
 	[PMEM_FLUSH_CLFLUSH] = WB_CLFLUSH,
 	[PMEM_FLUSH_NT] = WB_CLFLUSH,	/* nt: only the byte edges go through the cache */
+	[PMEM_FLUSH_NONE] = WB_AUTO,	/* unused */
 };
 
 /* Write back every cache line holding [va, va + len) with the method's
  * instruction. */
 static void pmem_flush_lines(struct pmem_io *io, const void *va, size_t len)
 {
+	if (pmem_method == PMEM_FLUSH_NONE)
+		return;
 	io->lines += wb_cache_range(va, len, pmem_wb[pmem_method]);
 }
 
@@ -142,6 +147,8 @@ static void pmem_store_nt(struct pmem_io *io, u8 *dst, const u8 *src, size_t n)
 
 static void pmem_fence(struct pmem_io *io)
 {
+	if (pmem_method == PMEM_FLUSH_NONE)
+		return;
 	sfence();
 	io->fences++;
 }
@@ -171,7 +178,7 @@ static void pmem_store(struct pmem_io *io, u8 *dst, const u8 *src, size_t n)
 static void pmem_put_page(struct pmem_io *io, u8 *page, u32 lo, u32 hi,
 			  bool stored)
 {
-	if (stored && pmem_method != PMEM_FLUSH_NT)
+	if (stored && pmem_method != PMEM_FLUSH_NT && pmem_method != PMEM_FLUSH_NONE)
 		pmem_flush_lines(io, page + lo, hi - lo);
 	kunmap_atomic_pfn_t(page);
 }
@@ -302,6 +309,11 @@ static void pmem_submit_bio(struct bio *bio)
 		break;
 	}
 	pmem_account(pm, bio, &io);
+	/* Durability point: what this bio stored is durable when it completes. */
+	if (op == REQ_OP_FLUSH || (bio->bi_opf & REQ_PREFLUSH))
+		pmem_check_point(PMEM_POINT_FLUSH);
+	else if (op != REQ_OP_READ || io.lines)
+		pmem_check_point(PMEM_POINT_BIO);
 	bio_endio_status(bio, status);
 }
 
@@ -331,6 +343,7 @@ static bool pmem_method_supported(enum pmem_flush_method m)
 		return cpu_features.clflushopt;
 	case PMEM_FLUSH_CLFLUSH:
 	case PMEM_FLUSH_NT:
+	case PMEM_FLUSH_NONE:
 		return true;	/* SSE2, part of x86_64 */
 	}
 	return false;
@@ -379,7 +392,7 @@ static void pmem_choose_method(void)
 				pmem_flush_method_name());
 		return;
 	}
-	pr_warn("pmem: bad pmem.flush=%s (auto, clwb, clflushopt, clflush, nt); using %s\n",
+	pr_warn("pmem: bad pmem.flush=%s (auto, clwb, clflushopt, clflush, nt, none); using %s\n",
 		want, pmem_flush_method_name());
 }
 

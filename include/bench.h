@@ -154,8 +154,9 @@ int bench_micro(const char *name);
 
 /* ---- kernel: kernel/cmd_bench.c ---- */
 /* The standard matrix on every block device, then the micro-benchmarks.
- * quick: 100 ms ramp and 500 ms runtime per job. Returns 0 or -errno. */
-int bench_suite(bool quick);
+ * quick: 100 ms ramp and 500 ms runtime per job; only: that device alone,
+ * without the micro-benchmarks (NULL: all). Returns 0 or -errno. */
+int bench_suite(bool quick, const char *only);
 /* kmain: runs the suite when the command line says bench=suite (or
  * bench=quick). */
 void bench_boot(void);

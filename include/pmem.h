@@ -20,6 +20,7 @@ enum pmem_flush_method {
 	PMEM_FLUSH_CLFLUSHOPT,	/* copy, then clflushopt each line */
 	PMEM_FLUSH_CLFLUSH,	/* copy, then clflush each line */
 	PMEM_FLUSH_NT,		/* movnti; byte edges stored and flushed */
+	PMEM_FLUSH_NONE,	/* UNSAFE, tests only: no write-back, no fence */
 };
 
 /*
@@ -49,7 +50,7 @@ int pmem_init(void);
 
 /* The counters of a pmem disk, or NULL when disk is not a pmem device. */
 const struct pmem_stats *pmem_disk_stats(const struct gendisk *disk);
-/* The method in use, and its name ("clwb", "clflushopt", "clflush", "nt"). */
+/* The method in use, and its name ("clwb", "clflushopt", "clflush", "nt", "none"). */
 enum pmem_flush_method pmem_flush_method(void);
 const char *pmem_flush_method_name(void);
 /*

@@ -3,7 +3,7 @@
  *
  *   bench <dev> [rw=...] [bs=...] [qd=...] ...   one job (see bench.h)
  *   bench-micro [name]                           micro-benchmarks
- *   bench-suite [quick]                          the standard matrix
+ *   bench-suite [quick] [dev]                    the standard matrix
  *
  * bench-suite runs, on every registered block device in registration order:
  *   pmem:  4k randread qd1, 4k randwrite qd1, 128k read/write qd1,
@@ -14,7 +14,8 @@
  * then the micro-benchmarks. Each job uses the defaults (500 ms warm-up,
  * 2 s timed; "quick": 100 ms and 500 ms) on the scratch area, the last
  * 64 MiB of the device. Progress lines "bench-suite: job i of n: ..." go to
- * the console, and the end lists every range the suite overwrote.
+ * the console, and the end lists every range the suite overwrote. With a
+ * device named, only that device's jobs run, without the micro-benchmarks.
  * bench_boot() runs it when the command line has bench=suite (or
  * bench=quick); kmain() calls it before the run= commands.
  */
@@ -106,7 +107,7 @@ static const struct suite_job *suite_jobs(const struct gendisk *d, unsigned *n)
 
 #define SUITE_MAX_RANGES	16
 
-int bench_suite(bool quick)
+int bench_suite(bool quick, const char *only)
 {
 	static struct { char dev[BENCH_DEV_LEN]; u64 off, end; } ranges[SUITE_MAX_RANGES];
 	unsigned nranges = 0, total = 0, i = 0, failed = 0;
@@ -117,15 +118,20 @@ int bench_suite(bool quick)
 	blk_for_each_disk(d) {
 		unsigned n;
 
+		if (only && strcmp(d->disk_name, only))
+			continue;
 		suite_jobs(d, &n);
 		total += n;
 	}
-	kprintf("bench-suite: %u jobs on %u devices, %s each, then micro-benchmarks\n",
-		total, blk_nr_disks(), quick ? "100ms warm-up + 500ms" : "500ms warm-up + 2s");
+	kprintf("bench-suite: %u jobs on %u devices, %s each%s\n",
+		total, only ? 1 : blk_nr_disks(), quick ? "100ms warm-up + 500ms" : "500ms warm-up + 2s",
+		only ? "" : ", then micro-benchmarks");
 	blk_for_each_disk(d) {
 		const struct suite_job *jobs;
 		unsigned n;
 
+		if (only && strcmp(d->disk_name, only))
+			continue;
 		jobs = suite_jobs(d, &n);
 		for (unsigned k = 0; k < n; k++) {
 			char *argv[8] = { d->disk_name };
@@ -173,12 +179,14 @@ int bench_suite(bool quick)
 			}
 		}
 	}
-	kprintf("bench-suite: micro-benchmarks\n");
-	ret = bench_micro_all();
-	if (ret == -EINTR)
-		return ret;
-	if (ret)
-		failed++;
+	if (!only) {
+		kprintf("bench-suite: micro-benchmarks\n");
+		ret = bench_micro_all();
+		if (ret == -EINTR)
+			return ret;
+		if (ret)
+			failed++;
+	}
 	for (unsigned r = 0; r < nranges; r++)
 		kprintf("bench-suite: overwrote %s bytes %llu-%llu\n", ranges[r].dev,
 			(unsigned long long)ranges[r].off, (unsigned long long)ranges[r].end);
@@ -189,14 +197,17 @@ int bench_suite(bool quick)
 
 static int cmd_bench_suite(int argc, char **argv)
 {
-	bool quick = argc == 2 && !strcmp(argv[1], "quick");
+	bool quick = argc >= 2 && !strcmp(argv[1], "quick");
+	const char *only = argc > 1 + quick ? argv[1 + quick] : NULL;
 
-	if (argc > 2 || (argc == 2 && !quick))
-		return shell_error(-EINVAL, "usage: bench-suite [quick]");
-	return bench_suite(quick);
+	if (argc > 2 + quick)
+		return shell_error(-EINVAL, "usage: bench-suite [quick] [dev]");
+	if (only && !blk_find_disk(only))
+		return shell_error(-ENODEV, "no block device '%s' (see lsblk)", only);
+	return bench_suite(quick, only);
 }
-SHELL_COMMAND("bench-suite", cmd_bench_suite, "[quick]",
-	      "the standard benchmark matrix on every block device, then the micro-benchmarks");
+SHELL_COMMAND("bench-suite", cmd_bench_suite, "[quick] [dev]",
+	      "the standard benchmark matrix on every block device (or dev), then the micro-benchmarks");
 
 void bench_boot(void)
 {
@@ -205,7 +216,7 @@ void bench_boot(void)
 	if (!v)
 		return;
 	if (!strcmp(v, "suite") || !strcmp(v, "quick"))
-		bench_suite(!strcmp(v, "quick"));
+		bench_suite(!strcmp(v, "quick"), NULL);
 	else
 		pr_err("bench: unknown bench=%s (suite or quick)\n", v);
 }

@@ -9,13 +9,14 @@
  *          "lsblk: <dev> pmem flush=<method> lines_flushed=<n> ..."
  *   read <dev> <lba> [count]          hexdump (addresses = device byte
  *                                     offsets), then "read ok <dev> <lba> <count>"
- *   write <dev> <lba> <count> <seed>  "write ok <dev> <lba> <count>"
- *   verify <dev> <lba> <count> <seed> [from=<byte offset>]
+ *   write <dev> <lba> <count> <seed> [buf_offset=<bytes>]
+ *                                     "write ok <dev> <lba> <count>"
+ *   verify <dev> <lba> <count> <seed> [from=<byte offset>] [buf_offset=<bytes>]
  *                                     "verify ok <dev> <lba> <count>" or
  *                                     "verify FAILED <dev> at lba N offset M"
  *   zero <dev> <lba> <count>          "zero ok <dev> <lba> <count>"
  *   flush <dev>                       "flush ok <dev>"
- *   copy <src> <slba> <dst> <dlba> <count> [bounce=1]
+ *   copy <src> <slba> <dst> <dlba> <count> [bounce=1] [buf_offset=<bytes>]
  *                                     "copy: zero-copy N bytes" or
  *                                     "copy: bounced N bytes"
  *   iostat: <dev> reads=<n> read_sectors=<n> writes=<n> write_sectors=<n>
@@ -30,6 +31,8 @@
  * Ctrl-C check between. copy uses a device's direct_access() pfns as the
  * other device's bio vecs (zero copy) when it can. Every argument is
  * checked first (kernel/blkcmd_parse.c); a failure prints one "error:" line.
+ * buf_offset= (0-4095) starts the RAM buffer that many bytes into its first
+ * page, so misaligned copies and DMA can be driven from the shell.
  */
 #include "blkcmd.h"
 #include "blkdev.h"
@@ -297,57 +300,101 @@ out:
 SHELL_COMMAND("read", cmd_read, "<dev> <lba> [count]",
 	      "hexdump blocks (at most 64), addresses are device byte offsets");
 
+/*
+ * key=value options after the positional arguments: keys[] names the ones
+ * this command takes; vals[i]/have[i] receive them. Unknown, repeated or
+ * malformed options print one error line.
+ */
+static int parse_opts(int argc, char **argv, int first, const char *const *keys,
+		      unsigned nkeys, u64 *vals, bool *have, const char *usage)
+{
+	char why[WHY_LEN];
+
+	for (int a = first; a < argc; a++) {
+		unsigned k;
+		int err = 0;
+
+		for (k = 0; k < nkeys; k++) {
+			err = blkcmd_parse_opt(argv[a], keys[k], &vals[k], why, sizeof(why));
+			if (err)
+				break;
+		}
+		if (k == nkeys)
+			return shell_error(-EINVAL, "unknown argument '%s' (%s)", argv[a], usage);
+		if (err < 0)
+			return shell_error(err, "%s", why);
+		if (have[k])
+			return shell_error(-EINVAL, "%s= given twice", keys[k]);
+		have[k] = true;
+	}
+	return 0;
+}
+
+/* buf_offset=<bytes>: where in its first page the RAM buffer starts. */
+static int check_buf_offset(u64 off)
+{
+	if (off >= PAGE_SIZE)
+		return shell_error(-EINVAL, "buf_offset %llu out of range (0..%lu)",
+				   (unsigned long long)off, PAGE_SIZE - 1);
+	return 0;
+}
+
+/* Bytes of b usable from offset off: a page less when off shifts it. */
+static u32 blkbuf_room(const struct blkbuf *b, u32 off)
+{
+	return off ? b->bytes - (u32)PAGE_SIZE : b->bytes;
+}
+
 /* write and verify: the pattern of seed for B = from + offset in the range. */
 static int pattern_io(int argc, char **argv, bool write)
 {
+	static const char *const keys[] = { "buf_offset", "from" };
+	const char *usage = write ?
+		"usage: write <dev> <lba> <count> <seed> [buf_offset=<bytes>]" :
+		"usage: verify <dev> <lba> <count> <seed> [from=<byte offset>] [buf_offset=<bytes>]";
 	struct blkcmd_range r;
 	struct gendisk *d;
 	struct blkbuf b;
 	char why[WHY_LEN];
-	bool have_from = false;
-	u64 from = 0, base;
+	bool have[2] = { false, false };
+	u64 opt[2] = { 0, 0 }, base, step;
+	u32 off;
 	u16 seed = 0;
 	int err;
 
-	if (argc != 5 && !(argc == 6 && !write))
-		return shell_error(-EINVAL, write ?
-			"usage: write <dev> <lba> <count> <seed>" :
-			"usage: verify <dev> <lba> <count> <seed> [from=<byte offset>]");
+	if (argc < 5 || argc > (write ? 6 : 7))
+		return shell_error(-EINVAL, "%s", usage);
 	d = arg_disk(argv[1]);
 	if (!d)
 		return -ENODEV;
 	if (arg_range(d, argv[2], argv[3], 0, &r) || arg_seed(argv[4], &seed))
 		return -EINVAL;
-	if (argc == 6) {
-		err = blkcmd_parse_opt(argv[5], "from", &from, why, sizeof(why));
-		if (err == 0)
-			return shell_error(-EINVAL, "unknown argument '%s' (from=<byte offset>)",
-					   argv[5]);
-		if (err < 0)
-			return shell_error(err, "%s", why);
-		have_from = true;
-	}
-	err = blkcmd_verify_from(&r, have_from, from, &base, why, sizeof(why));
+	if (parse_opts(argc, argv, 5, keys, write ? 1 : 2, opt, have, usage + 7) ||
+	    check_buf_offset(opt[0]))
+		return -EINVAL;
+	off = (u32)opt[0];
+	err = blkcmd_verify_from(&r, have[1], opt[1], &base, why, sizeof(why));
 	if (err)
 		return shell_error(err, "%s", why);
-	if (!blkbuf_get(&b))
+	if (!blkbuf_get(&b) || !blkbuf_room(&b, off))
 		return shell_error(-ENOMEM, "no memory for a buffer");
-	for (u64 done = 0; done < r.bytes; done += b.bytes) {
-		u32 n = (u32)min_t(u64, r.bytes - done, b.bytes);
+	step = blkbuf_room(&b, off);
+	for (u64 done = 0; done < r.bytes; done += step) {
+		u32 n = (u32)min_t(u64, r.bytes - done, step);
 		u64 pos = r.byte_off + done;
 
 		if (write) {
-			pattern_fill(b.va, base + done, n, seed);
-			err = blk_io(d, REQ_OP_WRITE, pos, b.pfn, 0, n);
+			pattern_fill(b.va + off, base + done, n, seed);
+			err = blk_io(d, REQ_OP_WRITE, pos, b.pfn, off, n);
 		} else {
-			err = blk_io(d, REQ_OP_READ, pos, b.pfn, 0, n);
+			err = blk_io(d, REQ_OP_READ, pos, b.pfn, off, n);
 		}
 		if (err) {
 			io_error(d, write ? "write" : "read", pos, err);
 			goto out;
 		}
 		if (!write) {
-			size_t bad = pattern_check(b.va, base + done, n, seed);
+			size_t bad = pattern_check(b.va + off, base + done, n, seed);
 
 			if (bad < n) {
 				u64 lba;
@@ -377,14 +424,14 @@ static int cmd_write(int argc, char **argv)
 {
 	return pattern_io(argc, argv, true);
 }
-SHELL_COMMAND("write", cmd_write, "<dev> <lba> <count> <seed>",
+SHELL_COMMAND("write", cmd_write, "<dev> <lba> <count> <seed> [buf_offset=<bytes>]",
 	      "write the data pattern of seed (B = byte offset in the device)");
 
 static int cmd_verify(int argc, char **argv)
 {
 	return pattern_io(argc, argv, false);
 }
-SHELL_COMMAND("verify", cmd_verify, "<dev> <lba> <count> <seed> [from=<byte offset>]",
+SHELL_COMMAND("verify", cmd_verify, "<dev> <lba> <count> <seed> [from=<byte offset>] [buf_offset=<bytes>]",
 	      "check the data pattern (from: the byte offset it was written for)");
 
 static int cmd_zero(int argc, char **argv)
@@ -461,6 +508,7 @@ struct copy_job {
 	struct gendisk *src, *dst;
 	u64 spos, dpos;			/* byte offsets */
 	u64 bytes;
+	u32 buf_offset;			/* bounced: where the RAM buffer starts */
 };
 
 /*
@@ -508,19 +556,21 @@ static int copy_direct(const struct copy_job *j, bool from_src)
 static int copy_bounce(const struct copy_job *j)
 {
 	struct blkbuf b;
+	u32 off = j->buf_offset, step;
 	int err = 0;
 
-	if (!blkbuf_get(&b))
+	if (!blkbuf_get(&b) || !blkbuf_room(&b, off))
 		return shell_error(-ENOMEM, "no memory for a buffer");
-	for (u64 done = 0; done < j->bytes; done += b.bytes) {
-		u32 n = (u32)min_t(u64, j->bytes - done, b.bytes);
+	step = blkbuf_room(&b, off);
+	for (u64 done = 0; done < j->bytes; done += step) {
+		u32 n = (u32)min_t(u64, j->bytes - done, step);
 
-		err = blk_io(j->src, REQ_OP_READ, j->spos + done, b.pfn, 0, n);
+		err = blk_io(j->src, REQ_OP_READ, j->spos + done, b.pfn, off, n);
 		if (err) {
 			io_error(j->src, "read", j->spos + done, err);
 			break;
 		}
-		err = blk_io(j->dst, REQ_OP_WRITE, j->dpos + done, b.pfn, 0, n);
+		err = blk_io(j->dst, REQ_OP_WRITE, j->dpos + done, b.pfn, off, n);
 		if (err) {
 			io_error(j->dst, "write", j->dpos + done, err);
 			break;
@@ -538,15 +588,18 @@ static int copy_bounce(const struct copy_job *j)
 
 static int cmd_copy(int argc, char **argv)
 {
+	static const char *const keys[] = { "bounce", "buf_offset" };
+	static const char usage[] =
+		"usage: copy <src> <slba> <dst> <dlba> <count> [bounce=1] [buf_offset=<bytes>]";
 	struct blkcmd_range sr, dr;
 	struct copy_job j;
 	char why[WHY_LEN];
-	u64 count, dcount, bounce = 0, slba, dlba;
+	u64 count, dcount, slba, dlba, opt[2] = { 0, 0 };
+	bool have[2] = { false, false };
 	int err;
 
-	if (argc != 6 && argc != 7)
-		return shell_error(-EINVAL,
-			"usage: copy <src> <slba> <dst> <dlba> <count> [bounce=1]");
+	if (argc < 6 || argc > 8)
+		return shell_error(-EINVAL, "%s", usage);
 	j.src = arg_disk(argv[1]);
 	if (!j.src)
 		return -ENODEV;
@@ -556,15 +609,15 @@ static int cmd_copy(int argc, char **argv)
 	if (shell_arg_u64("lba", argv[2], &slba) || shell_arg_u64("lba", argv[4], &dlba) ||
 	    shell_arg_u64("count", argv[5], &count))
 		return -EINVAL;
-	if (argc == 7) {
-		err = blkcmd_parse_opt(argv[6], "bounce", &bounce, why, sizeof(why));
-		if (err == 0)
-			return shell_error(-EINVAL, "unknown argument '%s' (bounce=1)", argv[6]);
-		if (err < 0)
-			return shell_error(err, "%s", why);
-		if (bounce > 1)
-			return shell_error(-EINVAL, "bounce must be 0 or 1");
-	}
+	if (parse_opts(argc, argv, 6, keys, 2, opt, have, usage + 7) ||
+	    check_buf_offset(opt[1]))
+		return -EINVAL;
+	if (opt[0] > 1)
+		return shell_error(-EINVAL, "bounce must be 0 or 1");
+	if (have[1] && !opt[0])
+		return shell_error(-EINVAL,
+				   "buf_offset= places the RAM buffer of a bounced copy (add bounce=1)");
+	j.buf_offset = (u32)opt[1];
 	err = blkcmd_copy_len(count, disk_lbs(j.src), disk_lbs(j.dst), &j.bytes,
 			      &dcount, why, sizeof(why));
 	if (!err)
@@ -582,11 +635,11 @@ static int cmd_copy(int argc, char **argv)
 				   j.src->disk_name);
 	j.spos = sr.byte_off;
 	j.dpos = dr.byte_off;
-	if (!bounce && disk_has_dax(j.src))
+	if (!opt[0] && disk_has_dax(j.src))
 		return copy_direct(&j, true);
-	if (!bounce && disk_has_dax(j.dst))
+	if (!opt[0] && disk_has_dax(j.dst))
 		return copy_direct(&j, false);
 	return copy_bounce(&j);
 }
-SHELL_COMMAND("copy", cmd_copy, "<src> <slba> <dst> <dlba> <count> [bounce=1]",
+SHELL_COMMAND("copy", cmd_copy, "<src> <slba> <dst> <dlba> <count> [bounce=1] [buf_offset=<bytes>]",
 	      "copy blocks between devices, zero-copy through direct_access when possible");

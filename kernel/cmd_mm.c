@@ -10,6 +10,7 @@
 #include "lib.h"
 #include "memmap.h"
 #include "mm.h"
+#include "pmem_check.h"
 #include "printk.h"
 #include "shell.h"
 
@@ -167,8 +168,10 @@ static int kmap_pattern(int argc, char **argv, bool fill)
 		if ((done & ((1 << 20) - 1)) == 0 && shell_interrupted())
 			return -EINTR;
 	}
-	if (fill)
+	if (fill) {
 		sfence();
+		pmem_check_point(PMEM_POINT_KMAP_FILL);
+	}
 	kprintf("%s ok 0x%llx %llu\n", argv[0], (unsigned long long)phys,
 		(unsigned long long)len);
 	return 0;
@@ -187,6 +190,36 @@ static int cmd_kmap_verify(int argc, char **argv)
 }
 SHELL_COMMAND("kmap-verify", cmd_kmap_verify, "<phys> <len> <seed>",
 	      "check the data pattern in persistent memory through kmap");
+
+/*
+ * The persistence checker's permanent known-bad case (test only): one
+ * store into the line at <phys> in persistent memory with no write-back and
+ * no fence, then a durability point. Under --pmem-check exactly one
+ * violation names that line; without the checker nothing shows it.
+ */
+static int cmd_pmem_unflushed(int argc, char **argv)
+{
+	const struct memmap_region *reg;
+	u64 phys;
+	u8 *va;
+
+	if (argc != 2)
+		return shell_error(-EINVAL, "usage: pmem-unflushed <phys>");
+	if (shell_arg_u64("address", argv[1], &phys))
+		return -EINVAL;
+	phys = ALIGN_DOWN(phys, 64);
+	if (check_range(phys, 64, true, &reg))
+		return -EINVAL;
+	va = kmap_atomic_pfn_t(memmap_phys_to_pfn_t(phys));
+	WRITE_ONCE(va[phys & (PAGE_SIZE - 1)], (u8)(va[phys & (PAGE_SIZE - 1)] ^ 0xff));
+	kunmap_atomic_pfn_t(va);
+	pmem_check_point(PMEM_POINT_DECLARED);
+	kprintf("pmem-unflushed: stored line 0x%llx without write-back\n",
+		(unsigned long long)phys);
+	return 0;
+}
+SHELL_COMMAND("pmem-unflushed", cmd_pmem_unflushed, "<phys>",
+	      "test only: store into a pmem line without write-back, then claim durability");
 
 static int cmd_copy_routines(int argc, char **argv)
 {

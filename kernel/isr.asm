@@ -7,6 +7,8 @@
 ; addresses for idt_init().
 
 bits 64
+%include "pmem_check.inc"
+
 section .text
 
 extern irq_dispatch
@@ -36,6 +38,7 @@ isr_%1:
 %endrep
 
 isr_common:
+	PMEM_CHECK_MARK PMEM_CHECK_K_IRQ_ENTER, 0	; for the persistence checker
 	cld
 	push rax
 	push rbx
@@ -76,6 +79,7 @@ isr_common:
 	pop rbx
 	pop rax
 	add rsp, 16		; vector, error code
+	PMEM_CHECK_MARK PMEM_CHECK_K_IRQ_EXIT, 0
 	iretq
 
 section .rodata

@@ -14,6 +14,7 @@
 #include "irq.h"
 #include "lib.h"
 #include "mm.h"
+#include "persist.h"
 #include "printk.h"
 #include "time.h"
 
@@ -85,35 +86,14 @@ u64 copy_measure(const struct copy_routine *r, void *dst, const void *src,
 	return best_t ? len * 1000 / (tsc_to_ns(best_t) ? tsc_to_ns(best_t) : 1) : 0;
 }
 
-static enum wb_method wb_auto(void)
-{
-	if (cpu_features.clwb)
-		return WB_CLWB;
-	return cpu_features.clflushopt ? WB_CLFLUSHOPT : WB_CLFLUSH;
-}
-
 u64 wb_cache_range(const void *p, size_t len, enum wb_method m)
 {
-	u64 line = cpu_features.clflush_size ? cpu_features.clflush_size : 64;
-	u64 a = ALIGN_DOWN((u64)p, line), end = (u64)p + len;
+	static const enum persist_wb how[] = {
+		[WB_AUTO] = PERSIST_WB_AUTO, [WB_CLWB] = PERSIST_WB_CLWB,
+		[WB_CLFLUSHOPT] = PERSIST_WB_CLFLUSHOPT, [WB_CLFLUSH] = PERSIST_WB_CLFLUSH,
+	};
 
-	if (!len)
-		return 0;
-	switch (m == WB_AUTO ? wb_auto() : m) {
-	case WB_CLWB:
-		for (; a < end; a += line)
-			clwb((const void *)a);
-		break;
-	case WB_CLFLUSHOPT:
-		for (; a < end; a += line)
-			clflushopt((const void *)a);
-		break;
-	default:
-		for (; a < end; a += line)
-			clflush((const void *)a);
-		break;
-	}
-	return DIV_ROUND_UP(end - ALIGN_DOWN((u64)p, line), line);
+	return persist_wb_range(p, len, how[m]);
 }
 
 u64 flush_cache_range(const void *p, size_t len)

@@ -17,6 +17,7 @@
 #include "boot.h"
 #include "lib.h"
 #include "memmap.h"
+#include "persist.h"
 #include "mm.h"
 #include "paging.h"
 #include "panic.h"
@@ -121,6 +122,7 @@ void mm_init(void)
 			add_free(start, r[i].end, NULL, 0);
 	}
 	kmap_init();
+	persist_init();	/* where the persistence checker finds each region */
 	pr_info("mm: %llu MiB RAM, %llu MiB persistent in %u regions, metadata %llu KiB\n",
 		(unsigned long long)(memmap_ram_total() >> 20),
 		(unsigned long long)(memmap_pmem_total() >> 20), memmap_nr_regions(),

@@ -12,6 +12,7 @@
  * previous state) and ends with the pool and the live count as it found
  * them.
  */
+#include "persist.h"
 #include "dma.h"
 #include "errno.h"
 #include "ktest.h"
@@ -54,14 +55,20 @@ static void pmem_rw(u64 phys, void *buf, size_t len, bool write)
 		size_t n = min_t(size_t, len, PAGE_SIZE - off);
 		u8 *va = kmap_atomic_pfn_t(memmap_phys_to_pfn_t(phys));
 
-		if (write)
+		if (write) {
 			memcpy(va + off, b, n);
-		else
+			persist_wb_range(va + off, n, PERSIST_WB_AUTO);
+		} else {
 			memcpy(b, va + off, n);
+		}
 		kunmap_atomic_pfn_t(va);
 		phys += n;
 		b += n;
 		len -= n;
+	}
+	if (write) {		/* persistent memory: durable like any write */
+		persist_fence();
+		pmem_check_point(PMEM_POINT_DECLARED);
 	}
 }
 

@@ -16,6 +16,7 @@
  * timeout paths: a reset arriving while a batch of completions is being
  * ended, and the timer reaping a polled CQ nobody polls.
  */
+#include "persist.h"
 #include "blkdev_driver.h"
 #include "dma.h"
 #include "errno.h"
@@ -409,11 +410,16 @@ static void nt_pmem_io(bool limit32)
 	for (u32 i = 0; i < len / PAGE_SIZE; i++) {
 		p = kmap_atomic_pfn_t(pfn_t_add(src, i));
 		pattern_fill(p, t.area + (u64)i * PAGE_SIZE, PAGE_SIZE, 21);
+		persist_wb_range(p, PAGE_SIZE, PERSIST_WB_AUTO);
 		kunmap_atomic_pfn_t(p);
 		p = kmap_atomic_pfn_t(pfn_t_add(dst, i));
 		memset(p, 0, PAGE_SIZE);
+		persist_wb_range(p, PAGE_SIZE, PERSIST_WB_AUTO);
 		kunmap_atomic_pfn_t(p);
 	}
+	/* the user's NVDIMM: these stores are as durable as any write */
+	persist_fence();
+	pmem_check_point(PMEM_POINT_DECLARED);
 	mask = t.ctrl->dev.dma_mask;
 	if (limit32)
 		t.ctrl->dev.dma_mask = DMA_BIT_MASK(32);

@@ -12,6 +12,7 @@
  * and fence counters of every flush method, FLUSH/PREFLUSH/FUA, and
  * direct_access().
  */
+#include "persist.h"
 #include "blkdev_driver.h"
 #include "errno.h"
 #include "ktest.h"
@@ -43,12 +44,18 @@ static void pt_region_copy(const struct memmap_region *reg, u64 off, u8 *va,
 		u32 n = (u32)min_t(u64, len - done, PAGE_SIZE - in);
 		u8 *p = kmap_atomic_pfn_t(phys_to_pfn_t(pa, PT_DEV));
 
-		if (to_region)
+		if (to_region) {
 			memcpy(p + in, va + done, n);
-		else
+			persist_wb_range(p + in, n, PERSIST_WB_AUTO);
+		} else {
 			memcpy(va + done, p + in, n);
+		}
 		kunmap_atomic_pfn_t(p);
 		done += n;
+	}
+	if (to_region) {	/* the user's NVDIMM data: durable like any write */
+		persist_fence();
+		pmem_check_point(PMEM_POINT_DECLARED);
 	}
 }
 
@@ -62,9 +69,12 @@ static void pt_fill(struct pt *t, u64 off, u64 len, u16 seed, u64 base)
 		u8 *p = kmap_atomic_pfn_t(phys_to_pfn_t(pa, PT_DEV));
 
 		pattern_fill(p + in, base + done, n, seed);
+		persist_wb_range(p + in, n, PERSIST_WB_AUTO);
 		kunmap_atomic_pfn_t(p);
 		done += n;
 	}
+	persist_fence();
+	pmem_check_point(PMEM_POINT_DECLARED);
 }
 
 /* Index of the first byte of region [off, off + len) not holding the
