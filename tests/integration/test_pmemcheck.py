@@ -1,0 +1,138 @@
+"""test_pmemcheck.py - the persistence checker (scripts/pfnos-qemu
+--pmem-check, tools/pmem-check): every path that writes persistent memory,
+in every real flush mode, must reach its durability points with 0
+violations; the unsafe pmem.flush=none control and the permanent known-bad
+case must be caught, naming the line.
+
+The paths: `write`/`verify` at odd LBAs and counts from RAM buffers that
+start at offsets no multiple of 64 (so copy routines run their unaligned
+heads and tails), `zero`, zero-copy copies (NVMe DMA into pmem, pmem to
+pmem through the driver), a bounced copy, the pmem and DMA self tests and
+the pmem jobs of `bench-suite quick`.
+"""
+import re
+
+from harness import check, test
+
+# write/verify pairs: (lba, count, seed, buf_offset); 8 and 72 leave a
+# copy routine an 8-byte-aligned remainder shorter than its loop.
+WRITES = [(3, 9, 5, 3), (17, 13, 6, 8), (101, 1, 7, 72), (1000, 17, 8, 4095),
+          (2047, 33, 9, 1)]
+COPIES = ["copy nvme0n1 0 pmem0 4097 9",             # NVMe DMA into pmem
+          "copy pmem0 3 pmem0 5001 9",               # pmem -> pmem, CPU stores
+          "copy pmem0 4097 nvme0n1 100 9",
+          "copy nvme0n1 1 pmem0 6001 5 bounce=1 buf_offset=72"]
+SUMMARY = re.compile(r"^pmem-check: (\d+) stores to persistent memory, (\d+) durability "
+                     r"points, (\d+) violations$", re.M)
+VIOLATION = re.compile(r"^pmem-check: violation: line (0x[0-9a-f]+) "
+                       r"(dirty|wb-pending|nt-pending) at (\S+) \(stored by (0x[0-9a-f]+) (\S+)\)$",
+                       re.M)
+
+
+def report(g):
+    """(stores, points, violations, [violation tuples]) from the launcher's stderr."""
+    err = g.launcher_stderr()
+    m = SUMMARY.findall(err)
+    check(len(m) == 1, "no single pmem-check summary line; launcher said: %s"
+          % err.strip()[-600:])
+    s, p, v = (int(x) for x in m[0])
+    return s, p, v, VIOLATION.findall(err), err
+
+
+def run_checked(ctx, mode, status, cmds):
+    cmdline = 'test.exit=1 pmem.flush=%s run="%s"' % (mode, "; ".join(cmds))
+    g = ctx.boot(cmdline, boot="kernel", args=["--pmem-check"])
+    st = g.wait()
+    return g, st, report(g)
+
+
+def mode_test(ctx, mode):
+    cmds = []
+    for lba, count, seed, off in WRITES:
+        cmds.append("write pmem0 %d %d %d buf_offset=%d" % (lba, count, seed, off))
+    cmds.append("zero pmem0 60 3")
+    cmds += COPIES
+    for lba, count, seed, off in WRITES:
+        cmds.append("verify pmem0 %d %d %d buf_offset=%d" % (lba, count, seed, (off * 7) % 4096))
+    cmds += ["bench-suite quick pmem0", "selftest dma", "selftest pmem"]
+    g, st, (stores, points, viol, lines, err) = run_checked(ctx, mode, 0, cmds)
+    out = g.text
+    check("pmem0: region 0" in out and (", %s" % mode) in out,
+          "pmem0 did not come up with pmem.flush=%s" % mode)
+    for lba, count, _, _ in WRITES:
+        check("write ok pmem0 %d %d" % (lba, count) in out, "write %d %d failed" % (lba, count))
+        check("verify ok pmem0 %d %d" % (lba, count) in out, "verify %d %d failed" % (lba, count))
+    check(out.count("copy: zero-copy") == 3 and "copy: bounced" in out, "a copy failed")
+    check(re.search(r"^bench-suite: done in \d+ ms, 0 failed$", out, re.M), "bench-suite failed")
+    check(re.search(r"^\d+ passed, 0 failed$", out, re.M), "a self test failed")
+    check(viol == 0 and not lines,
+          "%d violations in mode %s: %s" % (viol, mode, "\n".join(err.splitlines()[-8:])))
+    check(st == 0, "exit status %s, expected 0" % st)
+    # what was checked: the writes alone store more than this many lines
+    check(stores > 100000 and points > 100,
+          "checker saw only %d stores and %d points" % (stores, points))
+    ctx.note("%s: %d stores, %d points, 0 violations" % (mode, stores, points))
+
+
+@test("pmemcheck.flush_nt", timeout=150)
+def flush_nt(ctx):
+    """Non-temporal stores, heads and tails of misaligned copies included."""
+    mode_test(ctx, "nt")
+
+
+@test("pmemcheck.flush_clwb", timeout=150)
+def flush_clwb(ctx):
+    mode_test(ctx, "clwb")
+
+
+@test("pmemcheck.flush_clflushopt", timeout=150)
+def flush_clflushopt(ctx):
+    mode_test(ctx, "clflushopt")
+
+
+@test("pmemcheck.flush_clflush", timeout=150)
+def flush_clflush(ctx):
+    mode_test(ctx, "clflush")
+
+
+@test("pmemcheck.flush_none_is_caught", timeout=60)
+def flush_none(ctx):
+    """pmem.flush=none makes nothing durable: the checker must say so, for
+    every line of a write, and the run must fail."""
+    g, st, (stores, points, viol, lines, err) = run_checked(
+        ctx, "none", 1, ["write pmem0 8 8 3", "poweroff"])
+    check("write ok pmem0 8 8" in g.text, "the write itself failed")
+    check(st == 1, "exit status %s, expected 1 (violations)" % st)
+    check(viol == 64, "%d violations for a 4 KiB write, expected 64 (one per line)" % viol)
+    check(len(lines) == 20, "%d violation lines listed, expected the first 20" % len(lines))
+    base = int(re.search(r"pmem0: region 0 \(\w+\) phys (0x[0-9a-f]+)", g.text).group(1), 16)
+    got = sorted(int(l[0], 16) for l in lines)
+    check(all(base + 4096 <= a < base + 8192 and a % 64 == 0 for a in got),
+          "violations name lines outside the write: %s" % [hex(a) for a in got])
+    check(all(l[1] == "dirty" and l[2].startswith("bio:") for l in lines),
+          "expected dirty lines at a bio completion: %s" % lines[:3])
+
+
+@test("pmemcheck.known_bad", timeout=60)
+def known_bad(ctx):
+    """The permanent known-bad case: one store without write-back, then a
+    declared durability point: exactly one violation, naming that line and
+    the store's function."""
+    g = ctx.boot("test.exit=1 loglevel=6", boot="kernel", stdin=True, args=["--pmem-check"])
+    g.prompt()
+    base = int(re.search(r"pmem0: region 0 \(\w+\) phys (0x[0-9a-f]+)", g.text).group(1), 16)
+    target = base + 0x12345
+    out = g.command("pmem-unflushed 0x%x" % target)
+    line = target & ~63
+    check("pmem-unflushed: stored line 0x%x without write-back" % line in out,
+          "no pmem-unflushed line in: %s" % out.strip())
+    g.send("poweroff\n")
+    st = g.wait()
+    stores, points, viol, lines, err = report(g)
+    check(viol == 1 and len(lines) == 1, "%d violations, expected exactly 1:\n%s" % (viol, err))
+    v = lines[0]
+    check(int(v[0], 16) == line, "violation names line %s, expected 0x%x" % (v[0], line))
+    check(v[1] == "dirty" and v[2].startswith("declared:cmd_pmem_unflushed+"),
+          "expected a dirty line at cmd_pmem_unflushed's point: %s" % (v,))
+    check(v[4].startswith("cmd_pmem_unflushed+"), "store not attributed: %s" % (v,))
+    check(st == 1, "exit status %s, expected 1 (a violation fails the run)" % st)
