@@ -9,7 +9,8 @@
  *          "lsblk: <dev> pmem flush=<method> lines_flushed=<n> ..."
  *   read <dev> <lba> [count]          hexdump (addresses = device byte
  *                                     offsets), then "read ok <dev> <lba> <count>"
- *   write <dev> <lba> <count> <seed>  "write ok <dev> <lba> <count>"
+ *   write <dev> <lba> <count> <seed> [fua=1] [preflush=1]
+ *                                     "write ok <dev> <lba> <count>"
  *   verify <dev> <lba> <count> <seed> [from=<byte offset>]
  *                                     "verify ok <dev> <lba> <count>" or
  *                                     "verify FAILED <dev> at lba N offset M"
@@ -297,6 +298,47 @@ out:
 SHELL_COMMAND("read", cmd_read, "<dev> <lba> [count]",
 	      "hexdump blocks (at most 64), addresses are device byte offsets");
 
+/*
+ * write's flags: fua=0|1 and preflush=0|1 add REQ_FUA and REQ_PREFLUSH to
+ * every bio of the write. Returns 0 or the shell error.
+ */
+static int write_flags(int argc, char **argv, u32 *opf)
+{
+	static const struct {
+		const char *key;
+		u32 flag;
+	} flags[] = {
+		{ "fua", REQ_FUA },
+		{ "preflush", REQ_PREFLUSH },
+	};
+	char why[WHY_LEN];
+
+	for (int i = 5; i < argc; i++) {
+		unsigned f;
+		u64 v = 0;
+		int err = 0;
+
+		for (f = 0; f < ARRAY_SIZE(flags); f++) {
+			err = blkcmd_parse_opt(argv[i], flags[f].key, &v, why,
+					       sizeof(why));
+			if (err)
+				break;
+		}
+		if (!err)
+			return shell_error(-EINVAL, "unknown argument '%s' (fua=1, preflush=1)",
+					   argv[i]);
+		if (err < 0)
+			return shell_error(err, "%s", why);
+		if (v > 1)
+			return shell_error(-EINVAL, "%s must be 0 or 1", flags[f].key);
+		if (v)
+			*opf |= flags[f].flag;
+		else
+			*opf &= ~flags[f].flag;
+	}
+	return 0;
+}
+
 /* write and verify: the pattern of seed for B = from + offset in the range. */
 static int pattern_io(int argc, char **argv, bool write)
 {
@@ -306,19 +348,22 @@ static int pattern_io(int argc, char **argv, bool write)
 	char why[WHY_LEN];
 	bool have_from = false;
 	u64 from = 0, base;
+	u32 wopf = REQ_OP_WRITE;
 	u16 seed = 0;
 	int err;
 
-	if (argc != 5 && !(argc == 6 && !write))
+	if (argc < 5 || argc > (write ? 7 : 6))
 		return shell_error(-EINVAL, write ?
-			"usage: write <dev> <lba> <count> <seed>" :
+			"usage: write <dev> <lba> <count> <seed> [fua=1] [preflush=1]" :
 			"usage: verify <dev> <lba> <count> <seed> [from=<byte offset>]");
 	d = arg_disk(argv[1]);
 	if (!d)
 		return -ENODEV;
 	if (arg_range(d, argv[2], argv[3], 0, &r) || arg_seed(argv[4], &seed))
 		return -EINVAL;
-	if (argc == 6) {
+	if (write && write_flags(argc, argv, &wopf))
+		return -EINVAL;
+	if (!write && argc == 6) {
 		err = blkcmd_parse_opt(argv[5], "from", &from, why, sizeof(why));
 		if (err == 0)
 			return shell_error(-EINVAL, "unknown argument '%s' (from=<byte offset>)",
@@ -338,7 +383,7 @@ static int pattern_io(int argc, char **argv, bool write)
 
 		if (write) {
 			pattern_fill(b.va, base + done, n, seed);
-			err = blk_io(d, REQ_OP_WRITE, pos, b.pfn, 0, n);
+			err = blk_io(d, wopf, pos, b.pfn, 0, n);
 		} else {
 			err = blk_io(d, REQ_OP_READ, pos, b.pfn, 0, n);
 		}
@@ -377,8 +422,8 @@ static int cmd_write(int argc, char **argv)
 {
 	return pattern_io(argc, argv, true);
 }
-SHELL_COMMAND("write", cmd_write, "<dev> <lba> <count> <seed>",
-	      "write the data pattern of seed (B = byte offset in the device)");
+SHELL_COMMAND("write", cmd_write, "<dev> <lba> <count> <seed> [fua=1] [preflush=1]",
+	      "write the data pattern of seed (B = byte offset in the device); fua=1/preflush=1 set REQ_FUA/REQ_PREFLUSH");
 
 static int cmd_verify(int argc, char **argv)
 {
