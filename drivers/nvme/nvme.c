@@ -745,6 +745,8 @@ static int nvme_process_cq(struct nvme_queue *q)
 	unsigned n;
 
 	do {
+		bool consumed = false;
+
 		n = 0;
 		flags = blk_irq_save();
 		if (!q->live) {
@@ -761,6 +763,7 @@ static int nvme_process_cq(struct nvme_queue *q)
 			q->sq_head = cqe->sqhd;
 			q->completed++;
 			nvme_cq_advance(q);
+			consumed = true;
 			iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
 			if (!iod || !iod->submitted || iod->cid != cid) {
 				q->spurious++;
@@ -797,7 +800,14 @@ static int nvme_process_cq(struct nvme_queue *q)
 			status[n] = st;
 			errs[n++] = err;
 		}
-		if (n)
+		/*
+		 * Every consumed entry is given back to the controller (NVMe
+		 * base spec 1.4, 4.1: the CQ head doorbell frees the slots),
+		 * also those that end no request (a preflush's flush, a stale
+		 * or idle cid): else a short CQ fills and the controller
+		 * stops posting completions.
+		 */
+		if (consumed)
 			*q->cq_db = q->cq_head;
 		blk_irq_restore(flags);
 		for (unsigned i = 0; i < n; i++)
