@@ -10,8 +10,9 @@
  * many bios in flight at once (reordering counted, not required), polled
  * and interrupt-driven queues told apart by their counters, SGLs, bouncing
  * with swiotlb forced and with a 32-bit DMA mask, DMA straight to and from
- * persistent memory, WRITE ZEROES, DISCARD, FUA and PREFLUSH, and I/O past
- * the end refused before the controller sees it. They run on 512- and
+ * persistent memory, WRITE ZEROES, DISCARD, FUA and PREFLUSH (the FUA bit
+ * read back from the submission queue), and I/O past the end refused
+ * before the controller sees it. They run on 512- and
  * 4096-byte namespaces alike. The last ones drive the completion and
  * timeout paths: a reset arriving while a batch of completions is being
  * ended, and the timer reaping a polled CQ nobody polls.
@@ -505,6 +506,116 @@ KTEST(nvme, write_zeroes_discard_flush_fua)
 		KT_EXPECT_EQ(submit_bio_wait(bio), 0);
 		bio_put(bio);
 	}
+	nt_teardown(&t);
+}
+
+/* ---- what the controller was given: the submission queues ---- */
+
+/* Every I/O queue's SQ tail and submission count at some moment. */
+struct nt_sq_mark {
+	u16 tail[NVME_MAX_IO_QUEUES];
+	u64 submitted[NVME_MAX_IO_QUEUES];
+};
+
+static void nt_sq_mark(struct nt *t, struct nt_sq_mark *m)
+{
+	unsigned long flags = blk_irq_save();
+
+	for (unsigned i = 0; i < t->ctrl->nr_irq_queues + t->ctrl->nr_poll_queues; i++) {
+		m->tail[i] = t->ctrl->ioq[i].sq_tail;
+		m->submitted[i] = t->ctrl->ioq[i].submitted;
+	}
+	blk_irq_restore(flags);
+}
+
+/*
+ * Copy the commands put into the I/O submission queues since mark, each
+ * queue's in submission order, into out (at most max); returns how many
+ * (max + 1 when there were more, or more than a queue holds).
+ */
+static unsigned nt_sq_since(struct nt *t, const struct nt_sq_mark *m,
+			    struct nvme_sqe *out, unsigned max)
+{
+	unsigned long flags = blk_irq_save();
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->ctrl->nr_irq_queues + t->ctrl->nr_poll_queues; i++) {
+		struct nvme_queue *q = &t->ctrl->ioq[i];
+		u64 nr = q->submitted - m->submitted[i];
+		u16 slot = m->tail[i];
+
+		if (nr > q->entries || n + nr > max) {
+			n = max + 1;
+			break;
+		}
+		for (u64 k = 0; k < nr; k++) {
+			out[n++] = q->sq[slot];
+			if (++slot == q->entries)
+				slot = 0;
+		}
+	}
+	blk_irq_restore(flags);
+	return n;
+}
+
+static u8 nt_sqe_opc(const struct nvme_sqe *sqe)
+{
+	return (u8)FIELD_GET(NVME_CDW0_OPC, sqe->cdw0);
+}
+
+/* One WRITE ZEROES bio of len bytes at pos with flags; its status. */
+static int nt_write_zeroes(struct nt *t, u32 flags, u64 pos, u32 len)
+{
+	struct bio *bio = bio_alloc(t->d, 0, REQ_OP_WRITE_ZEROES | flags);
+	int err;
+
+	if (!bio)
+		return -ENOMEM;
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	bio->bi_iter.bi_size = len;
+	err = submit_bio_wait(bio);
+	bio_put(bio);
+	return err;
+}
+
+/*
+ * REQ_FUA on WRITE ZEROES reaches the command (NVMe base spec 1.4, 6.16:
+ * CDW12 bit 30, as for WRITE), read back from the submission queue the
+ * controller fetched it from; without REQ_FUA the bit stays clear.
+ */
+KTEST(nvme, write_zeroes_fua)
+{
+	struct nvme_sqe cmds[4];
+	struct nt_sq_mark m;
+	struct nt t;
+	u64 pos;
+	unsigned n;
+
+	if (!nt_setup(&t))
+		return;
+	if (!t.d->limits.max_write_zeroes_sectors ||
+	    !(t.d->limits.features & BLK_FEAT_FUA)) {
+		ktest_fail(__FILE__, __LINE__, "nvme0n1 lacks WRITE ZEROES or FUA (features 0x%x)",
+			   t.d->limits.features);
+		goto out;
+	}
+	pos = t.area + (6ULL << 20);
+	for (int fua = 0; fua <= 1; fua++) {
+		nt_sq_mark(&t, &m);
+		KT_EXPECT_EQ(nt_write_zeroes(&t, fua ? REQ_FUA : 0, pos, 16384), 0);
+		n = nt_sq_since(&t, &m, cmds, ARRAY_SIZE(cmds));
+		if (n != 1) {
+			ktest_fail(__FILE__, __LINE__, "fua=%d: %u commands submitted, expected 1",
+				   fua, n);
+			continue;
+		}
+		KT_EXPECT_EQ(nt_sqe_opc(&cmds[0]), NVME_CMD_WRITE_ZEROES);
+		KT_EXPECT_EQ(cmds[0].cdw10 | ((u64)cmds[0].cdw11 << 32), pos / t.lbs);
+		KT_EXPECT_EQ(FIELD_GET(NVME_RW_NLB, cmds[0].cdw12) + 1, 16384 / t.lbs);
+		KT_EXPECT_EQ(!!(cmds[0].cdw12 & NVME_RW_FUA), fua);
+		KT_EXPECT(!(cmds[0].cdw12 & NVME_WZ_DEAC));
+	}
+out:
 	nt_teardown(&t);
 }
 
