@@ -637,7 +637,8 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 		nvme_cmd_flush(&iod->cmd, ns->nsid);
 		break;
 	case REQ_OP_WRITE_ZEROES:
-		err = nvme_cmd_write_zeroes(&iod->cmd, ns->nsid, slba, nlb, false);
+		err = nvme_cmd_write_zeroes(&iod->cmd, ns->nsid, slba, nlb, false,
+					    rq->cmd_flags & REQ_FUA);
 		break;
 	case REQ_OP_DISCARD:
 		flags = blk_irq_save();
