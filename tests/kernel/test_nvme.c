@@ -509,6 +509,35 @@ KTEST(nvme, write_zeroes_discard_flush_fua)
 	nt_teardown(&t);
 }
 
+/* Has the controller posted n CQEs beyond the head of q (not reaped)? */
+static bool nt_cqes_posted(struct nvme_queue *q, unsigned n)
+{
+	unsigned long flags = blk_irq_save();
+	u16 head = q->cq_head;
+	u8 phase = q->cq_phase;
+	bool ok = true;
+
+	for (unsigned i = 0; i < n && ok; i++) {
+		ok = (READ_ONCE(q->cq[head].status) & NVME_CQE_PHASE) == phase;
+		if (++head == q->entries) {
+			head = 0;
+			phase ^= 1;
+		}
+	}
+	blk_irq_restore(flags);
+	return ok;
+}
+
+static bool nt_wait_cqes(struct nvme_queue *q, unsigned n)
+{
+	u64 end = ktime_ns() + 5000000000ULL;
+
+	while (!nt_cqes_posted(q, n))
+		if (ktime_ns() > end)
+			return false;
+	return true;
+}
+
 /* ---- what the controller was given: the submission queues ---- */
 
 /* Every I/O queue's SQ tail and submission count at some moment. */
@@ -619,6 +648,126 @@ out:
 	nt_teardown(&t);
 }
 
+struct nt_one {
+	bool done;
+	int err;
+};
+
+static void nt_one_end_io(struct bio *bio)
+{
+	struct nt_one *o = bio->bi_private;
+
+	o->err = bio->bi_status;
+	WRITE_ONCE(o->done, true);
+	bio_put(bio);
+}
+
+/*
+ * Submit bio on the polled queue and check what the controller is given:
+ * before anyone polls, only the preflush (the data must wait for its
+ * completion, even once the controller has posted it); after polling to
+ * the end, the flush and then want_data commands of opcode opc, each with
+ * FUA, and no flush after them (the device has FUA). Returns the status.
+ */
+static int nt_preflush_polled(struct nt *t, struct bio *bio, u8 opc,
+			      unsigned want_data)
+{
+	struct nvme_queue *q = &t->ctrl->ioq[t->ctrl->nr_irq_queues];
+	struct nvme_sqe cmds[8];
+	struct nt_sq_mark m;
+	struct nt_one o = { 0 };
+	u64 slba;
+	unsigned n;
+
+	nt_sq_mark(t, &m);
+	slba = (bio->bi_iter.bi_sector << SECTOR_SHIFT) / t->lbs;
+	bio->bi_end_io = nt_one_end_io;
+	bio->bi_private = &o;
+	submit_bio(bio);
+	n = nt_sq_since(t, &m, cmds, ARRAY_SIZE(cmds));
+	KT_EXPECT_EQ(n, 1);
+	KT_EXPECT_EQ(nt_sqe_opc(&cmds[0]), NVME_CMD_FLUSH);
+	KT_EXPECT(nt_wait_cqes(q, 1));
+	KT_EXPECT_EQ(nt_sq_since(t, &m, cmds, ARRAY_SIZE(cmds)), 1);
+	while (!READ_ONCE(o.done))
+		blk_poll(t->d, (unsigned)(q->hctx - t->ctrl->set.hctxs));
+	n = nt_sq_since(t, &m, cmds, ARRAY_SIZE(cmds));
+	if (n != 1 + want_data) {
+		ktest_fail(__FILE__, __LINE__, "%u commands, expected a flush and %u data",
+			   n, want_data);
+		return o.err ? o.err : -EIO;
+	}
+	KT_EXPECT_EQ(nt_sqe_opc(&cmds[0]), NVME_CMD_FLUSH);
+	for (unsigned i = 1; i < n; i++) {
+		u64 s = cmds[i].cdw10 | ((u64)cmds[i].cdw11 << 32);
+
+		KT_EXPECT_EQ(nt_sqe_opc(&cmds[i]), opc);
+		KT_EXPECT(cmds[i].cdw12 & NVME_RW_FUA);
+		KT_EXPECT_EQ(s, slba);
+		slba += FIELD_GET(NVME_RW_NLB, cmds[i].cdw12) + 1;
+	}
+	return o.err;
+}
+
+/*
+ * PREFLUSH across a split, on the polled queue so the test decides when
+ * completions are reaped: a PREFLUSH|FUA write of three commands' worth
+ * (three vecs of the same buffer) sends the FLUSH alone, the writes only
+ * after its completion was reaped, each with FUA; the data is on the
+ * media. The same for a PREFLUSH|FUA WRITE ZEROES.
+ */
+KTEST(nvme, preflush_split_waits_for_flush)
+{
+	struct nt t;
+	struct bio *bio;
+	u32 piece;
+	u64 pos;
+	int err;
+
+	if (!nt_setup(&t))
+		return;
+	if (!t.ctrl->nr_poll_queues || !(t.d->limits.features & BLK_FEAT_FUA)) {
+		ktest_fail(__FILE__, __LINE__, "needs a poll queue and FUA (poll queues %u, features 0x%x)",
+			   t.ctrl->nr_poll_queues, t.d->limits.features);
+		goto out;
+	}
+	piece = (u32)min_t(u64, (u64)t.d->limits.max_hw_sectors << SECTOR_SHIFT,
+			   NT_BUF_BYTES);
+	pos = t.area;
+	pattern_fill(t.va, pos, piece, 61);
+	bio = bio_alloc(t.d, 3, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA | REQ_POLLED);
+	KT_ASSERT(bio);
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	for (unsigned i = 0; i < 3; i++)
+		KT_EXPECT_EQ(bio_add_pfn(bio, t.buf, piece, 0), 0);
+	err = nt_preflush_polled(&t, bio, NVME_CMD_WRITE,
+				 3 * piece / (t.d->limits.max_hw_sectors << SECTOR_SHIFT));
+	KT_EXPECT_EQ(err, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		memset(t.va, 0, piece);
+		KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, pos + (u64)i * piece, 0, piece), 0);
+		KT_EXPECT_EQ(pattern_check(t.va, pos, piece, 61), piece);
+	}
+
+	if (t.d->limits.max_write_zeroes_sectors) {
+		bio = bio_alloc(t.d, 0, REQ_OP_WRITE_ZEROES | REQ_PREFLUSH | REQ_FUA |
+				REQ_POLLED);
+		KT_ASSERT(bio);
+		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+		bio->bi_iter.bi_size = 16384;
+		KT_EXPECT_EQ(nt_preflush_polled(&t, bio, NVME_CMD_WRITE_ZEROES, 1), 0);
+		memset(t.va, 0xff, 16384);
+		KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, pos, 0, 16384), 0);
+		for (u32 i = 0; i < 16384; i++)
+			if (t.va[i]) {
+				ktest_fail(__FILE__, __LINE__, "byte %u not zeroed", i);
+				break;
+			}
+	}
+out:
+	nt_teardown(&t);
+}
+
 /* Past the end: refused by the block layer, the controller never sees it. */
 KTEST(nvme, out_of_range_refused)
 {
@@ -639,35 +788,6 @@ KTEST(nvme, out_of_range_refused)
 }
 
 /* ---- completion, timeout and reset paths (review items) ---- */
-
-/* Has the controller posted n CQEs beyond the head of q (not reaped)? */
-static bool nt_cqes_posted(struct nvme_queue *q, unsigned n)
-{
-	unsigned long flags = blk_irq_save();
-	u16 head = q->cq_head;
-	u8 phase = q->cq_phase;
-	bool ok = true;
-
-	for (unsigned i = 0; i < n && ok; i++) {
-		ok = (READ_ONCE(q->cq[head].status) & NVME_CQE_PHASE) == phase;
-		if (++head == q->entries) {
-			head = 0;
-			phase ^= 1;
-		}
-	}
-	blk_irq_restore(flags);
-	return ok;
-}
-
-static bool nt_wait_cqes(struct nvme_queue *q, unsigned n)
-{
-	u64 end = ktime_ns() + 5000000000ULL;
-
-	while (!nt_cqes_posted(q, n))
-		if (ktime_ns() > end)
-			return false;
-	return true;
-}
 
 struct nt_race {
 	struct nvme_ctrl *ctrl;
@@ -749,20 +869,6 @@ KTEST(nvme, reset_inside_reaped_batch)
 	KT_EXPECT(nt_roundtrip(&t, REQ_POLLED, pos, 0, 3 * PAGE_SIZE, 52));
 	KT_EXPECT_EQ(q->spurious, spurious);
 	nt_teardown(&t);
-}
-
-struct nt_one {
-	bool done;
-	int err;
-};
-
-static void nt_one_end_io(struct bio *bio)
-{
-	struct nt_one *o = bio->bi_private;
-
-	o->err = bio->bi_status;
-	WRITE_ONCE(o->done, true);
-	bio_put(bio);
 }
 
 /* A polled write whose submitter stops polling, past its deadline, with its
