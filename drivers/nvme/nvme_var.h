@@ -183,7 +183,6 @@ struct nvme_iod {
 	u8 gen;				/* generation of cid (NVME_CID_GEN) */
 	u16 cid;			/* of the command the controller holds */
 	bool submitted;			/* owned by the controller */
-	bool preflush;			/* a FLUSH runs first (its own cid) */
 	bool timed_out;
 	bool abort_failed;		/* its Abort did not take: reset due */
 	u16 pages[NVME_MAX_LIST_PAGES];	/* pool indices */

@@ -16,7 +16,9 @@
  * first, as an interrupt would (manual stepping), from a "completion
  * interrupt" while submit_bio_wait() halts, or from ops->poll while it
  * polls. Each record notes how many completions had happened when it was
- * dispatched, which is what the ordering checks compare.
+ * dispatched, which is what the ordering checks compare. With one tag the
+ * stages submitted from completions are parked and must still keep the
+ * order; with one sequence in the pool, bios wait for it in FIFO order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,11 +178,17 @@ static void fd_setup(bool mq, unsigned depth, u32 features)
 	host_blk_irq_handler = fd_irq;
 }
 
+/* Bios parked for want of a tag, summed over the devices torn down. */
+static u64 fd_parks;
+
 static void fd_teardown(void)
 {
 	KT_EXPECT_EQ(blk_unregister_disk(&fd.disk), 0);
-	if (fd.mq)
+	if (fd.mq) {
+		for (unsigned i = 0; i < 2; i++)
+			fd_parks += fd.set.hctxs[i].parks;
 		blk_mq_free_tag_set(&fd.set);
+	}
 	host_blk_teardown();
 	KT_EXPECT_EQ(host_blk_allocs_live, 0);
 }
@@ -313,11 +321,13 @@ static const struct flush_case flush_cases[] = {
 };
 
 /*
- * Run case c on a bio-based or request-based fake device, completing
- * stepped (0: the test raises one completion interrupt at a time), by
- * submit_bio_wait() halting for interrupts (1), or polling (2).
+ * Run case c on a bio-based or request-based fake device (depth tags per
+ * queue), completing stepped (0: the test raises one completion interrupt
+ * at a time), by submit_bio_wait() halting for interrupts (1), or polling
+ * (2).
  */
-static void run_case(const struct flush_case *c, bool mq, int mode)
+static void run_case_depth(const struct flush_case *c, bool mq, int mode,
+			   unsigned depth)
 {
 	static const char *const modes[] = { "stepped", "wait", "polled" };
 	struct bio_vec vecs[1];
@@ -326,9 +336,9 @@ static void run_case(const struct flush_case *c, bool mq, int mode)
 	unsigned free_bios;
 	int st = 0;
 
-	snprintf(what, sizeof(what), "%s (%s, %s)", c->what, mq ? "mq" : "bio",
-		 modes[mode]);
-	fd_setup(mq, 16, c->features);
+	snprintf(what, sizeof(what), "%s (%s, %s, depth %u)", c->what,
+		 mq ? "mq" : "bio", modes[mode], depth);
+	fd_setup(mq, depth, c->features);
 	fd.fail_op = c->fail_op;
 	fd.fail_status = -EIO;
 	free_bios = bio_pool_free_bios();
@@ -366,6 +376,11 @@ static void run_case(const struct flush_case *c, bool mq, int mode)
 	fd_teardown();
 }
 
+static void run_case(const struct flush_case *c, bool mq, int mode)
+{
+	run_case_depth(c, mq, mode, 16);
+}
+
 /* Manual stepping: the device completes one op per interrupt. */
 KTEST(blk_flush, sequence_split_bio_based)
 {
@@ -388,4 +403,85 @@ KTEST(blk_flush, sequence_submit_bio_wait_and_poll)
 		run_case(&flush_cases[i], false, 2);
 		run_case(&flush_cases[i], true, 2);
 	}
+}
+
+/*
+ * One tag: a stage submitted from the completion of the one before (in an
+ * interrupt handler, or under ops->poll) cannot wait for the tag its
+ * predecessor still holds there, so its pieces are parked and started by
+ * later completions: the order still holds, nothing is lost.
+ */
+KTEST(blk_flush, sequence_with_one_tag)
+{
+	fd_parks = 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(flush_cases); i++)
+		for (int mode = 0; mode < 3; mode++)
+			run_case_depth(&flush_cases[i], true, mode, 1);
+	KT_EXPECT(fd_parks > 0);
+}
+
+static unsigned fifo_done[4], fifo_nr;
+
+static void fifo_end_io(struct bio *bio)
+{
+	fifo_done[fifo_nr++] = (unsigned)(uintptr_t)bio->bi_private;
+}
+
+/*
+ * One sequence in the pool and three PREFLUSH bios: the second and third
+ * wait for it without waiting in their submitter's context, start in
+ * submission order as the one before ends, each complete once, and the
+ * pool is whole again after.
+ */
+KTEST(blk_flush, pool_exhaustion_queues_in_order)
+{
+	struct bio_vec vecs[3][1];
+	struct bio b[3];
+
+	fd_setup(true, 16, BLK_FEAT_WRITE_CACHE);
+	blk_flush_pool_exit();
+	KT_ASSERT_EQ(blk_flush_pool_init(1), 0);
+	fifo_nr = 0;
+	for (unsigned i = 0; i < 3; i++) {
+		bio_init(&b[i], &fd.disk, vecs[i], 1, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA);
+		b[i].bi_iter.bi_sector = FD_SECTOR + 1000 * i;
+		KT_ASSERT_EQ(bio_add_pfn(&b[i], __pfn_to_pfn_t(100, 0), 512, 0), 0);
+		b[i].bi_end_io = fifo_end_io;
+		b[i].bi_private = (void *)(uintptr_t)i;
+		submit_bio(&b[i]);
+	}
+	/* only the first sequence runs: its preflush */
+	KT_EXPECT_EQ(fd.nr_ops, 1);
+	KT_EXPECT_EQ(blk_flush_pool_free(), 0);
+	KT_EXPECT_EQ(blk_flush_pool_waits(), 2);
+	while (fifo_nr < 3 && fd.head != fd.tail)
+		host_blk_raise_irq(fd_irq);
+	KT_ASSERT_EQ(fifo_nr, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		KT_EXPECT_EQ(fifo_done[i], i);
+		KT_EXPECT_EQ(b[i].bi_status, 0);
+		/* F W F per bio, one bio after the other */
+		KT_EXPECT_STREQ(fd.ops[3 * i].tok, "F");
+		KT_EXPECT_STREQ(fd.ops[3 * i + 1].tok, "W");
+		KT_EXPECT_EQ(fd.ops[3 * i + 1].sector, FD_SECTOR + 1000 * i);
+		KT_EXPECT_STREQ(fd.ops[3 * i + 2].tok, "F");
+	}
+	KT_EXPECT_EQ(fd.nr_ops, 9);
+	KT_EXPECT_EQ(blk_flush_pool_free(), 1);
+	KT_EXPECT_EQ(fd.disk.stats.in_flight[BLK_STAT_WRITE], 0);
+	fd_teardown();
+}
+
+KTEST(blk_flush, pool_init_checks_and_unwinds)
+{
+	host_blk_setup(0, 0, 0);
+	KT_EXPECT_EQ(blk_flush_pool_init(0), -EINVAL);
+	host_blk_alloc_fail_after = 0;
+	KT_EXPECT_EQ(blk_flush_pool_init(4), -ENOMEM);
+	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+	host_blk_alloc_fail_after = -1;
+	KT_ASSERT_EQ(blk_flush_pool_init(4), 0);
+	KT_EXPECT_EQ(blk_flush_pool_free(), 4);
+	host_blk_teardown();
+	KT_EXPECT_EQ(host_blk_allocs_live, 0);
 }
