@@ -2,6 +2,10 @@
  * bio.c - bios: the boot-time pool, building (bio_add_pfn), iterating,
  * splitting, chaining and completion (include/blkdev.h).
  *
+ * A clone (bio_split(), bio_init_clone()) shares its source's vecs and
+ * copies its position, size and flags; flush flags get no special
+ * treatment here (block/blk_flush.c sequences them before any split).
+ *
  * Pool: nr_bios struct bio and nr_tables vec tables of BIO_MAX_VECS, taken
  * once from blk_init_alloc(); alloc and free are a free list under
  * blk_irq_save() (completions free chained bios from interrupt handlers).
@@ -321,8 +325,16 @@ void __bio_split(struct bio *bio, unsigned sectors, struct bio *split)
 	split->bi_iter.bi_size = sectors << SECTOR_SHIFT;
 	split->bi_cookie = bio->bi_cookie;
 	bio_advance(bio, sectors << SECTOR_SHIFT);
-	/* a preflush happens once, before the first piece */
-	bio->bi_opf &= ~REQ_PREFLUSH;
+}
+
+void bio_init_clone(struct bio *bio, struct bio *src, u32 opf)
+{
+	bio_check_live(src, "bio_init_clone (source)");
+	bio_init(bio, src->bi_disk, src->bi_io_vec, 0, opf);
+	bio->bi_flags = BIO_CLONED;
+	bio->bi_vcnt = src->bi_vcnt;
+	bio->bi_iter = src->bi_iter;
+	bio->bi_cookie = src->bi_cookie;
 }
 
 void bio_chain(struct bio *child, struct bio *parent)

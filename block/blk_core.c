@@ -12,6 +12,13 @@
  * dispatched. The pieces are chained to the original bio, which completes
  * last, once, with the first error.
  *
+ * Flushes: REQ_PREFLUSH and REQ_FUA are dropped for reads and for devices
+ * without a volatile write cache (a FLUSH there completes at once). A bio
+ * that still has REQ_PREFLUSH, or REQ_FUA on a device without
+ * BLK_FEAT_FUA, runs as a flush sequence (block/blk_flush.c), whose stages
+ * come back through submit_bio() marked BIO_FLUSH_SEQ and go straight to
+ * the split and dispatch.
+ *
  * A submit_bio() called while one is running on this CPU (from a
  * completion, or an interrupt during a tag wait) queues the bio for the
  * outer call, so a driver completing inline never recurses. The flag and
@@ -299,15 +306,35 @@ static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first)
 	blk_dispatch(disk, bio, nsegs);
 }
 
+/* A checked bio whose queue is chosen: to the driver, split if need be. */
+static void blk_submit_checked(struct gendisk *disk, struct bio *bio)
+{
+	u32 nsegs;
+	long n;
+
+	if (unlikely(!bio->bi_iter.bi_size)) {		/* a flush */
+		blk_dispatch(disk, bio, 0);
+		return;
+	}
+	n = blk_piece_bytes(disk, bio, bio->bi_iter, &nsegs);
+	if (likely(n == bio->bi_iter.bi_size))
+		blk_dispatch(disk, bio, nsegs);
+	else
+		blk_submit_split(disk, bio, n);
+}
+
 static void blk_submit_one(struct bio *bio)
 {
 	struct gendisk *disk = bio->bi_disk;
 	struct blk_mq_tag_set *set;
 	enum blk_stat_group g;
-	u32 nsegs;
-	long n;
 	int err;
 
+	if (unlikely(bio->bi_flags & BIO_FLUSH_SEQ)) {
+		/* a stage of a flush sequence: its original was checked */
+		blk_submit_checked(disk, bio);
+		return;
+	}
 	err = blk_check_bio(disk, bio);
 	g = blk_stat_group(bio_op(bio));
 	if (unlikely(err)) {
@@ -322,12 +349,15 @@ static void blk_submit_one(struct bio *bio)
 	__atomic_add_fetch(&disk->stats.in_flight[g], 1, __ATOMIC_RELAXED);
 	bio->bi_flags |= BIO_ACCT;
 
-	if (!(disk->limits.features & BLK_FEAT_WRITE_CACHE)) {
+	/* flushes only matter for writes to a volatile cache (as Linux) */
+	if (unlikely(bio->bi_opf & (REQ_FUA | REQ_PREFLUSH)) &&
+	    (!op_is_write(bio_op(bio)) ||
+	     !(disk->limits.features & BLK_FEAT_WRITE_CACHE)))
 		bio->bi_opf &= ~(REQ_FUA | REQ_PREFLUSH);
-		if (unlikely(bio_op(bio) == REQ_OP_FLUSH)) {
-			bio_endio(bio);
-			return;
-		}
+	if (unlikely(bio_op(bio) == REQ_OP_FLUSH) &&
+	    !(disk->limits.features & BLK_FEAT_WRITE_CACHE)) {
+		bio_endio(bio);
+		return;
 	}
 	/* the queue: blk_mq_map_queue() for this CPU (0) */
 	set = disk->tag_set;
@@ -347,15 +377,12 @@ static void blk_submit_one(struct bio *bio)
 		bio->bi_cookie = BIO_COOKIE_NONE;
 	}
 
-	if (unlikely(!bio->bi_iter.bi_size)) {		/* a flush */
-		blk_dispatch(disk, bio, 0);
+	if (unlikely(bio->bi_opf & (REQ_FUA | REQ_PREFLUSH)) &&
+	    blk_flush_needed(disk, bio->bi_opf)) {
+		blk_flush_submit(bio);
 		return;
 	}
-	n = blk_piece_bytes(disk, bio, bio->bi_iter, &nsegs);
-	if (likely(n == bio->bi_iter.bi_size))
-		blk_dispatch(disk, bio, nsegs);
-	else
-		blk_submit_split(disk, bio, n);
+	blk_submit_checked(disk, bio);
 }
 
 void submit_bio(struct bio *bio)

@@ -6,7 +6,8 @@
  * which sizes the bio and scatterlist pools once at boot.
  *
  * Command line: blk.bios= (default 1024), blk.vec_tables= (default 64,
- * 4 KiB each), blk.sg_chunks= (default 64, 4 KiB each).
+ * 4 KiB each), blk.sg_chunks= (default 64, 4 KiB each), blk.flush_seqs=
+ * (default 64 flush sequences, block/blk_flush.c).
  */
 #include "blkdev_driver.h"
 #include "cmdline.h"
@@ -78,6 +79,7 @@ int blk_init(void)
 	unsigned nr_bios = (unsigned)kernel_param_u64("blk.bios", 1024);
 	unsigned nr_tables = (unsigned)kernel_param_u64("blk.vec_tables", 64);
 	unsigned nr_chunks = (unsigned)kernel_param_u64("blk.sg_chunks", 64);
+	unsigned nr_seqs = (unsigned)kernel_param_u64("blk.flush_seqs", 64);
 	int err;
 
 	err = bio_pool_init(nr_bios, nr_tables);
@@ -86,10 +88,15 @@ int blk_init(void)
 	err = sg_pool_init(nr_chunks);
 	if (err)
 		goto free_bios;
-	pr_info("block: %u bios, %u vec tables, %u sg chunks\n", nr_bios,
-		nr_tables, nr_chunks);
+	err = blk_flush_pool_init(nr_seqs);
+	if (err)
+		goto free_sg;
+	pr_info("block: %u bios, %u vec tables, %u sg chunks, %u flush sequences\n",
+		nr_bios, nr_tables, nr_chunks, nr_seqs);
 	return 0;
 
+free_sg:
+	sg_pool_exit();
 free_bios:
 	bio_pool_exit();
 fail:

@@ -19,9 +19,10 @@
  * with movnti and only the unaligned byte edges are flushed; then one sfence
  * before bio_endio() (Intel SDM vol. 1 11.4.4, vol. 2 CLWB: the write-back
  * is ordered by SFENCE). The device declares a write cache and FUA, so
- * FLUSH and PREFLUSH reach the driver: a flush is one sfence (the CPU's
- * caches and write-pending queues are the "cache"); FUA needs nothing more
- * than the fence every write ends with. A READ whose buffer is itself
+ * FLUSH reaches the driver (a PREFLUSH arrives as a FLUSH bio of its own,
+ * block/blk_flush.c): a flush is one sfence (the CPU's caches and
+ * write-pending queues are the "cache"); FUA needs nothing more than the
+ * fence every write ends with. A READ whose buffer is itself
  * persistent memory flushes the lines it wrote there and fences as well.
  *
  * WRITE_ZEROES and DISCARD both store zeroes durably: persistent memory has
@@ -270,7 +271,7 @@ static void pmem_account(struct pmem_device *pm, struct bio *bio,
 		if (bio->bi_opf & REQ_FUA)
 			st->fua_writes++;
 	}
-	if (op == REQ_OP_FLUSH || (bio->bi_opf & REQ_PREFLUSH))
+	if (op == REQ_OP_FLUSH)
 		st->flushes++;
 	blk_irq_restore(flags);
 }
@@ -291,7 +292,7 @@ static void pmem_submit_bio(struct bio *bio)
 		bio_endio_status(bio, -EIO);
 		return;
 	}
-	if (op == REQ_OP_FLUSH || (bio->bi_opf & REQ_PREFLUSH))
+	if (op == REQ_OP_FLUSH)
 		pmem_fence(&io);
 	switch (op) {
 	case REQ_OP_READ:

@@ -20,8 +20,11 @@
  * submit_bio() checks the range and alignment against the device before any
  * byte moves (-EIO beyond capacity, -EINVAL misaligned: the bio completes
  * with that status and a log line says what was wrong), splits at the
- * device's queue limits and hands the pieces to the driver. bi_end_io runs
- * exactly once, possibly in interrupt context, with bi_status 0 or -errno.
+ * device's queue limits and hands the pieces to the driver. REQ_PREFLUSH
+ * (flush the write cache first) and REQ_FUA (durable on completion) on a
+ * write hold for the whole bio, split or not (block/blk_flush.c). bi_end_io
+ * runs exactly once, possibly in interrupt context, with bi_status 0 or
+ * -errno.
  * Sectors are always 512 bytes, whatever the logical block size.
  *
  * Drivers see include/blkdev_driver.h.
@@ -128,6 +131,9 @@ typedef void (bio_end_io_t)(struct bio *bio);
 #define BIO_CLONED	BIT(2)	/* shares another bio's vecs (a split) */
 #define BIO_CHAIN	BIT(3)	/* completes into bi_parent */
 #define BIO_ACCT	BIT(4)	/* counted in the disk's statistics */
+#define BIO_FLUSH_SEQ	BIT(5)	/* a flush sequence's own flush or data bio
+				 * (block/blk_flush.c): checked and accounted
+				 * as its original, dispatched as it is */
 
 struct bio {
 	u32 bi_magic;			/* debug: live / completed / free */

@@ -19,6 +19,13 @@
  *   its ops->poll(hctx). Polled queues (nr_poll_queues, after the
  *   interrupt-driven ones) serve REQ_POLLED bios; no queue is both.
  *
+ * Flushes: a driver whose device has a volatile write cache declares
+ * BLK_FEAT_WRITE_CACHE and gets REQ_OP_FLUSH bios/requests; with
+ * BLK_FEAT_FUA it also gets REQ_FUA on writes and must make them durable
+ * before completing them. It never sees REQ_PREFLUSH: the block layer
+ * sends a FLUSH first (block/blk_flush.c), and a FLUSH after the data in
+ * place of REQ_FUA where BLK_FEAT_FUA is not declared.
+ *
  * Registration: fill a struct gendisk (name, capacity, limits starting from
  * blk_set_default_limits(), fops and/or tag_set), blk_register_disk().
  *
@@ -202,6 +209,27 @@ int blk_rq_map_sg(struct request *rq, struct scatterlist *sgl);
 /* ---- block layer internals shared between block/ files ---- */
 /* bio_split() into a bio the caller already took from the pool. */
 void __bio_split(struct bio *bio, unsigned sectors, struct bio *split);
+/* bio (the caller's memory) becomes a clone of src: its vecs, position,
+ * size and queue cookie, with op and flags opf. */
+void bio_init_clone(struct bio *bio, struct bio *src, u32 opf);
+/*
+ * Flush sequencing (block/blk_flush.c). The pool of sequences is allocated
+ * once (init time; blk_flush_pool_init() returns 0, -EINVAL for 0 or
+ * -ENOMEM); blk_flush_pool_exit() gives it back (every sequence idle).
+ */
+int blk_flush_pool_init(unsigned nr);
+void blk_flush_pool_exit(void);
+unsigned blk_flush_pool_free(void);
+/* Bios that found every sequence busy and waited for one. */
+u64 blk_flush_pool_waits(void);
+/* Does a checked write (flags already fit to the device) need a sequence? */
+static inline bool blk_flush_needed(const struct gendisk *disk, u32 opf)
+{
+	return (opf & REQ_PREFLUSH) ||
+	       ((opf & REQ_FUA) && !(disk->limits.features & BLK_FEAT_FUA));
+}
+/* Run bio (checked, accounted, queue chosen) as its flush sequence. */
+void blk_flush_submit(struct bio *bio);
 /* Hand one checked piece within the limits to the request path. */
 void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs);
 enum blk_stat_group blk_stat_group(enum req_op op);
@@ -251,8 +279,9 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 int null_blk_destroy(struct null_blk_dev *nb);	/* -EBUSY while I/O is in flight */
 struct gendisk *null_blk_disk(struct null_blk_dev *nb);
 
-/* Kernel: the block layer's pools (bios, sg chunks) sized from the command
- * line (blk.bios=, blk.vec_tables=, blk.sg_chunks=). Returns 0 or -errno. */
+/* Kernel: the block layer's pools (bios, sg chunks, flush sequences) sized
+ * from the command line (blk.bios=, blk.vec_tables=, blk.sg_chunks=,
+ * blk.flush_seqs=). Returns 0 or -errno. */
 int blk_init(void);
 
 #endif

@@ -34,7 +34,7 @@ struct pmem_stats {
 	u64 fences;		/* sfence instructions, all bios */
 	u64 write_bios;		/* WRITE, WRITE_ZEROES, DISCARD bios handled */
 	u64 write_fences;	/* fences issued by those bios */
-	u64 flushes;		/* REQ_OP_FLUSH and REQ_PREFLUSH handled */
+	u64 flushes;		/* REQ_OP_FLUSH handled (a PREFLUSH arrives as one) */
 	u64 fua_writes;		/* writes with REQ_FUA */
 	u32 last_write_lines;	/* lines flushed by the last write bio */
 	u32 last_write_fences;	/* fences of the last write bio */

@@ -9,7 +9,7 @@
  *          "lsblk: <dev> pmem flush=<method> lines_flushed=<n> ..."
  *   read <dev> <lba> [count]          hexdump (addresses = device byte
  *                                     offsets), then "read ok <dev> <lba> <count>"
- *   write <dev> <lba> <count> <seed> [buf_offset=<bytes>]
+ *   write <dev> <lba> <count> <seed> [buf_offset=<bytes>] [fua=1] [preflush=1]
  *                                     "write ok <dev> <lba> <count>"
  *   verify <dev> <lba> <count> <seed> [from=<byte offset>] [buf_offset=<bytes>]
  *                                     "verify ok <dev> <lba> <count>" or
@@ -348,32 +348,41 @@ static u32 blkbuf_room(const struct blkbuf *b, u32 off)
 /* write and verify: the pattern of seed for B = from + offset in the range. */
 static int pattern_io(int argc, char **argv, bool write)
 {
-	static const char *const keys[] = { "buf_offset", "from" };
+	/* write takes buf_offset, fua, preflush; verify buf_offset, from */
+	static const char *const wkeys[] = { "buf_offset", "fua", "preflush" };
+	static const char *const vkeys[] = { "buf_offset", "from" };
 	const char *usage = write ?
-		"usage: write <dev> <lba> <count> <seed> [buf_offset=<bytes>]" :
+		"usage: write <dev> <lba> <count> <seed> [buf_offset=<bytes>] [fua=1] [preflush=1]" :
 		"usage: verify <dev> <lba> <count> <seed> [from=<byte offset>] [buf_offset=<bytes>]";
 	struct blkcmd_range r;
 	struct gendisk *d;
 	struct blkbuf b;
 	char why[WHY_LEN];
-	bool have[2] = { false, false };
-	u64 opt[2] = { 0, 0 }, base, step;
-	u32 off;
+	bool have[3] = { false, false, false };
+	u64 opt[3] = { 0, 0, 0 }, base, step;
+	u32 off, wopf = REQ_OP_WRITE;
 	u16 seed = 0;
 	int err;
 
-	if (argc < 5 || argc > (write ? 6 : 7))
+	if (argc < 5 || argc > (write ? 8 : 7))
 		return shell_error(-EINVAL, "%s", usage);
 	d = arg_disk(argv[1]);
 	if (!d)
 		return -ENODEV;
 	if (arg_range(d, argv[2], argv[3], 0, &r) || arg_seed(argv[4], &seed))
 		return -EINVAL;
-	if (parse_opts(argc, argv, 5, keys, write ? 1 : 2, opt, have, usage + 7) ||
+	if (parse_opts(argc, argv, 5, write ? wkeys : vkeys, write ? 3 : 2, opt, have,
+		       usage + 7) ||
 	    check_buf_offset(opt[0]))
 		return -EINVAL;
 	off = (u32)opt[0];
-	err = blkcmd_verify_from(&r, have[1], opt[1], &base, why, sizeof(why));
+	if (write) {
+		for (unsigned k = 1; k < 3; k++)
+			if (opt[k] > 1)
+				return shell_error(-EINVAL, "%s must be 0 or 1", wkeys[k]);
+		wopf |= (opt[1] ? REQ_FUA : 0) | (opt[2] ? REQ_PREFLUSH : 0);
+	}
+	err = blkcmd_verify_from(&r, !write && have[1], opt[1], &base, why, sizeof(why));
 	if (err)
 		return shell_error(err, "%s", why);
 	if (!blkbuf_get(&b) || !blkbuf_room(&b, off))
@@ -385,7 +394,7 @@ static int pattern_io(int argc, char **argv, bool write)
 
 		if (write) {
 			pattern_fill(b.va + off, base + done, n, seed);
-			err = blk_io(d, REQ_OP_WRITE, pos, b.pfn, off, n);
+			err = blk_io(d, wopf, pos, b.pfn, off, n);
 		} else {
 			err = blk_io(d, REQ_OP_READ, pos, b.pfn, off, n);
 		}
@@ -424,8 +433,8 @@ static int cmd_write(int argc, char **argv)
 {
 	return pattern_io(argc, argv, true);
 }
-SHELL_COMMAND("write", cmd_write, "<dev> <lba> <count> <seed> [buf_offset=<bytes>]",
-	      "write the data pattern of seed (B = byte offset in the device)");
+SHELL_COMMAND("write", cmd_write, "<dev> <lba> <count> <seed> [buf_offset=<bytes>] [fua=1] [preflush=1]",
+	      "write the data pattern of seed (B = byte offset in the device); fua=1/preflush=1 set REQ_FUA/REQ_PREFLUSH");
 
 static int cmd_verify(int argc, char **argv)
 {

@@ -17,10 +17,15 @@
  * I/O: queue_rq builds the command, maps the request's scatterlist with
  * dma_map_sg() and describes it with PRPs (or SGLs, nvme.sgl=1 or when a
  * layout cannot be said with PRPs); list pages come from a per-queue pool
- * allocated at attach, as does everything else on the path. Completions
- * are found by the phase tag, from the MSI-X handler or ops->poll(); the
- * entries are collected first and completed after the head doorbell is
- * written, so a completion that submits more I/O finds the queue consistent.
+ * allocated at attach, as does everything else on the path. With a
+ * volatile write cache the namespace declares BLK_FEAT_WRITE_CACHE and
+ * BLK_FEAT_FUA: REQ_OP_FLUSH is a FLUSH command, REQ_FUA sets FUA on WRITE
+ * and WRITE ZEROES; REQ_PREFLUSH never arrives (the block layer sends a
+ * FLUSH request first, block/blk_flush.c). Completions are found by the
+ * phase tag, from the MSI-X handler or ops->poll(); the entries are
+ * collected first and completed after the head doorbell is written (for
+ * every entry consumed), so a completion that submits more I/O finds the
+ * queue consistent.
  *
  * Command identifiers carry the tag and a 4-bit generation (nvme_var.h),
  * so a stale completion is ignored and an Abort names one submission.
@@ -620,7 +625,6 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	iod->big = -1;
 	iod->nents = 0;
 	iod->nr_pages = 0;
-	iod->preflush = false;
 	iod->timed_out = false;
 	iod->abort_failed = false;
 	switch (op) {
@@ -630,14 +634,13 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 				  nlb, op == REQ_OP_WRITE && (rq->cmd_flags & REQ_FUA));
 		if (!err)
 			err = nvme_map_data(ctrl, q, rq, iod);
-		iod->preflush = op == REQ_OP_WRITE && ctrl->vwc &&
-				(rq->cmd_flags & REQ_PREFLUSH);
 		break;
 	case REQ_OP_FLUSH:
 		nvme_cmd_flush(&iod->cmd, ns->nsid);
 		break;
 	case REQ_OP_WRITE_ZEROES:
-		err = nvme_cmd_write_zeroes(&iod->cmd, ns->nsid, slba, nlb, false);
+		err = nvme_cmd_write_zeroes(&iod->cmd, ns->nsid, slba, nlb, false,
+					    rq->cmd_flags & REQ_FUA);
 		break;
 	case REQ_OP_DISCARD:
 		flags = blk_irq_save();
@@ -672,14 +675,7 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	iod->deadline_ns = ktime_ns() + ctrl->timeout_ns;
 	iod->submitted = true;
 	q->inflight++;
-	if (iod->preflush) {
-		struct nvme_sqe fl;
-
-		nvme_cmd_flush(&fl, ns->nsid);
-		nvme_submit_iod(q, rq, iod, &fl);
-	} else {
-		nvme_submit_iod(q, rq, iod, &iod->cmd);
-	}
+	nvme_submit_iod(q, rq, iod, &iod->cmd);
 	blk_irq_restore(flags);
 	return 0;
 
@@ -714,11 +710,7 @@ static void nvme_end_request(struct nvme_queue *q, struct request *rq,
 	if (err) {
 		if (iod->timed_out)
 			err = -EIO;
-		if (status)
-			nvme_log_status(ctrl, &iod->cmd, false, status, err);
-		else
-			pr_err("%s: cid %u: no room in queue %u for the write after its flush -> -EIO\n",
-			       ctrl->name, rq->tag, q->qid);
+		nvme_log_status(ctrl, &iod->cmd, false, status, err);
 	}
 	blk_mq_complete_request(rq, err);
 }
@@ -729,9 +721,9 @@ static void nvme_end_request(struct nvme_queue *q, struct request *rq,
  * Reap an I/O CQ; returns completions. Any context (interrupt handler,
  * ops->poll, the timeout timer). Everything that decides who owns a
  * command happens with interrupts off: a request is taken back from the
- * controller (iod->submitted, q->inflight) and a preflush write submitted
- * in the same section that consumes the CQE, so the timer, which may run
- * once interrupts are on again, never finds a reaped command outstanding.
+ * controller (iod->submitted, q->inflight) in the same section that
+ * consumes the CQE, so the timer, which may run once interrupts are on
+ * again, never finds a reaped command outstanding.
  * Only releasing the mappings and completing the bio happen after.
  */
 static int nvme_process_cq(struct nvme_queue *q)
@@ -745,6 +737,8 @@ static int nvme_process_cq(struct nvme_queue *q)
 	unsigned n;
 
 	do {
+		bool consumed = false;
+
 		n = 0;
 		flags = blk_irq_save();
 		if (!q->live) {
@@ -761,6 +755,7 @@ static int nvme_process_cq(struct nvme_queue *q)
 			q->sq_head = cqe->sqhd;
 			q->completed++;
 			nvme_cq_advance(q);
+			consumed = true;
 			iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
 			if (!iod || !iod->submitted || iod->cid != cid) {
 				q->spurious++;
@@ -776,17 +771,7 @@ static int nvme_process_cq(struct nvme_queue *q)
 				continue;
 			}
 			err = nvme_cqe_errno(st);
-			if (iod->preflush) {
-				/* the flush ran; now the write */
-				iod->preflush = false;
-				if (!err) {
-					if (!nvme_sq_full(q)) {
-						nvme_submit_iod(q, rq, iod, &iod->cmd);
-						continue;
-					}
-					err = -EIO;
-				}
-			} else if (iod->seq < q->max_done_seq) {
+			if (iod->seq < q->max_done_seq) {
 				q->reordered++;
 			} else {
 				q->max_done_seq = iod->seq;
@@ -797,7 +782,14 @@ static int nvme_process_cq(struct nvme_queue *q)
 			status[n] = st;
 			errs[n++] = err;
 		}
-		if (n)
+		/*
+		 * Every consumed entry is given back to the controller (NVMe
+		 * base spec 1.4, 4.1: the CQ head doorbell frees the slots),
+		 * also those that end no request (a stale or idle cid): else
+		 * a short CQ fills and the controller stops posting
+		 * completions.
+		 */
+		if (consumed)
 			*q->cq_db = q->cq_head;
 		blk_irq_restore(flags);
 		for (unsigned i = 0; i < n; i++)

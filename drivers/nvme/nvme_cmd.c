@@ -61,7 +61,7 @@ void nvme_cmd_flush(struct nvme_sqe *sqe, u32 nsid)
 }
 
 int nvme_cmd_write_zeroes(struct nvme_sqe *sqe, u32 nsid, u64 slba, u32 nlb,
-			  bool deallocate)
+			  bool deallocate, bool fua)
 {
 	if (!nlb || nlb > NVME_MAX_NLB || !nsid)
 		return -EINVAL;
@@ -69,7 +69,8 @@ int nvme_cmd_write_zeroes(struct nvme_sqe *sqe, u32 nsid, u64 slba, u32 nlb,
 	sqe->cdw10 = (u32)slba;
 	sqe->cdw11 = (u32)(slba >> 32);
 	sqe->cdw12 = (u32)FIELD_PREP(NVME_RW_NLB, nlb - 1) |
-		     (deallocate ? (u32)NVME_WZ_DEAC : 0);
+		     (deallocate ? (u32)NVME_WZ_DEAC : 0) |
+		     (fua ? (u32)NVME_RW_FUA : 0);
 	return 0;
 }
 

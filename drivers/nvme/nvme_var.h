@@ -79,8 +79,10 @@ void nvme_sqe_set_sgl(struct nvme_sqe *sqe, const struct nvme_sgl_desc *sgl1);
 int nvme_cmd_rw(struct nvme_sqe *sqe, bool write, u32 nsid, u64 slba,
 		u32 nlb, bool fua);
 void nvme_cmd_flush(struct nvme_sqe *sqe, u32 nsid);
+/* Write Zeroes of nlb blocks (as nvme_cmd_rw); deallocate sets DEAC, fua
+ * FUA (6.16: CDW12 bit 30, as for WRITE). */
 int nvme_cmd_write_zeroes(struct nvme_sqe *sqe, u32 nsid, u64 slba, u32 nlb,
-			  bool deallocate);
+			  bool deallocate, bool fua);
 /* DSM deallocate of [slba, slba+nlb) as up to nr ranges of at most 2^32-1
  * blocks written to ranges[]; returns the ranges used or -EINVAL. */
 int nvme_cmd_dsm_deallocate(struct nvme_sqe *sqe, u32 nsid,
@@ -181,7 +183,6 @@ struct nvme_iod {
 	u8 gen;				/* generation of cid (NVME_CID_GEN) */
 	u16 cid;			/* of the command the controller holds */
 	bool submitted;			/* owned by the controller */
-	bool preflush;			/* a FLUSH runs first (its own cid) */
 	bool timed_out;
 	bool abort_failed;		/* its Abort did not take: reset due */
 	u16 pages[NVME_MAX_LIST_PAGES];	/* pool indices */

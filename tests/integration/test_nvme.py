@@ -272,3 +272,36 @@ def poll_default(ctx):
     irqs = [int(x) for x in re.findall(r"interrupts (\d+)", out)]
     check(len(irqs) == 2 and irqs[1] == irqs[0],
           "interrupts moved from %s while everything was polled" % irqs)
+
+
+@test("nvme.queue_depth_2_flush_fua", timeout=90)
+def queue_depth_2_flush_fua(ctx):
+    """nvme.io_queue_depth=2 (one command in flight per queue, a CQ of two
+    entries): PREFLUSH and FUA writes, split ones among them, and many I/Os
+    complete without a timeout, abort, reset or -EIO, and the data is in
+    the image. The CQ head doorbell must be written for every entry the
+    driver consumed, or the controller finds its CQ full and stalls."""
+    writes = [(0, 64, 1, " preflush=1"),
+              (100, 2048, 2, " preflush=1 fua=1"),     # 1 MiB: two commands at MDTS
+              (5000, 4096, 3, " fua=1"),
+              (20000, 8192, 4, " preflush=1"),         # 4 MiB: four bios
+              (40000, 16, 5, "")]
+    cmds = ["nvme id"]
+    cmds += ["write nvme0n1 %d %d %d%s" % w for w in writes]
+    cmds += ["flush nvme0n1"]
+    cmds += ["verify nvme0n1 %d %d %d" % w[:3] for w in writes]
+    cmds += ["nvme stats", "poweroff"]
+    out = ctx.run('test.exit=1 nvme.io_queue_depth=2 nvme.timeout=2 run="%s"' % "; ".join(cmds),
+                  0, args=PIN)
+    check(re.search(r"queues: 1 interrupt \+ 1 polled, 2 entries", out),
+          "nvme.io_queue_depth=2 not in effect")
+    for lba, count, seed, _ in writes:
+        check("write ok nvme0n1 %d %d" % (lba, count) in out, "write at lba %d failed" % lba)
+        check("verify ok nvme0n1 %d %d" % (lba, count) in out, "verify at lba %d failed" % lba)
+    check("flush ok nvme0n1" in out, "flush failed")
+    for bad in ("timed out", "abort of cid", "resetting controller", "-EIO", "error:"):
+        check(bad not in out, "%r in the log: %s" % (bad, out[-1500:]))
+    check(re.search(r"nvme0: live, timeouts 0, aborts 0, resets 0, retries 0", out),
+          "nvme stats counted trouble")
+    for lba, count, seed, _ in writes:
+        patcheck(ctx.dir / "nvme0.img", lba * 512, count * 512, seed)

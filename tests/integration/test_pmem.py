@@ -178,6 +178,47 @@ def commands(ctx):
     patcheck(ctx.dir / "pmem0.img", 4097 * 512, 131 * 512, 65535)
 
 
+@test("pmem.write_flags", timeout=60)
+def write_flags(ctx):
+    """write's fua=1 and preflush=1 reach the device: pmem's own counters
+    (lsblk -v) count one FUA write per fua=1 bio and one flush per
+    preflush=1 bio; =0 adds nothing; bad values and unknown flags are one
+    error line and no I/O."""
+    g = shell(ctx)
+
+    def counters():
+        v = dev_line(g.command("lsblk -v"), "lsblk", "pmem0", "pmem")
+        return int(v["fua_writes"]), int(v["flushes"])
+
+    check(counters() == (0, 0), "fresh pmem0 counted flushes: %s" % (counters(),))
+    steps = [("write pmem0 300 8 5 fua=1", (1, 0)),
+             ("write pmem0 300 8 6 preflush=1", (1, 1)),
+             ("write pmem0 300 8 7 preflush=1 fua=1", (2, 2)),
+             ("write pmem0 300 8 8 fua=0 preflush=0", (2, 2)),
+             # 3 MiB: one bio per MiB, each with the flags
+             ("write pmem0 4096 6144 9 fua=1 preflush=1", (5, 5))]
+    for line, want in steps:
+        ok(g, line, "write ok pmem0")
+        got = counters()
+        check(got == want, "%s: (fua_writes, flushes) %s, expected %s" % (line, got, want))
+    ok(g, "verify pmem0 300 8 8", "verify ok pmem0 300 8")
+    ok(g, "verify pmem0 4096 6144 9", "verify ok pmem0 4096 6144")
+    s = dev_line(g.command("iostat pmem0"), "iostat", "pmem0")
+    for line, why in [("write pmem0 0 8 1 fua=2", "fua must be 0 or 1"),
+                      ("write pmem0 0 8 1 preflush=x", "preflush 'x' is not a number"),
+                      ("write pmem0 0 8 1 sync=1", "unknown argument 'sync=1'"),
+                      ("write pmem0 0 8 1 fua=1 preflush=1 fua=1", "fua= given twice"),
+                      ("verify pmem0 0 8 1 fua=1", "unknown argument")]:
+        out = g.command(line)
+        errs = re.findall(r"^error: .*$", out, re.M)
+        check(len(errs) == 1 and why in errs[0] and " ok " not in out,
+              "%s: expected one error about %r, got: %s" % (line, why, out.strip()))
+    check(dev_line(g.command("iostat pmem0"), "iostat", "pmem0") == s,
+          "a refused write did I/O")
+    poweroff(g)
+    patcheck(ctx.dir / "pmem0.img", 4096 * 512, 6144 * 512, 9)
+
+
 @test("pmem.copy", timeout=120)
 def copy(ctx):
     """copy between pmem0 (512-byte blocks) and a memory-backed null0 with

@@ -10,8 +10,9 @@
  * many bios in flight at once (reordering counted, not required), polled
  * and interrupt-driven queues told apart by their counters, SGLs, bouncing
  * with swiotlb forced and with a 32-bit DMA mask, DMA straight to and from
- * persistent memory, WRITE ZEROES, DISCARD, FUA and PREFLUSH, and I/O past
- * the end refused before the controller sees it. They run on 512- and
+ * persistent memory, WRITE ZEROES, DISCARD, FUA and PREFLUSH (the FUA bit
+ * read back from the submission queue), and I/O past the end refused
+ * before the controller sees it. They run on 512- and
  * 4096-byte namespaces alike. The last ones drive the completion and
  * timeout paths: a reset arriving while a batch of completions is being
  * ended, and the timer reaping a polled CQ nobody polls.
@@ -514,27 +515,6 @@ KTEST(nvme, write_zeroes_discard_flush_fua)
 	nt_teardown(&t);
 }
 
-/* Past the end: refused by the block layer, the controller never sees it. */
-KTEST(nvme, out_of_range_refused)
-{
-	struct nt t;
-	u64 submitted;
-	u64 end;
-
-	if (!nt_setup(&t))
-		return;
-	submitted = t.ctrl->ioq[0].submitted;
-	end = t.d->capacity << SECTOR_SHIFT;
-	KT_EXPECT_EQ(nt_io(&t, REQ_OP_WRITE, 0, end, 0, t.lbs), -EIO);
-	KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, end - t.lbs, 0, 2 * t.lbs), -EIO);
-	KT_EXPECT_EQ(t.ctrl->ioq[0].submitted, submitted);
-	/* the last block itself is fine */
-	KT_EXPECT(nt_roundtrip(&t, 0, end - t.lbs, 0, t.lbs, 41));
-	nt_teardown(&t);
-}
-
-/* ---- completion, timeout and reset paths (review items) ---- */
-
 /* Has the controller posted n CQEs beyond the head of q (not reaped)? */
 static bool nt_cqes_posted(struct nvme_queue *q, unsigned n)
 {
@@ -563,6 +543,257 @@ static bool nt_wait_cqes(struct nvme_queue *q, unsigned n)
 			return false;
 	return true;
 }
+
+/* ---- what the controller was given: the submission queues ---- */
+
+/* Every I/O queue's SQ tail and submission count at some moment. */
+struct nt_sq_mark {
+	u16 tail[NVME_MAX_IO_QUEUES];
+	u64 submitted[NVME_MAX_IO_QUEUES];
+};
+
+static void nt_sq_mark(struct nt *t, struct nt_sq_mark *m)
+{
+	unsigned long flags = blk_irq_save();
+
+	for (unsigned i = 0; i < t->ctrl->nr_irq_queues + t->ctrl->nr_poll_queues; i++) {
+		m->tail[i] = t->ctrl->ioq[i].sq_tail;
+		m->submitted[i] = t->ctrl->ioq[i].submitted;
+	}
+	blk_irq_restore(flags);
+}
+
+/*
+ * Copy the commands put into the I/O submission queues since mark, each
+ * queue's in submission order, into out (at most max); returns how many
+ * (max + 1 when there were more, or more than a queue holds).
+ */
+static unsigned nt_sq_since(struct nt *t, const struct nt_sq_mark *m,
+			    struct nvme_sqe *out, unsigned max)
+{
+	unsigned long flags = blk_irq_save();
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->ctrl->nr_irq_queues + t->ctrl->nr_poll_queues; i++) {
+		struct nvme_queue *q = &t->ctrl->ioq[i];
+		u64 nr = q->submitted - m->submitted[i];
+		u16 slot = m->tail[i];
+
+		if (nr > q->entries || n + nr > max) {
+			n = max + 1;
+			break;
+		}
+		for (u64 k = 0; k < nr; k++) {
+			out[n++] = q->sq[slot];
+			if (++slot == q->entries)
+				slot = 0;
+		}
+	}
+	blk_irq_restore(flags);
+	return n;
+}
+
+static u8 nt_sqe_opc(const struct nvme_sqe *sqe)
+{
+	return (u8)FIELD_GET(NVME_CDW0_OPC, sqe->cdw0);
+}
+
+/* One WRITE ZEROES bio of len bytes at pos with flags; its status. */
+static int nt_write_zeroes(struct nt *t, u32 flags, u64 pos, u32 len)
+{
+	struct bio *bio = bio_alloc(t->d, 0, REQ_OP_WRITE_ZEROES | flags);
+	int err;
+
+	if (!bio)
+		return -ENOMEM;
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	bio->bi_iter.bi_size = len;
+	err = submit_bio_wait(bio);
+	bio_put(bio);
+	return err;
+}
+
+/*
+ * REQ_FUA on WRITE ZEROES reaches the command (NVMe base spec 1.4, 6.16:
+ * CDW12 bit 30, as for WRITE), read back from the submission queue the
+ * controller fetched it from; without REQ_FUA the bit stays clear.
+ */
+KTEST(nvme, write_zeroes_fua)
+{
+	struct nvme_sqe cmds[4];
+	struct nt_sq_mark m;
+	struct nt t;
+	u64 pos;
+	unsigned n;
+
+	if (!nt_setup(&t))
+		return;
+	if (!t.d->limits.max_write_zeroes_sectors ||
+	    !(t.d->limits.features & BLK_FEAT_FUA)) {
+		ktest_fail(__FILE__, __LINE__, "nvme0n1 lacks WRITE ZEROES or FUA (features 0x%x)",
+			   t.d->limits.features);
+		goto out;
+	}
+	pos = t.area + (6ULL << 20);
+	for (int fua = 0; fua <= 1; fua++) {
+		nt_sq_mark(&t, &m);
+		KT_EXPECT_EQ(nt_write_zeroes(&t, fua ? REQ_FUA : 0, pos, 16384), 0);
+		n = nt_sq_since(&t, &m, cmds, ARRAY_SIZE(cmds));
+		if (n != 1) {
+			ktest_fail(__FILE__, __LINE__, "fua=%d: %u commands submitted, expected 1",
+				   fua, n);
+			continue;
+		}
+		KT_EXPECT_EQ(nt_sqe_opc(&cmds[0]), NVME_CMD_WRITE_ZEROES);
+		KT_EXPECT_EQ(cmds[0].cdw10 | ((u64)cmds[0].cdw11 << 32), pos / t.lbs);
+		KT_EXPECT_EQ(FIELD_GET(NVME_RW_NLB, cmds[0].cdw12) + 1, 16384 / t.lbs);
+		KT_EXPECT_EQ(!!(cmds[0].cdw12 & NVME_RW_FUA), fua);
+		KT_EXPECT(!(cmds[0].cdw12 & NVME_WZ_DEAC));
+	}
+out:
+	nt_teardown(&t);
+}
+
+struct nt_one {
+	bool done;
+	int err;
+};
+
+static void nt_one_end_io(struct bio *bio)
+{
+	struct nt_one *o = bio->bi_private;
+
+	o->err = bio->bi_status;
+	WRITE_ONCE(o->done, true);
+	bio_put(bio);
+}
+
+/*
+ * Submit bio on the polled queue and check what the controller is given:
+ * before anyone polls, only the preflush (the data must wait for its
+ * completion, even once the controller has posted it); after polling to
+ * the end, the flush and then want_data commands of opcode opc, each with
+ * FUA, and no flush after them (the device has FUA). Returns the status.
+ */
+static int nt_preflush_polled(struct nt *t, struct bio *bio, u8 opc,
+			      unsigned want_data)
+{
+	struct nvme_queue *q = &t->ctrl->ioq[t->ctrl->nr_irq_queues];
+	struct nvme_sqe cmds[8];
+	struct nt_sq_mark m;
+	struct nt_one o = { 0 };
+	u64 slba;
+	unsigned n;
+
+	nt_sq_mark(t, &m);
+	slba = (bio->bi_iter.bi_sector << SECTOR_SHIFT) / t->lbs;
+	bio->bi_end_io = nt_one_end_io;
+	bio->bi_private = &o;
+	submit_bio(bio);
+	n = nt_sq_since(t, &m, cmds, ARRAY_SIZE(cmds));
+	KT_EXPECT_EQ(n, 1);
+	KT_EXPECT_EQ(nt_sqe_opc(&cmds[0]), NVME_CMD_FLUSH);
+	KT_EXPECT(nt_wait_cqes(q, 1));
+	KT_EXPECT_EQ(nt_sq_since(t, &m, cmds, ARRAY_SIZE(cmds)), 1);
+	while (!READ_ONCE(o.done))
+		blk_poll(t->d, (unsigned)(q->hctx - t->ctrl->set.hctxs));
+	n = nt_sq_since(t, &m, cmds, ARRAY_SIZE(cmds));
+	if (n != 1 + want_data) {
+		ktest_fail(__FILE__, __LINE__, "%u commands, expected a flush and %u data",
+			   n, want_data);
+		return o.err ? o.err : -EIO;
+	}
+	KT_EXPECT_EQ(nt_sqe_opc(&cmds[0]), NVME_CMD_FLUSH);
+	for (unsigned i = 1; i < n; i++) {
+		u64 s = cmds[i].cdw10 | ((u64)cmds[i].cdw11 << 32);
+
+		KT_EXPECT_EQ(nt_sqe_opc(&cmds[i]), opc);
+		KT_EXPECT(cmds[i].cdw12 & NVME_RW_FUA);
+		KT_EXPECT_EQ(s, slba);
+		slba += FIELD_GET(NVME_RW_NLB, cmds[i].cdw12) + 1;
+	}
+	return o.err;
+}
+
+/*
+ * PREFLUSH across a split, on the polled queue so the test decides when
+ * completions are reaped: a PREFLUSH|FUA write of three commands' worth
+ * (three vecs of the same buffer) sends the FLUSH alone, the writes only
+ * after its completion was reaped, each with FUA; the data is on the
+ * media. The same for a PREFLUSH|FUA WRITE ZEROES.
+ */
+KTEST(nvme, preflush_split_waits_for_flush)
+{
+	struct nt t;
+	struct bio *bio;
+	u32 piece;
+	u64 pos;
+	int err;
+
+	if (!nt_setup(&t))
+		return;
+	if (!t.ctrl->nr_poll_queues || !(t.d->limits.features & BLK_FEAT_FUA)) {
+		ktest_fail(__FILE__, __LINE__, "needs a poll queue and FUA (poll queues %u, features 0x%x)",
+			   t.ctrl->nr_poll_queues, t.d->limits.features);
+		goto out;
+	}
+	piece = (u32)min_t(u64, (u64)t.d->limits.max_hw_sectors << SECTOR_SHIFT,
+			   NT_BUF_BYTES);
+	pos = t.area;
+	pattern_fill(t.va, pos, piece, 61);
+	bio = bio_alloc(t.d, 3, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA | REQ_POLLED);
+	KT_ASSERT(bio);
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	for (unsigned i = 0; i < 3; i++)
+		KT_EXPECT_EQ(bio_add_pfn(bio, t.buf, piece, 0), 0);
+	err = nt_preflush_polled(&t, bio, NVME_CMD_WRITE,
+				 3 * piece / (t.d->limits.max_hw_sectors << SECTOR_SHIFT));
+	KT_EXPECT_EQ(err, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		memset(t.va, 0, piece);
+		KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, pos + (u64)i * piece, 0, piece), 0);
+		KT_EXPECT_EQ(pattern_check(t.va, pos, piece, 61), piece);
+	}
+
+	if (t.d->limits.max_write_zeroes_sectors) {
+		bio = bio_alloc(t.d, 0, REQ_OP_WRITE_ZEROES | REQ_PREFLUSH | REQ_FUA |
+				REQ_POLLED);
+		KT_ASSERT(bio);
+		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+		bio->bi_iter.bi_size = 16384;
+		KT_EXPECT_EQ(nt_preflush_polled(&t, bio, NVME_CMD_WRITE_ZEROES, 1), 0);
+		memset(t.va, 0xff, 16384);
+		KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, pos, 0, 16384), 0);
+		for (u32 i = 0; i < 16384; i++)
+			if (t.va[i]) {
+				ktest_fail(__FILE__, __LINE__, "byte %u not zeroed", i);
+				break;
+			}
+	}
+out:
+	nt_teardown(&t);
+}
+
+/* Past the end: refused by the block layer, the controller never sees it. */
+KTEST(nvme, out_of_range_refused)
+{
+	struct nt t;
+	u64 submitted;
+	u64 end;
+
+	if (!nt_setup(&t))
+		return;
+	submitted = t.ctrl->ioq[0].submitted;
+	end = t.d->capacity << SECTOR_SHIFT;
+	KT_EXPECT_EQ(nt_io(&t, REQ_OP_WRITE, 0, end, 0, t.lbs), -EIO);
+	KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, end - t.lbs, 0, 2 * t.lbs), -EIO);
+	KT_EXPECT_EQ(t.ctrl->ioq[0].submitted, submitted);
+	/* the last block itself is fine */
+	KT_EXPECT(nt_roundtrip(&t, 0, end - t.lbs, 0, t.lbs, 41));
+	nt_teardown(&t);
+}
+
+/* ---- completion, timeout and reset paths (review items) ---- */
 
 struct nt_race {
 	struct nvme_ctrl *ctrl;
@@ -644,20 +875,6 @@ KTEST(nvme, reset_inside_reaped_batch)
 	KT_EXPECT(nt_roundtrip(&t, REQ_POLLED, pos, 0, 3 * PAGE_SIZE, 52));
 	KT_EXPECT_EQ(q->spurious, spurious);
 	nt_teardown(&t);
-}
-
-struct nt_one {
-	bool done;
-	int err;
-};
-
-static void nt_one_end_io(struct bio *bio)
-{
-	struct nt_one *o = bio->bi_private;
-
-	o->err = bio->bi_status;
-	WRITE_ONCE(o->done, true);
-	bio_put(bio);
 }
 
 /* A polled write whose submitter stops polling, past its deadline, with its

@@ -106,6 +106,7 @@ void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks)
 {
 	bio_pool_exit();
 	sg_pool_exit();
+	blk_flush_pool_exit();
 	host_blk_alloc_fail_after = -1;
 	host_blk_irq_handler = NULL;
 	host_blk_irq_pending = NULL;
@@ -116,10 +117,13 @@ void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks)
 		abort();
 	if (nr_chunks && sg_pool_init(nr_chunks))
 		abort();
+	if (nr_bios && blk_flush_pool_init(HOST_BLK_FLUSH_SEQS))
+		abort();
 }
 
 void host_blk_teardown(void)
 {
 	bio_pool_exit();
 	sg_pool_exit();
+	blk_flush_pool_exit();
 }

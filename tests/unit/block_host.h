@@ -32,7 +32,12 @@ extern int host_blk_in_irq;
 /* Run handler as an interrupt: in_interrupt, interrupts off. */
 void host_blk_raise_irq(void (*handler)(void));
 
-/* Fresh bio (and sg) pools of the given sizes; resets the hooks. */
+/* Flush sequences host_blk_setup() gives the pool when it makes bios
+ * (tests may re-init it). */
+#define HOST_BLK_FLUSH_SEQS	8
+
+/* Fresh bio, sg and flush sequence pools (none for a size 0); resets the
+ * hooks. */
 void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks);
 void host_blk_teardown(void);
 

@@ -582,9 +582,9 @@ KTEST(bio, split_then_chain)
 	KT_EXPECT_EQ(s->bi_iter.bi_size, 2560);
 	KT_EXPECT_EQ(b.bi_iter.bi_sector, 105);
 	KT_EXPECT_EQ(b.bi_iter.bi_size, 8192 - 2560);
-	KT_EXPECT(s->bi_opf & REQ_PREFLUSH);
-	KT_EXPECT(!(b.bi_opf & REQ_PREFLUSH));
-	KT_EXPECT(b.bi_opf & REQ_FUA);
+	/* both halves keep the flags: flushes are sequenced before a split */
+	KT_EXPECT_EQ(s->bi_opf, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA);
+	KT_EXPECT_EQ(b.bi_opf, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA);
 	KT_EXPECT_EQ(bio_add_pfn(s, P(9), 512, 0), -EINVAL);	/* clone */
 	b.bi_end_io = rec_endio;
 	bio_chain(s, &b);
@@ -750,18 +750,32 @@ KTEST(blk, flush_fua_and_write_cache)
 
 	td.disk.limits.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
 	td.nr_pieces = 0;
-	bio_reset(&b, &td.disk, REQ_OP_FLUSH);
+	bio_reset(&b, &td.disk, REQ_OP_FLUSH | REQ_PREFLUSH);
 	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
 	KT_ASSERT_EQ(td.nr_pieces, 1);
 	KT_EXPECT_EQ(td.pieces[0].opf, REQ_OP_FLUSH);
+	/* the driver gets the preflush as a FLUSH of its own (blk_flush.c) */
 	bio_reset(&b, &td.disk, REQ_OP_WRITE | REQ_FUA | REQ_PREFLUSH);
 	KT_ASSERT_EQ(bio_add_pfn(&b, P(3), 512, 0), 0);
 	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
-	KT_EXPECT_EQ(td.pieces[1].opf, REQ_OP_WRITE | REQ_FUA | REQ_PREFLUSH);
+	KT_ASSERT_EQ(td.nr_pieces, 3);
+	KT_EXPECT_EQ(td.pieces[1].opf, REQ_OP_FLUSH);
+	KT_EXPECT_EQ(td.pieces[2].opf, REQ_OP_WRITE | REQ_FUA);
+	/* a read has nothing to flush */
+	bio_reset(&b, &td.disk, REQ_OP_READ | REQ_FUA | REQ_PREFLUSH);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(3), 512, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_ASSERT_EQ(td.nr_pieces, 4);
+	KT_EXPECT_EQ(td.pieces[3].opf, REQ_OP_READ);
 	bio_reset(&b, &td.disk, REQ_OP_FLUSH);
 	KT_ASSERT_EQ(bio_add_pfn(&b, P(3), 512, 0), 0);
 	KT_EXPECT_EQ(submit_bio_wait(&b), -EINVAL);	/* flush with data */
+	/* bios: the flushes asked for; requests: what the driver got */
 	KT_EXPECT_EQ(td.disk.stats.ios[BLK_STAT_FLUSH], 2);
+	KT_EXPECT_EQ(td.disk.stats.requests[BLK_STAT_FLUSH], 2);
+	KT_EXPECT_EQ(td.disk.stats.ios[BLK_STAT_WRITE], 2);
+	KT_EXPECT_EQ(td.disk.stats.in_flight[BLK_STAT_WRITE], 0);
+	KT_EXPECT_EQ(blk_flush_pool_free(), HOST_BLK_FLUSH_SEQS);
 	td_teardown();
 }
 

@@ -69,11 +69,18 @@ KTEST(nvme_cmd, flush_zeroes_dsm)
 	nvme_cmd_flush(&s, 2);
 	KT_EXPECT_EQ(dw(&s, 0), 0);
 	KT_EXPECT_EQ(dw(&s, 1), 2);
-	KT_ASSERT_EQ(nvme_cmd_write_zeroes(&s, 1, 100, 16, true), 0);
+	KT_ASSERT_EQ(nvme_cmd_write_zeroes(&s, 1, 100, 16, true, false), 0);
 	KT_EXPECT_EQ(dw(&s, 0) & 0xff, 0x08);
 	KT_EXPECT_EQ(dw(&s, 10), 100);
 	KT_EXPECT_EQ(dw(&s, 12), 15 | (1u << 25));
-	KT_EXPECT_EQ(nvme_cmd_write_zeroes(&s, 1, 100, 0, false), -EINVAL);
+	/* FUA: CDW12 bit 30, alone and with DEAC */
+	KT_ASSERT_EQ(nvme_cmd_write_zeroes(&s, 1, 0x100000000ULL, 65536, false, true), 0);
+	KT_EXPECT_EQ(dw(&s, 10), 0);
+	KT_EXPECT_EQ(dw(&s, 11), 1);
+	KT_EXPECT_EQ(dw(&s, 12), 0xffff | (1u << 30));
+	KT_ASSERT_EQ(nvme_cmd_write_zeroes(&s, 1, 7, 1, true, true), 0);
+	KT_EXPECT_EQ(dw(&s, 12), (1u << 25) | (1u << 30));
+	KT_EXPECT_EQ(nvme_cmd_write_zeroes(&s, 1, 100, 0, false, false), -EINVAL);
 
 	KT_ASSERT_EQ(nvme_cmd_dsm_deallocate(&s, 1, r, 4, 1000, 50), 1);
 	KT_EXPECT_EQ(dw(&s, 0) & 0xff, 0x09);

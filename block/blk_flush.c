@@ -1,0 +1,218 @@
+/*
+ * blk_flush.c - flush sequencing, once for every driver (after Linux
+ * block/blk-flush.c): a bio with REQ_PREFLUSH, or with REQ_FUA on a device
+ * that does not declare BLK_FEAT_FUA, runs as
+ *
+ *     PREFLUSH (one FLUSH bio) -> data (every split piece) -> POSTFLUSH
+ *
+ * each stage submitted only when the one before has completed, then the
+ * original bio completes once with the first error. An error ends the
+ * sequence where it happens (no data after a failed flush, no post-flush
+ * after a failed piece). The data stage is a clone of the original without
+ * REQ_PREFLUSH, and without REQ_FUA where the device lacks FUA (the
+ * post-flush stands in for it); blk_core.c splits it like any bio. A device
+ * without a volatile write cache never gets here: blk_core.c drops both
+ * flags for it, and for reads. So drivers never see REQ_PREFLUSH, and see
+ * REQ_FUA only when they declared BLK_FEAT_FUA.
+ *
+ * Memory (shared/DESIGN.md invariant 6): a sequence, with its flush bio and
+ * its data clone embedded, comes from a pool allocated once at boot
+ * (blk_flush_pool_init(), blk.flush_seqs=). A bio that finds the pool empty
+ * is queued (FIFO, through bi_next), never waited for in its submitter's
+ * context: the next sequence to end hands itself to it, so it starts
+ * exactly once, and its submitter waits for bi_end_io as for any bio.
+ *
+ * Context: each stage is submitted with submit_bio() from the completion
+ * of the stage before (an interrupt handler, ops->poll, or inside the
+ * driver's submission when it completes inline), so the block layer's
+ * rules apply unchanged (blk_core.c, blk_mq.c): queued for the outer
+ * submit_bio() when one runs on this CPU, parked instead of waiting for a
+ * tag where waiting is not allowed. The flush and data bios carry the
+ * original's REQ_POLLED and queue cookie, so a submit_bio_wait() polling
+ * the original's queue reaps every stage. They are marked BIO_FLUSH_SEQ:
+ * checked and accounted as the original, so blk_core.c dispatches them as
+ * they are (the flush counts as a request, not as a bio, in the stats).
+ *
+ * Pure logic: the host unit tests build this file as it is.
+ */
+#include "blkdev_driver.h"
+#include "errno.h"
+#include "lib.h"
+#include "panic.h"
+#include "printk.h"
+
+struct blk_flush_seq {
+	struct bio *orig;
+	struct bio flush;		/* the preflush, then the post-flush */
+	struct bio data;		/* the original's data, flags fit to the device */
+	bool postflush;			/* REQ_FUA without BLK_FEAT_FUA */
+	struct blk_flush_seq *next;	/* free list */
+};
+
+static struct {
+	struct blk_flush_seq *seqs;
+	unsigned nr, nr_free;
+	struct blk_flush_seq *free;
+	struct bio *waiting, *waiting_tail;	/* found the pool empty */
+	u64 waits;
+} flush_pool;
+
+int blk_flush_pool_init(unsigned nr)
+{
+	BUG_ON(flush_pool.seqs);
+	if (!nr)
+		return -EINVAL;
+	flush_pool.seqs = blk_init_alloc(sizeof(*flush_pool.seqs) * nr);
+	if (!flush_pool.seqs)
+		return -ENOMEM;
+	flush_pool.nr = nr;
+	flush_pool.free = NULL;
+	for (unsigned i = nr; i-- > 0;) {
+		flush_pool.seqs[i].next = flush_pool.free;
+		flush_pool.free = &flush_pool.seqs[i];
+	}
+	flush_pool.nr_free = nr;
+	return 0;
+}
+
+void blk_flush_pool_exit(void)
+{
+	if (!flush_pool.seqs)
+		return;
+	BUG_ON(flush_pool.nr_free != flush_pool.nr || flush_pool.waiting);
+	blk_init_free(flush_pool.seqs, sizeof(*flush_pool.seqs) * flush_pool.nr);
+	memset(&flush_pool, 0, sizeof(flush_pool));
+}
+
+unsigned blk_flush_pool_free(void)
+{
+	return flush_pool.nr_free;
+}
+
+u64 blk_flush_pool_waits(void)
+{
+	return flush_pool.waits;
+}
+
+static void blk_flush_pre_done(struct bio *flush);
+static void blk_flush_data_done(struct bio *data);
+static void blk_flush_post_done(struct bio *flush);
+
+/* Submit seq's flush bio, completing into end_io. */
+static void blk_flush_issue(struct blk_flush_seq *seq, bio_end_io_t *end_io)
+{
+	struct bio *orig = seq->orig;
+	struct bio *flush = &seq->flush;
+
+	bio_init(flush, orig->bi_disk, NULL, 0,
+		 REQ_OP_FLUSH | (orig->bi_opf & REQ_POLLED));
+	flush->bi_flags |= BIO_FLUSH_SEQ;
+	flush->bi_cookie = orig->bi_cookie;
+	flush->bi_end_io = end_io;
+	flush->bi_private = seq;
+	submit_bio(flush);
+}
+
+static void blk_flush_start(struct blk_flush_seq *seq, struct bio *orig)
+{
+	u32 opf = orig->bi_opf & ~REQ_PREFLUSH;
+
+	seq->orig = orig;
+	seq->postflush = (opf & REQ_FUA) &&
+			 !(orig->bi_disk->limits.features & BLK_FEAT_FUA);
+	if (seq->postflush)
+		opf &= ~REQ_FUA;
+	bio_init_clone(&seq->data, orig, opf);
+	seq->data.bi_flags |= BIO_FLUSH_SEQ;
+	seq->data.bi_end_io = blk_flush_data_done;
+	seq->data.bi_private = seq;
+	if (orig->bi_opf & REQ_PREFLUSH)
+		blk_flush_issue(seq, blk_flush_pre_done);
+	else
+		submit_bio(&seq->data);
+}
+
+/* The end: the original completes; seq goes to the next waiting bio or
+ * back to the pool. */
+static void blk_flush_end(struct blk_flush_seq *seq, int status)
+{
+	struct bio *orig = seq->orig;
+	struct bio *next;
+	unsigned long flags;
+
+	seq->orig = NULL;
+	flags = blk_irq_save();
+	next = flush_pool.waiting;
+	if (next) {
+		flush_pool.waiting = next->bi_next;
+		if (!flush_pool.waiting)
+			flush_pool.waiting_tail = NULL;
+		next->bi_next = NULL;
+	} else {
+		seq->next = flush_pool.free;
+		flush_pool.free = seq;
+		flush_pool.nr_free++;
+	}
+	blk_irq_restore(flags);
+	bio_endio_status(orig, status);
+	if (next)
+		blk_flush_start(seq, next);
+}
+
+static void blk_flush_pre_done(struct bio *flush)
+{
+	struct blk_flush_seq *seq = flush->bi_private;
+
+	if (flush->bi_status)
+		blk_flush_end(seq, flush->bi_status);
+	else
+		submit_bio(&seq->data);
+}
+
+static void blk_flush_data_done(struct bio *data)
+{
+	struct blk_flush_seq *seq = data->bi_private;
+
+	if (!data->bi_status && seq->postflush)
+		blk_flush_issue(seq, blk_flush_post_done);
+	else
+		blk_flush_end(seq, data->bi_status);
+}
+
+static void blk_flush_post_done(struct bio *flush)
+{
+	struct blk_flush_seq *seq = flush->bi_private;
+
+	blk_flush_end(seq, flush->bi_status);
+}
+
+void blk_flush_submit(struct bio *bio)
+{
+	struct blk_flush_seq *seq;
+	unsigned long flags;
+
+	if (unlikely(!flush_pool.nr)) {
+		pr_warn("%s: %s with flush flags but no flush sequence pool\n",
+			bio->bi_disk->disk_name, blk_op_name(bio_op(bio)));
+		bio_endio_status(bio, -ENOMEM);
+		return;
+	}
+	flags = blk_irq_save();
+	seq = flush_pool.free;
+	if (unlikely(!seq)) {
+		/* the next sequence to end starts it */
+		flush_pool.waits++;
+		bio->bi_next = NULL;
+		if (flush_pool.waiting_tail)
+			flush_pool.waiting_tail->bi_next = bio;
+		else
+			flush_pool.waiting = bio;
+		flush_pool.waiting_tail = bio;
+		blk_irq_restore(flags);
+		return;
+	}
+	flush_pool.free = seq->next;
+	flush_pool.nr_free--;
+	blk_irq_restore(flags);
+	blk_flush_start(seq, bio);
+}
