@@ -15,7 +15,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
-#include "pmem_check.h"
+#include "persist.h"
 #include "printk.h"
 
 #define DMA_CHUNK_MAX	(PAGE_SIZE << (PFN_MAX_ORDER - 1))	/* 4 MiB */
@@ -53,21 +53,20 @@ void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 
 		if (!va)
 			break;		/* only with a self test's kmap bug handler */
-		if (to_pool) {
+		if (to_pool)
 			copy_memcpy(pool, va + off, n);
-		} else {
+		else if (flush)
+			persist_store(va + off, pool, n, PERSIST_WB_AUTO, NULL);
+		else
 			copy_memcpy(va + off, pool, n);
-			if (flush)
-				flush_cache_range(va + off, n);
-		}
 		kunmap_atomic_pfn_t(va);
 		pool += n;
 		len -= n;
 		off = 0;
 		pfn = pfn_t_add(pfn, 1);
 	}
-	if (flush) {
-		sfence();
+	if (flush) {		/* the bounce copy's durability point */
+		persist_fence();
 		pmem_check_point(PMEM_POINT_DMA_BOUNCE);
 	}
 }

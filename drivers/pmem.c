@@ -8,22 +8,24 @@
  * nothing here allocates): the region is reached a page at a time through
  * kmap_atomic_pfn_t(); the bio's buffer too when its vec is pfn-only
  * (PFN_DEV), RAM buffers through their direct-map address (which is what
- * kmap_atomic_pfn_t() returns for them, without a slot). The copy is a
- * general-register loop of 8-byte moves unrolled eight times (no rep movsb:
- * slow under TCG; no SIMD: -mgeneral-regs-only).
+ * kmap_atomic_pfn_t() returns for them, without a slot). Copies into the
+ * region go through persist_store() (mm/persist.c), copies out of it through
+ * copy_memcpy(): the routine mm/copy.c measured fastest at boot.
  *
- * Durability: a write is durable when its bio completes. Each device page
- * touched is copied, then every cache line of the bytes written in it is
- * written back once (clwb, else clflushopt, else clflush, chosen from
- * cpu_features), or, with pmem.flush=nt, the 8-byte-aligned body is stored
- * with movnti and only the unaligned byte edges are flushed; then one sfence
- * before bio_endio() (Intel SDM vol. 1 11.4.4, vol. 2 CLWB: the write-back
- * is ordered by SFENCE). The device declares a write cache and FUA, so
+ * Durability: a write is durable when its bio completes. With a write-back
+ * method (pmem.flush=clwb|clflushopt|clflush) every piece is copied and each
+ * line it touched written back with that instruction; with pmem.flush=nt
+ * every whole 8-byte word is stored non-temporally and the lines of the
+ * partial words at a piece's two ends are written back. Then one sfence
+ * before bio_endio() (Intel SDM vol. 1 11.4.4, vol. 2 CLWB, MOVNTI: the
+ * write-backs and non-temporal stores are complete after SFENCE); that is
+ * the bio's durability point, checked by the persistence checker
+ * (pmem_check_point()). The device declares a write cache and FUA, so
  * FLUSH reaches the driver (a PREFLUSH arrives as a FLUSH bio of its own,
  * block/blk_flush.c): a flush is one sfence (the CPU's caches and
  * write-pending queues are the "cache"); FUA needs nothing more than the
- * fence every write ends with. A READ whose buffer is itself
- * persistent memory flushes the lines it wrote there and fences as well.
+ * fence every write ends with. A READ whose buffer is itself persistent
+ * memory stores into it the same way and fences as well.
  *
  * WRITE_ZEROES and DISCARD both store zeroes durably: persistent memory has
  * no mapping layer to drop, and zeroes make a read after DISCARD
@@ -36,13 +38,15 @@
  * Debug counters per device (pmem.h: struct pmem_stats) count the flush
  * instructions and fences; `lsblk -v` prints them.
  *
- * Command line: pmem.flush=auto|clwb|clflushopt|clflush|nt (default auto:
- * non-temporal stores when mm/copy.c measured them faster at boot than a
- * copy plus write-back, else the best write-back instruction the CPU has).
+ * Command line: pmem.flush=auto|clwb|clflushopt|clflush|nt|none (default
+ * auto: non-temporal stores when mm/copy.c measured them faster at boot
+ * than a copy plus write-back, else the best write-back instruction the CPU
+ * has). none is unsafe, for tests: no write-back, no fence, nothing durable.
  */
 #include "blkdev_driver.h"
 #include "cmdline.h"
 #include "copy.h"
+#include "persist.h"
 #include "cpu.h"
 #include "errno.h"
 #include "lib.h"
@@ -66,9 +70,9 @@ struct pmem_device {
 
 /* Per-bio tallies, added to the device's counters once at the end. */
 struct pmem_io {
-	u64 lines;
-	u64 nt_bytes;
+	struct persist_stats ps;	/* lines written back, bytes stored nt */
 	u32 fences;
+	bool stored;			/* this bio stored into persistent memory */
 };
 
 static struct pmem_device pmem_devs[MEMMAP_MAX_REGIONS];
@@ -83,74 +87,37 @@ static const char *const pmem_method_names[] = {
 	[PMEM_FLUSH_NONE] = "none",
 };
 
-/* ---- copy, zero and flush primitives ---- */
+/* ---- stores and fences ---- */
 
-/* Copies use the routine measured fastest at boot (mm/copy.c; general
- * registers when called in interrupt context). */
-#define pmem_copy copy_memcpy
-
-static const enum wb_method pmem_wb[] = {
-	[PMEM_FLUSH_CLWB] = WB_CLWB,
-	[PMEM_FLUSH_CLFLUSHOPT] = WB_CLFLUSHOPT,
-	[PMEM_FLUSH_CLFLUSH] = WB_CLFLUSH,
-	[PMEM_FLUSH_NT] = WB_CLFLUSH,	/* nt: only the byte edges go through the cache */
-	[PMEM_FLUSH_NONE] = WB_AUTO,	/* unused */
+static const enum persist_wb pmem_how[] = {
+	[PMEM_FLUSH_CLWB] = PERSIST_WB_CLWB,
+	[PMEM_FLUSH_CLFLUSHOPT] = PERSIST_WB_CLFLUSHOPT,
+	[PMEM_FLUSH_CLFLUSH] = PERSIST_WB_CLFLUSH,
+	[PMEM_FLUSH_NT] = PERSIST_NT,
 };
 
-/* Write back every cache line holding [va, va + len) with the method's
- * instruction. */
-static void pmem_flush_lines(struct pmem_io *io, const void *va, size_t len)
-{
-	if (pmem_method == PMEM_FLUSH_NONE)
-		return;
-	io->lines += wb_cache_range(va, len, pmem_wb[pmem_method]);
-}
-
 /*
- * Non-temporal store of n bytes of src (NULL: zeroes) at dst: bytes until
- * dst is 8-aligned and after the last whole word go through the cache and
- * are flushed; the words in between bypass it with movnti.
+ * Store n bytes (src NULL: zeroes) at dst in persistent memory, durable
+ * after pmem_fence() (mm/persist.c), or, with the unsafe pmem.flush=none,
+ * a plain copy that nothing makes durable.
  */
-static void pmem_store_nt(struct pmem_io *io, u8 *dst, const u8 *src, size_t n)
+static void pmem_store(struct pmem_io *io, u8 *dst, const u8 *src, size_t n)
 {
-	size_t head = min_t(size_t, (0 - (u64)dst) & 7, n), body, tail;
-	u8 *d;
-
-	if (head) {
+	if (pmem_method == PMEM_FLUSH_NONE) {
 		if (src)
-			pmem_copy(dst, src, head);
+			copy_memcpy(dst, src, n);
 		else
-			memset(dst, 0, head);
-		pmem_flush_lines(io, dst, head);
+			memset(dst, 0, n);
+		return;
 	}
-	body = (n - head) & ~(size_t)7;
-	tail = n - head - body;
-	d = dst + head;
-	if (src)
-		src += head;
-	if (src) {
-		copy_nt(d, src, body);
-	} else {
-		static const u8 zeroes[PAGE_SIZE];
-
-		for (size_t k = 0; k < body; k += PAGE_SIZE)
-			copy_nt(d + k, zeroes, min_t(size_t, body - k, PAGE_SIZE));
-	}
-	io->nt_bytes += body;
-	if (tail) {
-		if (src)
-			pmem_copy(d + body, src + body, tail);
-		else
-			memset(d + body, 0, tail);
-		pmem_flush_lines(io, d + body, tail);
-	}
+	persist_store(dst, src, n, pmem_how[pmem_method], &io->ps);
 }
 
 static void pmem_fence(struct pmem_io *io)
 {
 	if (pmem_method == PMEM_FLUSH_NONE)
 		return;
-	sfence();
+	persist_fence();
 	io->fences++;
 }
 
@@ -161,72 +128,43 @@ static pfn_t pmem_pfn(const struct pmem_device *pm, u64 pos)
 	return phys_to_pfn_t(pm->base + pos, PFN_DEV | PFN_PMEM);
 }
 
-/* Store n bytes (src NULL: zeroes) into the region page mapped at dst. */
-static void pmem_store(struct pmem_io *io, u8 *dst, const u8 *src, size_t n)
-{
-	if (pmem_method == PMEM_FLUSH_NT)
-		pmem_store_nt(io, dst, src, n);
-	else if (src)
-		pmem_copy(dst, src, n);
-	else
-		memset(dst, 0, n);
-}
-
 /*
- * Finish a region page: in a flush mode write back the lines of the bytes
- * [lo, hi) stored in it (each line once per bio and page), then unmap.
+ * READ or WRITE of the bio's data, a single-frame segment at a time: the
+ * region page and the buffer page each through kmap_atomic_pfn_t() (RAM
+ * buffers through the direct map). A write stores through pmem_store(); a
+ * read whose buffer is itself persistent memory stores the same way. One
+ * fence at the end covers the whole bio.
  */
-static void pmem_put_page(struct pmem_io *io, u8 *page, u32 lo, u32 hi,
-			  bool stored)
-{
-	if (stored && pmem_method != PMEM_FLUSH_NT && pmem_method != PMEM_FLUSH_NONE)
-		pmem_flush_lines(io, page + lo, hi - lo);
-	kunmap_atomic_pfn_t(page);
-}
-
-/* READ or WRITE of the bio's data, a region page and a buffer page at a time. */
 static void pmem_rw(struct pmem_device *pm, struct bio *bio, struct pmem_io *io)
 {
 	bool write = bio_op(bio) == REQ_OP_WRITE;
 	u64 pos = bio->bi_iter.bi_sector << SECTOR_SHIFT;
 	struct bvec_iter iter;
 	struct bio_vec bv;
-	u8 *page = NULL;
-	u32 lo = 0;
-	bool buf_flushed = false;
 
 	bio_for_each_segment(bv, bio, iter) {
 		for (u32 done = 0; done < bv.bv_len;) {
 			u32 in = (u32)(pos & (PAGE_SIZE - 1));
 			u32 n = min_t(u32, bv.bv_len - done, PAGE_SIZE - in);
-			u8 *buf;
+			u8 *page = kmap_atomic_pfn_t(pmem_pfn(pm, pos));
+			u8 *buf = kmap_atomic_pfn_t(bv.bv_pfn);
 
-			if (!page) {
-				page = kmap_atomic_pfn_t(pmem_pfn(pm, pos));
-				lo = in;
-			}
-			buf = kmap_atomic_pfn_t(bv.bv_pfn);
 			if (write) {
 				pmem_store(io, page + in, buf + bv.bv_offset + done, n);
+				io->stored = true;
+			} else if (pfn_t_is_pmem(bv.bv_pfn)) {
+				pmem_store(io, buf + bv.bv_offset + done, page + in, n);
+				io->stored = true;
 			} else {
-				pmem_copy(buf + bv.bv_offset + done, page + in, n);
-				if (pfn_t_is_pmem(bv.bv_pfn)) {
-					pmem_flush_lines(io, buf + bv.bv_offset + done, n);
-					buf_flushed = true;
-				}
+				copy_memcpy(buf + bv.bv_offset + done, page + in, n);
 			}
 			kunmap_atomic_pfn_t(buf);
+			kunmap_atomic_pfn_t(page);
 			pos += n;
 			done += n;
-			if (!(pos & (PAGE_SIZE - 1))) {
-				pmem_put_page(io, page, lo, PAGE_SIZE, write);
-				page = NULL;
-			}
 		}
 	}
-	if (page)
-		pmem_put_page(io, page, lo, (u32)(pos & (PAGE_SIZE - 1)), write);
-	if (write || buf_flushed)
+	if (io->stored)
 		pmem_fence(io);
 }
 
@@ -243,10 +181,11 @@ static void pmem_zero_range(struct pmem_device *pm, struct bio *bio,
 		u8 *page = kmap_atomic_pfn_t(pmem_pfn(pm, pos));
 
 		pmem_store(io, page + in, NULL, n);
-		pmem_put_page(io, page, in, in + n, true);
+		kunmap_atomic_pfn_t(page);
 		pos += n;
 		left -= n;
 	}
+	io->stored = true;
 	pmem_fence(io);
 }
 
@@ -257,14 +196,14 @@ static void pmem_account(struct pmem_device *pm, struct bio *bio,
 	unsigned long flags = blk_irq_save();
 	enum req_op op = bio_op(bio);
 
-	st->lines_flushed += io->lines;
-	st->nt_bytes += io->nt_bytes;
+	st->lines_flushed += io->ps.lines;
+	st->nt_bytes += io->ps.nt_bytes;
 	st->fences += io->fences;
 	if (op == REQ_OP_WRITE || op == REQ_OP_WRITE_ZEROES ||
 	    op == REQ_OP_DISCARD) {
 		st->write_bios++;
 		st->write_fences += io->fences;
-		st->last_write_lines = (u32)io->lines;
+		st->last_write_lines = (u32)io->ps.lines;
 		st->last_write_fences = io->fences;
 		st->max_write_fences = max_t(u32, st->max_write_fences,
 					     io->fences);
@@ -310,10 +249,11 @@ static void pmem_submit_bio(struct bio *bio)
 		break;
 	}
 	pmem_account(pm, bio, &io);
-	/* Durability point: what this bio stored is durable when it completes. */
-	if (op == REQ_OP_FLUSH || (bio->bi_opf & REQ_PREFLUSH))
+	/* Durability points: what this bio stored is durable when it completes;
+	 * after a FLUSH, every store this CPU made to persistent memory. */
+	if (op == REQ_OP_FLUSH)
 		pmem_check_point(PMEM_POINT_FLUSH);
-	else if (op != REQ_OP_READ || io.lines)
+	else if (io.stored)
 		pmem_check_point(PMEM_POINT_BIO);
 	bio_endio_status(bio, status);
 }
@@ -375,7 +315,7 @@ static void pmem_choose_method(void)
 
 	/* auto: what mm/copy.c measured faster at boot, non-temporal stores or
 	 * a copy plus the best cache write-back instruction the CPU has */
-	if (copy_best_pmem()->nt)
+	if (copy_best_nt()->mbps >= copy_wb_mbps())
 		pmem_method = PMEM_FLUSH_NT;
 	else if (cpu_features.clwb)
 		pmem_method = PMEM_FLUSH_CLWB;

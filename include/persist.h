@@ -12,6 +12,12 @@
  * CLFLUSH. Every path that writes persistent memory names its durability
  * point with pmem_check_point() (include/pmem_check.h), where the
  * persistence checker verifies this under QEMU.
+ *
+ * persist_store() is the one durable-store primitive: the pmem driver, the
+ * DMA layer's bounce copies into persistent memory and the shell's
+ * kmap-fill all store through it (or write back what they stored with
+ * persist_wb_range()). Which way (non-temporal or write-back, and which
+ * instruction) is the caller's policy.
  */
 #ifndef PFNOS_PERSIST_H
 #define PFNOS_PERSIST_H
@@ -24,10 +30,30 @@ enum persist_wb {
 	PERSIST_WB_CLWB,
 	PERSIST_WB_CLFLUSHOPT,
 	PERSIST_WB_CLFLUSH,
+	PERSIST_NT,		/* persist_store(): non-temporal stores */
 };
 
+/* What persist_store() did, for the caller's counters. */
+struct persist_stats {
+	u64 lines;		/* lines written back */
+	u64 nt_bytes;		/* bytes stored non-temporally */
+};
+
+/*
+ * persist_store - store n bytes of src (NULL: zeroes) at dst, a mapping of
+ * persistent memory, so that they are durable after persist_fence().
+ * @how: PERSIST_NT: non-temporal stores for every whole 8-byte word, the
+ *	partial words at either end stored plainly and their lines written
+ *	back (best write-back instruction); else a plain copy and a
+ *	write-back of every line with that instruction.
+ * @st: counters to add to (may be NULL).
+ * Context: any; in interrupt context only general registers are used.
+ */
+void persist_store(void *dst, const void *src, size_t n, enum persist_wb how,
+		   struct persist_stats *st);
 /* Write back every cache line holding [p, p + len); returns the number of
- * lines. Durable after persist_fence() (not needed for CLFLUSH). */
+ * lines. Durable after persist_fence() (not needed for CLFLUSH).
+ * PERSIST_NT means PERSIST_WB_AUTO here. */
 u64 persist_wb_range(const void *p, size_t len, enum persist_wb how);
 static inline void persist_fence(void) { __asm__ volatile("sfence" ::: "memory"); }
 /* Tell the persistence checker where each persistent region lies (boot). */

@@ -23,6 +23,7 @@
 #include "bench.h"
 #include "blkdev_driver.h"
 #include "copy.h"
+#include "persist.h"
 #include "cpu.h"
 #include "dma.h"
 #include "errno.h"
@@ -295,7 +296,7 @@ static u64 micro_copy(void (*fn)(void *, const void *, size_t), bool nt,
 	do {
 		fn(dst, src, MIB);
 		if (nt)
-			copy_pmem_fence();
+			persist_fence();
 		n++;
 		t = rdtsc() - t0;
 	} while (t < limit || n < 3);

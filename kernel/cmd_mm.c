@@ -10,7 +10,7 @@
 #include "lib.h"
 #include "memmap.h"
 #include "mm.h"
-#include "pmem_check.h"
+#include "persist.h"
 #include "printk.h"
 #include "shell.h"
 
@@ -147,7 +147,7 @@ static int kmap_pattern(int argc, char **argv, bool fill)
 
 		if (fill) {
 			pattern_fill(va + off, b, n, (u16)seed);
-			flush_cache_range(va + off, n);
+			persist_wb_range(va + off, n, PERSIST_WB_AUTO);
 			kunmap_atomic_pfn_t(va);
 		} else {
 			size_t bad = pattern_check(va + off, b, n, (u16)seed);
@@ -169,7 +169,7 @@ static int kmap_pattern(int argc, char **argv, bool fill)
 			return -EINTR;
 	}
 	if (fill) {
-		sfence();
+		persist_fence();
 		pmem_check_point(PMEM_POINT_KMAP_FILL);
 	}
 	kprintf("%s ok 0x%llx %llu\n", argv[0], (unsigned long long)phys,
@@ -231,9 +231,9 @@ static int cmd_copy_routines(int argc, char **argv)
 			r[i].usable ? "usable  " : "unusable",
 			(unsigned long long)r[i].mbps,
 			&r[i] == copy_best() ? " (copies)" : "",
-			&r[i] == copy_best_pmem() && r[i].nt ? " (pmem)" : "");
-	if (!copy_best_pmem()->nt)
-		kprintf("copy: persistent memory: %s + cache write-back\n", copy_best()->name);
+			&r[i] == copy_best_nt() ? " (non-temporal)" : "");
+	kprintf("copy: %s + cache write-back %6llu MB/s\n", copy_best()->name,
+		(unsigned long long)copy_wb_mbps());
 	return 0;
 }
 SHELL_COMMAND("copy-routines", cmd_copy_routines, "",

@@ -1,7 +1,8 @@
 /*
  * copy.c - pick the copy routines by measurement (see copy.h). This is the
  * mm floor, so drivers and the DMA layer can use it; the `copy-routines`
- * command lives in kernel/cmd_mm.c.
+ * command lives in kernel/cmd_mm.c. Durable stores to persistent memory
+ * are mm/persist.c's.
  *
  * SIMD state (Intel SDM vol. 3A, 13.1 "Processor State Save and Restore"):
  * CR0.EM=0, CR0.MP=1, CR0.TS=0; CR4.OSFXSR and OSXMMEXCPT; with XSAVE and
@@ -41,7 +42,7 @@ static struct copy_routine routines[] = {
 #define GPR_ROUTINE	(&routines[2])
 static const struct copy_routine *best = GPR_ROUTINE;
 static const struct copy_routine *best_nt = &routines[3];
-static bool pmem_use_nt = true;		/* else copy + write back lines */
+static u64 wb_mbps;			/* best plain copy + write-back */
 
 static void simd_enable(void)
 {
@@ -78,7 +79,7 @@ u64 copy_measure(const struct copy_routine *r, void *dst, const void *src,
 		for (size_t off = 0; off < len; off += PAGE_SIZE)
 			r->fn((u8 *)dst + off, (const u8 *)src + off, min_t(size_t, PAGE_SIZE, len - off));
 		if (r->nt)
-			copy_pmem_fence();
+			persist_fence();
 		t0 = rdtsc() - t0;
 		if (t0 < best_t)
 			best_t = t0;
@@ -86,31 +87,18 @@ u64 copy_measure(const struct copy_routine *r, void *dst, const void *src,
 	return best_t ? len * 1000 / (tsc_to_ns(best_t) ? tsc_to_ns(best_t) : 1) : 0;
 }
 
-u64 wb_cache_range(const void *p, size_t len, enum wb_method m)
-{
-	static const enum persist_wb how[] = {
-		[WB_AUTO] = PERSIST_WB_AUTO, [WB_CLWB] = PERSIST_WB_CLWB,
-		[WB_CLFLUSHOPT] = PERSIST_WB_CLFLUSHOPT, [WB_CLFLUSH] = PERSIST_WB_CLFLUSH,
-	};
-
-	return persist_wb_range(p, len, how[m]);
-}
-
-u64 flush_cache_range(const void *p, size_t len)
-{
-	return wb_cache_range(p, len, WB_AUTO);
-}
-
 void copy_nt(void *dst, const void *src, size_t len)
 {
-	copy_movnti8x8(dst, src, len);
+	if (in_interrupt())
+		copy_movnti8x8(dst, src, len);
+	else
+		best_nt->fn(dst, src, len);
 }
 
 void copy_init(void)
 {
 	const size_t len = 64 * 1024;
 	pfn_t a = pfn_alloc(4, 0), b = pfn_alloc(4, 0);
-	u64 flush_mbps = 0;
 	char line[256];
 	int n = 0;
 
@@ -140,15 +128,14 @@ void copy_init(void)
 		u64 t0 = rdtsc();
 
 		best->fn(dst, phys_to_virt(pfn_t_to_phys(b)), len);
-		flush_cache_range(dst, len);
-		copy_pmem_fence();
+		persist_wb_range(dst, len, PERSIST_WB_AUTO);
+		persist_fence();
 		t0 = tsc_to_ns(rdtsc() - t0);
-		flush_mbps = t0 ? len * 1000 / t0 : 0;
+		wb_mbps = t0 ? len * 1000 / t0 : 0;
 	}
-	pmem_use_nt = best_nt->mbps >= flush_mbps;
-	pr_info("copy: MB/s%s\n", line);
-	pr_info("copy: using %s for copies, %s for persistent memory\n", best->name,
-		pmem_use_nt ? best_nt->name : "copy + cache write-back");
+	pr_info("copy: MB/s%s wb=%llu\n", line, (unsigned long long)wb_mbps);
+	pr_info("copy: using %s for copies, %s for non-temporal stores\n", best->name,
+		best_nt->name);
 out:
 	if (!pfn_t_is_null(a))
 		pfn_free(a, 4);
@@ -164,20 +151,6 @@ void copy_memcpy(void *dst, const void *src, size_t len)
 		best->fn(dst, src, len);
 }
 
-u64 copy_to_pmem(void *dst, const void *src, size_t len)
-{
-	if (in_interrupt()) {
-		copy_movnti8x8(dst, src, len);
-		return 0;
-	}
-	if (pmem_use_nt) {
-		best_nt->fn(dst, src, len);
-		return 0;
-	}
-	best->fn(dst, src, len);
-	return flush_cache_range(dst, len);
-}
-
 const struct copy_routine *copy_routines(unsigned *n)
 {
 	*n = ARRAY_SIZE(routines);
@@ -189,7 +162,12 @@ const struct copy_routine *copy_best(void)
 	return best;
 }
 
-const struct copy_routine *copy_best_pmem(void)
+const struct copy_routine *copy_best_nt(void)
 {
-	return pmem_use_nt ? best_nt : best;
+	return best_nt;
+}
+
+u64 copy_wb_mbps(void)
+{
+	return wb_mbps;
 }

@@ -2,11 +2,18 @@
 ;
 ; void copy_xxx(void *dst, const void *src, size_t len)   (rdi, rsi, rdx)
 ; Under TCG the cost of a copy follows the number of guest instructions, so
-; wide moves win by far over rep movsb (shared/DESIGN.md). The *_nt variants
-; use non-temporal stores: the caller fences (sfence) before the data counts
-; as written. SSE/AVX routines need the state kernel/copy.c enables, and
-; must never run in interrupt context (they would clobber the interrupted
-; code's vector registers); copy.c guards that.
+; wide moves win by far over rep movsb.
+;
+; The *_nt variants store every whole aligned 8-byte word of the destination
+; with a non-temporal store (movnti, movntdq, vmovntdq); only the bytes of a
+; partial word at either end (before dst is 8-aligned, after the last whole
+; word: at most 7 each) go through the cache with plain stores. So the
+; caller (mm/persist.c) writes back at most the first and the last line, and
+; fences (sfence) before the data counts as durable.
+;
+; SSE/AVX routines need the state mm/copy.c enables, and must never run in
+; interrupt context (they would clobber the interrupted code's vector
+; registers); copy.c guards that.
 
 bits 64
 section .text
@@ -51,11 +58,18 @@ copy_rep_movsq:
 %%done:
 %endmacro
 
-; head: copy bytes until rdi is aligned to %1 (or len runs out)
-%macro HEAD 1
-%%h:
-	test rdi, %1 - 1
-	jz %%done
+; non-temporal tail: whole words with movnti, then at most 7 bytes plain
+%macro TAIL_NT 0
+%%q:
+	cmp rdx, 8
+	jb %%b
+	mov rax, [rsi]
+	movnti [rdi], rax
+	add rsi, 8
+	add rdi, 8
+	sub rdx, 8
+	jmp %%q
+%%b:
 	test rdx, rdx
 	jz %%done
 	mov al, [rsi]
@@ -63,13 +77,44 @@ copy_rep_movsq:
 	inc rsi
 	inc rdi
 	dec rdx
-	jmp %%h
+	jmp %%b
+%%done:
+%endmacro
+
+; non-temporal head: plain bytes until rdi is 8-aligned, then movnti words
+; until it is aligned to %1 (the vector store's alignment), or len runs out
+%macro HEAD_NT 1
+%%b:
+	test rdi, 7
+	jz %%w
+	test rdx, rdx
+	jz %%done
+	mov al, [rsi]
+	mov [rdi], al
+	inc rsi
+	inc rdi
+	dec rdx
+	jmp %%b
+%%w:
+%if %1 > 8
+	test rdi, %1 - 1
+	jz %%done
+	cmp rdx, 8
+	jb %%done
+	mov rax, [rsi]
+	movnti [rdi], rax
+	add rsi, 8
+	add rdi, 8
+	sub rdx, 8
+	jmp %%w
+%endif
 %%done:
 %endmacro
 
 ; The loops: 64 bytes per iteration through general registers, 64 through
-; xmm, 128 through ymm; %1 is the store instruction (plain or non-temporal).
-%macro LOOP_GPR64 1
+; xmm, 128 through ymm; %1 is the store instruction (plain or non-temporal),
+; %2 the tail macro (TAIL or TAIL_NT).
+%macro LOOP_GPR64 2
 	cmp rdx, 64
 	jb %%tail
 %%loop:
@@ -95,11 +140,11 @@ copy_rep_movsq:
 	cmp rdx, 64
 	jae %%loop
 %%tail:
-	TAIL
+	%2
 	ret
 %endmacro
 
-%macro LOOP_XMM64 1
+%macro LOOP_XMM64 2
 	cmp rdx, 64
 	jb %%tail
 %%loop:
@@ -117,11 +162,11 @@ copy_rep_movsq:
 	cmp rdx, 64
 	jae %%loop
 %%tail:
-	TAIL
+	%2
 	ret
 %endmacro
 
-%macro LOOP_YMM128 1
+%macro LOOP_YMM128 2
 	cmp rdx, 128
 	jb %%tail
 %%loop:
@@ -140,27 +185,27 @@ copy_rep_movsq:
 	jae %%loop
 	vzeroupper
 %%tail:
-	TAIL
+	%2
 	ret
 %endmacro
 
 copy_mov8x8:
-	LOOP_GPR64 mov
+	LOOP_GPR64 mov, TAIL
 
 copy_movnti8x8:
-	HEAD 8
-	LOOP_GPR64 movnti
+	HEAD_NT 8
+	LOOP_GPR64 movnti, TAIL_NT
 
 copy_sse:
-	LOOP_XMM64 movdqu
+	LOOP_XMM64 movdqu, TAIL
 
 copy_sse_nt:
-	HEAD 16
-	LOOP_XMM64 movntdq
+	HEAD_NT 16
+	LOOP_XMM64 movntdq, TAIL_NT
 
 copy_avx:
-	LOOP_YMM128 vmovdqu
+	LOOP_YMM128 vmovdqu, TAIL
 
 copy_avx_nt:
-	HEAD 32
-	LOOP_YMM128 vmovntdq
+	HEAD_NT 32
+	LOOP_YMM128 vmovntdq, TAIL_NT

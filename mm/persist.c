@@ -1,7 +1,9 @@
 /*
- * persist.c - cache write-back for persistent memory, and the persistence
- * checker's calibration at boot (see include/persist.h, mm/persist_wb.asm).
+ * persist.c - durable stores to persistent memory (persist_store()), cache
+ * write-back, and the persistence checker's calibration at boot (see
+ * include/persist.h, mm/persist_wb.asm, mm/copy_routines.asm).
  */
+#include "copy.h"
 #include "cpu.h"
 #include "lib.h"
 #include "memmap.h"
@@ -28,7 +30,9 @@ u64 persist_wb_range(const void *p, size_t len, enum persist_wb how)
 
 	if (!len)
 		return 0;
-	switch (how == PERSIST_WB_AUTO ? persist_wb_best() : how) {
+	if (how == PERSIST_WB_AUTO || how == PERSIST_NT)
+		how = persist_wb_best();
+	switch (how) {
 	case PERSIST_WB_CLWB:
 		persist_wb_clwb(start, end, line);
 		break;
@@ -40,6 +44,59 @@ u64 persist_wb_range(const void *p, size_t len, enum persist_wb how)
 		break;
 	}
 	return DIV_ROUND_UP(end - start, line);
+}
+
+static u64 line_of(u64 a)
+{
+	return a / (cpu_features.clflush_size ? cpu_features.clflush_size : 64);
+}
+
+/*
+ * Non-temporal: copy_nt() stores the whole aligned words non-temporally
+ * and the partial words at either end (at most 7 bytes each) plainly, so
+ * the lines of those two ends are written back; the fence comes later.
+ */
+static void persist_store_nt(u8 *dst, const u8 *src, size_t n,
+			     struct persist_stats *st)
+{
+	static const u8 zeroes[PAGE_SIZE] __aligned(64);
+	u64 a = (u64)dst, end = a + n, lo = ALIGN_UP(a, 8), hi = ALIGN_DOWN(end, 8);
+
+	if (src) {
+		copy_nt(dst, src, n);
+	} else {
+		/* chunks from a page of zeroes, cut at 8-aligned addresses so
+		 * that no partial word falls inside the range */
+		for (size_t k = 0, c; k < n; k += c) {
+			c = min_t(size_t, n - k, PAGE_SIZE - (k ? 0 : (a & 7)));
+			copy_nt(dst + k, zeroes, c);
+		}
+	}
+	st->nt_bytes += hi > lo ? hi - lo : 0;
+	if (a & 7)
+		st->lines += persist_wb_range(dst, 1, PERSIST_WB_AUTO);
+	if ((end & 7) && !((a & 7) && line_of(end - 1) == line_of(a)))
+		st->lines += persist_wb_range((u8 *)end - 1, 1, PERSIST_WB_AUTO);
+}
+
+void persist_store(void *dst, const void *src, size_t n, enum persist_wb how,
+		   struct persist_stats *st)
+{
+	struct persist_stats local;
+
+	if (!st)
+		st = &local;
+	if (!n)
+		return;
+	if (how == PERSIST_NT) {
+		persist_store_nt(dst, src, n, st);
+		return;
+	}
+	if (src)
+		copy_memcpy(dst, src, n);
+	else
+		memset(dst, 0, n);
+	st->lines += persist_wb_range(dst, n, how);
 }
 
 /*

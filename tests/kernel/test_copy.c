@@ -1,13 +1,14 @@
 /*
  * test_copy.c - every usable copy routine copies exactly the bytes asked,
  * for every source/destination misalignment and many lengths, and touches
- * nothing around them; copy_to_pmem is durable-ready (lines written back
- * or non-temporal) and correct too.
+ * nothing around them; persist_store() in each of its ways is correct too
+ * (its durability is the persistence checker's to show).
  */
 #include "copy.h"
 #include "ktest.h"
 #include "lib.h"
 #include "mm.h"
+#include "persist.h"
 
 #define BUF	(64 * 1024)
 
@@ -37,9 +38,14 @@ static void check_routine(void (*fn)(void *, const void *, size_t), const char *
 	}
 }
 
-static void copy_pmem_wrapper(void *dst, const void *src, size_t len)
+static void persist_nt_wrapper(void *dst, const void *src, size_t len)
 {
-	copy_to_pmem(dst, src, len);
+	persist_store(dst, src, len, PERSIST_NT, NULL);
+}
+
+static void persist_wb_wrapper(void *dst, const void *src, size_t len)
+{
+	persist_store(dst, src, len, PERSIST_WB_AUTO, NULL);
 }
 
 KTEST(copy, routines_exact)
@@ -61,7 +67,8 @@ KTEST(copy, routines_exact)
 		used++;
 	}
 	check_routine(copy_memcpy, "copy_memcpy", src, dst);
-	check_routine(copy_pmem_wrapper, "copy_to_pmem", src, dst);
+	check_routine(persist_nt_wrapper, "persist_store nt", src, dst);
+	check_routine(persist_wb_wrapper, "persist_store wb", src, dst);
 	KT_EXPECT(used >= 4);
 	KT_EXPECT(copy_best()->usable && copy_best()->mbps > 0);
 	pfn_free(a, 5);
@@ -72,7 +79,21 @@ KTEST(copy, flush_counts_lines)
 {
 	static u8 buf[4096 + 128] __aligned(64);
 
-	KT_EXPECT_EQ(flush_cache_range(buf, 4096), 64);
-	KT_EXPECT_EQ(flush_cache_range(buf + 1, 64), 2);
-	KT_EXPECT_EQ(flush_cache_range(buf + 64, 1), 1);
+	struct persist_stats st = { 0, 0 };
+
+	KT_EXPECT_EQ(persist_wb_range(buf, 4096, PERSIST_WB_AUTO), 64);
+	KT_EXPECT_EQ(persist_wb_range(buf + 1, 64, PERSIST_WB_AUTO), 2);
+	KT_EXPECT_EQ(persist_wb_range(buf + 64, 1, PERSIST_WB_AUTO), 1);
+	/* non-temporal: only the lines of partial words at the ends */
+	persist_store(buf, buf + 4096, 64, PERSIST_NT, &st);
+	KT_EXPECT_EQ(st.lines, 0);
+	KT_EXPECT_EQ(st.nt_bytes, 64);
+	persist_store(buf + 3, buf + 4096, 125, PERSIST_NT, &st);	/* 3..128 */
+	KT_EXPECT_EQ(st.lines, 1);
+	KT_EXPECT_EQ(st.nt_bytes, 64 + 120);
+	persist_store(buf + 60, buf + 4096, 10, PERSIST_NT, &st);	/* 60..70 */
+	KT_EXPECT_EQ(st.lines, 3);
+	persist_store(buf + 1, NULL, 3, PERSIST_NT, &st);		/* one word */
+	KT_EXPECT_EQ(st.lines, 4);
+	KT_EXPECT_EQ(buf[1], 0);
 }
