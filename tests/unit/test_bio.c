@@ -1685,3 +1685,39 @@ KTEST(blk_mq, tags_lowest_free_first_at_every_depth)
 		free(vecs);
 	}
 }
+
+/*
+ * A vec of nearly 4 GiB with a non-zero offset: bv_offset + bi_bvec_done
+ * passes 2^32 near its end, and the frame must still be the right one
+ * (summed in 32 bits it wrapped to the vec's first frames). Advancing
+ * across such a vec into the next must not wrap either.
+ */
+KTEST(bio, bvec_iter_past_4g_in_one_vec)
+{
+	const u32 len = 0xfffffe00U;		/* offset + len just under 4 GiB */
+	struct bio_vec v[2] = {
+		{ .bv_pfn = phys_to_pfn_t(0x200000000ULL, PFN_DEV), .bv_len = len,
+		  .bv_offset = 0x800 },
+		{ .bv_pfn = phys_to_pfn_t(0x900000000ULL, PFN_DEV), .bv_len = 0x3000,
+		  .bv_offset = 0x10 },
+	};
+	/* 0x800 + 0xfffffa00 = 0x1_0000_0200: past 2^32 */
+	struct bvec_iter it = { .bi_size = 0x400, .bi_idx = 0, .bi_bvec_done = 0xfffffa00U };
+	u64 want = 0x200000000ULL + 0x800 + 0xfffffa00ULL;
+	struct bio_vec bv = bvec_iter_bvec(v, it);
+
+	KT_EXPECT_EQ(want, 0x300000200ULL);
+	KT_EXPECT_EQ(pfn_t_to_phys(bv.bv_pfn) + bv.bv_offset, want);
+	KT_EXPECT_EQ(bv.bv_len, 0x400);
+	bv = bvec_iter_page_bvec(v, it);
+	KT_EXPECT_EQ(pfn_t_to_phys(bv.bv_pfn) + bv.bv_offset, want);
+	KT_EXPECT_EQ(bv.bv_len, 0x400);
+
+	/* 3 GiB into the vec, then the rest of it + 0x1000: onto the second vec */
+	it = (struct bvec_iter){ .bi_size = 0xf0000000U, .bi_idx = 0, .bi_bvec_done = 0xc0000000U };
+	KT_ASSERT(bvec_iter_advance(v, &it, len - 0xc0000000U + 0x1000));
+	KT_EXPECT_EQ(it.bi_idx, 1);
+	KT_EXPECT_EQ(it.bi_bvec_done, 0x1000);
+	bv = bvec_iter_bvec(v, it);
+	KT_EXPECT_EQ(pfn_t_to_phys(bv.bv_pfn) + bv.bv_offset, 0x900000000ULL + 0x1010);
+}
