@@ -275,13 +275,14 @@ bool bvec_iter_advance(const struct bio_vec *vecs, struct bvec_iter *iter,
 		return false;
 	}
 	iter->bi_size -= bytes;
-	bytes += iter->bi_bvec_done;
-	while (bytes && bytes >= vecs[iter->bi_idx].bv_len) {
-		bytes -= vecs[iter->bi_idx].bv_len;
-		iter->bi_idx++;
+	/* 64 bits: bytes + what is done of a vec of nearly 4 GiB passes 2^32 */
+	for (u64 left = (u64)bytes + iter->bi_bvec_done;; iter->bi_idx++) {
+		if (!left || left < vecs[iter->bi_idx].bv_len) {
+			iter->bi_bvec_done = (u32)left;
+			return true;
+		}
+		left -= vecs[iter->bi_idx].bv_len;
 	}
-	iter->bi_bvec_done = bytes;
-	return true;
 }
 
 void bio_advance(struct bio *bio, u32 bytes)

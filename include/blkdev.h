@@ -91,11 +91,12 @@ static inline struct bio_vec bvec_iter_bvec(const struct bio_vec *vecs,
 					    struct bvec_iter iter)
 {
 	const struct bio_vec *v = &vecs[iter.bi_idx];
-	u32 off = v->bv_offset + iter.bi_bvec_done;
+	/* 64 bits: a vec may be nearly 4 GiB long and start inside a page */
+	u64 off = (u64)v->bv_offset + iter.bi_bvec_done;
 	struct bio_vec bv;
 
 	bv.bv_pfn = pfn_t_add(v->bv_pfn, off >> PAGE_SHIFT);
-	bv.bv_offset = off & (PAGE_SIZE - 1);
+	bv.bv_offset = (u32)(off & (PAGE_SIZE - 1));
 	bv.bv_len = min_t(u32, v->bv_len - iter.bi_bvec_done, iter.bi_size);
 	return bv;
 }
