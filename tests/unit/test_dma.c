@@ -104,6 +104,32 @@ void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 	}
 }
 
+/*
+ * The device wrote [phys, phys + len) through a direct mapping: the kernel's
+ * hook writes back the lines where that is persistent memory. Recorded
+ * here; "lines" are counted for the fake pmem range only.
+ */
+static struct {
+	unsigned calls;
+	u64 phys, len, lines;
+} dev_wrote;
+
+u64 dma_plat_device_wrote(phys_addr_t phys, size_t len);
+u64 dma_plat_device_wrote(phys_addr_t phys, size_t len)
+{
+	u64 n = 0;
+
+	if (irq_depth)
+		ktest_fail(__FILE__, __LINE__, "write-back with interrupts off");
+	dev_wrote.calls++;
+	dev_wrote.phys = phys;
+	dev_wrote.len = len;
+	if (phys >= PMEM_BASE && phys - PMEM_BASE < (1 << 20))
+		n = (ALIGN_UP(phys + len, 64) - ALIGN_DOWN(phys, 64)) / 64;
+	dev_wrote.lines += n;
+	return n;
+}
+
 /* The scatterlist code's platform hooks (only these are reached). */
 unsigned long blk_irq_save(void) { return 0; }
 void blk_irq_restore(unsigned long flags) { (void)flags; }
@@ -993,4 +1019,53 @@ KTEST(dma, coherent_under_the_mask)
 	KT_EXPECT_EQ(frames.last_freed, h >> PAGE_SHIFT);
 	KT_EXPECT_EQ(stats().coherent_live, 0);
 	dma_debug_enable(false);
+}
+
+/*
+ * Item 5 of the durability issue: what a device wrote into persistent
+ * memory through a direct mapping (possibly into the CPU cache, with DDIO)
+ * is handed to the platform to write back when the mapping is unmapped or
+ * synced for the CPU, before the I/O completes; never for DMA toward the
+ * device, and not for a bounced mapping (its copy into pmem is a CPU store,
+ * written back by dma_plat_copy).
+ */
+KTEST(dma, device_writes_into_pmem_written_back)
+{
+	DEV(d64, 64);
+	DEV(d32, 32);
+	dma_addr_t a;
+
+	setup_pool(DMA_SEGMENT_SLOTS, 2);
+	memset(&dev_wrote, 0, sizeof(dev_wrote));
+	a = map(&d64, PMEM_BASE + 0x1010, 8192, DMA_FROM_DEVICE);
+	KT_ASSERT(!dma_mapping_error(&d64, a) && a == PMEM_BASE + 0x1010);
+	dma_sync_single_for_cpu(&d64, a + 4096, 100, DMA_FROM_DEVICE);
+	KT_EXPECT_EQ(dev_wrote.calls, 1);
+	KT_EXPECT_EQ(dev_wrote.phys, PMEM_BASE + 0x1010 + 4096);
+	KT_EXPECT_EQ(dev_wrote.len, 100);
+	dma_unmap_pfn(&d64, a, 8192, DMA_FROM_DEVICE);
+	KT_EXPECT_EQ(dev_wrote.calls, 2);
+	KT_EXPECT_EQ(dev_wrote.phys, PMEM_BASE + 0x1010);
+	KT_EXPECT_EQ(dev_wrote.len, 8192);
+	KT_EXPECT_EQ(dev_wrote.lines, 2 + 129);
+
+	/* bidirectional counts as the device writing; RAM goes to the hook too
+	 * (it decides), which writes back nothing */
+	a = map(&d64, RAM_LOW + 64, 64, DMA_BIDIRECTIONAL);
+	dma_unmap_pfn(&d64, a, 64, DMA_BIDIRECTIONAL);
+	KT_EXPECT_EQ(dev_wrote.calls, 3);
+	KT_EXPECT_EQ(dev_wrote.lines, 2 + 129);
+
+	/* toward the device: nothing to write back */
+	a = map(&d64, PMEM_BASE, 4096, DMA_TO_DEVICE);
+	dma_sync_single_for_cpu(&d64, a, 4096, DMA_TO_DEVICE);
+	dma_unmap_pfn(&d64, a, 4096, DMA_TO_DEVICE);
+	KT_EXPECT_EQ(dev_wrote.calls, 3);
+
+	/* bounced (a 32-bit device): the copy back is the CPU's, not the hook's */
+	a = map(&d32, PMEM_BASE + 512, 1024, DMA_FROM_DEVICE);
+	KT_ASSERT(in_pool(a));
+	dma_unmap_pfn(&d32, a, 1024, DMA_FROM_DEVICE);
+	KT_EXPECT_EQ(dev_wrote.calls, 3);
+	KT_EXPECT_EQ(stats().live, 0);
 }
