@@ -28,6 +28,7 @@ static struct {
 	u64 maps_direct, maps_bounced, map_errors, pool_full;
 	u64 bytes_in, bytes_out;
 	u64 live, coherent_live;
+	u64 dev_wb_lines;		/* pmem lines written back after device writes */
 } dma_cnt;
 
 static const char *dir_name(unsigned dir)
@@ -696,6 +697,24 @@ static dma_addr_t __dma_map(struct device *dev, pfn_t pfn, unsigned long offset,
 	return addr;
 }
 
+/*
+ * A device wrote [addr, addr + len) of a direct mapping (bus address =
+ * physical address without an IOMMU): where that is persistent memory the
+ * platform writes the lines back before the I/O completes (DDIO may have
+ * left them in the CPU cache; docs/architecture.md, persistence model).
+ */
+static void device_wrote(dma_addr_t addr, size_t len)
+{
+	u64 lines = dma_plat_device_wrote(addr, len);
+	unsigned long f;
+
+	if (!lines)
+		return;
+	f = dma_plat_irq_save();
+	dma_cnt.dev_wb_lines += lines;
+	dma_plat_irq_restore(f);
+}
+
 static void __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 			enum dma_data_direction dir, u64 caller, unsigned type,
 			u32 sg_nents, bool copy_back)
@@ -712,6 +731,8 @@ static void __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 		if (known && dma_cnt.live)
 			dma_cnt.live--;
 		dma_plat_irq_restore(f);
+		if (copy_back && dir_from_device(dir))
+			device_wrote(addr, len);
 		return;
 	}
 	h = &dma_pool.slots[dma_pool.slots[slot].head];
@@ -813,9 +834,11 @@ void dma_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	}
 }
 
-/* Copy [addr, addr+len) of a bounce mapping toward the CPU or the device. */
+/* Copy [addr, addr+len) of a bounce mapping toward the CPU or the device;
+ * for a direct one that the device wrote, have persistent memory written
+ * back. */
 static void bounce_sync(struct device *dev, dma_addr_t addr, size_t len,
-			bool for_cpu, u64 caller)
+			enum dma_data_direction dir, bool for_cpu, u64 caller)
 {
 	long slot = dma_pool_addr_to_slot(&dma_pool, addr);
 	unsigned long f;
@@ -823,8 +846,11 @@ static void bounce_sync(struct device *dev, dma_addr_t addr, size_t len,
 	phys_addr_t start;
 	u64 skip;
 
-	if (slot < 0)
-		return;			/* direct: x86 DMA is cache coherent */
+	if (slot < 0) {		/* direct: x86 DMA is cache coherent, but */
+		if (for_cpu && dir_from_device(dir))
+			device_wrote(addr, len);	/* pmem needs a write-back */
+		return;
+	}
 	f = dma_plat_irq_save();
 	snap = dma_pool.slots[dma_pool.slots[slot].head];
 	start = dma_pool_slot_addr(&dma_pool, dma_pool.slots[slot].head) + snap.bounce_off;
@@ -859,7 +885,7 @@ static void __dma_sync(struct device *dev, dma_addr_t addr, size_t len,
 	dbg_check_sync(dev, addr, len, dir, caller,
 		       for_cpu ? "sync_for_cpu" : "sync_for_device");
 	dma_plat_irq_restore(f);
-	bounce_sync(dev, addr, len, for_cpu, caller);
+	bounce_sync(dev, addr, len, dir, for_cpu, caller);
 }
 
 void dma_sync_single_for_cpu(struct device *dev, dma_addr_t addr, size_t len,
@@ -997,6 +1023,7 @@ void dma_get_stats(struct dma_stats *st)
 	st->pool_full = dma_cnt.pool_full;
 	st->bytes_bounced_in = dma_cnt.bytes_in;
 	st->bytes_bounced_out = dma_cnt.bytes_out;
+	st->pmem_wb_lines = dma_cnt.dev_wb_lines;
 	st->live = dma_cnt.live;
 	st->coherent_live = dma_cnt.coherent_live;
 	st->debug = dbg_on;

@@ -117,5 +117,13 @@ void dma_plat_irq_restore(unsigned long flags);
  */
 void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 		   size_t len, bool to_pool);
+/*
+ * A device wrote [phys, phys + len) through a direct mapping (unmapped or
+ * synced for the CPU, DMA_FROM_DEVICE or BIDIRECTIONAL). With DDIO inbound
+ * DMA may sit in the CPU cache: where the range is persistent memory, write
+ * its lines back and fence before the I/O is reported done. Returns the
+ * lines written back (0 for RAM). General registers only; interrupts on.
+ */
+u64 dma_plat_device_wrote(phys_addr_t phys, size_t len);
 
 #endif

@@ -201,6 +201,7 @@ struct dma_stats {
 	bool force;
 	u64 maps_direct, maps_bounced, map_errors, pool_full;
 	u64 bytes_bounced_in, bytes_bounced_out;	/* copied to / from the pool */
+	u64 pmem_wb_lines;		/* pmem lines written back after a device wrote them */
 	u64 live;			/* streaming mappings live */
 	u64 coherent_live;		/* coherent allocations live */
 	bool debug;

@@ -75,6 +75,8 @@ static int cmd_dma(int argc, char **argv)
 		(unsigned long long)st.bytes_bounced_in, (unsigned long long)st.bytes_bounced_out);
 	kprintf("dma: live %llu coherent %llu\n", (unsigned long long)st.live,
 		(unsigned long long)st.coherent_live);
+	kprintf("dma: pmem lines written back after device writes %llu\n",
+		(unsigned long long)st.pmem_wb_lines);
 	kprintf("dma: debug %s, %u tracked, %llu error(s)\n", st.debug ? "on" : "off",
 		st.debug_tracked, (unsigned long long)st.debug_errors);
 	return 0;

@@ -385,6 +385,8 @@ KTEST(nvme, bounce)
 /* pmem0's memory as the bio's buffer: DMA straight into the NVDIMM. */
 static void nt_pmem_io(bool limit32)
 {
+	struct dma_stats ds;
+	u64 wb_lines;
 	struct gendisk *pm = blk_find_disk("pmem0");
 	struct nt t;
 	pfn_t src, dst;
@@ -430,6 +432,8 @@ static void nt_pmem_io(bool limit32)
 		KT_EXPECT(bounce);
 	direct = t.ctrl->dev.dma_stats.maps_direct;
 	bounced = t.ctrl->dev.dma_stats.maps_bounced;
+	dma_get_stats(&ds);
+	wb_lines = ds.pmem_wb_lines;
 	for (int pass = 0; pass < 2; pass++) {
 		bio = bio_alloc(t.d, 1, pass ? REQ_OP_READ : REQ_OP_WRITE);
 		KT_ASSERT(bio);
@@ -451,12 +455,17 @@ static void nt_pmem_io(bool limit32)
 			break;
 		}
 	}
+	dma_get_stats(&ds);
 	if (bounce) {
 		KT_EXPECT(t.ctrl->dev.dma_stats.maps_bounced > bounced);
+		/* the bounce copy into pmem is the CPU's, written back by it */
+		KT_EXPECT_EQ(ds.pmem_wb_lines, wb_lines);
 	} else {
 		/* the controller reached the NVDIMM itself: nothing bounced */
 		KT_EXPECT(t.ctrl->dev.dma_stats.maps_direct > direct);
 		KT_EXPECT_EQ(t.ctrl->dev.dma_stats.maps_bounced, bounced);
+		/* and every line it wrote into pmem was written back (DDIO) */
+		KT_EXPECT_EQ(ds.pmem_wb_lines - wb_lines, len / 64);
 	}
 	ktest_log("pmem at 0x%llx%s: %s", (unsigned long long)pfn_t_to_phys(src),
 		  limit32 ? " with a 32-bit mask" : "", bounce ? "bounced" : "direct");

@@ -1048,6 +1048,7 @@ KTEST(dma, device_writes_into_pmem_written_back)
 	KT_EXPECT_EQ(dev_wrote.phys, PMEM_BASE + 0x1010);
 	KT_EXPECT_EQ(dev_wrote.len, 8192);
 	KT_EXPECT_EQ(dev_wrote.lines, 2 + 129);
+	KT_EXPECT_EQ(stats().pmem_wb_lines, 2 + 129);
 
 	/* bidirectional counts as the device writing; RAM goes to the hook too
 	 * (it decides), which writes back nothing */
