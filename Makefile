@@ -192,6 +192,7 @@ debug: all
 
 test: all unit-bins replay-bins $(BUILD)/patcheck
 	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory -s pmem-check
 	@BUILD=$(BUILD) UNIT_BINS="$(UNIT_BINS)" REPLAY_BINS="$(FUZZ_BINS)" scripts/run-tests
 
 # ------------------------------------------------------------ benchmarks

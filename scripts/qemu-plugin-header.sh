@@ -44,6 +44,12 @@ if ! apt-get -q "${opts[@]}" update >"$work/update.log" 2>&1; then
 	echo "$prog: apt-get update with the private source list failed" >&2
 	exit 1
 fi
+# apt-get update exits 0 when a mirror cannot be reached: look for the index
+if ! ls "$work"/lists/*Sources* >/dev/null 2>&1; then
+	grep -E '^(Err|W|E):' "$work/update.log" | head -n 3 >&2
+	echo "$prog: could not fetch the source index from $mirror (no network to Debian's mirror?)" >&2
+	exit 1
+fi
 if ! (cd "$work/src" && apt-get -q "${opts[@]}" source --download-only qemu \
 	>"$work/source.log" 2>&1); then
 	tail -n 5 "$work/source.log" >&2
