@@ -35,36 +35,15 @@ copy_rep_movsq:
 	rep movsb
 	ret
 
-; tail: copy the remaining rdx (< block) bytes, 8 then 1 at a time
-%macro TAIL 0
+; tail: the remaining rdx (< block) bytes: whole 8-byte words with the store
+; %1 (mov, or movnti for the non-temporal routines), then at most 7 bytes
+; with plain byte stores
+%macro TAIL 1
 %%q:
 	cmp rdx, 8
 	jb %%b
 	mov rax, [rsi]
-	mov [rdi], rax
-	add rsi, 8
-	add rdi, 8
-	sub rdx, 8
-	jmp %%q
-%%b:
-	test rdx, rdx
-	jz %%done
-	mov al, [rsi]
-	mov [rdi], al
-	inc rsi
-	inc rdi
-	dec rdx
-	jmp %%b
-%%done:
-%endmacro
-
-; non-temporal tail: whole words with movnti, then at most 7 bytes plain
-%macro TAIL_NT 0
-%%q:
-	cmp rdx, 8
-	jb %%b
-	mov rax, [rsi]
-	movnti [rdi], rax
+	%1 [rdi], rax
 	add rsi, 8
 	add rdi, 8
 	sub rdx, 8
@@ -113,7 +92,7 @@ copy_rep_movsq:
 
 ; The loops: 64 bytes per iteration through general registers, 64 through
 ; xmm, 128 through ymm; %1 is the store instruction (plain or non-temporal),
-; %2 the tail macro (TAIL or TAIL_NT).
+; %2 the 8-byte store of the tail (mov or movnti).
 %macro LOOP_GPR64 2
 	cmp rdx, 64
 	jb %%tail
@@ -140,7 +119,7 @@ copy_rep_movsq:
 	cmp rdx, 64
 	jae %%loop
 %%tail:
-	%2
+	TAIL %2
 	ret
 %endmacro
 
@@ -162,7 +141,7 @@ copy_rep_movsq:
 	cmp rdx, 64
 	jae %%loop
 %%tail:
-	%2
+	TAIL %2
 	ret
 %endmacro
 
@@ -185,27 +164,27 @@ copy_rep_movsq:
 	jae %%loop
 	vzeroupper
 %%tail:
-	%2
+	TAIL %2
 	ret
 %endmacro
 
 copy_mov8x8:
-	LOOP_GPR64 mov, TAIL
+	LOOP_GPR64 mov, mov
 
 copy_movnti8x8:
 	HEAD_NT 8
-	LOOP_GPR64 movnti, TAIL_NT
+	LOOP_GPR64 movnti, movnti
 
 copy_sse:
-	LOOP_XMM64 movdqu, TAIL
+	LOOP_XMM64 movdqu, mov
 
 copy_sse_nt:
 	HEAD_NT 16
-	LOOP_XMM64 movntdq, TAIL_NT
+	LOOP_XMM64 movntdq, movnti
 
 copy_avx:
-	LOOP_YMM128 vmovdqu, TAIL
+	LOOP_YMM128 vmovdqu, mov
 
 copy_avx_nt:
 	HEAD_NT 32
-	LOOP_YMM128 vmovntdq, TAIL_NT
+	LOOP_YMM128 vmovntdq, movnti
