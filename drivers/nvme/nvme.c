@@ -65,32 +65,6 @@ unsigned nvme_nr_ctrls;
 
 static const struct blk_mq_ops nvme_mq_ops;
 
-/* ---- register access (3.1) ---- */
-
-u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off)
-{
-	return *(volatile u32 *)(ctrl->regs + off);
-}
-
-u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
-{
-	u64 lo = nvme_read4(ctrl, off);
-
-	return lo | ((u64)nvme_read4(ctrl, off + 4) << 32);
-}
-
-void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v)
-{
-	barrier();
-	*(volatile u32 *)(ctrl->regs + off) = v;
-}
-
-void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v)
-{
-	nvme_write4(ctrl, off, (u32)v);
-	nvme_write4(ctrl, off + 4, (u32)(v >> 32));
-}
-
 static const char *nvme_op_name(u8 opc, bool admin)
 {
 	if (admin) {
