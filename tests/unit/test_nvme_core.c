@@ -6,6 +6,7 @@
  * resubmitted). Every I/O's data is checked in the fake's disk.
  */
 #include <stdlib.h>
+#include "../../block/dma_internal.h"
 #include "blkdev_driver.h"
 #include "block_host.h"
 #include "dma.h"
@@ -207,5 +208,104 @@ KTEST(nvme_core, reset_resubmits_what_the_controller_held)
 		KT_EXPECT(disk_holds(AS_POS(i), AS_LEN, (u16)(100 + i)));
 	}
 out:
+	core_teardown();
+}
+
+/* ---- a controller that will not disable (NVMe 1.4 3.1.6, 7.6.1) ---- */
+
+/* Is the list page at bus address bus on q's free list? */
+static bool pool_page_free(struct nvme_queue *q, u64 bus)
+{
+	for (unsigned i = 0; i < q->nr_pool_free; i++)
+		if (q->pool_dma + (u64)q->pool_free[i] * NVME_PAGE_SIZE == bus)
+			return true;
+	return false;
+}
+
+/*
+ * Three bounced writes, each with a PRP list page, are held by the
+ * controller; the reset clears CC.EN and CSTS.RDY stays 1 past CAP.TO. The
+ * controller may still be working on them, so: it is marked dead (a log
+ * line names it), never enabled again (no CC.EN=1 while RDY is 1), the
+ * writes fail with -EIO, and their bounce slots and list pages stay out of
+ * the pools: the pool accounting does not move, and another device that
+ * maps every free slot gets none of theirs. Later I/O fails with -EIO
+ * without reaching the controller.
+ */
+KTEST(nvme_core, reset_when_the_controller_will_not_disable)
+{
+	struct device other = { .name = "other", .dma_mask = DMA_BIT_MASK(64),
+				.coherent_dma_mask = DMA_BIT_MASK(64) };
+	static dma_addr_t maps[DMA_SEGMENT_SLOTS];
+	u64 data[3], list[3], io_cmds;
+	unsigned pool_free, nmaps = 0;
+	struct nvme_queue *q;
+	struct dma_stats st0, st;
+	bool overlap = false;
+
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	q = &fk.ctrl.ioq[0];
+	memset(&as, 0, sizeof(as));
+	dma_set_force_bounce(true);
+	fk.hold_io = true;
+	for (unsigned i = 0; i < 3; i++)
+		as_submit(i, 0);
+	nvme_fake_run(&fk);
+	KT_ASSERT_EQ(fk.nr_held, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		data[i] = fk.held[i].sqe.dptr.prp.prp1;
+		list[i] = fk.held[i].sqe.dptr.prp.prp2;
+		KT_EXPECT(dma_pool_addr_to_slot(&dma_pool, data[i]) >= 0);
+		KT_EXPECT(!pool_page_free(q, list[i]));
+	}
+	dma_get_stats(&st0);
+	pool_free = q->nr_pool_free;
+	KT_EXPECT(st0.slots_used >= 3 * (AS_LEN / DMA_SLOT_SIZE));
+
+	fk.rdy_stuck = true;
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: the controller will not disable"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_DEAD);
+	KT_EXPECT(host_log_contains("nvme0: controller did not disable"));
+	KT_EXPECT(host_log_contains("stay out of the pools"));
+	/* CC.EN never set again while RDY was 1; no enable at all */
+	KT_EXPECT_EQ(fk.en_while_rdy, 0);
+	KT_EXPECT_EQ(fk.enables, 1);
+	/* the writes failed */
+	KT_EXPECT_EQ(as.done, 3);
+	for (unsigned i = 0; i < 3; i++)
+		KT_EXPECT_EQ(as.status[i], -EIO);
+	/* and their memory stays with the controller */
+	dma_get_stats(&st);
+	KT_EXPECT_EQ(st.slots_used, st0.slots_used);
+	KT_EXPECT_EQ(st.live, st0.live);
+	KT_EXPECT_EQ(q->nr_pool_free, pool_free);
+	for (unsigned i = 0; i < 3; i++)
+		KT_EXPECT(!pool_page_free(q, list[i]));
+	/* nobody else gets those slots: map every free one */
+	for (;;) {
+		dma_addr_t a = dma_map_pfn(&other, buf, 0, DMA_SLOT_SIZE, DMA_TO_DEVICE);
+
+		if (dma_mapping_error(&other, a) || nmaps == ARRAY_SIZE(maps)) {
+			if (!dma_mapping_error(&other, a))
+				dma_unmap_pfn(&other, a, DMA_SLOT_SIZE, DMA_TO_DEVICE);
+			break;
+		}
+		maps[nmaps++] = a;
+		for (unsigned i = 0; i < 3; i++)
+			if (a < data[i] + AS_LEN && data[i] < a + DMA_SLOT_SIZE)
+				overlap = true;
+	}
+	KT_EXPECT(!overlap);
+	KT_EXPECT_EQ(nmaps, st.slots - st0.slots_used);
+	for (unsigned i = 0; i < nmaps; i++)
+		dma_unmap_pfn(&other, maps[i], DMA_SLOT_SIZE, DMA_TO_DEVICE);
+	/* later I/O fails at once */
+	io_cmds = fk.io_cmds;
+	KT_EXPECT_EQ(io(REQ_OP_WRITE, 0, 0, 0, 4096), -EIO);
+	KT_EXPECT_EQ(fk.io_cmds, io_cmds);
+out:
+	dma_set_force_bounce(false);
 	core_teardown();
 }
