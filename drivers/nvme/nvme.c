@@ -36,7 +36,10 @@
  * the reset runs in process context as deferred work (work.h), from the
  * places that wait (the block layer's halt, the shell, ops->poll). A
  * controller that does not come back is marked dead and fails I/O with
- * -EIO; the kernel keeps running. While a reset runs, a submission (only
+ * -EIO; the kernel keeps running. One that does not even disable (CSTS.RDY
+ * still 1 after CAP.TO) may go on writing into what it held: it is dead at
+ * once, its commands fail with -EIO, and their bounce slots and list pages
+ * stay out of the pools for good. CC.EN is only ever set while RDY reads 0. While a reset runs, a submission (only
  * an interrupt handler or a completion can make one then) gets -EBUSY, and
  * the block layer fails it when nothing else is in flight on its queue.
  *
@@ -154,11 +157,22 @@ static int nvme_disable(struct nvme_ctrl *ctrl)
 	return nvme_wait_ready(ctrl, false, "disable");
 }
 
+/*
+ * Set CC.EN with the admin queue programmed and wait for CSTS.RDY=1. The
+ * host may set EN only while RDY reads 0 (3.1.6: a controller still
+ * disabling behaves in undefined ways when enabled again), so a RDY left
+ * at 1 by a disable that did not finish is waited out first, bounded by
+ * CAP.TO; -ETIMEDOUT then, with EN left alone.
+ */
 static int nvme_enable(struct nvme_ctrl *ctrl)
 {
 	struct nvme_queue *aq = &ctrl->adminq;
 	u32 cc;
+	int err;
 
+	err = nvme_wait_ready(ctrl, false, "enable");
+	if (err)
+		return err;
 	nvme_write4(ctrl, NVME_REG_AQA,
 		    (u32)(FIELD_PREP(NVME_AQA_ASQS, aq->entries - 1) |
 			  FIELD_PREP(NVME_AQA_ACQS, aq->entries - 1)));
@@ -1034,12 +1048,53 @@ static int nvme_bring_up(struct nvme_ctrl *ctrl)
 }
 
 /*
+ * The controller did not disable: CSTS.RDY still 1 after CAP.TO, or the
+ * registers read all ones. It may still be working on every command it was
+ * given and write their buffers, their bounce slots and their PRP/SGL list
+ * pages at any moment. So the controller is marked dead and the commands
+ * on pending fail with -EIO, but nothing they hold goes back: their DMA
+ * mappings are never unmapped (the bounce slots stay taken) and their list
+ * pages never return to the queue's pool. That memory is leaked on purpose,
+ * for good; handing it to the next I/O would let the controller write
+ * into someone else's data. (A direct mapping's buffer goes back to its
+ * owner with the error: only turning off bus mastering could keep the
+ * device from it.) Later I/O fails with -EIO before it touches anything.
+ */
+static void nvme_ctrl_dead(struct nvme_ctrl *ctrl, struct request *pending,
+			   int err)
+{
+	unsigned long flags;
+	unsigned n = 0, maps = 0, pages = 0;
+
+	flags = blk_irq_save();
+	ctrl->state = NVME_CTRL_DEAD;
+	ctrl->reset_why = NULL;
+	blk_irq_restore(flags);
+	for (struct request *rq = pending; rq; rq = rq->next) {
+		struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
+
+		n++;
+		maps += (unsigned)iod->nents;
+		pages += iod->nr_pages;
+	}
+	pr_err("%s: controller did not disable (-%s): marked dead; %u commands fail with -EIO, their %u DMA mappings and %u list pages stay out of the pools\n",
+	       ctrl->name, errno_name(err), n, maps, pages);
+	while (pending) {
+		struct request *rq = pending;
+
+		pending = rq->next;
+		blk_mq_complete_request(rq, -EIO);
+	}
+}
+
+/*
  * The reset, in process context (reset_work, queued by the timer through
  * nvme_schedule_reset()): the queues stop being reaped, the controller is
  * disabled (CAP.TO), every command it held is taken back; the timed-out
  * ones and those already retried fail with -EIO, the others are submitted
- * again once the queues are back. Interrupts stay enabled except around
- * the short sections that change queue state.
+ * again once the queues are back. A controller that does not disable is
+ * dead and keeps what it held (nvme_ctrl_dead()). Interrupts stay enabled
+ * except around the short sections that change queue state.
  */
 static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 {
@@ -1059,7 +1114,7 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 		ctrl->ioq[i].live = false;
 	blk_irq_restore(flags);
 	pr_err("%s: resetting controller: %s\n", ctrl->name, why);
-	nvme_disable(ctrl);
+	err = nvme_disable(ctrl);
 	flags = blk_irq_save();
 	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
 		struct nvme_queue *q = &ctrl->ioq[i];
@@ -1078,12 +1133,18 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 		}
 	}
 	blk_irq_restore(flags);
+	if (err) {
+		nvme_ctrl_dead(ctrl, pending, err);
+		return;
+	}
+	/* disabled: nothing it was given can still DMA */
 	for (struct request *rq = pending; rq; rq = rq->next)
 		nvme_iod_release(ctrl, rq->mq_hctx->driver_data,
 				 blk_mq_rq_to_pdu(rq));
 	err = nvme_bring_up(ctrl);
-	if (err)
-		nvme_disable(ctrl);
+	if (err && nvme_disable(ctrl))
+		pr_err("%s: nor does it disable after the failed bring-up: only admin memory was given to it since\n",
+		       ctrl->name);
 	flags = blk_irq_save();
 	ctrl->state = err ? NVME_CTRL_DEAD : NVME_CTRL_LIVE;
 	ctrl->reset_why = NULL;
