@@ -309,3 +309,92 @@ out:
 	dma_set_force_bounce(false);
 	core_teardown();
 }
+
+/* ---- the bounce pool is shared: a full one is a wait, not an error ---- */
+
+/* Another device holding bounce slots (its I/O in flight elsewhere). */
+static struct device hog = { .name = "hog", .dma_mask = DMA_BIT_MASK(64),
+			     .coherent_dma_mask = DMA_BIT_MASK(64) };
+static dma_addr_t hog_maps[DMA_SEGMENT_SLOTS];
+static unsigned hog_n, hog_irqs;
+
+/* Take every free slot of the pool; returns how many. */
+static unsigned hog_fill(void)
+{
+	while (hog_n < ARRAY_SIZE(hog_maps)) {
+		dma_addr_t a = dma_map_pfn(&hog, buf, 0, DMA_SLOT_SIZE, DMA_TO_DEVICE);
+
+		if (dma_mapping_error(&hog, a))
+			break;
+		hog_maps[hog_n++] = a;
+	}
+	return hog_n;
+}
+
+static void hog_release(void)
+{
+	while (hog_n)
+		dma_unmap_pfn(&hog, hog_maps[--hog_n], DMA_SLOT_SIZE, DMA_TO_DEVICE);
+}
+
+/* The first interrupt a waiter halts for is the hog's completion. */
+static void hog_then_nvme_irq(void)
+{
+	if (!hog_irqs++)
+		hog_release();
+	nvme_fake_irq();
+}
+
+static bool pool_full(void)
+{
+	struct dma_stats st;
+
+	dma_get_stats(&st);
+	return st.slots_used == st.slots;
+}
+
+static void submit_from_irq(void)
+{
+	as_submit(0, 0);
+}
+
+/*
+ * With the pool full (another device's mappings) and nothing of nvme0 in
+ * flight, a write that may wait waits for the slots to come back and
+ * completes with 0; one submitted from an interrupt handler, which may not
+ * wait, is parked and dispatched when the other device unmaps. Neither
+ * fails with -ENOMEM: the shortage is transient and not this queue's.
+ */
+KTEST(nvme_core, full_bounce_pool_waits_or_parks)
+{
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	dma_set_force_bounce(true);
+	hog_n = hog_irqs = 0;
+
+	/* process context: it waits */
+	KT_ASSERT_EQ(hog_fill(), DMA_SEGMENT_SLOTS);
+	KT_ASSERT(pool_full());
+	host_blk_irq_handler = hog_then_nvme_irq;
+	pattern_fill(bufva, 4096, 8192, 7);
+	KT_EXPECT_EQ(io(REQ_OP_WRITE, 0, 4096, 0, 8192), 0);
+	KT_EXPECT(hog_irqs >= 1);
+	KT_EXPECT(disk_holds(4096, 8192, 7));
+	hog_release();
+	host_blk_irq_handler = nvme_fake_irq;
+
+	/* an interrupt handler: it parks, and the hog's unmap starts it */
+	memset(&as, 0, sizeof(as));
+	KT_ASSERT_EQ(hog_fill(), DMA_SEGMENT_SLOTS);
+	host_blk_raise_irq(submit_from_irq);
+	KT_EXPECT_EQ(as.done, 0);
+	host_blk_raise_irq(hog_release);
+	as_wait(1);
+	KT_EXPECT_EQ(as.done, 1);
+	KT_EXPECT_EQ(as.status[0], 0);
+	KT_EXPECT(disk_holds(AS_POS(0), AS_LEN, 100));
+out:
+	hog_release();
+	dma_set_force_bounce(false);
+	core_teardown();
+}
