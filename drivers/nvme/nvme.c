@@ -17,7 +17,11 @@
  * I/O: queue_rq builds the command, maps the request's scatterlist with
  * dma_map_sg() and describes it with PRPs (or SGLs, nvme.sgl=1 or when a
  * layout cannot be said with PRPs); list pages come from a per-queue pool
- * allocated at attach, as does everything else on the path. Completions
+ * allocated at attach, as does everything else on the path. A bounce pool
+ * that is full just now is not this queue's shortage (every device maps
+ * from it): queue_rq queues the queue's DMA pool waiter, which runs the
+ * queue when any unmap gives slots back, and answers -EAGAIN, so the block
+ * layer waits or parks the request; it never fails for it. Completions
  * are found by the phase tag, from the MSI-X handler or ops->poll(); the
  * entries are collected first and completed after the head doorbell is
  * written, so a completion that submits more I/O finds the queue consistent.
@@ -541,8 +545,19 @@ static int nvme_map_data(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 	sg_init_table(iod->sg, nsegs ? nsegs : 1);
 	n = blk_rq_map_sg(rq, iod->sg);
 	iod->dir = req_op(rq) == REQ_OP_WRITE ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
-	if (!dma_map_sg(&ctrl->dev, iod->sg, n, iod->dir))
-		return -EBUSY;		/* bounce pool full */
+	err = __dma_map_sg(&ctrl->dev, iod->sg, n, iod->dir);
+	if (err == -ENOMEM) {
+		/*
+		 * The bounce pool is full, and it is every device's: its slots
+		 * come back with someone's unmap, not necessarily a completion
+		 * of this queue. Have that unmap run the queue, then look once
+		 * more (slots freed before the waiter was queued wake nobody).
+		 */
+		dma_pool_wait(&q->bounce_wait);
+		err = __dma_map_sg(&ctrl->dev, iod->sg, n, iod->dir);
+	}
+	if (err < 0)
+		return err == -ENOMEM ? -EAGAIN : err;
 	iod->nents = n;
 
 again:
@@ -673,9 +688,6 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 
 release:
 	nvme_iod_release(ctrl, q, iod);
-	/* busy with nothing in flight here would wait forever */
-	if (err == -EBUSY && !q->inflight)
-		err = -ENOMEM;
 	return err;
 }
 
@@ -814,6 +826,14 @@ static const struct blk_mq_ops nvme_mq_ops = {
 	.queue_rq = nvme_queue_rq,
 	.poll = nvme_poll,
 };
+
+/* Bounce slots came back (dma_pool_wait): retry what this queue parked. */
+static void nvme_bounce_wake(struct dma_pool_waiter *w)
+{
+	struct nvme_queue *q = container_of(w, struct nvme_queue, bounce_wait);
+
+	blk_mq_run_hw_queue(q->hctx);
+}
 
 /* ---- timeouts, abort, reset ---- */
 
@@ -1320,6 +1340,7 @@ static int nvme_alloc_io_queues(struct nvme_ctrl *ctrl)
 		q->polled = i >= ctrl->nr_irq_queues;
 		q->hctx = &ctrl->set.hctxs[i];
 		q->hctx->driver_data = q;
+		q->bounce_wait.fn = nvme_bounce_wake;
 		q->pool = dma_alloc_coherent(&ctrl->dev,
 					     NVME_POOL_PAGES * NVME_PAGE_SIZE,
 					     &q->pool_dma);

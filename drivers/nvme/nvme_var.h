@@ -213,6 +213,8 @@ struct nvme_queue {
 	struct scatterlist *big_sg[NVME_BIG_SG_TABLES];
 	u8 big_free;			/* bitmap */
 	unsigned big_ents;
+	/* runs the queue when bounce slots come back (dma_pool_wait) */
+	struct dma_pool_waiter bounce_wait;
 	/* statistics */
 	u32 seq, max_done_seq;
 	unsigned inflight;
