@@ -398,3 +398,72 @@ out:
 	dma_set_force_bounce(false);
 	core_teardown();
 }
+
+/* ---- after a reset: a transient shortage is not an I/O error ---- */
+
+/* While the reset brings the controller up again, another device takes
+ * every bounce slot the reset just gave back. */
+static void hog_on_enable(struct nvme_fake *f)
+{
+	f->hold_io = false;
+	hog_fill();
+}
+
+static void submit_on_enable(struct nvme_fake *f)
+{
+	host_blk_raise_irq(submit_from_irq);
+}
+
+/*
+ * Two bounced writes are held when the controller is reset; by the time
+ * the reset resubmits them another device holds the whole bounce pool.
+ * They must wait for the slots (and then complete with 0), not fail with
+ * -EIO. And a write submitted from an interrupt handler while a reset runs,
+ * with nothing else in flight, is parked until the controller is back,
+ * not failed with -EBUSY.
+ */
+KTEST(nvme_core, reset_resubmission_waits_for_the_bounce_pool)
+{
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	dma_set_force_bounce(true);
+	hog_n = 0;
+	memset(&as, 0, sizeof(as));
+	fk.hold_io = true;
+	as_submit(1, 0);
+	as_submit(2, 0);
+	nvme_fake_run(&fk);
+	KT_ASSERT_EQ(fk.nr_held, 2);
+	fk.on_enable = hog_on_enable;
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: pool taken during the reset"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_LIVE);
+	KT_EXPECT(pool_full());
+	KT_EXPECT(!host_log_contains("failed by the reset"));
+	KT_EXPECT_EQ(as.done, 0);
+	/* the other device's I/O completes: its slots come back */
+	host_blk_raise_irq(hog_release);
+	as_wait(2);
+	KT_EXPECT_EQ(as.done, 2);
+	for (unsigned i = 1; i <= 2; i++) {
+		KT_EXPECT_EQ(as.status[i], 0);
+		KT_EXPECT(disk_holds(AS_POS(i), AS_LEN, (u16)(100 + i)));
+	}
+
+	/* a submission from an interrupt during a reset, nothing in flight */
+	memset(&as, 0, sizeof(as));
+	fk.on_enable = submit_on_enable;
+	host_log_clear();
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: a submission during the reset"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_LIVE);
+	as_wait(1);
+	KT_EXPECT_EQ(as.done, 1);
+	KT_EXPECT_EQ(as.status[0], 0);
+	KT_EXPECT(disk_holds(AS_POS(0), AS_LEN, 100));
+	KT_EXPECT(!host_log_contains("busy with nothing in flight"));
+out:
+	hog_release();
+	dma_set_force_bounce(false);
+	core_teardown();
+}
