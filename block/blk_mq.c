@@ -27,7 +27,9 @@
  * 5): for no tag or -EBUSY (room of this queue) a request in flight on the
  * queue, and -EBUSY with nothing in flight fails the bio instead; for
  * -EAGAIN (a shared resource, the bounce pool say) the driver's promise to
- * call blk_mq_run_hw_queue() when it frees. A run asked for while the
+ * call blk_mq_run_hw_queue() when it frees; for a request the driver gives
+ * back with blk_mq_requeue_request() (a reset that cannot resubmit it just
+ * now), the same promise. A run asked for while the
  * parked list is being run, or between the driver's -EAGAIN and the
  * parking (the hctx->kicks count moved), retries instead of being lost.
  *
@@ -340,6 +342,21 @@ void blk_mq_complete_request(struct request *rq, int status)
 	if (unlikely(parked))
 		blk_mq_run_parked(hctx);
 	bio_endio_status(bio, status);
+}
+
+void blk_mq_requeue_request(struct request *rq)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned long flags = blk_irq_save();
+	struct bio *bio;
+
+	if (unlikely(rq->rq_magic != RQ_MAGIC || rq->state != RQ_IN_FLIGHT))
+		panic("BUG: requeueing request %p (tag %u) that is not in flight",
+		      rq, rq->tag);
+	bio = blk_mq_end_rq(hctx, rq);
+	hctx->requeues++;
+	blk_mq_park(hctx, bio, true);
+	blk_irq_restore(flags);
 }
 
 void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx)

@@ -106,7 +106,7 @@ struct blk_mq_hw_ctx {
 	bool run_again;			/* a run was asked for during one */
 	u64 kicks;			/* blk_mq_run_hw_queue() calls */
 	/* statistics */
-	u64 dispatched, completed, busy_retries, tag_waits, parks;
+	u64 dispatched, completed, busy_retries, tag_waits, parks, requeues;
 };
 
 struct blk_mq_tag_set {
@@ -180,6 +180,18 @@ void blk_mq_complete_request(struct request *rq, int status);
  * lost. Context: any.
  */
 void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx);
+
+/*
+ * blk_mq_requeue_request - give back a request the driver started but
+ * cannot (re)start just now, for want of a resource: its tag is freed and
+ * its bio parked first in line on its queue, to be dispatched as a new
+ * request by the next completion on the queue or blk_mq_run_hw_queue().
+ * For a driver that took requests back from its device (a reset) and met a
+ * transient shortage resubmitting them; it must see that one of those
+ * comes (a reset runs its queues when it ends). Requeueing a request that
+ * is not in flight is a BUG. Context: any.
+ */
+void blk_mq_requeue_request(struct request *rq);
 
 /* Which queue a bio goes to: polled ones for REQ_POLLED when there are. */
 struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set, u32 opf,

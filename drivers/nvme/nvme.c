@@ -36,16 +36,20 @@
  * still outstanding a second after the answer, or still outstanding a
  * timeout later, or an admin command timed out, the controller is reset:
  * disabled, queues rebuilt, the timed-out command failed with -EIO and
- * every other outstanding command resubmitted once. The tick only decides;
- * the reset runs in process context as deferred work (work.h), from the
- * places that wait (the block layer's halt, the shell, ops->poll). A
+ * every other outstanding command resubmitted once (one that meets a
+ * transient shortage then, bounce slots taken by other devices, goes back
+ * to the block layer, which dispatches it as a new request when the
+ * shortage ends). The tick only decides; the reset runs in process context
+ * as deferred work (work.h), from the places that wait (the block layer's
+ * halt, the shell, ops->poll). A
  * controller that does not come back is marked dead and fails I/O with
  * -EIO; the kernel keeps running. One that does not even disable (CSTS.RDY
  * still 1 after CAP.TO) may go on writing into what it held: it is dead at
  * once, its commands fail with -EIO, and their bounce slots and list pages
- * stay out of the pools for good. CC.EN is only ever set while RDY reads 0. While a reset runs, a submission (only
- * an interrupt handler or a completion can make one then) gets -EBUSY, and
- * the block layer fails it when nothing else is in flight on its queue.
+ * stay out of the pools for good. CC.EN is only ever set while RDY reads 0.
+ * While a reset runs, a submission (only an interrupt handler or a
+ * completion can make one then) gets -EAGAIN: the block layer parks it,
+ * and the reset runs every queue when it ends.
  *
  * Shutdown (poweroff, reboot): delete the I/O SQs, then the CQs, each
  * bounded, then CC.SHN and wait for CSTS.SHST (7.6.2).
@@ -620,6 +624,12 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 
 	if (ctrl->state == NVME_CTRL_DEAD)
 		return -EIO;
+	if (ctrl->state != NVME_CTRL_LIVE) {
+		/* a reset is running (only an interrupt handler or a completion
+		 * submits then); it runs every queue when it ends */
+		q->busy++;
+		return -EAGAIN;
+	}
 	iod->big = -1;
 	iod->nents = 0;
 	iod->nr_pages = 0;
@@ -1067,6 +1077,13 @@ static int nvme_bring_up(struct nvme_ctrl *ctrl)
 	return nvme_create_io_queues(ctrl);
 }
 
+/* After a reset: dispatch what the block layer parked or got back. */
+static void nvme_run_queues(struct nvme_ctrl *ctrl)
+{
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++)
+		blk_mq_run_hw_queue(ctrl->ioq[i].hctx);
+}
+
 /*
  * The controller did not disable: CSTS.RDY still 1 after CAP.TO, or the
  * registers read all ones. It may still be working on every command it was
@@ -1105,6 +1122,7 @@ static void nvme_ctrl_dead(struct nvme_ctrl *ctrl, struct request *pending,
 		pending = rq->next;
 		blk_mq_complete_request(rq, -EIO);
 	}
+	nvme_run_queues(ctrl);		/* what was parked fails too */
 }
 
 /*
@@ -1190,11 +1208,25 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 					ctrl->name, op, rq->tag);
 				continue;
 			}
+			if (err == -EAGAIN || err == -EBUSY) {
+				/*
+				 * A transient shortage, not an error of the I/O:
+				 * other devices took the bounce slots the reset
+				 * gave back, say. The block layer keeps it and
+				 * dispatches it as a new request when the queue
+				 * runs (the pool's waiter, a completion, or below).
+				 */
+				pr_warn("%s: %s cid %u requeued after reset (-%s just now)\n",
+					ctrl->name, op, rq->tag, errno_name(err));
+				blk_mq_requeue_request(rq);
+				continue;
+			}
 		}
 		pr_err("%s: %s cid %u failed by the reset -> -EIO\n", ctrl->name,
 		       op, rq->tag);
 		blk_mq_complete_request(rq, -EIO);
 	}
+	nvme_run_queues(ctrl);
 }
 
 static void nvme_reset_work(struct work *w)

@@ -1527,6 +1527,44 @@ KTEST(blk_mq, again_kick_is_never_lost)
 	tq_teardown();
 }
 
+static void requeue_idle(void *arg)
+{
+	blk_mq_requeue_request(arg);
+}
+
+/* A request the driver takes back and gives back: its bio goes first in
+ * line, its tag is free, and it is dispatched again once, as a new
+ * request; its bio completes once. Giving back an idle one is a BUG. */
+KTEST(blk_mq, requeue_parks_first_in_line)
+{
+	struct request *rq;
+
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	memset(&ws, 0, sizeof(ws));
+	submit_bio(ws_new(REQ_OP_READ));
+	submit_bio(ws_new(REQ_OP_READ));
+	KT_ASSERT_EQ(tq.nr_pending, 2);
+	tq.queued = 0;
+	/* the driver's reset takes bio 1's request back and cannot restart it */
+	rq = tq.pending[--tq.nr_pending];
+	blk_mq_requeue_request(rq);
+	KT_EXPECT_EQ(tq_set.hctxs[0].requeues, 1);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 1);
+	KT_EXPECT(tq_set.hctxs[0].parked == ws.bios[1]);
+	KT_EXPECT(blk_mq_tag_to_rq(&tq_set.hctxs[0], rq->tag) == NULL);
+	KT_EXPECT(host_catch_panic(requeue_idle, rq));
+	KT_EXPECT(strstr(host_panic_message(), "requeueing request") != NULL);
+	host_blk_irq_depth = 0;		/* the BUG fired inside a masked region */
+	blk_mq_run_hw_queue(&tq_set.hctxs[0]);
+	KT_EXPECT(tq_set.hctxs[0].parked == NULL);
+	KT_EXPECT_EQ(tq.queued, 1);
+	KT_EXPECT_EQ(ws.calls[1], 0);
+	host_blk_raise_irq(tq_irq);
+	ws_check_and_free(2);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
+	tq_teardown();
+}
+
 /* A caller with interrupts off: halting would turn them on under it. */
 KTEST(blk_mq, no_halt_inside_interrupts_off_section)
 {
