@@ -41,12 +41,12 @@
  * to the block layer, which dispatches it as a new request when the
  * shortage ends). The tick only decides; the reset runs in process context
  * as deferred work (work.h), from the places that wait (the block layer's
- * halt, the shell, ops->poll). A
- * controller that does not come back is marked dead and fails I/O with
- * -EIO; the kernel keeps running. One that does not even disable (CSTS.RDY
- * still 1 after CAP.TO) may go on writing into what it held: it is dead at
- * once, its commands fail with -EIO, and their bounce slots and list pages
- * stay out of the pools for good. CC.EN is only ever set while RDY reads 0.
+ * halt, the shell, ops->poll). A controller that does not come back is
+ * marked dead and fails I/O with -EIO; the kernel keeps running. One that
+ * does not even disable (CSTS.RDY still 1 after CAP.TO) may go on writing
+ * into what it held: it is dead at once, its commands fail with -EIO, and
+ * their bounce slots and list pages stay out of the pools for good. CC.EN
+ * is only ever set while RDY reads 0.
  * While a reset runs, a submission (only an interrupt handler or a
  * completion can make one then) gets -EAGAIN: the block layer parks it,
  * and the reset runs every queue when it ends.
