@@ -12,19 +12,26 @@
  * half-built request. Tags and request states are changed under
  * blk_irq_save(), since completions run in interrupt handlers.
  *
- * When a queue has no free tag, or the driver answers -EBUSY, the submitter
- * waits if it may: polled queues by calling ops->poll(), interrupt-driven
- * ones by halting with interrupts enabled (blk_wait_interrupt) until a
- * completion frees one. It may not wait in an interrupt handler (the local
- * APIC delivers nothing of the same or lower priority before that
- * handler's EOI: the halt would never end), inside a bi_end_io callback
- * (ops->poll may be running below it), or, on an interrupt-driven queue,
- * when interrupts were off (halting would turn them on under the caller).
- * Then the bio is parked on the queue's list, and every completion on that
- * queue first retries the parked bios (after freeing its tag). A parked bio
- * always has a request in flight on its queue to wake it, so it completes
- * exactly once (DESIGN.md invariant 5); -EBUSY with nothing in flight,
- * where nothing could wake it, fails it with -EBUSY instead.
+ * When a queue has no free tag, or the driver answers -EBUSY or -EAGAIN,
+ * the submitter waits if it may: polled queues by calling ops->poll(),
+ * interrupt-driven ones by halting with interrupts enabled
+ * (blk_wait_interrupt) until an interrupt, then it retries. It may not wait
+ * in an interrupt handler (the local APIC delivers nothing of the same or
+ * lower priority before that handler's EOI: the halt would never end),
+ * inside a bi_end_io callback (ops->poll may be running below it), or, on
+ * an interrupt-driven queue, when interrupts were off (halting would turn
+ * them on under the caller). Then the bio is parked on the queue's list,
+ * and every completion on that queue first retries the parked bios (after
+ * freeing its tag), as does blk_mq_run_hw_queue(). A parked bio always has
+ * something to wake it, so it completes exactly once (DESIGN.md invariant
+ * 5): for no tag or -EBUSY (room of this queue) a request in flight on the
+ * queue, and -EBUSY with nothing in flight fails the bio instead; for
+ * -EAGAIN (a shared resource, the bounce pool say) the driver's promise to
+ * call blk_mq_run_hw_queue() when it frees; for a request the driver gives
+ * back with blk_mq_requeue_request() (a reset that cannot resubmit it just
+ * now), the same promise. A run asked for while the
+ * parked list is being run, or between the driver's -EAGAIN and the
+ * parking (the hctx->kicks count moved), retries instead of being lost.
  *
  * Pure logic: the host unit tests build this file as it is.
  */
@@ -284,6 +291,7 @@ static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 	unsigned long flags = blk_irq_save();
 
 	if (hctx->running_parked) {
+		hctx->run_again = true;		/* the runner goes round again */
 		blk_irq_restore(flags);
 		return;
 	}
@@ -294,6 +302,7 @@ static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 		bool parked_again;
 		int tag;
 
+		hctx->run_again = false;
 		if (!bio)
 			break;
 		tag = blk_mq_get_tag(hctx);
@@ -308,7 +317,7 @@ static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 		blk_irq_restore(flags);
 		parked_again = blk_mq_issue(hctx, rq, false);
 		flags = blk_irq_save();
-		if (parked_again)
+		if (parked_again && !hctx->run_again)
 			break;
 	}
 	hctx->running_parked = false;
@@ -335,11 +344,35 @@ void blk_mq_complete_request(struct request *rq, int status)
 	bio_endio_status(bio, status);
 }
 
+void blk_mq_requeue_request(struct request *rq)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned long flags = blk_irq_save();
+	struct bio *bio;
+
+	if (unlikely(rq->rq_magic != RQ_MAGIC || rq->state != RQ_IN_FLIGHT))
+		panic("BUG: requeueing request %p (tag %u) that is not in flight",
+		      rq, rq->tag);
+	bio = blk_mq_end_rq(hctx, rq);
+	hctx->requeues++;
+	blk_mq_park(hctx, bio, true);
+	blk_irq_restore(flags);
+}
+
+void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx)
+{
+	unsigned long flags = blk_irq_save();
+
+	hctx->kicks++;
+	blk_irq_restore(flags);
+	blk_mq_run_parked(hctx);
+}
+
 /*
  * Hand rq to the driver, waiting (when may_wait and the context allows)
- * and retrying while it answers -EBUSY. Returns true when the bio was
- * parked again instead: the tag is given back and a later completion on
- * hctx retries it.
+ * and retrying while it answers -EBUSY or -EAGAIN. Returns true when the
+ * bio was parked again instead: the tag is given back and a later
+ * completion on hctx, or blk_mq_run_hw_queue(), retries it.
  */
 static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 			 bool may_wait)
@@ -348,17 +381,30 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 	bool retried = false;
 	unsigned long flags;
 	struct bio *bio;
+	u64 kicks;
 	int ret;
 
 	for (;;) {
+		kicks = READ_ONCE(hctx->kicks);
 		ret = hctx->set->ops->queue_rq(hctx, rq);
-		if (likely(ret != -EBUSY))
+		if (likely(ret != -EBUSY && ret != -EAGAIN))
 			break;
 		flags = blk_irq_save();
 		hctx->busy_retries++;
 		if (may_wait && blk_mq_wait(hctx, flags)) {
 			blk_irq_restore(flags);
 			continue;
+		}
+		if (ret == -EAGAIN) {
+			if (hctx->kicks != kicks) {
+				/* it came back meanwhile; that run found nothing parked */
+				blk_irq_restore(flags);
+				continue;
+			}
+			bio = blk_mq_end_rq(hctx, rq);
+			blk_mq_park(hctx, bio, true);
+			blk_irq_restore(flags);
+			return true;
 		}
 		if (hctx->nr_busy > 1) {
 			bio = blk_mq_end_rq(hctx, rq);

@@ -29,7 +29,13 @@ static struct {
 	u64 bytes_in, bytes_out;
 	u64 live, coherent_live;
 	u64 dev_wb_lines;		/* pmem lines written back after device writes */
+	u64 waiter_wakeups;
 } dma_cnt;
+
+/* Waiting for slots to come back (dma_pool_wait), oldest first; seq
+ * numbers queueings so a wake-up round ends at those queued before it. */
+static struct dma_pool_waiter *pool_waiters, **pool_waiters_tail = &pool_waiters;
+static u64 pool_wait_seq;
 
 static const char *dir_name(unsigned dir)
 {
@@ -604,12 +610,16 @@ void dma_core_reset(void)
 	dbg_errors = 0;
 	dma_force = false;
 	memset(&dma_cnt, 0, sizeof(dma_cnt));
+	pool_waiters = NULL;
+	pool_waiters_tail = &pool_waiters;
 }
 
 /* ------------------------------------------------------------ streaming */
 
+/* *why gets -ENOMEM for a full pool (transient), -EINVAL otherwise. */
 static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset,
-			     phys_addr_t phys, size_t len, unsigned dir, u64 caller)
+			     phys_addr_t phys, size_t len, unsigned dir, u64 caller,
+			     int *why)
 {
 	pfn_t opfn = pfn_t_add(pfn, offset >> PAGE_SHIFT);
 	u32 ooff = offset & (PAGE_SIZE - 1);
@@ -618,6 +628,7 @@ static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset
 	unsigned long f;
 	long head;
 
+	*why = -EINVAL;
 	if (!dma_pool.nslots) {
 		dma_misuse(dev, caller, "0x%llx len %zu needs a bounce and there is no pool",
 			   (unsigned long long)phys, len);
@@ -635,11 +646,13 @@ static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset
 		if (head == -ENOSPC)
 			dma_cnt.pool_full++;
 		dma_plat_irq_restore(f);
-		if (head == -ENOSPC)
+		if (head == -ENOSPC) {
+			*why = -ENOMEM;
 			pr_debug("dma: %s: bounce pool full (%zu bytes)\n", dev_name(dev), len);
-		else
+		} else {
 			dma_misuse(dev, caller, "no bounce slots under mask 0x%llx for len %zu",
 				   (unsigned long long)dev->dma_mask, len);
+		}
 		return DMA_MAPPING_ERROR;
 	}
 	h = &dma_pool.slots[head];
@@ -655,13 +668,16 @@ static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset
 	return bounce;
 }
 
+/* *why (may be NULL) gets what a DMA_MAPPING_ERROR means: -ENOMEM for a
+ * bounce pool full just now, -EINVAL for a mapping that can never be made. */
 static dma_addr_t __dma_map(struct device *dev, pfn_t pfn, unsigned long offset,
 			    size_t len, enum dma_data_direction dir, u64 caller,
-			    unsigned type, u32 sg_nents)
+			    unsigned type, u32 sg_nents, int *why)
 {
 	phys_addr_t phys = pfn_t_to_phys(pfn) + offset;
 	dma_addr_t addr;
 	unsigned long f;
+	int reason = -EINVAL;
 
 	if (!dev) {
 		dma_misuse(dev, caller, "mapping with no device");
@@ -676,8 +692,10 @@ static dma_addr_t __dma_map(struct device *dev, pfn_t pfn, unsigned long offset,
 	} else if (!dma_would_bounce(dev, phys, len)) {
 		addr = phys;
 	} else {
-		addr = bounce_map(dev, pfn, offset, phys, len, dir, caller);
+		addr = bounce_map(dev, pfn, offset, phys, len, dir, caller, &reason);
 	}
+	if (why)
+		*why = reason;
 	f = dma_plat_irq_save();
 	if (addr == DMA_MAPPING_ERROR) {
 		dma_cnt.map_errors++;
@@ -715,7 +733,8 @@ static void device_wrote(dma_addr_t addr, size_t len)
 	dma_plat_irq_restore(f);
 }
 
-static void __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
+/* Returns true when bounce slots went back to the pool. */
+static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 			enum dma_data_direction dir, u64 caller, unsigned type,
 			u32 sg_nents, bool copy_back)
 {
@@ -733,7 +752,7 @@ static void __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 		dma_plat_irq_restore(f);
 		if (copy_back && dir_from_device(dir))
 			device_wrote(addr, len);
-		return;
+		return false;
 	}
 	h = &dma_pool.slots[dma_pool.slots[slot].head];
 	start = dma_pool_slot_addr(&dma_pool, dma_pool.slots[slot].head) + h->bounce_off;
@@ -742,7 +761,7 @@ static void __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 		dma_plat_irq_restore(f);
 		dma_misuse(dev, caller, "unmap of bus 0x%llx len %zu: not a live bounce mapping",
 			   (unsigned long long)addr, len);
-		return;
+		return false;
 	}
 	if (!dbg_on && (h->len != len || h->dir != dir))
 		dma_misuse(dev, caller, "unmap of bus 0x%llx len %zu %s: mapped len %u %s",
@@ -762,32 +781,79 @@ static void __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 	if (dma_cnt.live)
 		dma_cnt.live--;
 	dma_plat_irq_restore(f);
+	return true;
+}
+
+/* ------------------------------------------------------------ pool waiters */
+
+void dma_pool_wait(struct dma_pool_waiter *w)
+{
+	unsigned long f = dma_plat_irq_save();
+
+	if (!w->queued) {
+		w->queued = true;
+		w->seq = pool_wait_seq++;
+		w->next = NULL;
+		*pool_waiters_tail = w;
+		pool_waiters_tail = &w->next;
+	}
+	dma_plat_irq_restore(f);
+}
+
+/*
+ * Slots came back: call each waiter queued before now, once, with the
+ * interrupt state of the caller. One at a time off the list, so a waiter
+ * that maps and queues itself again, or a wake-up nested in an interrupt,
+ * finds the list consistent; one queued during this round waits for the
+ * next unmap.
+ */
+static void pool_wake_waiters(void)
+{
+	unsigned long f = dma_plat_irq_save();
+	u64 end = pool_wait_seq;
+
+	for (;;) {
+		struct dma_pool_waiter *w = pool_waiters;
+
+		if (!w || w->seq >= end)
+			break;
+		pool_waiters = w->next;
+		if (!pool_waiters)
+			pool_waiters_tail = &pool_waiters;
+		w->next = NULL;
+		w->queued = false;
+		dma_cnt.waiter_wakeups++;
+		dma_plat_irq_restore(f);
+		w->fn(w);
+		f = dma_plat_irq_save();
+	}
+	dma_plat_irq_restore(f);
 }
 
 dma_addr_t dma_map_pfn(struct device *dev, pfn_t pfn, unsigned long offset,
 		       size_t len, enum dma_data_direction dir)
 {
 	return __dma_map(dev, pfn, offset, len, dir,
-			 (u64)__builtin_return_address(0), DMA_DBG_SINGLE, 0);
+			 (u64)__builtin_return_address(0), DMA_DBG_SINGLE, 0, NULL);
 }
 
 void dma_unmap_pfn(struct device *dev, dma_addr_t addr, size_t len,
 		   enum dma_data_direction dir)
 {
-	__dma_unmap(dev, addr, len, dir, (u64)__builtin_return_address(0),
-		    DMA_DBG_SINGLE, 0, true);
+	if (__dma_unmap(dev, addr, len, dir, (u64)__builtin_return_address(0),
+			DMA_DBG_SINGLE, 0, true) && READ_ONCE(pool_waiters))
+		pool_wake_waiters();
 }
 
-int dma_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
-	       enum dma_data_direction dir)
+static int dma_map_sg_caller(struct device *dev, struct scatterlist *sgl,
+			     int nents, enum dma_data_direction dir, u64 caller)
 {
-	u64 caller = (u64)__builtin_return_address(0);
 	struct scatterlist *sg, *s;
-	int i, j;
+	int i, j, why = -EINVAL;
 
 	if (!sgl || nents <= 0) {
 		dma_misuse(dev, caller, "dma_map_sg of %d entries", nents);
-		return 0;
+		return -EINVAL;
 	}
 	for_each_sg(sgl, sg, nents, i) {
 		dma_addr_t addr;
@@ -795,10 +861,11 @@ int dma_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		if (!sg) {
 			dma_misuse(dev, caller, "dma_map_sg: list ends after %d of %d entries",
 				   i, nents);
+			why = -EINVAL;
 			goto unwind;
 		}
 		addr = __dma_map(dev, sg->pfn, sg->offset, sg->length, dir, caller,
-				 DMA_DBG_SG, (u32)nents);
+				 DMA_DBG_SG, (u32)nents, &why);
 		if (addr == DMA_MAPPING_ERROR)
 			goto unwind;
 		sg->dma_address = addr;
@@ -807,13 +874,31 @@ int dma_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	return nents;
 
 unwind:
+	/* Slots given back here wake no waiter: they were free when this
+	 * call began, and waking from a failed map could ping-pong. */
 	for_each_sg(sgl, s, i, j) {
 		__dma_unmap(dev, s->dma_address, s->dma_length, dir, caller,
 			    DMA_DBG_SG, (u32)nents, false);
 		s->dma_address = DMA_MAPPING_ERROR;
 		s->dma_length = 0;
 	}
-	return 0;
+	return why;
+}
+
+int dma_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+	       enum dma_data_direction dir)
+{
+	int n = dma_map_sg_caller(dev, sgl, nents, dir,
+				  (u64)__builtin_return_address(0));
+
+	return n < 0 ? 0 : n;
+}
+
+int __dma_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		 enum dma_data_direction dir)
+{
+	return dma_map_sg_caller(dev, sgl, nents, dir,
+				 (u64)__builtin_return_address(0));
 }
 
 void dma_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
@@ -821,17 +906,20 @@ void dma_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
 {
 	u64 caller = (u64)__builtin_return_address(0);
 	struct scatterlist *sg;
+	bool freed = false;
 	int i;
 
 	for_each_sg(sgl, sg, nents, i) {
 		if (!sg) {
 			dma_misuse(dev, caller, "dma_unmap_sg: list ends after %d of %d entries",
 				   i, nents);
-			return;
+			break;
 		}
-		__dma_unmap(dev, sg->dma_address, sg->dma_length, dir, caller,
-			    DMA_DBG_SG, (u32)nents, true);
+		freed |= __dma_unmap(dev, sg->dma_address, sg->dma_length, dir, caller,
+				     DMA_DBG_SG, (u32)nents, true);
 	}
+	if (freed && READ_ONCE(pool_waiters))
+		pool_wake_waiters();
 }
 
 /* Copy [addr, addr+len) of a bounce mapping toward the CPU or the device;
@@ -1021,6 +1109,7 @@ void dma_get_stats(struct dma_stats *st)
 	st->maps_bounced = dma_cnt.maps_bounced;
 	st->map_errors = dma_cnt.map_errors;
 	st->pool_full = dma_cnt.pool_full;
+	st->waiter_wakeups = dma_cnt.waiter_wakeups;
 	st->bytes_bounced_in = dma_cnt.bytes_in;
 	st->bytes_bounced_out = dma_cnt.bytes_out;
 	st->pmem_wb_lines = dma_cnt.dev_wb_lines;

@@ -76,10 +76,16 @@ struct blk_mq_ops {
 	/*
 	 * Start rq on hctx. Returns 0 (the driver will call
 	 * blk_mq_complete_request(), possibly before returning), -EBUSY (no
-	 * room just now: the block layer waits for a completion and retries,
-	 * or, where it may not wait, parks the bio until a request of hctx
-	 * completes; -EBUSY with nothing in flight on hctx fails the bio
-	 * there), or another -errno (the block layer fails the request).
+	 * room on this queue just now, freed by its own completions: the
+	 * block layer waits for a completion and retries, or, where it may
+	 * not wait, parks the bio until a request of hctx completes; -EBUSY
+	 * with nothing in flight on hctx fails the bio there), -EAGAIN (a
+	 * resource shared beyond this queue is short just now - the DMA
+	 * bounce pool, the controller during a reset - and the driver has
+	 * already arranged to call blk_mq_run_hw_queue(hctx) when it frees:
+	 * the block layer waits and retries where it may, else parks the bio
+	 * even with nothing in flight), or another -errno (the block layer
+	 * fails the request).
 	 * Context: any (a submission from an interrupt handler calls it there).
 	 */
 	int (*queue_rq)(struct blk_mq_hw_ctx *hctx, struct request *rq);
@@ -104,8 +110,10 @@ struct blk_mq_hw_ctx {
 	/* bios that could not wait for a tag or room (see blk_mq.c) */
 	struct bio *parked, *parked_tail;
 	bool running_parked;
+	bool run_again;			/* a run was asked for during one */
+	u64 kicks;			/* blk_mq_run_hw_queue() calls */
 	/* statistics */
-	u64 dispatched, completed, busy_retries, tag_waits, parks;
+	u64 dispatched, completed, busy_retries, tag_waits, parks, requeues;
 };
 
 struct blk_mq_tag_set {
@@ -170,6 +178,27 @@ struct request *blk_mq_tag_to_rq(struct blk_mq_hw_ctx *hctx, u32 tag);
  * BUG. Context: any (interrupt handlers, ops->poll).
  */
 void blk_mq_complete_request(struct request *rq, int status);
+
+/*
+ * blk_mq_run_hw_queue - dispatch the bios parked on hctx now: what a
+ * driver calls when a resource it answered -EAGAIN for comes back (the
+ * block layer does it itself after each completion on hctx). A run asked
+ * for while one is going on, or while a submission is being parked, is not
+ * lost. Context: any.
+ */
+void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx);
+
+/*
+ * blk_mq_requeue_request - give back a request the driver started but
+ * cannot (re)start just now, for want of a resource: its tag is freed and
+ * its bio parked first in line on its queue, to be dispatched as a new
+ * request by the next completion on the queue or blk_mq_run_hw_queue().
+ * For a driver that took requests back from its device (a reset) and met a
+ * transient shortage resubmitting them; it must see that one of those
+ * comes (a reset runs its queues when it ends). Requeueing a request that
+ * is not in flight is a BUG. Context: any.
+ */
+void blk_mq_requeue_request(struct request *rq);
 
 /* Which queue a bio goes to: polled ones for REQ_POLLED when there are. */
 struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set, u32 opf,

@@ -26,7 +26,11 @@
  * Nothing here allocates on the I/O path: bounce slots come from the pool,
  * debug records from a fixed table. A full pool is an error
  * (DMA_MAPPING_ERROR, or 0 entries mapped with nothing left mapped), never
- * corruption; a driver treats it as "busy, retry after a completion".
+ * corruption. It is also transient and not the caller's own: every device
+ * and queue shares the pool, and slots come back when any of them unmaps.
+ * So a driver tells it apart (__dma_map_sg() says -ENOMEM) from a mapping
+ * that can never be made, and waits for slots with dma_pool_wait() rather
+ * than for a completion of its own, which may never come.
  * Map, unmap and sync may run in interrupt context; their copies use
  * lib/string.c's memcpy (general registers only). dma_alloc_coherent() and
  * dma_free_coherent() use the frame allocator: not on the I/O path.
@@ -155,9 +159,36 @@ struct scatterlist;
  */
 int dma_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	       enum dma_data_direction dir);
+/*
+ * __dma_map_sg - dma_map_sg() that says why it failed (as Linux's
+ * __dma_map_sg_attrs): returns nents, -ENOMEM when the bounce pool is too
+ * full just now (transient: see dma_pool_wait()), or -EINVAL when the list
+ * can never be mapped (bad input, no pool, an entry longer than a bounce
+ * can be; logged). Nothing is left mapped on failure. Context: any.
+ */
+int __dma_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		 enum dma_data_direction dir);
 /* Unmap what dma_map_sg() mapped; nents as passed to dma_map_sg(). */
 void dma_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		  enum dma_data_direction dir);
+
+/*
+ * Waiting for the bounce pool. dma_pool_wait(w) has w->fn(w) called once,
+ * from the next dma_unmap_pfn() or dma_unmap_sg() that gives slots back
+ * (any context: often a completion interrupt of another device), with
+ * interrupts as that caller had them; fn may map, and queue w again.
+ * Queueing a queued waiter does nothing. Slots freed between a failed
+ * mapping and dma_pool_wait() wake nobody, so queue first, then try the
+ * mapping once more before giving up. The waiter stays the caller's; it
+ * must live while queued.
+ */
+struct dma_pool_waiter {
+	void (*fn)(struct dma_pool_waiter *w);
+	struct dma_pool_waiter *next;
+	u64 seq;
+	bool queued;
+};
+void dma_pool_wait(struct dma_pool_waiter *w);
 
 /*
  * Ownership transfers inside a mapping that stays live: for_cpu before the
@@ -200,6 +231,7 @@ struct dma_stats {
 	unsigned slots, slots_used, slots_peak;
 	bool force;
 	u64 maps_direct, maps_bounced, map_errors, pool_full;
+	u64 waiter_wakeups;		/* dma_pool_wait() callbacks run */
 	u64 bytes_bounced_in, bytes_bounced_out;	/* copied to / from the pool */
 	u64 pmem_wb_lines;		/* pmem lines written back after a device wrote them */
 	u64 live;			/* streaming mappings live */

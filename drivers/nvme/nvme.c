@@ -21,11 +21,15 @@
  * volatile write cache the namespace declares BLK_FEAT_WRITE_CACHE and
  * BLK_FEAT_FUA: REQ_OP_FLUSH is a FLUSH command, REQ_FUA sets FUA on WRITE
  * and WRITE ZEROES; REQ_PREFLUSH never arrives (the block layer sends a
- * FLUSH request first, block/blk_flush.c). Completions are found by the
- * phase tag, from the MSI-X handler or ops->poll(); the entries are
- * collected first and completed after the head doorbell is written (for
- * every entry consumed), so a completion that submits more I/O finds the
- * queue consistent.
+ * FLUSH request first, block/blk_flush.c). A bounce pool that is full just
+ * now is not this queue's shortage (every device maps from it): queue_rq
+ * queues the queue's DMA pool waiter, which runs the queue when any unmap
+ * gives slots back, and answers -EAGAIN, so the block layer waits or parks
+ * the request; it never fails for it. Completions are found by the phase
+ * tag, from the MSI-X handler or ops->poll(); the entries are collected
+ * first and completed after the head doorbell is written (for every entry
+ * consumed), so a completion that submits more I/O finds the queue
+ * consistent.
  *
  * Command identifiers carry the tag and a 4-bit generation (nvme_var.h),
  * so a stale completion is ignored and an Abort names one submission.
@@ -37,13 +41,20 @@
  * still outstanding a second after the answer, or still outstanding a
  * timeout later, or an admin command timed out, the controller is reset:
  * disabled, queues rebuilt, the timed-out command failed with -EIO and
- * every other outstanding command resubmitted once. The tick only decides;
- * the reset runs in process context as deferred work (work.h), from the
- * places that wait (the block layer's halt, the shell, ops->poll). A
- * controller that does not come back is marked dead and fails I/O with
- * -EIO; the kernel keeps running. While a reset runs, a submission (only
- * an interrupt handler or a completion can make one then) gets -EBUSY, and
- * the block layer fails it when nothing else is in flight on its queue.
+ * every other outstanding command resubmitted once (one that meets a
+ * transient shortage then, bounce slots taken by other devices, goes back
+ * to the block layer, which dispatches it as a new request when the
+ * shortage ends). The tick only decides; the reset runs in process context
+ * as deferred work (work.h), from the places that wait (the block layer's
+ * halt, the shell, ops->poll). A controller that does not come back is
+ * marked dead and fails I/O with -EIO; the kernel keeps running. One that
+ * does not even disable (CSTS.RDY still 1 after CAP.TO) may go on writing
+ * into what it held: it is dead at once, its commands fail with -EIO, and
+ * their bounce slots and list pages stay out of the pools for good. CC.EN
+ * is only ever set while RDY reads 0.
+ * While a reset runs, a submission (only an interrupt handler or a
+ * completion can make one then) gets -EAGAIN: the block layer parks it,
+ * and the reset runs every queue when it ends.
  *
  * Shutdown (poweroff, reboot): delete the I/O SQs, then the CQs, each
  * bounded, then CC.SHN and wait for CSTS.SHST (7.6.2).
@@ -69,32 +80,6 @@ struct nvme_ctrl *nvme_ctrls[NVME_MAX_CTRLS];
 unsigned nvme_nr_ctrls;
 
 static const struct blk_mq_ops nvme_mq_ops;
-
-/* ---- register access (3.1) ---- */
-
-u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off)
-{
-	return *(volatile u32 *)(ctrl->regs + off);
-}
-
-u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
-{
-	u64 lo = nvme_read4(ctrl, off);
-
-	return lo | ((u64)nvme_read4(ctrl, off + 4) << 32);
-}
-
-void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v)
-{
-	barrier();
-	*(volatile u32 *)(ctrl->regs + off) = v;
-}
-
-void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v)
-{
-	nvme_write4(ctrl, off, (u32)v);
-	nvme_write4(ctrl, off + 4, (u32)(v >> 32));
-}
 
 static const char *nvme_op_name(u8 opc, bool admin)
 {
@@ -185,11 +170,22 @@ static int nvme_disable(struct nvme_ctrl *ctrl)
 	return nvme_wait_ready(ctrl, false, "disable");
 }
 
+/*
+ * Set CC.EN with the admin queue programmed and wait for CSTS.RDY=1. The
+ * host may set EN only while RDY reads 0 (3.1.6: a controller still
+ * disabling behaves in undefined ways when enabled again), so a RDY left
+ * at 1 by a disable that did not finish is waited out first, bounded by
+ * CAP.TO; -ETIMEDOUT then, with EN left alone.
+ */
 static int nvme_enable(struct nvme_ctrl *ctrl)
 {
 	struct nvme_queue *aq = &ctrl->adminq;
 	u32 cc;
+	int err;
 
+	err = nvme_wait_ready(ctrl, false, "enable");
+	if (err)
+		return err;
 	nvme_write4(ctrl, NVME_REG_AQA,
 		    (u32)(FIELD_PREP(NVME_AQA_ASQS, aq->entries - 1) |
 			  FIELD_PREP(NVME_AQA_ACQS, aq->entries - 1)));
@@ -558,8 +554,19 @@ static int nvme_map_data(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 	sg_init_table(iod->sg, nsegs ? nsegs : 1);
 	n = blk_rq_map_sg(rq, iod->sg);
 	iod->dir = req_op(rq) == REQ_OP_WRITE ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
-	if (!dma_map_sg(&ctrl->dev, iod->sg, n, iod->dir))
-		return -EBUSY;		/* bounce pool full */
+	err = __dma_map_sg(&ctrl->dev, iod->sg, n, iod->dir);
+	if (err == -ENOMEM) {
+		/*
+		 * The bounce pool is full, and it is every device's: its slots
+		 * come back with someone's unmap, not necessarily a completion
+		 * of this queue. Have that unmap run the queue, then look once
+		 * more (slots freed before the waiter was queued wake nobody).
+		 */
+		dma_pool_wait(&q->bounce_wait);
+		err = __dma_map_sg(&ctrl->dev, iod->sg, n, iod->dir);
+	}
+	if (err < 0)
+		return err == -ENOMEM ? -EAGAIN : err;
 	iod->nents = n;
 
 again:
@@ -622,6 +629,12 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 
 	if (ctrl->state == NVME_CTRL_DEAD)
 		return -EIO;
+	if (ctrl->state != NVME_CTRL_LIVE) {
+		/* a reset is running (only an interrupt handler or a completion
+		 * submits then); it runs every queue when it ends */
+		q->busy++;
+		return -EAGAIN;
+	}
 	iod->big = -1;
 	iod->nents = 0;
 	iod->nr_pages = 0;
@@ -681,9 +694,6 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 
 release:
 	nvme_iod_release(ctrl, q, iod);
-	/* busy with nothing in flight here would wait forever */
-	if (err == -EBUSY && !q->inflight)
-		err = -ENOMEM;
 	return err;
 }
 
@@ -818,6 +828,14 @@ static const struct blk_mq_ops nvme_mq_ops = {
 	.queue_rq = nvme_queue_rq,
 	.poll = nvme_poll,
 };
+
+/* Bounce slots came back (dma_pool_wait): retry what this queue parked. */
+static void nvme_bounce_wake(struct dma_pool_waiter *w)
+{
+	struct nvme_queue *q = container_of(w, struct nvme_queue, bounce_wait);
+
+	blk_mq_run_hw_queue(q->hctx);
+}
 
 /* ---- timeouts, abort, reset ---- */
 
@@ -1051,13 +1069,62 @@ static int nvme_bring_up(struct nvme_ctrl *ctrl)
 	return nvme_create_io_queues(ctrl);
 }
 
+/* After a reset: dispatch what the block layer parked or got back. */
+static void nvme_run_queues(struct nvme_ctrl *ctrl)
+{
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++)
+		blk_mq_run_hw_queue(ctrl->ioq[i].hctx);
+}
+
+/*
+ * The controller did not disable: CSTS.RDY still 1 after CAP.TO, or the
+ * registers read all ones. It may still be working on every command it was
+ * given and write their buffers, their bounce slots and their PRP/SGL list
+ * pages at any moment. So the controller is marked dead and the commands
+ * on pending fail with -EIO, but nothing they hold goes back: their DMA
+ * mappings are never unmapped (the bounce slots stay taken) and their list
+ * pages never return to the queue's pool. That memory is leaked on purpose,
+ * for good; handing it to the next I/O would let the controller write
+ * into someone else's data. (A direct mapping's buffer goes back to its
+ * owner with the error: only turning off bus mastering could keep the
+ * device from it.) Later I/O fails with -EIO before it touches anything.
+ */
+static void nvme_ctrl_dead(struct nvme_ctrl *ctrl, struct request *pending,
+			   int err)
+{
+	unsigned long flags;
+	unsigned n = 0, maps = 0, pages = 0;
+
+	flags = blk_irq_save();
+	ctrl->state = NVME_CTRL_DEAD;
+	ctrl->reset_why = NULL;
+	blk_irq_restore(flags);
+	for (struct request *rq = pending; rq; rq = rq->next) {
+		struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
+
+		n++;
+		maps += (unsigned)iod->nents;
+		pages += iod->nr_pages;
+	}
+	pr_err("%s: controller did not disable (-%s): marked dead; %u commands fail with -EIO, their %u DMA mappings and %u list pages stay out of the pools\n",
+	       ctrl->name, errno_name(err), n, maps, pages);
+	while (pending) {
+		struct request *rq = pending;
+
+		pending = rq->next;
+		blk_mq_complete_request(rq, -EIO);
+	}
+	nvme_run_queues(ctrl);		/* what was parked fails too */
+}
+
 /*
  * The reset, in process context (reset_work, queued by the timer through
  * nvme_schedule_reset()): the queues stop being reaped, the controller is
  * disabled (CAP.TO), every command it held is taken back; the timed-out
  * ones and those already retried fail with -EIO, the others are submitted
- * again once the queues are back. Interrupts stay enabled except around
- * the short sections that change queue state.
+ * again once the queues are back. A controller that does not disable is
+ * dead and keeps what it held (nvme_ctrl_dead()). Interrupts stay enabled
+ * except around the short sections that change queue state.
  */
 static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 {
@@ -1077,7 +1144,7 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 		ctrl->ioq[i].live = false;
 	blk_irq_restore(flags);
 	pr_err("%s: resetting controller: %s\n", ctrl->name, why);
-	nvme_disable(ctrl);
+	err = nvme_disable(ctrl);
 	flags = blk_irq_save();
 	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
 		struct nvme_queue *q = &ctrl->ioq[i];
@@ -1096,12 +1163,18 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 		}
 	}
 	blk_irq_restore(flags);
+	if (err) {
+		nvme_ctrl_dead(ctrl, pending, err);
+		return;
+	}
+	/* disabled: nothing it was given can still DMA */
 	for (struct request *rq = pending; rq; rq = rq->next)
 		nvme_iod_release(ctrl, rq->mq_hctx->driver_data,
 				 blk_mq_rq_to_pdu(rq));
 	err = nvme_bring_up(ctrl);
-	if (err)
-		nvme_disable(ctrl);
+	if (err && nvme_disable(ctrl))
+		pr_err("%s: nor does it disable after the failed bring-up: only admin memory was given to it since\n",
+		       ctrl->name);
 	flags = blk_irq_save();
 	ctrl->state = err ? NVME_CTRL_DEAD : NVME_CTRL_LIVE;
 	ctrl->reset_why = NULL;
@@ -1127,11 +1200,25 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 					ctrl->name, op, rq->tag);
 				continue;
 			}
+			if (err == -EAGAIN || err == -EBUSY) {
+				/*
+				 * A transient shortage, not an error of the I/O:
+				 * other devices took the bounce slots the reset
+				 * gave back, say. The block layer keeps it and
+				 * dispatches it as a new request when the queue
+				 * runs (the pool's waiter, a completion, or below).
+				 */
+				pr_warn("%s: %s cid %u requeued after reset (-%s just now)\n",
+					ctrl->name, op, rq->tag, errno_name(err));
+				blk_mq_requeue_request(rq);
+				continue;
+			}
 		}
 		pr_err("%s: %s cid %u failed by the reset -> -EIO\n", ctrl->name,
 		       op, rq->tag);
 		blk_mq_complete_request(rq, -EIO);
 	}
+	nvme_run_queues(ctrl);
 }
 
 static void nvme_reset_work(struct work *w)
@@ -1277,6 +1364,7 @@ static int nvme_alloc_io_queues(struct nvme_ctrl *ctrl)
 		q->polled = i >= ctrl->nr_irq_queues;
 		q->hctx = &ctrl->set.hctxs[i];
 		q->hctx->driver_data = q;
+		q->bounce_wait.fn = nvme_bounce_wake;
 		q->pool = dma_alloc_coherent(&ctrl->dev,
 					     NVME_POOL_PAGES * NVME_PAGE_SIZE,
 					     &q->pool_dma);

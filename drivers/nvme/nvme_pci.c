@@ -3,7 +3,8 @@
  * find controllers by class code 01:08:02, turn on memory decoding and bus
  * mastering, map BAR0 (64-bit BARs anywhere, e.g. 0xe000000000 under OVMF),
  * enable MSI-X and hand the controller to the core with the interrupt
- * operations it needs. Also the public info calls of include/nvme.h.
+ * operations it needs. The register accessors the core uses live here
+ * too, with the bus. Also the public info calls of include/nvme.h.
  *
  * nvme_init() is the kernel's entry: kmain calls it once after pci_init(),
  * the APIC timer, dma_init() and blk_init().
@@ -15,6 +16,32 @@
 #include "pci.h"
 #include "printk.h"
 #include "nvme.h"
+
+/* ---- register access (3.1): BAR0 is memory-mapped, uncached ---- */
+
+u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off)
+{
+	return *(volatile u32 *)(ctrl->regs + off);
+}
+
+u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
+{
+	u64 lo = nvme_read4(ctrl, off);
+
+	return lo | ((u64)nvme_read4(ctrl, off + 4) << 32);
+}
+
+void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v)
+{
+	barrier();
+	*(volatile u32 *)(ctrl->regs + off) = v;
+}
+
+void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v)
+{
+	nvme_write4(ctrl, off, (u32)v);
+	nvme_write4(ctrl, off + 4, (u32)(v >> 32));
+}
 
 static struct pci_dev *nvme_pdev(struct nvme_ctrl *ctrl)
 {

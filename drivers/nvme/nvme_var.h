@@ -214,6 +214,8 @@ struct nvme_queue {
 	struct scatterlist *big_sg[NVME_BIG_SG_TABLES];
 	u8 big_free;			/* bitmap */
 	unsigned big_ents;
+	/* runs the queue when bounce slots come back (dma_pool_wait) */
+	struct dma_pool_waiter bounce_wait;
 	/* statistics */
 	u32 seq, max_done_seq;
 	unsigned inflight;
@@ -320,17 +322,18 @@ void nvme_irq(struct pt_regs *regs, void *arg);
  * the controller is not live. Context: any.
  */
 bool nvme_schedule_reset(struct nvme_ctrl *ctrl, const char *why);
-/* Register access (BAR0). */
-u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off);
-u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off);
-void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v);
-void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v);
-
 /* Controllers attached so far (nvme.c keeps them for include/nvme.h). */
 extern struct nvme_ctrl *nvme_ctrls[NVME_MAX_CTRLS];
 extern unsigned nvme_nr_ctrls;
 
 /* nvme_pci.c */
 int nvme_pci_probe_all(void);
+/* Register access (BAR0), the bus's job: the core reads and writes its
+ * registers only through these (a host build of the core links its own,
+ * over a fake register file: tests/unit/nvme_fake.c). */
+u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off);
+u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off);
+void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v);
+void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v);
 
 #endif

@@ -12,10 +12,11 @@
  * with swiotlb forced and with a 32-bit DMA mask, DMA straight to and from
  * persistent memory, WRITE ZEROES, DISCARD, FUA and PREFLUSH (the FUA bit
  * read back from the submission queue), and I/O past the end refused
- * before the controller sees it. They run on 512- and
- * 4096-byte namespaces alike. The last ones drive the completion and
- * timeout paths: a reset arriving while a batch of completions is being
- * ended, and the timer reaping a polled CQ nobody polls.
+ * before the controller sees it. They run on 512- and 4096-byte namespaces
+ * alike. Then the completion and timeout paths: a reset arriving while a
+ * batch of completions is being ended, and the timer reaping a polled CQ
+ * nobody polls. The last one fills the bounce pool from another device and
+ * checks that a write waits for it.
  */
 #include "persist.h"
 #include "blkdev_driver.h"
@@ -935,5 +936,103 @@ KTEST(nvme, timeout_reaps_polled_cq)
 		while (!READ_ONCE(o.done))
 			blk_poll(t.d, cookie);
 	}
+	nt_teardown(&t);
+}
+
+/* ---- the bounce pool is shared with other devices ---- */
+
+#define NT_HOG_MAPS	64
+
+/* Another device holding every bounce slot, released from a timer (its
+ * I/O completing while ours waits). */
+static struct {
+	struct device dev;
+	dma_addr_t addr[NT_HOG_MAPS];
+	size_t len[NT_HOG_MAPS];
+	unsigned n;
+	bool released;
+	u64 released_ns;
+	struct timer timer;
+} hog = {
+	.dev = { .name = "test-hog", .dma_mask = DMA_BIT_MASK(64),
+		 .coherent_dma_mask = DMA_BIT_MASK(64) },
+};
+
+static void nt_hog_release(struct timer *t, void *arg)
+{
+	while (hog.n) {
+		hog.n--;
+		dma_unmap_pfn(&hog.dev, hog.addr[hog.n], hog.len[hog.n], DMA_TO_DEVICE);
+	}
+	hog.released_ns = ktime_ns();
+	WRITE_ONCE(hog.released, true);
+}
+
+/* Map pfn's memory over and over, halving the length, until no slot is
+ * left. True when the pool is full. */
+static bool nt_hog_fill(pfn_t pfn)
+{
+	struct dma_stats st;
+
+	hog.n = 0;
+	hog.released = false;
+	for (size_t len = DMA_SEGMENT_SIZE; len >= DMA_SLOT_SIZE; len /= 2) {
+		while (hog.n < NT_HOG_MAPS) {
+			dma_addr_t a = dma_map_pfn(&hog.dev, pfn, 0, len, DMA_TO_DEVICE);
+
+			if (dma_mapping_error(&hog.dev, a))
+				break;
+			hog.addr[hog.n] = a;
+			hog.len[hog.n++] = len;
+		}
+	}
+	dma_get_stats(&st);
+	return st.slots_used == st.slots;
+}
+
+/*
+ * Every mapping bounces and another device holds the whole pool, with
+ * nothing of nvme0 in flight: a write through the shell's path waits for
+ * the slots the other device gives back 100 ms later and completes with 0
+ * (not -ENOMEM), and its data reads back.
+ */
+KTEST(nvme, bounce_pool_full_waits)
+{
+	bool force = dma_force_bounce();
+	u64 pos, start;
+	int err;
+	struct nt t;
+
+	if (!nt_setup(&t))
+		return;
+	pos = t.area + (6ULL << 20);
+	dma_set_force_bounce(true);
+	if (!nt_hog_fill(t.buf)) {
+		nt_hog_release(NULL, NULL);
+		ktest_fail(__FILE__, __LINE__, "could not fill the bounce pool (%u maps)", hog.n);
+		goto out;
+	}
+	pattern_fill(t.va, pos, 8192, 61);
+	start = ktime_ns();
+	timer_add(&hog.timer, start + 100000000ULL, nt_hog_release, NULL);
+	err = nt_io(&t, REQ_OP_WRITE, 0, pos, 0, 8192);
+	KT_EXPECT_EQ(err, 0);
+	KT_EXPECT(READ_ONCE(hog.released));
+	ktest_log("write with the pool full: %s after %llu ms (slots back after %llu ms)",
+		  errno_name(err), (unsigned long long)((ktime_ns() - start) / 1000000),
+		  (unsigned long long)(READ_ONCE(hog.released) ?
+				       (hog.released_ns - start) / 1000000 : 0));
+	if (!READ_ONCE(hog.released)) {
+		unsigned long flags = blk_irq_save();
+
+		while (!READ_ONCE(hog.released))
+			blk_wait_interrupt();
+		blk_irq_restore(flags);
+	}
+	memset(t.va, 0, 8192);
+	KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, pos, 0, 8192), 0);
+	KT_EXPECT_EQ(pattern_check(t.va, pos, 8192, 61), 8192);
+out:
+	dma_set_force_bounce(force);
 	nt_teardown(&t);
 }

@@ -1030,6 +1030,8 @@ static struct {
 	struct request *pending[4100];
 	unsigned nr_pending;
 	unsigned queued, busy_left, polls, irqs;
+	unsigned again_left;	/* queue_rq answers -EAGAIN this often */
+	bool kick_on_again;	/* ... and the resource comes back at once */
 	int fail_nth;		/* queue_rq returns -EIO for this call */
 	int cmd_status;		/* completion status for all */
 	unsigned max_nsegs;
@@ -1045,6 +1047,12 @@ static int tq_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	if (tq.busy_left) {
 		tq.busy_left--;
 		return -EBUSY;
+	}
+	if (tq.again_left) {
+		tq.again_left--;
+		if (tq.kick_on_again)	/* as an interrupt freeing it right then */
+			blk_mq_run_hw_queue(hctx);
+		return -EAGAIN;
 	}
 	if ((int)tq.queued++ == tq.fail_nth)
 		return -EIO;
@@ -1388,6 +1396,11 @@ KTEST(blk_mq, resubmit_from_interrupt_parks_when_no_tag)
 	tq_teardown();
 }
 
+static void run_queue0(void)
+{
+	blk_mq_run_hw_queue(&tq_set.hctxs[0]);
+}
+
 /* The same with the driver answering -EBUSY inside the handler: parked at
  * the front while something else is in flight; failed with -EBUSY (and a
  * log line) when nothing is, since nothing would ever retry it. */
@@ -1427,6 +1440,142 @@ KTEST(blk_mq, busy_in_interrupt_parks_or_fails)
 	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
 	ws_check_and_free(2);
 	KT_EXPECT_EQ(tq_disk.stats.in_flight[BLK_STAT_WRITE], 0);
+	tq_teardown();
+}
+
+/*
+ * -EAGAIN (a shared resource, freed by someone else): where the submitter
+ * may not wait it is parked even with nothing in flight, and
+ * blk_mq_run_hw_queue() starts it; where it may wait it waits and retries.
+ */
+KTEST(blk_mq, again_parks_until_the_queue_is_run)
+{
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	memset(&ws, 0, sizeof(ws));
+	ws.opf = REQ_OP_WRITE;
+	submit_bio(ws_new(REQ_OP_READ));
+	ws.spawn = 1;
+	tq.again_left = 3;
+	host_log_clear();
+	/* bio 0 completes in the interrupt; the bio its callback submits
+	 * finds nothing in flight and the resource short */
+	host_blk_raise_irq(tq_irq);
+	KT_EXPECT_EQ(ws.calls[0], 1);
+	KT_EXPECT_EQ(ws.calls[1], 0);
+	KT_EXPECT(tq_set.hctxs[0].parked == ws.bios[1]);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
+	KT_EXPECT(!host_log_contains("busy with nothing in flight"));
+	/* still short at the first run: parked again, not failed */
+	blk_mq_run_hw_queue(&tq_set.hctxs[0]);
+	KT_EXPECT(tq_set.hctxs[0].parked == ws.bios[1]);
+	KT_EXPECT_EQ(tq.again_left, 1);
+	host_blk_raise_irq(tq_irq);		/* nothing of ours completes */
+	KT_EXPECT(tq_set.hctxs[0].parked == ws.bios[1]);
+	blk_mq_run_hw_queue(&tq_set.hctxs[0]);
+	KT_EXPECT(tq_set.hctxs[0].parked == ws.bios[1]);
+	host_blk_raise_irq(run_queue0);
+	KT_EXPECT(tq_set.hctxs[0].parked == NULL);
+	KT_EXPECT_EQ(tq.nr_pending, 1);
+	host_blk_raise_irq(tq_irq);
+	KT_EXPECT_EQ(ws.status[1], 0);
+	ws_check_and_free(2);
+
+	/* process context waits instead */
+	tq.again_left = 2;
+	submit_bio(ws_new(REQ_OP_READ));
+	KT_EXPECT_EQ(host_blk_waits, 2);
+	KT_EXPECT_EQ(tq.again_left, 0);
+	host_blk_raise_irq(tq_irq);
+	ws_check_and_free(1);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
+	tq_teardown();
+}
+
+static void kick_queue0_when_parked(void)
+{
+	struct blk_mq_hw_ctx *h = &tq_set.hctxs[0];
+
+	if (h->parked && h->running_parked) {
+		host_blk_irq_pending = NULL;
+		blk_mq_run_hw_queue(h);
+	}
+}
+
+/*
+ * The resource coming back around the moment of parking is not lost: a run
+ * asked for between the driver's -EAGAIN and the parking retries at once,
+ * and one asked for while the parked list is being run (just after a bio
+ * was parked again) makes the runner go round again.
+ */
+KTEST(blk_mq, again_kick_is_never_lost)
+{
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	memset(&ws, 0, sizeof(ws));
+	ws.opf = REQ_OP_WRITE;
+	submit_bio(ws_new(REQ_OP_READ));
+	ws.spawn = 1;
+	tq.again_left = 1;
+	tq.kick_on_again = true;
+	host_blk_raise_irq(tq_irq);	/* its reap loop completes bio 1 too */
+	KT_EXPECT_EQ(tq_set.hctxs[0].parks, 0);
+	KT_EXPECT_EQ(ws.calls[1], 1);
+	KT_EXPECT_EQ(ws.status[1], 0);
+	ws_check_and_free(2);
+
+	/* parked; the run finds it short again, and while the runner is
+	 * between parking it and giving up, the resource comes back */
+	tq.kick_on_again = false;
+	submit_bio(ws_new(REQ_OP_READ));
+	ws.spawn = 1;
+	tq.again_left = 2;
+	host_blk_raise_irq(tq_irq);
+	KT_ASSERT(tq_set.hctxs[0].parked == ws.bios[1]);
+	host_blk_irq_pending = kick_queue0_when_parked;
+	blk_mq_run_hw_queue(&tq_set.hctxs[0]);
+	KT_EXPECT(host_blk_irq_pending == NULL);
+	KT_EXPECT(tq_set.hctxs[0].parked == NULL);
+	KT_EXPECT_EQ(tq.nr_pending, 1);
+	host_blk_raise_irq(tq_irq);
+	KT_EXPECT_EQ(ws.calls[1], 1);
+	ws_check_and_free(2);
+	tq_teardown();
+}
+
+static void requeue_idle(void *arg)
+{
+	blk_mq_requeue_request(arg);
+}
+
+/* A request the driver takes back and gives back: its bio goes first in
+ * line, its tag is free, and it is dispatched again once, as a new
+ * request; its bio completes once. Giving back an idle one is a BUG. */
+KTEST(blk_mq, requeue_parks_first_in_line)
+{
+	struct request *rq;
+
+	KT_ASSERT_EQ(tq_setup(4, 0), 0);
+	memset(&ws, 0, sizeof(ws));
+	submit_bio(ws_new(REQ_OP_READ));
+	submit_bio(ws_new(REQ_OP_READ));
+	KT_ASSERT_EQ(tq.nr_pending, 2);
+	tq.queued = 0;
+	/* the driver's reset takes bio 1's request back and cannot restart it */
+	rq = tq.pending[--tq.nr_pending];
+	blk_mq_requeue_request(rq);
+	KT_EXPECT_EQ(tq_set.hctxs[0].requeues, 1);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 1);
+	KT_EXPECT(tq_set.hctxs[0].parked == ws.bios[1]);
+	KT_EXPECT(blk_mq_tag_to_rq(&tq_set.hctxs[0], rq->tag) == NULL);
+	KT_EXPECT(host_catch_panic(requeue_idle, rq));
+	KT_EXPECT(strstr(host_panic_message(), "requeueing request") != NULL);
+	host_blk_irq_depth = 0;		/* the BUG fired inside a masked region */
+	blk_mq_run_hw_queue(&tq_set.hctxs[0]);
+	KT_EXPECT(tq_set.hctxs[0].parked == NULL);
+	KT_EXPECT_EQ(tq.queued, 1);
+	KT_EXPECT_EQ(ws.calls[1], 0);
+	host_blk_raise_irq(tq_irq);
+	ws_check_and_free(2);
+	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
 	tq_teardown();
 }
 

@@ -817,6 +817,104 @@ KTEST(dma, sg_failure_leaves_nothing_mapped)
 	dma_debug_enable(false);
 }
 
+/* __dma_map_sg() tells a full pool (transient) from a list that can never
+ * be mapped. */
+KTEST(dma, sg_map_says_why)
+{
+	DEV(dev, 32);
+	struct scatterlist sgl[8], *sg;
+	int i;
+
+	setup_pool(DMA_SEGMENT_SLOTS, 1);
+	sg_init_table(sgl, 8);
+	for_each_sg(sgl, sg, 8, i)	/* 8 x 48 KiB > 256 KiB: the 6th fails */
+		sg_set_pfn(sg, pfn_of(PMEM_BASE), 48 * 1024, 0);
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 8, DMA_TO_DEVICE), -ENOMEM);
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 5, DMA_TO_DEVICE), 5);
+	dma_unmap_sg(&dev, sgl, 5, DMA_TO_DEVICE);
+	/* longer than a bounce may be: never */
+	sg_init_table(sgl, 1);
+	sg_set_pfn(&sgl[0], pfn_of(PMEM_BASE), DMA_SEGMENT_SIZE + 4096, 0);
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 1, DMA_TO_DEVICE), -EINVAL);
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 0, DMA_TO_DEVICE), -EINVAL);
+	KT_EXPECT_EQ(stats().slots_used, 0);
+	/* no pool at all: never */
+	dma_pool_teardown();
+	sg_set_pfn(&sgl[0], pfn_of(PMEM_BASE), 4096, 0);
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 1, DMA_TO_DEVICE), -EINVAL);
+}
+
+static struct {
+	unsigned calls;
+	bool requeue;
+	struct dma_pool_waiter *also;	/* queue this one from inside */
+} pw;
+
+static void pw_fn(struct dma_pool_waiter *w)
+{
+	pw.calls++;
+	if (irq_depth)
+		ktest_fail(__FILE__, __LINE__, "waiter called with interrupts off");
+	if (pw.requeue) {
+		pw.requeue = false;
+		dma_pool_wait(w);
+	}
+	if (pw.also) {
+		dma_pool_wait(pw.also);
+		pw.also = NULL;
+	}
+}
+
+/* A waiter runs once per unmap that gives slots back, not for direct
+ * unmaps or a failed map's unwinding; one queued during a round waits for
+ * the next unmap. */
+KTEST(dma, pool_waiter_woken_by_a_freeing_unmap)
+{
+	DEV(dev, 32);
+	struct dma_pool_waiter a = { .fn = pw_fn }, b = { .fn = pw_fn };
+	struct scatterlist sgl[2];
+	dma_addr_t big, small, direct;
+
+	setup_pool(DMA_SEGMENT_SLOTS, 1);
+	memset(&pw, 0, sizeof(pw));
+	big = map(&dev, PMEM_BASE, DMA_SEGMENT_SIZE - DMA_SLOT_SIZE, DMA_TO_DEVICE);
+	small = map(&dev, PMEM_BASE, 100, DMA_TO_DEVICE);
+	direct = map(&dev, RAM_LOW, 4096, DMA_TO_DEVICE);
+	KT_ASSERT(in_pool(big) && in_pool(small) && direct == RAM_LOW);
+	dma_pool_wait(&a);
+	dma_pool_wait(&a);			/* already queued: nothing */
+	dma_unmap_pfn(&dev, direct, 4096, DMA_TO_DEVICE);
+	KT_EXPECT_EQ(pw.calls, 0);
+	dma_unmap_pfn(&dev, small, 100, DMA_TO_DEVICE);
+	KT_EXPECT_EQ(pw.calls, 1);
+	KT_EXPECT(!a.queued);
+	/* a failed map gives back the one free slot it took: no wake-up */
+	sg_init_table(sgl, 2);
+	sg_set_pfn(&sgl[0], pfn_of(PMEM_BASE), 100, 0);
+	sg_set_pfn(&sgl[1], pfn_of(PMEM_BASE), 8192, 0);
+	dma_pool_wait(&a);
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 2, DMA_TO_DEVICE), -ENOMEM);
+	KT_EXPECT_EQ(pw.calls, 1);
+	KT_EXPECT(a.queued);
+	/* dma_unmap_sg wakes too */
+	KT_ASSERT_EQ(__dma_map_sg(&dev, sgl, 1, DMA_TO_DEVICE), 1);
+	dma_unmap_sg(&dev, sgl, 1, DMA_TO_DEVICE);
+	KT_EXPECT_EQ(pw.calls, 2);
+	/* a wakes and queues itself and b again: both wait for the next unmap */
+	dma_pool_wait(&a);
+	pw.requeue = true;
+	pw.also = &b;
+	small = map(&dev, PMEM_BASE, 100, DMA_TO_DEVICE);
+	dma_unmap_pfn(&dev, small, 100, DMA_TO_DEVICE);
+	KT_EXPECT_EQ(pw.calls, 3);
+	KT_EXPECT(a.queued && b.queued);
+	dma_unmap_pfn(&dev, big, DMA_SEGMENT_SIZE - DMA_SLOT_SIZE, DMA_TO_DEVICE);
+	KT_EXPECT_EQ(pw.calls, 5);
+	KT_EXPECT(!a.queued && !b.queued);
+	KT_EXPECT_EQ(stats().waiter_wakeups, 5);
+	KT_EXPECT_EQ(stats().slots_used, 0);
+}
+
 /* ------------------------------------------------------------ debug mode */
 
 static __noinline void unmap_unknown_helper(struct device *dev)

@@ -1,0 +1,469 @@
+/*
+ * test_nvme_core.c - host tests of the NVMe core (drivers/nvme/nvme.c) as
+ * it is, against the fake controller of nvme_fake.c, with the real block
+ * layer and DMA core: bring-up, I/O through interrupts, polling and the
+ * bounce pool, and the controller reset (commands taken back and
+ * resubmitted). Every I/O's data is checked in the fake's disk.
+ */
+#include <stdlib.h>
+#include "../../block/dma_internal.h"
+#include "blkdev_driver.h"
+#include "block_host.h"
+#include "dma.h"
+#include "errno.h"
+#include "ktest.h"
+#include "lib.h"
+#include "mm.h"
+#include "nvme_fake.h"
+#include "scatterlist.h"
+#include "unit.h"
+
+#define BUF_ORDER	5			/* 128 KiB of RAM for data */
+#define BUF_BYTES	(PAGE_SIZE << BUF_ORDER)
+
+static struct nvme_fake fk;
+static struct gendisk *disk;
+static u8 *bufva;
+static pfn_t buf;
+
+static bool core_setup(size_t pool_bytes)
+{
+	host_blk_setup(256, 8, 8);
+	nvme_fake_reset_params();
+	nvme_fake_pool_setup(pool_bytes);
+	host_log_clear();
+	if (nvme_fake_attach(&fk, "nvme0")) {
+		ktest_fail(__FILE__, __LINE__, "attach failed");
+		return false;
+	}
+	/* the controller runs whenever interrupts come back on, and halting
+	 * delivers its interrupt: as a device running beside the CPU */
+	host_blk_irq_handler = nvme_fake_irq;
+	host_blk_irq_pending = nvme_fake_irq;
+	disk = blk_find_disk("nvme0n1");
+	buf = nvme_fake_frames(BUF_ORDER);
+	bufva = phys_to_virt(pfn_t_to_phys(buf));
+	if (!disk)
+		ktest_fail(__FILE__, __LINE__, "nvme0n1 not registered");
+	return disk != NULL;
+}
+
+static void core_teardown(void)
+{
+	KT_EXPECT_EQ(host_blk_irq_depth, 0);
+	nvme_fake_detach(&fk);
+	KT_EXPECT_EQ(dma_debug_errors(), 0);
+	nvme_fake_pool_teardown();
+	nvme_fake_free_all();
+	host_blk_teardown();
+	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+}
+
+/* One bio of len bytes at device byte pos, buffer offset off; waits. */
+static int io(enum req_op op, u32 flags, u64 pos, u32 off, u32 len)
+{
+	struct bio *bio = bio_alloc(disk, 1, op | flags);
+	int err;
+
+	if (!bio)
+		return -ENOMEM;
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	if (len)
+		bio_add_pfn(bio, buf, len, off);
+	err = submit_bio_wait(bio);
+	bio_put(bio);
+	return err;
+}
+
+static bool disk_holds(u64 pos, u32 len, u16 seed)
+{
+	return pattern_check(fk.disk + pos, pos, len, seed) == len;
+}
+
+/* Write the pattern from the buffer, check the disk, read it back. */
+static bool round_trip(u32 flags, u64 pos, u32 off, u32 len, u16 seed)
+{
+	int err;
+
+	pattern_fill(bufva + off, pos, len, seed);
+	err = io(REQ_OP_WRITE, flags, pos, off, len);
+	if (err || !disk_holds(pos, len, seed)) {
+		ktest_log("write %u bytes at %llu: %d", len, (unsigned long long)pos, err);
+		return false;
+	}
+	memset(bufva + off, 0, len);
+	err = io(REQ_OP_READ, flags, pos, off, len);
+	if (err || pattern_check(bufva + off, pos, len, seed) != len) {
+		ktest_log("read %u bytes at %llu: %d", len, (unsigned long long)pos, err);
+		return false;
+	}
+	return true;
+}
+
+/* Bios submitted without waiting; their end_io counts them. */
+static struct {
+	unsigned done;
+	int status[16];
+	bool ended[16];
+} as;
+
+static void as_end_io(struct bio *bio)
+{
+	unsigned i = (unsigned)(uintptr_t)bio->bi_private;
+
+	as.status[i] = bio->bi_status;
+	as.ended[i] = true;
+	as.done++;
+	bio_put(bio);
+}
+
+/* Write i: 16 KiB + 512 (a PRP list) from buffer offset i * 24 KiB to
+ * device byte (64 + i * 64) KiB, pattern seed 100 + i. */
+#define AS_LEN		(16384 + 512)
+#define AS_OFF(i)	((i) * 24576U)
+#define AS_POS(i)	((64ULL + (i) * 64) << 10)
+
+static void as_submit(unsigned i, u32 flags)
+{
+	struct bio *bio = bio_alloc(disk, 1, REQ_OP_WRITE | flags);
+
+	if (!bio) {
+		ktest_fail(__FILE__, __LINE__, "bio pool empty");
+		return;
+	}
+	pattern_fill(bufva + AS_OFF(i), AS_POS(i), AS_LEN, (u16)(100 + i));
+	bio->bi_iter.bi_sector = AS_POS(i) >> SECTOR_SHIFT;
+	bio_add_pfn(bio, buf, AS_LEN, AS_OFF(i));
+	bio->bi_end_io = as_end_io;
+	bio->bi_private = (void *)(uintptr_t)i;
+	submit_bio(bio);
+}
+
+/* Deliver interrupts until n bios ended (at most 100). */
+static void as_wait(unsigned n)
+{
+	for (unsigned i = 0; i < 100 && as.done < n; i++)
+		host_blk_raise_irq(nvme_fake_irq);
+}
+
+/* ---- the baseline: the fake and the core agree ---- */
+
+KTEST(nvme_core, attach_and_round_trips)
+{
+	struct dma_stats st;
+	u64 bounced;
+
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_LIVE);
+	KT_EXPECT_EQ(disk->capacity, NVME_FAKE_BLOCKS);
+	KT_EXPECT_EQ(fk.enables, 1);
+	KT_EXPECT_STREQ(fk.ctrl.mn, "pfnos fake NVMe");
+	/* interrupt-driven: one page, then a PRP list from an odd offset */
+	KT_EXPECT(round_trip(0, 0, 0, 4096, 1));
+	KT_EXPECT(round_trip(0, 8192, 512, 20480, 2));
+	/* polled */
+	KT_EXPECT(round_trip(REQ_POLLED, 65536, 1024, 12288, 3));
+	/* every mapping through the bounce pool */
+	dma_set_force_bounce(true);
+	bounced = fk.ctrl.dev.dma_stats.maps_bounced;
+	KT_EXPECT(round_trip(0, 131072, 0, 65536, 4));
+	KT_EXPECT(fk.ctrl.dev.dma_stats.maps_bounced > bounced);
+	dma_get_stats(&st);
+	KT_EXPECT_EQ(st.slots_used, 0);
+	KT_EXPECT_EQ(st.live, 0);
+	dma_set_force_bounce(false);
+	KT_EXPECT_EQ(fk.en_while_rdy, 0);
+out:
+	core_teardown();
+}
+
+/* A reset with commands in flight: the controller is disabled (it drops
+ * them), enabled again with RDY seen 0 first, and each command is
+ * submitted once more and lands. */
+KTEST(nvme_core, reset_resubmits_what_the_controller_held)
+{
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	memset(&as, 0, sizeof(as));
+	fk.hold_io = true;
+	for (unsigned i = 0; i < 3; i++)
+		as_submit(i, 0);
+	nvme_fake_run(&fk);
+	KT_ASSERT_EQ(fk.nr_held, 3);
+	KT_EXPECT_EQ(as.done, 0);
+	fk.hold_io = false;
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: reset with commands held"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_EXPECT_EQ(fk.disables, 1);
+	KT_EXPECT_EQ(fk.enables, 2);
+	KT_EXPECT_EQ(fk.en_while_rdy, 0);
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_LIVE);
+	KT_EXPECT_EQ(fk.ctrl.retries, 3);
+	KT_EXPECT(host_log_contains("resubmitted after reset"));
+	as_wait(3);
+	KT_EXPECT_EQ(as.done, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		KT_EXPECT_EQ(as.status[i], 0);
+		KT_EXPECT(disk_holds(AS_POS(i), AS_LEN, (u16)(100 + i)));
+	}
+out:
+	core_teardown();
+}
+
+/* ---- a controller that will not disable (NVMe 1.4 3.1.6, 7.6.1) ---- */
+
+/* Is the list page at bus address bus on q's free list? */
+static bool pool_page_free(struct nvme_queue *q, u64 bus)
+{
+	for (unsigned i = 0; i < q->nr_pool_free; i++)
+		if (q->pool_dma + (u64)q->pool_free[i] * NVME_PAGE_SIZE == bus)
+			return true;
+	return false;
+}
+
+/*
+ * Three bounced writes, each with a PRP list page, are held by the
+ * controller; the reset clears CC.EN and CSTS.RDY stays 1 past CAP.TO. The
+ * controller may still be working on them, so: it is marked dead (a log
+ * line names it), never enabled again (no CC.EN=1 while RDY is 1), the
+ * writes fail with -EIO, and their bounce slots and list pages stay out of
+ * the pools: the pool accounting does not move, and another device that
+ * maps every free slot gets none of theirs. Later I/O fails with -EIO
+ * without reaching the controller.
+ */
+KTEST(nvme_core, reset_when_the_controller_will_not_disable)
+{
+	struct device other = { .name = "other", .dma_mask = DMA_BIT_MASK(64),
+				.coherent_dma_mask = DMA_BIT_MASK(64) };
+	static dma_addr_t maps[DMA_SEGMENT_SLOTS];
+	u64 data[3], list[3], io_cmds;
+	unsigned pool_free, nmaps = 0;
+	struct nvme_queue *q;
+	struct dma_stats st0, st;
+	bool overlap = false;
+
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	q = &fk.ctrl.ioq[0];
+	memset(&as, 0, sizeof(as));
+	dma_set_force_bounce(true);
+	fk.hold_io = true;
+	for (unsigned i = 0; i < 3; i++)
+		as_submit(i, 0);
+	nvme_fake_run(&fk);
+	KT_ASSERT_EQ(fk.nr_held, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		data[i] = fk.held[i].sqe.dptr.prp.prp1;
+		list[i] = fk.held[i].sqe.dptr.prp.prp2;
+		KT_EXPECT(dma_pool_addr_to_slot(&dma_pool, data[i]) >= 0);
+		KT_EXPECT(!pool_page_free(q, list[i]));
+	}
+	dma_get_stats(&st0);
+	pool_free = q->nr_pool_free;
+	KT_EXPECT(st0.slots_used >= 3 * (AS_LEN / DMA_SLOT_SIZE));
+
+	fk.rdy_stuck = true;
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: the controller will not disable"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_DEAD);
+	KT_EXPECT(host_log_contains("nvme0: controller did not disable"));
+	KT_EXPECT(host_log_contains("stay out of the pools"));
+	/* CC.EN never set again while RDY was 1; no enable at all */
+	KT_EXPECT_EQ(fk.en_while_rdy, 0);
+	KT_EXPECT_EQ(fk.enables, 1);
+	/* the writes failed */
+	KT_EXPECT_EQ(as.done, 3);
+	for (unsigned i = 0; i < 3; i++)
+		KT_EXPECT_EQ(as.status[i], -EIO);
+	/* and their memory stays with the controller */
+	dma_get_stats(&st);
+	KT_EXPECT_EQ(st.slots_used, st0.slots_used);
+	KT_EXPECT_EQ(st.live, st0.live);
+	KT_EXPECT_EQ(q->nr_pool_free, pool_free);
+	for (unsigned i = 0; i < 3; i++)
+		KT_EXPECT(!pool_page_free(q, list[i]));
+	/* nobody else gets those slots: map every free one */
+	for (;;) {
+		dma_addr_t a = dma_map_pfn(&other, buf, 0, DMA_SLOT_SIZE, DMA_TO_DEVICE);
+
+		if (dma_mapping_error(&other, a) || nmaps == ARRAY_SIZE(maps)) {
+			if (!dma_mapping_error(&other, a))
+				dma_unmap_pfn(&other, a, DMA_SLOT_SIZE, DMA_TO_DEVICE);
+			break;
+		}
+		maps[nmaps++] = a;
+		for (unsigned i = 0; i < 3; i++)
+			if (a < data[i] + AS_LEN && data[i] < a + DMA_SLOT_SIZE)
+				overlap = true;
+	}
+	KT_EXPECT(!overlap);
+	KT_EXPECT_EQ(nmaps, st.slots - st0.slots_used);
+	for (unsigned i = 0; i < nmaps; i++)
+		dma_unmap_pfn(&other, maps[i], DMA_SLOT_SIZE, DMA_TO_DEVICE);
+	/* later I/O fails at once */
+	io_cmds = fk.io_cmds;
+	KT_EXPECT_EQ(io(REQ_OP_WRITE, 0, 0, 0, 4096), -EIO);
+	KT_EXPECT_EQ(fk.io_cmds, io_cmds);
+out:
+	dma_set_force_bounce(false);
+	core_teardown();
+}
+
+/* ---- the bounce pool is shared: a full one is a wait, not an error ---- */
+
+/* Another device holding bounce slots (its I/O in flight elsewhere). */
+static struct device hog = { .name = "hog", .dma_mask = DMA_BIT_MASK(64),
+			     .coherent_dma_mask = DMA_BIT_MASK(64) };
+static dma_addr_t hog_maps[DMA_SEGMENT_SLOTS];
+static unsigned hog_n, hog_irqs;
+
+/* Take every free slot of the pool; returns how many. */
+static unsigned hog_fill(void)
+{
+	while (hog_n < ARRAY_SIZE(hog_maps)) {
+		dma_addr_t a = dma_map_pfn(&hog, buf, 0, DMA_SLOT_SIZE, DMA_TO_DEVICE);
+
+		if (dma_mapping_error(&hog, a))
+			break;
+		hog_maps[hog_n++] = a;
+	}
+	return hog_n;
+}
+
+static void hog_release(void)
+{
+	while (hog_n)
+		dma_unmap_pfn(&hog, hog_maps[--hog_n], DMA_SLOT_SIZE, DMA_TO_DEVICE);
+}
+
+/* The first interrupt a waiter halts for is the hog's completion. */
+static void hog_then_nvme_irq(void)
+{
+	if (!hog_irqs++)
+		hog_release();
+	nvme_fake_irq();
+}
+
+static bool pool_full(void)
+{
+	struct dma_stats st;
+
+	dma_get_stats(&st);
+	return st.slots_used == st.slots;
+}
+
+static void submit_from_irq(void)
+{
+	as_submit(0, 0);
+}
+
+/*
+ * With the pool full (another device's mappings) and nothing of nvme0 in
+ * flight, a write that may wait waits for the slots to come back and
+ * completes with 0; one submitted from an interrupt handler, which may not
+ * wait, is parked and dispatched when the other device unmaps. Neither
+ * fails with -ENOMEM: the shortage is transient and not this queue's.
+ */
+KTEST(nvme_core, full_bounce_pool_waits_or_parks)
+{
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	dma_set_force_bounce(true);
+	hog_n = hog_irqs = 0;
+
+	/* process context: it waits */
+	KT_ASSERT_EQ(hog_fill(), DMA_SEGMENT_SLOTS);
+	KT_ASSERT(pool_full());
+	host_blk_irq_handler = hog_then_nvme_irq;
+	pattern_fill(bufva, 4096, 8192, 7);
+	KT_EXPECT_EQ(io(REQ_OP_WRITE, 0, 4096, 0, 8192), 0);
+	KT_EXPECT(hog_irqs >= 1);
+	KT_EXPECT(disk_holds(4096, 8192, 7));
+	hog_release();
+	host_blk_irq_handler = nvme_fake_irq;
+
+	/* an interrupt handler: it parks, and the hog's unmap starts it */
+	memset(&as, 0, sizeof(as));
+	KT_ASSERT_EQ(hog_fill(), DMA_SEGMENT_SLOTS);
+	host_blk_raise_irq(submit_from_irq);
+	KT_EXPECT_EQ(as.done, 0);
+	host_blk_raise_irq(hog_release);
+	as_wait(1);
+	KT_EXPECT_EQ(as.done, 1);
+	KT_EXPECT_EQ(as.status[0], 0);
+	KT_EXPECT(disk_holds(AS_POS(0), AS_LEN, 100));
+out:
+	hog_release();
+	dma_set_force_bounce(false);
+	core_teardown();
+}
+
+/* ---- after a reset: a transient shortage is not an I/O error ---- */
+
+/* While the reset brings the controller up again, another device takes
+ * every bounce slot the reset just gave back. */
+static void hog_on_enable(struct nvme_fake *f)
+{
+	f->hold_io = false;
+	hog_fill();
+}
+
+static void submit_on_enable(struct nvme_fake *f)
+{
+	host_blk_raise_irq(submit_from_irq);
+}
+
+/*
+ * Two bounced writes are held when the controller is reset; by the time
+ * the reset resubmits them another device holds the whole bounce pool.
+ * They must wait for the slots (and then complete with 0), not fail with
+ * -EIO. And a write submitted from an interrupt handler while a reset runs,
+ * with nothing else in flight, is parked until the controller is back,
+ * not failed with -EBUSY.
+ */
+KTEST(nvme_core, reset_resubmission_waits_for_the_bounce_pool)
+{
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	dma_set_force_bounce(true);
+	hog_n = 0;
+	memset(&as, 0, sizeof(as));
+	fk.hold_io = true;
+	as_submit(1, 0);
+	as_submit(2, 0);
+	nvme_fake_run(&fk);
+	KT_ASSERT_EQ(fk.nr_held, 2);
+	fk.on_enable = hog_on_enable;
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: pool taken during the reset"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_LIVE);
+	KT_EXPECT(pool_full());
+	KT_EXPECT(!host_log_contains("failed by the reset"));
+	KT_EXPECT_EQ(as.done, 0);
+	/* the other device's I/O completes: its slots come back */
+	host_blk_raise_irq(hog_release);
+	as_wait(2);
+	KT_EXPECT_EQ(as.done, 2);
+	for (unsigned i = 1; i <= 2; i++) {
+		KT_EXPECT_EQ(as.status[i], 0);
+		KT_EXPECT(disk_holds(AS_POS(i), AS_LEN, (u16)(100 + i)));
+	}
+
+	/* a submission from an interrupt during a reset, nothing in flight */
+	memset(&as, 0, sizeof(as));
+	fk.on_enable = submit_on_enable;
+	host_log_clear();
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: a submission during the reset"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_LIVE);
+	as_wait(1);
+	KT_EXPECT_EQ(as.done, 1);
+	KT_EXPECT_EQ(as.status[0], 0);
+	KT_EXPECT(disk_holds(AS_POS(0), AS_LEN, 100));
+	KT_EXPECT(!host_log_contains("busy with nothing in flight"));
+out:
+	hog_release();
+	dma_set_force_bounce(false);
+	core_teardown();
+}
