@@ -9,8 +9,9 @@
 #   make fuzz       libFuzzer targets (clang), bounded time; not part of test
 #   make pmem-check the persistence checker plugin (fetches QEMU's plugin header once)
 #
-# Kernel sources are every .c under lib/ kernel/ mm/ block/ drivers/ and
-# tests/kernel/; host unit tests add themselves through tests/unit/*.mk.
+# Kernel sources are every .c under lib/ kernel/ mm/ block/ drivers/ shell/
+# bench/ and tests/kernel/; host unit tests add themselves through
+# tests/unit/*.mk.
 # BUILD=dir puts all output elsewhere (parallel work in one tree).
 
 BUILD ?= build
@@ -29,7 +30,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--no-warn-rwx-segments --gc-sections -T linker.ld
 
 KSRCS := $(sort $(wildcard lib/*.c kernel/*.c mm/*.c block/*.c drivers/*.c \
-	drivers/*/*.c tests/kernel/*.c))
+	drivers/*/*.c shell/*.c bench/*.c tests/kernel/*.c))
 KASMS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm))
 # Files with SIMD copy routines (name ends in _simd.c) may use vector registers.
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KSRCS)) \
