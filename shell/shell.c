@@ -1,5 +1,5 @@
 /*
- * shell.c - the serial test shell: prompt, line editing (kernel/lineedit.c),
+ * shell.c - the serial test shell: prompt, line editing (shell/lineedit.c),
  * run= scripts, command dispatch, Ctrl-C for long commands.
  *
  * Input is polled from the console. While a command runs, shell_interrupted()
