@@ -27,7 +27,7 @@
 #include "nvme.h"
 #include "time.h"
 #include "work.h"
-#include "../../drivers/nvme/nvme_var.h"
+#include "drivers/nvme/nvme_var.h"
 
 #define NT_AREA		(16ULL << 20)
 #define NT_BUF_ORDER	10			/* 4 MiB RAM buffers */

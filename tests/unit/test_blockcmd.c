@@ -4,7 +4,7 @@
  * and overflow, read's block limit, seeds, key=value options, copy lengths
  * across block sizes, verify's from= and where a mismatch lies.
  */
-#include "blkcmd.h"
+#include "shell/blkcmd.h"
 #include "errno.h"
 #include "ktest.h"
 #include "lib.h"

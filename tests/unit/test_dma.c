@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "../../block/dma_internal.h"
+#include "block/dma_internal.h"
 #include "blkdev_driver.h"
 #include "errno.h"
 #include "ktest.h"

@@ -13,7 +13,7 @@
 #include "errno.h"
 #include "ktest.h"
 #include "lib.h"
-#include "../../drivers/nvme/nvme_var.h"
+#include "drivers/nvme/nvme_var.h"
 
 unsigned long blk_irq_save(void) { return 0; }
 void blk_irq_restore(unsigned long flags) { (void)flags; }
