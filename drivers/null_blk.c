@@ -27,7 +27,6 @@
  *   null_blk.irqmode=0|2  null_blk.completion_nsec=10000
  * Tests create their own devices with null_blk_create().
  */
-#include "apic.h"
 #include "blkdev_driver.h"
 #include "cmdline.h"
 #include "errno.h"
@@ -36,6 +35,7 @@
 #include "panic.h"
 #include "printk.h"
 #include "time.h"
+#include "timer.h"
 
 #define NULLB_PTRS_PER_PAGE	(PAGE_SIZE / sizeof(void *))
 #define NULLB_COMPLETION_NS	10000

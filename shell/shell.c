@@ -7,7 +7,6 @@
  * ahead are replayed to the editor afterwards.
  */
 #include <stdarg.h>
-#include "apic.h"
 #include "cpu.h"
 #include "errno.h"
 #include "exit.h"
@@ -15,6 +14,7 @@
 #include "lineedit.h"
 #include "printk.h"
 #include "shell.h"
+#include "timer.h"
 #include "work.h"
 
 #define PROMPT "pfnos> "

@@ -53,7 +53,6 @@
  * nvme.timeout= (seconds, default 30), nvme.max_xfer= (bytes, cap on MDTS),
  * nvme.poll=1 (every bio to a polled queue, BLK_FEAT_POLL_DEFAULT).
  */
-#include "apic.h"
 #include "cmdline.h"
 #include "cpu.h"
 #include "errno.h"
@@ -63,6 +62,7 @@
 #include "panic.h"
 #include "printk.h"
 #include "time.h"
+#include "timer.h"
 #include "work.h"
 
 struct nvme_ctrl *nvme_ctrls[NVME_MAX_CTRLS];

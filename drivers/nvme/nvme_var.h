@@ -22,13 +22,13 @@
 #ifndef PFNOS_NVME_DRV_H
 #define PFNOS_NVME_DRV_H
 
-#include "apic.h"
 #include "blkdev_driver.h"
 #include "compiler.h"
 #include "dma.h"
 #include "exit.h"
 #include "nvme_reg.h"
 #include "scatterlist.h"
+#include "timer.h"
 #include "types.h"
 #include "work.h"
 

@@ -14,6 +14,7 @@
 #include "memmap.h"
 #include "mm.h"
 #include "time.h"
+#include "timer.h"
 #include "mm/paging.h"
 
 extern char boot_stack_guard[], boot_stack_bottom[];
