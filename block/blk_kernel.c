@@ -1,9 +1,10 @@
 /*
  * blk_kernel.c - the block layer's machine glue (kernel only; the host unit
- * tests provide these hooks themselves): interrupt masking, whether this
- * context may halt (interrupts on, no handler running), halting until an
- * interrupt, init-time memory from the frame allocator, and blk_init(),
- * which sizes the bio and scatterlist pools once at boot.
+ * tests provide these hooks themselves): whether this context may halt
+ * (interrupts on, no handler running), halting until an interrupt,
+ * init-time memory from the frame allocator, and blk_init(), which sizes
+ * the bio and scatterlist pools once at boot. Interrupt masking is the
+ * kernel's own local_irq_save()/local_irq_restore() (irq.h).
  *
  * Command line: blk.bios= (default 1024), blk.vec_tables= (default 64,
  * 4 KiB each), blk.sg_chunks= (default 64, 4 KiB each), blk.flush_seqs=
@@ -18,16 +19,6 @@
 #include "printk.h"
 #include "scatterlist.h"
 #include "work.h"
-
-unsigned long blk_irq_save(void)
-{
-	return local_irq_save();
-}
-
-void blk_irq_restore(unsigned long flags)
-{
-	local_irq_restore(flags);
-}
 
 bool blk_irqs_were_enabled(unsigned long flags)
 {

@@ -10,7 +10,7 @@
  * A request is filled in before its state becomes RQ_IN_FLIGHT, both with
  * interrupts off, so blk_mq_tag_to_rq() never hands a completion path a
  * half-built request. Tags and request states are changed under
- * blk_irq_save(), since completions run in interrupt handlers.
+ * local_irq_save(), since completions run in interrupt handlers.
  *
  * When a queue has no free tag, or the driver answers -EBUSY, the submitter
  * waits if it may: polled queues by calling ops->poll(), interrupt-driven
@@ -30,6 +30,7 @@
  */
 #include "blkdev_driver.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
@@ -231,16 +232,16 @@ static void blk_mq_park(struct blk_mq_hw_ctx *hctx, struct bio *bio,
 /*
  * Wait for a completion on hctx if this context may (see the top of this
  * file); false when it may not. Interrupts disabled on entry and return;
- * flags is what the caller's blk_irq_save() returned.
+ * flags is what the caller's local_irq_save() returned.
  */
 static bool blk_mq_wait(struct blk_mq_hw_ctx *hctx, unsigned long flags)
 {
 	if (blk_endio_depth || blk_in_interrupt())
 		return false;
 	if (hctx->polled) {
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		hctx->set->ops->poll(hctx);
-		(void)blk_irq_save();
+		(void)local_irq_save();
 		return true;
 	}
 	if (!blk_irqs_were_enabled(flags))
@@ -281,10 +282,10 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
  */
 static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 
 	if (hctx->running_parked) {
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		return;
 	}
 	hctx->running_parked = true;
@@ -305,14 +306,14 @@ static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 		bio->bi_next = NULL;
 		rq = blk_mq_rq_at(hctx, (u32)tag);
 		blk_mq_start_rq(hctx, rq, bio->bi_disk, bio, blk_mq_bio_nsegs(bio));
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		parked_again = blk_mq_issue(hctx, rq, false);
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		if (parked_again)
 			break;
 	}
 	hctx->running_parked = false;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 void blk_mq_complete_request(struct request *rq, int status)
@@ -322,14 +323,14 @@ void blk_mq_complete_request(struct request *rq, int status)
 	unsigned long flags;
 	bool parked;
 
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (unlikely(rq->rq_magic != RQ_MAGIC || rq->state != RQ_IN_FLIGHT))
 		panic("BUG: completing request %p (tag %u) that is not in flight",
 		      rq, rq->tag);
 	bio = blk_mq_end_rq(hctx, rq);
 	hctx->completed++;
 	parked = hctx->parked != NULL;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	if (unlikely(parked))
 		blk_mq_run_parked(hctx);
 	bio_endio_status(bio, status);
@@ -354,19 +355,19 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 		ret = hctx->set->ops->queue_rq(hctx, rq);
 		if (likely(ret != -EBUSY))
 			break;
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		hctx->busy_retries++;
 		if (may_wait && blk_mq_wait(hctx, flags)) {
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			continue;
 		}
 		if (hctx->nr_busy > 1) {
 			bio = blk_mq_end_rq(hctx, rq);
 			blk_mq_park(hctx, bio, true);
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			return true;
 		}
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		/* nothing else in flight: the room may have come meanwhile */
 		if (!retried) {
 			retried = true;
@@ -394,19 +395,19 @@ void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
 	unsigned long flags;
 	int tag;
 
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	while (unlikely((tag = blk_mq_get_tag(hctx)) < 0)) {
 		hctx->tag_waits++;
 		if (!blk_mq_wait(hctx, flags)) {
 			/* every tag is in flight: a completion will run it */
 			blk_mq_park(hctx, bio, false);
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			return;
 		}
 	}
 	rq = blk_mq_rq_at(hctx, (u32)tag);
 	BUG_ON(rq->state != RQ_IDLE);
 	blk_mq_start_rq(hctx, rq, disk, bio, nsegs);
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	blk_mq_issue(hctx, rq, true);
 }

@@ -30,6 +30,7 @@
 #include "blkdev_driver.h"
 #include "cmdline.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "mm.h"
 #include "panic.h"
@@ -187,11 +188,11 @@ static void null_complete_rq(struct null_blk_dev *nb, struct request *rq)
 /* Take a queue's waiting requests (oldest first). */
 static struct request *null_take(struct null_queue *q)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 	struct request *rq = q->head;
 
 	q->head = q->tail = NULL;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return rq;
 }
 
@@ -228,7 +229,7 @@ static int null_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 		return 0;
 	}
 	rq->next = NULL;
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (q->tail)
 		q->tail->next = rq;
 	else
@@ -237,7 +238,7 @@ static int null_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	if (!hctx->polled && !q->timer.pending)
 		timer_add(&q->timer, ktime_ns() + nb->completion_ns,
 			  null_timer_fn, q);
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return 0;
 }
 

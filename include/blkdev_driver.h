@@ -240,9 +240,7 @@ void blk_account_io_done(struct bio *bio);
 extern unsigned blk_endio_depth;
 
 /* ---- platform hooks: block/blk_kernel.c, or the host tests ---- */
-unsigned long blk_irq_save(void);
-void blk_irq_restore(unsigned long flags);
-/* Were interrupts enabled when blk_irq_save() returned flags? */
+/* Were interrupts enabled when local_irq_save() (irq.h) returned flags? */
 bool blk_irqs_were_enabled(unsigned long flags);
 /* Is this CPU running an interrupt handler? */
 bool blk_in_interrupt(void);

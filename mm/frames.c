@@ -10,6 +10,7 @@
  */
 #include "buddy.h"
 #include "cpu.h"
+#include "irq.h"
 #include "mm.h"
 #include "panic.h"
 

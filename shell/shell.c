@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "errno.h"
 #include "exit.h"
+#include "irq.h"
 #include "lib.h"
 #include "lineedit.h"
 #include "printk.h"

@@ -20,7 +20,7 @@ extern int host_blk_alloc_fail_after;
 extern int host_blk_allocs_live;
 /* Called by blk_wait_interrupt(); NULL makes a wait a test failure. */
 extern void (*host_blk_irq_handler)(void);
-/* When set, run as an interrupt each time blk_irq_restore() turns
+/* When set, run as an interrupt each time local_irq_restore() turns
  * interrupts back on outside any handler. */
 extern void (*host_blk_irq_pending)(void);
 extern unsigned host_blk_waits;
