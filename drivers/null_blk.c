@@ -272,7 +272,7 @@ static void null_free_memory(struct null_blk_dev *nb)
 				page_free(leaf[j]);
 		page_free(leaf);
 	}
-	blk_init_free(nb->dir, nb->nr_dir * sizeof(void *));
+	kfree_boot(nb->dir, nb->nr_dir * sizeof(void *));
 	nb->dir = NULL;
 }
 
@@ -285,7 +285,7 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 	if (!cfg->name || !cfg->size || (cfg->size & (cfg->bs - 1)) ||
 	    cfg->size >> SECTOR_SHIFT == 0)
 		return -EINVAL;
-	nb = blk_init_alloc(sizeof(*nb));
+	nb = kzalloc_boot(sizeof(*nb));
 	if (!nb)
 		return -ENOMEM;
 	nb->cfg = *cfg;
@@ -308,7 +308,7 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 	if (cfg->memory) {
 		nb->nr_dir = DIV_ROUND_UP(cfg->size >> PAGE_SHIFT ? cfg->size >> PAGE_SHIFT : 1,
 					  NULLB_PTRS_PER_PAGE);
-		nb->dir = blk_init_alloc(nb->nr_dir * sizeof(void *));
+		nb->dir = kzalloc_boot(nb->nr_dir * sizeof(void *));
 		if (!nb->dir)
 			goto free_nb;
 	}
@@ -324,7 +324,7 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 		if (err)
 			goto free_memory;
 		nb->nr_queues = nb->set.nr_hw_queues + nb->set.nr_poll_queues;
-		nb->queues = blk_init_alloc(nb->nr_queues * sizeof(*nb->queues));
+		nb->queues = kzalloc_boot(nb->nr_queues * sizeof(*nb->queues));
 		err = -ENOMEM;
 		if (!nb->queues)
 			goto free_tags;
@@ -349,14 +349,14 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 
 free_queues:
 	if (nb->queues)
-		blk_init_free(nb->queues, nb->nr_queues * sizeof(*nb->queues));
+		kfree_boot(nb->queues, nb->nr_queues * sizeof(*nb->queues));
 free_tags:
 	if (!cfg->bio_based)
 		blk_mq_free_tag_set(&nb->set);
 free_memory:
 	null_free_memory(nb);
 free_nb:
-	blk_init_free(nb, sizeof(*nb));
+	kfree_boot(nb, sizeof(*nb));
 	return err;
 }
 
@@ -369,11 +369,11 @@ int null_blk_destroy(struct null_blk_dev *nb)
 	for (unsigned i = 0; i < nb->nr_queues; i++)
 		timer_del(&nb->queues[i].timer);
 	if (nb->queues)
-		blk_init_free(nb->queues, nb->nr_queues * sizeof(*nb->queues));
+		kfree_boot(nb->queues, nb->nr_queues * sizeof(*nb->queues));
 	if (nb->disk.tag_set)
 		blk_mq_free_tag_set(&nb->set);
 	null_free_memory(nb);
-	blk_init_free(nb, sizeof(*nb));
+	kfree_boot(nb, sizeof(*nb));
 	return 0;
 }
 

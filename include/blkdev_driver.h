@@ -248,7 +248,9 @@ bool blk_in_interrupt(void);
  * enabled and is not in an interrupt handler: enable them and halt in one
  * step until an interrupt arrives, then disable them again. */
 void blk_wait_interrupt(void);
-/* Init-time memory, zeroed; NULL on failure. Never on the I/O path. */
+/* The block layer's own init-time memory, zeroed; NULL on failure. Never on
+ * the I/O path. kzalloc_boot() (mm.h) in the kernel; the host tests inject
+ * failures here. Drivers allocate with kzalloc_boot() themselves. */
 void *blk_init_alloc(size_t size);
 void blk_init_free(void *p, size_t size);
 

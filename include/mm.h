@@ -33,6 +33,15 @@ static inline bool pfn_t_is_null(pfn_t p) { return p.val == 0; }
 /* Convenience: one zeroed page in the direct map, or NULL. */
 void *page_alloc_zeroed(void);
 void page_free(void *va);
+/*
+ * Setup-time memory: size bytes, zeroed, physically contiguous in the
+ * direct map, in whole pages from the frame allocator (so at most
+ * 2^(PFN_MAX_ORDER-1) pages). For structures set up once, at boot or when a
+ * device is created; never on the I/O path (invariant 6). NULL on failure.
+ */
+void *kzalloc_boot(size_t size);
+/* Free what kzalloc_boot(size) returned, with the same size (NULL: no-op). */
+void kfree_boot(void *p, size_t size);
 
 /* ---- frame allocator statistics (mm/frames.c), for `frames` and tests ---- */
 enum buddy_zone_id {

@@ -1288,7 +1288,7 @@ static int nvme_alloc_io_queues(struct nvme_ctrl *ctrl)
 		q->nr_pool_free = NVME_POOL_PAGES;
 		q->big_ents = max_segs;
 		for (unsigned b = 0; b < NVME_BIG_SG_TABLES; b++) {
-			q->big_sg[b] = blk_init_alloc(max_segs * sizeof(struct scatterlist));
+			q->big_sg[b] = kzalloc_boot(max_segs * sizeof(struct scatterlist));
 			if (!q->big_sg[b])
 				return -ENOMEM;
 		}
