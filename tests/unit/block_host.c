@@ -1,6 +1,8 @@
 /*
  * block_host.c - the block layer's platform hooks for host unit tests
- * (see block_host.h); the kernel's are in block/blk_kernel.c.
+ * (see block_host.h), and the kernel's interrupt masking (irq.h) as the
+ * block code sees it on the host; the kernel's hooks are in
+ * block/blk_kernel.c.
  */
 #include <stdlib.h>
 #include "blkdev_driver.h"

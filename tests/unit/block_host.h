@@ -1,7 +1,8 @@
 /*
  * block_host.h - the host side of the block layer's platform hooks, for
  * the block unit tests (tests/unit/block_host.c): init memory from calloc
- * with failure injection, interrupt masking that is checked for balance,
+ * with failure injection, interrupt masking (local_irq_save/restore of
+ * irq.h) that is checked for balance,
  * a blk_wait_interrupt() that "delivers an interrupt" by calling the test's
  * handler (which completes pending requests) and fails the test when a
  * real CPU would never wake (a halt inside an interrupt handler, or one
