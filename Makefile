@@ -9,8 +9,9 @@
 #   make fuzz       libFuzzer targets (clang), bounded time; not part of test
 #   make pmem-check the persistence checker plugin (fetches QEMU's plugin header once)
 #
-# Kernel sources are every .c under lib/ kernel/ mm/ block/ drivers/ and
-# tests/kernel/; host unit tests add themselves through tests/unit/*.mk.
+# Kernel sources are every .c under lib/ kernel/ mm/ block/ drivers/ shell/
+# bench/ and tests/kernel/; host unit tests add themselves through
+# tests/unit/*.mk.
 # BUILD=dir puts all output elsewhere (parallel work in one tree).
 
 BUILD ?= build
@@ -18,18 +19,22 @@ CC := gcc
 NASM := nasm
 LD := ld
 
+# Headers: include/ holds the interfaces between floors (-Iinclude). A header
+# used by one folder only lives in that folder, and its files include it by
+# its bare name; -I. lets tests name it from the repository root
+# ("mm/buddy.h"). scripts/check-floors keeps kernel code to that rule.
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
 	-mcmodel=kernel -mgeneral-regs-only -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -fno-common -ffunction-sections \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wno-address-of-packed-member \
 	-Wno-format-truncation \
-	-Iinclude -MD -MP
+	-Iinclude -I. -MD -MP
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--no-warn-rwx-segments --gc-sections -T linker.ld
 
 KSRCS := $(sort $(wildcard lib/*.c kernel/*.c mm/*.c block/*.c drivers/*.c \
-	drivers/*/*.c tests/kernel/*.c))
+	drivers/*/*.c shell/*.c bench/*.c tests/kernel/*.c))
 KASMS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm))
 # Files with SIMD copy routines (name ends in _simd.c) may use vector registers.
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KSRCS)) \
@@ -96,7 +101,7 @@ include boot/efi/efi.mk
 # "area_SRCS := <the kernel's pure .c files> tests/unit/test_area.c".
 # `make unit-<area>` builds and runs one; `make unit` all of them.
 HOSTCC ?= gcc
-UCFLAGS := -std=gnu11 -O1 -g -DPFNOS_HOST -Iinclude -fsanitize=address,undefined \
+UCFLAGS := -std=gnu11 -O1 -g -DPFNOS_HOST -Iinclude -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-address-of-packed-member -Wno-format-truncation -MD -MP
 UNIT_COMMON := tests/unit/host.c lib/ktest.c lib/format.c lib/strutil.c lib/parse.c \
@@ -126,7 +131,7 @@ unit: unit-bins
 # Each tests/fuzz/<name>.mk: "FUZZ_BINS += name", "name_FUZZ_SRCS := ...";
 # seeds in tests/fuzz/corpus/<name>/. Needs clang (scripts/deps.sh fuzz).
 FUZZ_TIME ?= 30
-FCFLAGS := -std=gnu11 -g -O1 -DPFNOS_HOST -DPFNOS_FUZZ -Iinclude \
+FCFLAGS := -std=gnu11 -g -O1 -DPFNOS_HOST -DPFNOS_FUZZ -Iinclude -I. \
 	-fsanitize=fuzzer,address,undefined -Wno-unused-parameter
 FUZZ_BINS :=
 include $(sort $(wildcard tests/fuzz/*.mk))
@@ -140,7 +145,7 @@ $(foreach b,$(FUZZ_BINS),$(eval $(call fuzz_rule,$(b))))
 define replay_rule
 $(BUILD)/replay/$(1): $($(1)_FUZZ_SRCS) tests/fuzz/replay.c lib/format.c lib/strutil.c lib/parse.c lib/errname.c
 	@mkdir -p $$(dir $$@)
-	$(HOSTCC) -std=gnu11 -g -O1 -DPFNOS_HOST -DPFNOS_FUZZ -Iinclude \
+	$(HOSTCC) -std=gnu11 -g -O1 -DPFNOS_HOST -DPFNOS_FUZZ -Iinclude -I. \
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-Wno-unused-parameter -o $$@ $$^
 endef

@@ -8,7 +8,7 @@
  *
  * Pool: nr_bios struct bio and nr_tables vec tables of BIO_MAX_VECS, taken
  * once from blk_init_alloc(); alloc and free are a free list under
- * blk_irq_save() (completions free chained bios from interrupt handlers).
+ * local_irq_save() (completions free chained bios from interrupt handlers).
  * Exhaustion returns NULL, never waits.
  *
  * Debug magic: a bio is LIVE from bio_alloc/bio_init/bio_reset until its
@@ -23,6 +23,7 @@
  */
 #include "blkdev_driver.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "panic.h"
 
@@ -182,7 +183,7 @@ struct bio *bio_alloc(struct gendisk *disk, unsigned nr_vecs, u32 opf)
 
 	if (nr_vecs > BIO_MAX_VECS)
 		return NULL;
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	bio = bio_pool.free_bios;
 	if (bio && nr_vecs > BIO_INLINE_VECS) {
 		table = bio_pool.free_tables;
@@ -199,7 +200,7 @@ struct bio *bio_alloc(struct gendisk *disk, unsigned nr_vecs, u32 opf)
 		bio_pool.free_bios = bio->bi_next;
 		bio_pool.nr_free_bios--;
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	if (!bio)
 		return NULL;
 	if (table) {
@@ -220,7 +221,7 @@ void bio_put(struct bio *bio)
 		bio_bad_magic(bio, "bio_put");
 	if (!(bio->bi_flags & BIO_POOLED))
 		panic("BUG: bio_put on bio %p not from the pool", bio);
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (bio->bi_flags & BIO_OWNS_VECS) {
 		void **t = (void **)bio->bi_io_vec;
 
@@ -233,7 +234,7 @@ void bio_put(struct bio *bio)
 	bio->bi_next = bio_pool.free_bios;
 	bio_pool.free_bios = bio;
 	bio_pool.nr_free_bios++;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 int bio_add_pfn(struct bio *bio, pfn_t pfn, u32 len, u32 off)

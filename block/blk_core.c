@@ -36,6 +36,7 @@
  */
 #include "blkdev_driver.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
@@ -391,14 +392,14 @@ void submit_bio(struct bio *bio)
 
 	if (READ_ONCE(blk_submit_state.active)) {
 		/* an outer submit_bio() on this CPU dispatches it */
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		bio->bi_next = NULL;
 		if (blk_submit_state.tail)
 			blk_submit_state.tail->bi_next = bio;
 		else
 			blk_submit_state.head = bio;
 		blk_submit_state.tail = bio;
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		return;
 	}
 	WRITE_ONCE(blk_submit_state.active, true);
@@ -413,11 +414,11 @@ void submit_bio(struct bio *bio)
 			if (likely(!READ_ONCE(blk_submit_state.head)))
 				return;
 		}
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		bio = blk_submit_state.head;
 		if (!bio) {
 			/* an interrupt's submit_bio() dispatched it */
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			return;
 		}
 		blk_submit_state.head = bio->bi_next;
@@ -425,7 +426,7 @@ void submit_bio(struct bio *bio)
 			blk_submit_state.tail = NULL;
 		bio->bi_next = NULL;
 		blk_submit_state.active = true;
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 	}
 }
 
@@ -467,12 +468,12 @@ int submit_bio_wait(struct bio *bio)
 			blk_poll(bio->bi_disk, bio->bi_cookie);
 		return bio->bi_status;
 	}
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (!READ_ONCE(done) && unlikely(!blk_irqs_were_enabled(flags)))
 		panic("BUG: submit_bio_wait() on %s with interrupts off: its completion interrupt could never arrive",
 		      bio->bi_disk ? bio->bi_disk->disk_name : "?");
 	while (!READ_ONCE(done))
 		blk_wait_interrupt();
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return bio->bi_status;
 }

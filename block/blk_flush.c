@@ -37,6 +37,7 @@
  */
 #include "blkdev_driver.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
@@ -141,7 +142,7 @@ static void blk_flush_end(struct blk_flush_seq *seq, int status)
 	unsigned long flags;
 
 	seq->orig = NULL;
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	next = flush_pool.waiting;
 	if (next) {
 		flush_pool.waiting = next->bi_next;
@@ -153,7 +154,7 @@ static void blk_flush_end(struct blk_flush_seq *seq, int status)
 		flush_pool.free = seq;
 		flush_pool.nr_free++;
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	bio_endio_status(orig, status);
 	if (next)
 		blk_flush_start(seq, next);
@@ -197,7 +198,7 @@ void blk_flush_submit(struct bio *bio)
 		bio_endio_status(bio, -ENOMEM);
 		return;
 	}
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	seq = flush_pool.free;
 	if (unlikely(!seq)) {
 		/* the next sequence to end starts it */
@@ -208,11 +209,11 @@ void blk_flush_submit(struct bio *bio)
 		else
 			flush_pool.waiting = bio;
 		flush_pool.waiting_tail = bio;
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		return;
 	}
 	flush_pool.free = seq->next;
 	flush_pool.nr_free--;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	blk_flush_start(seq, bio);
 }

@@ -1,9 +1,10 @@
 /*
  * blk_kernel.c - the block layer's machine glue (kernel only; the host unit
- * tests provide these hooks themselves): interrupt masking, whether this
- * context may halt (interrupts on, no handler running), halting until an
- * interrupt, init-time memory from the frame allocator, and blk_init(),
- * which sizes the bio and scatterlist pools once at boot.
+ * tests provide these hooks themselves): whether this context may halt
+ * (interrupts on, no handler running), halting until an interrupt,
+ * init-time memory (mm's kzalloc_boot()), and blk_init(), which sizes
+ * the bio and scatterlist pools once at boot. Interrupt masking is the
+ * kernel's own local_irq_save()/local_irq_restore() (irq.h).
  *
  * Command line: blk.bios= (default 1024), blk.vec_tables= (default 64,
  * 4 KiB each), blk.sg_chunks= (default 64, 4 KiB each), blk.flush_seqs=
@@ -18,16 +19,6 @@
 #include "printk.h"
 #include "scatterlist.h"
 #include "work.h"
-
-unsigned long blk_irq_save(void)
-{
-	return local_irq_save();
-}
-
-void blk_irq_restore(unsigned long flags)
-{
-	local_irq_restore(flags);
-}
 
 bool blk_irqs_were_enabled(unsigned long flags)
 {
@@ -46,32 +37,14 @@ void blk_wait_interrupt(void)
 	local_irq_disable();
 }
 
-static unsigned blk_order(size_t size)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
-
 void *blk_init_alloc(size_t size)
 {
-	unsigned order = blk_order(size);
-	pfn_t pfn;
-
-	if (order >= PFN_MAX_ORDER)
-		return NULL;
-	pfn = pfn_alloc(order, PFN_ALLOC_ZERO);
-	if (pfn_t_is_null(pfn))
-		return NULL;
-	return phys_to_virt(pfn_t_to_phys(pfn));
+	return kzalloc_boot(size);
 }
 
 void blk_init_free(void *p, size_t size)
 {
-	if (p)
-		pfn_free(phys_to_pfn_t(virt_to_phys(p), 0), blk_order(size));
+	kfree_boot(p, size);
 }
 
 int blk_init(void)

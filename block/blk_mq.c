@@ -10,7 +10,7 @@
  * A request is filled in before its state becomes RQ_IN_FLIGHT, both with
  * interrupts off, so blk_mq_tag_to_rq() never hands a completion path a
  * half-built request. Tags and request states are changed under
- * blk_irq_save(), since completions run in interrupt handlers.
+ * local_irq_save(), since completions run in interrupt handlers.
  *
  * When a queue has no free tag, or the driver answers -EBUSY or -EAGAIN,
  * the submitter waits if it may: polled queues by calling ops->poll(),
@@ -37,6 +37,7 @@
  */
 #include "blkdev_driver.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
@@ -238,16 +239,16 @@ static void blk_mq_park(struct blk_mq_hw_ctx *hctx, struct bio *bio,
 /*
  * Wait for a completion on hctx if this context may (see the top of this
  * file); false when it may not. Interrupts disabled on entry and return;
- * flags is what the caller's blk_irq_save() returned.
+ * flags is what the caller's local_irq_save() returned.
  */
 static bool blk_mq_wait(struct blk_mq_hw_ctx *hctx, unsigned long flags)
 {
 	if (blk_endio_depth || blk_in_interrupt())
 		return false;
 	if (hctx->polled) {
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		hctx->set->ops->poll(hctx);
-		(void)blk_irq_save();
+		(void)local_irq_save();
 		return true;
 	}
 	if (!blk_irqs_were_enabled(flags))
@@ -288,11 +289,11 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
  */
 static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 
 	if (hctx->running_parked) {
 		hctx->run_again = true;		/* the runner goes round again */
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		return;
 	}
 	hctx->running_parked = true;
@@ -314,14 +315,14 @@ static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 		bio->bi_next = NULL;
 		rq = blk_mq_rq_at(hctx, (u32)tag);
 		blk_mq_start_rq(hctx, rq, bio->bi_disk, bio, blk_mq_bio_nsegs(bio));
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		parked_again = blk_mq_issue(hctx, rq, false);
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		if (parked_again && !hctx->run_again)
 			break;
 	}
 	hctx->running_parked = false;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 void blk_mq_complete_request(struct request *rq, int status)
@@ -331,14 +332,14 @@ void blk_mq_complete_request(struct request *rq, int status)
 	unsigned long flags;
 	bool parked;
 
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (unlikely(rq->rq_magic != RQ_MAGIC || rq->state != RQ_IN_FLIGHT))
 		panic("BUG: completing request %p (tag %u) that is not in flight",
 		      rq, rq->tag);
 	bio = blk_mq_end_rq(hctx, rq);
 	hctx->completed++;
 	parked = hctx->parked != NULL;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	if (unlikely(parked))
 		blk_mq_run_parked(hctx);
 	bio_endio_status(bio, status);
@@ -347,7 +348,7 @@ void blk_mq_complete_request(struct request *rq, int status)
 void blk_mq_requeue_request(struct request *rq)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 	struct bio *bio;
 
 	if (unlikely(rq->rq_magic != RQ_MAGIC || rq->state != RQ_IN_FLIGHT))
@@ -356,15 +357,15 @@ void blk_mq_requeue_request(struct request *rq)
 	bio = blk_mq_end_rq(hctx, rq);
 	hctx->requeues++;
 	blk_mq_park(hctx, bio, true);
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 
 	hctx->kicks++;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	blk_mq_run_parked(hctx);
 }
 
@@ -389,30 +390,30 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 		ret = hctx->set->ops->queue_rq(hctx, rq);
 		if (likely(ret != -EBUSY && ret != -EAGAIN))
 			break;
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		hctx->busy_retries++;
 		if (may_wait && blk_mq_wait(hctx, flags)) {
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			continue;
 		}
 		if (ret == -EAGAIN) {
 			if (hctx->kicks != kicks) {
 				/* it came back meanwhile; that run found nothing parked */
-				blk_irq_restore(flags);
+				local_irq_restore(flags);
 				continue;
 			}
 			bio = blk_mq_end_rq(hctx, rq);
 			blk_mq_park(hctx, bio, true);
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			return true;
 		}
 		if (hctx->nr_busy > 1) {
 			bio = blk_mq_end_rq(hctx, rq);
 			blk_mq_park(hctx, bio, true);
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			return true;
 		}
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		/* nothing else in flight: the room may have come meanwhile */
 		if (!retried) {
 			retried = true;
@@ -440,19 +441,19 @@ void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
 	unsigned long flags;
 	int tag;
 
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	while (unlikely((tag = blk_mq_get_tag(hctx)) < 0)) {
 		hctx->tag_waits++;
 		if (!blk_mq_wait(hctx, flags)) {
 			/* every tag is in flight: a completion will run it */
 			blk_mq_park(hctx, bio, false);
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			return;
 		}
 	}
 	rq = blk_mq_rq_at(hctx, (u32)tag);
 	BUG_ON(rq->state != RQ_IDLE);
 	blk_mq_start_rq(hctx, rq, disk, bio, nsegs);
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	blk_mq_issue(hctx, rq, true);
 }

@@ -23,16 +23,6 @@
 
 #define DMA_CHUNK_MAX	(PAGE_SIZE << (PFN_MAX_ORDER - 1))	/* 4 MiB */
 
-unsigned long dma_plat_irq_save(void)
-{
-	return local_irq_save();
-}
-
-void dma_plat_irq_restore(unsigned long flags)
-{
-	local_irq_restore(flags);
-}
-
 void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 		   size_t len, bool to_pool)
 {

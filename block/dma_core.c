@@ -10,11 +10,12 @@
  * (tests/unit/test_dma.c) supply fakes and build this file as it is.
  *
  * Locking: one CPU for now; pool, counters and the debug table change with
- * interrupts off (dma_plat_irq_save), since completions unmap from interrupt
+ * interrupts off (local_irq_save), since completions unmap from interrupt
  * handlers. Copies run outside that section, on slots the mapping owns.
  */
 #include "dma_internal.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "mm.h"
 #include "panic.h"
@@ -517,7 +518,7 @@ static void dbg_check_sync(struct device *dev, dma_addr_t addr, size_t len,
 
 int dma_debug_enable(bool on)
 {
-	unsigned long f = dma_plat_irq_save();
+	unsigned long f = local_irq_save();
 	int err = 0;
 
 	if (on && !dbg_on) {
@@ -532,7 +533,7 @@ int dma_debug_enable(bool on)
 		dbg_on = false;
 		dbg_clear();
 	}
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 	return err;
 }
 
@@ -596,11 +597,11 @@ unsigned dma_debug_check_leaks(void)
 
 void dma_debug_reset(void)
 {
-	unsigned long f = dma_plat_irq_save();
+	unsigned long f = local_irq_save();
 
 	if (dbg_on)
 		dbg_clear();
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 }
 
 void dma_core_reset(void)
@@ -639,13 +640,13 @@ static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset
 			   (unsigned long long)phys, len, dma_max_mapping_size(dev));
 		return DMA_MAPPING_ERROR;
 	}
-	f = dma_plat_irq_save();
+	f = local_irq_save();
 	head = dma_pool_alloc(&dma_pool, phys, len, dev->dma_min_align_mask,
 			      dev->dma_mask, &bounce);
 	if (head < 0) {
 		if (head == -ENOSPC)
 			dma_cnt.pool_full++;
-		dma_plat_irq_restore(f);
+		local_irq_restore(f);
 		if (head == -ENOSPC) {
 			*why = -ENOMEM;
 			pr_debug("dma: %s: bounce pool full (%zu bytes)\n", dev_name(dev), len);
@@ -661,7 +662,7 @@ static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset
 	h->len = (u32)len;
 	h->dir = (u8)dir;
 	dma_cnt.bytes_in += len;
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 	/* Every direction: a device that writes less than len must not hand
 	 * back another mapping's stale bytes on unmap. */
 	dma_plat_copy(bounce, opfn, ooff, len, true);
@@ -696,7 +697,7 @@ static dma_addr_t __dma_map(struct device *dev, pfn_t pfn, unsigned long offset,
 	}
 	if (why)
 		*why = reason;
-	f = dma_plat_irq_save();
+	f = local_irq_save();
 	if (addr == DMA_MAPPING_ERROR) {
 		dma_cnt.map_errors++;
 		dev->dma_stats.map_errors++;
@@ -711,7 +712,7 @@ static dma_addr_t __dma_map(struct device *dev, pfn_t pfn, unsigned long offset,
 		dma_cnt.live++;
 		dbg_add(dev, addr, pfn, offset, len, dir, type, sg_nents, caller);
 	}
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 	return addr;
 }
 
@@ -728,9 +729,9 @@ static void device_wrote(dma_addr_t addr, size_t len)
 
 	if (!lines)
 		return;
-	f = dma_plat_irq_save();
+	f = local_irq_save();
 	dma_cnt.dev_wb_lines += lines;
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 }
 
 /* Returns true when bounce slots went back to the pool. */
@@ -739,7 +740,7 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 			u32 sg_nents, bool copy_back)
 {
 	struct dma_slot *h, snap;
-	unsigned long f = dma_plat_irq_save();
+	unsigned long f = local_irq_save();
 	phys_addr_t start;
 	bool known;
 	long slot;
@@ -749,7 +750,7 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 	if (slot < 0) {			/* a direct mapping */
 		if (known && dma_cnt.live)
 			dma_cnt.live--;
-		dma_plat_irq_restore(f);
+		local_irq_restore(f);
 		if (copy_back && dir_from_device(dir))
 			device_wrote(addr, len);
 		return false;
@@ -758,7 +759,7 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 	start = dma_pool_slot_addr(&dma_pool, dma_pool.slots[slot].head) + h->bounce_off;
 	if (dma_pool.slots[slot].state == DMA_SLOT_FREE || h->state != DMA_SLOT_LIVE ||
 	    addr != start) {
-		dma_plat_irq_restore(f);
+		local_irq_restore(f);
 		dma_misuse(dev, caller, "unmap of bus 0x%llx len %zu: not a live bounce mapping",
 			   (unsigned long long)addr, len);
 		return false;
@@ -769,18 +770,18 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 			   dir_name(h->dir));
 	h->state = DMA_SLOT_CLOSING;
 	snap = *h;
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 
 	if (copy_back && dir_from_device(snap.dir))
 		dma_plat_copy(addr, snap.orig_pfn, snap.orig_off, snap.len, false);
 
-	f = dma_plat_irq_save();
+	f = local_irq_save();
 	if (copy_back && dir_from_device(snap.dir))
 		dma_cnt.bytes_out += snap.len;
 	dma_pool_free(&dma_pool, (unsigned)(h - dma_pool.slots));
 	if (dma_cnt.live)
 		dma_cnt.live--;
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 	return true;
 }
 
@@ -788,7 +789,7 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 
 void dma_pool_wait(struct dma_pool_waiter *w)
 {
-	unsigned long f = dma_plat_irq_save();
+	unsigned long f = local_irq_save();
 
 	if (!w->queued) {
 		w->queued = true;
@@ -797,7 +798,7 @@ void dma_pool_wait(struct dma_pool_waiter *w)
 		*pool_waiters_tail = w;
 		pool_waiters_tail = &w->next;
 	}
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 }
 
 /*
@@ -809,7 +810,7 @@ void dma_pool_wait(struct dma_pool_waiter *w)
  */
 static void pool_wake_waiters(void)
 {
-	unsigned long f = dma_plat_irq_save();
+	unsigned long f = local_irq_save();
 	u64 end = pool_wait_seq;
 
 	for (;;) {
@@ -823,11 +824,11 @@ static void pool_wake_waiters(void)
 		w->next = NULL;
 		w->queued = false;
 		dma_cnt.waiter_wakeups++;
-		dma_plat_irq_restore(f);
+		local_irq_restore(f);
 		w->fn(w);
-		f = dma_plat_irq_save();
+		f = local_irq_save();
 	}
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 }
 
 dma_addr_t dma_map_pfn(struct device *dev, pfn_t pfn, unsigned long offset,
@@ -939,12 +940,12 @@ static void bounce_sync(struct device *dev, dma_addr_t addr, size_t len,
 			device_wrote(addr, len);	/* pmem needs a write-back */
 		return;
 	}
-	f = dma_plat_irq_save();
+	f = local_irq_save();
 	snap = dma_pool.slots[dma_pool.slots[slot].head];
 	start = dma_pool_slot_addr(&dma_pool, dma_pool.slots[slot].head) + snap.bounce_off;
 	if (dma_pool.slots[slot].state == DMA_SLOT_FREE || snap.state != DMA_SLOT_LIVE ||
 	    addr < start || addr - start >= snap.len || len > snap.len - (addr - start)) {
-		dma_plat_irq_restore(f);
+		local_irq_restore(f);
 		dma_misuse(dev, caller, "sync of bus 0x%llx len %zu: not inside a live bounce mapping",
 			   (unsigned long long)addr, len);
 		return;
@@ -957,7 +958,7 @@ static void bounce_sync(struct device *dev, dma_addr_t addr, size_t len,
 	} else {
 		len = 0;
 	}
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 	if (!len)
 		return;
 	skip = snap.orig_off + (addr - start);
@@ -968,11 +969,11 @@ static void bounce_sync(struct device *dev, dma_addr_t addr, size_t len,
 static void __dma_sync(struct device *dev, dma_addr_t addr, size_t len,
 		       enum dma_data_direction dir, bool for_cpu, u64 caller)
 {
-	unsigned long f = dma_plat_irq_save();
+	unsigned long f = local_irq_save();
 
 	dbg_check_sync(dev, addr, len, dir, caller,
 		       for_cpu ? "sync_for_cpu" : "sync_for_device");
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 	bounce_sync(dev, addr, len, dir, for_cpu, caller);
 }
 
@@ -1054,10 +1055,10 @@ void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle)
 	}
 	pa = pfn_t_to_phys(pfn);
 	*handle = pa;
-	f = dma_plat_irq_save();
+	f = local_irq_save();
 	dma_cnt.coherent_live++;
 	dbg_add(dev, pa, pfn, 0, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller);
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 	return phys_to_virt(pa);
 }
 
@@ -1075,14 +1076,14 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr,
 			   size, cpu_addr, (unsigned long long)handle);
 		return;
 	}
-	f = dma_plat_irq_save();
+	f = local_irq_save();
 	if (!dbg_remove(dev, handle, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller)) {
-		dma_plat_irq_restore(f);
+		local_irq_restore(f);
 		return;		/* never allocated: freeing it would corrupt */
 	}
 	if (dma_cnt.coherent_live)
 		dma_cnt.coherent_live--;
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 	pfn_free(phys_to_pfn_t(handle, 0), size_order(size));
 }
 
@@ -1090,7 +1091,7 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr,
 
 void dma_get_stats(struct dma_stats *st)
 {
-	unsigned long f = dma_plat_irq_save();
+	unsigned long f = local_irq_save();
 	u64 chunk_bytes = (u64)dma_pool.chunk_slots * DMA_SLOT_SIZE;
 
 	memset(st, 0, sizeof(*st));
@@ -1118,5 +1119,5 @@ void dma_get_stats(struct dma_stats *st)
 	st->debug = dbg_on;
 	st->debug_tracked = dbg_count;
 	st->debug_errors = dbg_errors;
-	dma_plat_irq_restore(f);
+	local_irq_restore(f);
 }

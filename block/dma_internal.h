@@ -106,8 +106,6 @@ bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len);
 void dma_core_reset(void);
 
 /* ---- platform hooks: block/dma.c, or the host tests ---- */
-unsigned long dma_plat_irq_save(void);
-void dma_plat_irq_restore(unsigned long flags);
 /*
  * Copy len bytes between the pool at physical bounce (RAM below 4 GiB) and
  * the original at byte offset off of frame pfn (any memory: persistent

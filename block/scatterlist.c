@@ -5,6 +5,7 @@
  */
 #include "blkdev_driver.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "panic.h"
 #include "scatterlist.h"
@@ -150,14 +151,14 @@ unsigned sg_pool_free_chunks(void)
 
 static struct scatterlist *sg_chunk_get(void)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 	union sg_chunk *c = sg_free_list;
 
 	if (c) {
 		sg_free_list = c->next_free;
 		sg_nr_free--;
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return c ? c->ents : NULL;
 }
 
@@ -167,11 +168,11 @@ static void sg_chunk_put(struct scatterlist *sgl)
 	unsigned long flags;
 
 	BUG_ON(c < sg_chunks || c >= sg_chunks + sg_nr_chunks);
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	c->next_free = sg_free_list;
 	sg_free_list = c;
 	sg_nr_free++;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 void sg_free_table(struct sg_table *table)

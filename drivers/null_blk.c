@@ -27,15 +27,16 @@
  *   null_blk.irqmode=0|2  null_blk.completion_nsec=10000
  * Tests create their own devices with null_blk_create().
  */
-#include "apic.h"
 #include "blkdev_driver.h"
 #include "cmdline.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "mm.h"
 #include "panic.h"
 #include "printk.h"
 #include "time.h"
+#include "timer.h"
 
 #define NULLB_PTRS_PER_PAGE	(PAGE_SIZE / sizeof(void *))
 #define NULLB_COMPLETION_NS	10000
@@ -187,11 +188,11 @@ static void null_complete_rq(struct null_blk_dev *nb, struct request *rq)
 /* Take a queue's waiting requests (oldest first). */
 static struct request *null_take(struct null_queue *q)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 	struct request *rq = q->head;
 
 	q->head = q->tail = NULL;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return rq;
 }
 
@@ -228,7 +229,7 @@ static int null_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 		return 0;
 	}
 	rq->next = NULL;
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (q->tail)
 		q->tail->next = rq;
 	else
@@ -237,7 +238,7 @@ static int null_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	if (!hctx->polled && !q->timer.pending)
 		timer_add(&q->timer, ktime_ns() + nb->completion_ns,
 			  null_timer_fn, q);
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return 0;
 }
 
@@ -271,7 +272,7 @@ static void null_free_memory(struct null_blk_dev *nb)
 				page_free(leaf[j]);
 		page_free(leaf);
 	}
-	blk_init_free(nb->dir, nb->nr_dir * sizeof(void *));
+	kfree_boot(nb->dir, nb->nr_dir * sizeof(void *));
 	nb->dir = NULL;
 }
 
@@ -284,7 +285,7 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 	if (!cfg->name || !cfg->size || (cfg->size & (cfg->bs - 1)) ||
 	    cfg->size >> SECTOR_SHIFT == 0)
 		return -EINVAL;
-	nb = blk_init_alloc(sizeof(*nb));
+	nb = kzalloc_boot(sizeof(*nb));
 	if (!nb)
 		return -ENOMEM;
 	nb->cfg = *cfg;
@@ -307,7 +308,7 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 	if (cfg->memory) {
 		nb->nr_dir = DIV_ROUND_UP(cfg->size >> PAGE_SHIFT ? cfg->size >> PAGE_SHIFT : 1,
 					  NULLB_PTRS_PER_PAGE);
-		nb->dir = blk_init_alloc(nb->nr_dir * sizeof(void *));
+		nb->dir = kzalloc_boot(nb->nr_dir * sizeof(void *));
 		if (!nb->dir)
 			goto free_nb;
 	}
@@ -323,7 +324,7 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 		if (err)
 			goto free_memory;
 		nb->nr_queues = nb->set.nr_hw_queues + nb->set.nr_poll_queues;
-		nb->queues = blk_init_alloc(nb->nr_queues * sizeof(*nb->queues));
+		nb->queues = kzalloc_boot(nb->nr_queues * sizeof(*nb->queues));
 		err = -ENOMEM;
 		if (!nb->queues)
 			goto free_tags;
@@ -348,14 +349,14 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 
 free_queues:
 	if (nb->queues)
-		blk_init_free(nb->queues, nb->nr_queues * sizeof(*nb->queues));
+		kfree_boot(nb->queues, nb->nr_queues * sizeof(*nb->queues));
 free_tags:
 	if (!cfg->bio_based)
 		blk_mq_free_tag_set(&nb->set);
 free_memory:
 	null_free_memory(nb);
 free_nb:
-	blk_init_free(nb, sizeof(*nb));
+	kfree_boot(nb, sizeof(*nb));
 	return err;
 }
 
@@ -368,11 +369,11 @@ int null_blk_destroy(struct null_blk_dev *nb)
 	for (unsigned i = 0; i < nb->nr_queues; i++)
 		timer_del(&nb->queues[i].timer);
 	if (nb->queues)
-		blk_init_free(nb->queues, nb->nr_queues * sizeof(*nb->queues));
+		kfree_boot(nb->queues, nb->nr_queues * sizeof(*nb->queues));
 	if (nb->disk.tag_set)
 		blk_mq_free_tag_set(&nb->set);
 	null_free_memory(nb);
-	blk_init_free(nb, sizeof(*nb));
+	kfree_boot(nb, sizeof(*nb));
 	return 0;
 }
 

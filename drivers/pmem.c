@@ -46,6 +46,7 @@
 #include "blkdev_driver.h"
 #include "cmdline.h"
 #include "copy.h"
+#include "irq.h"
 #include "persist.h"
 #include "cpu.h"
 #include "errno.h"
@@ -193,7 +194,7 @@ static void pmem_account(struct pmem_device *pm, struct bio *bio,
 			 const struct pmem_io *io)
 {
 	struct pmem_stats *st = &pm->stats;
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 	enum req_op op = bio_op(bio);
 
 	st->lines_flushed += io->ps.lines;
@@ -212,7 +213,7 @@ static void pmem_account(struct pmem_device *pm, struct bio *bio,
 	}
 	if (op == REQ_OP_FLUSH)
 		st->flushes++;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 static void pmem_submit_bio(struct bio *bio)

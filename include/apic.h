@@ -1,11 +1,10 @@
 /*
- * apic.h - the local APIC, the IOAPICs, the periodic tick and timers.
+ * apic.h - the local APIC and the IOAPICs.
  *
  * kernel/apic.c drives the boot CPU's local APIC (x2APIC through MSRs when
  * CPUID offers it, else xAPIC through an uncached mapping of the platform's
- * LAPIC address), installs its EOI as irq_eoi, and runs the LAPIC timer as
- * a periodic tick (timer.hz=, default 100) calibrated against the TSC. Each
- * tick advances `jiffies` and runs the timers whose deadline has passed.
+ * LAPIC address) and installs its EOI as irq_eoi. It also runs the LAPIC
+ * timer as the periodic tick; that API, timers included, is timer.h.
  *
  * kernel/ioapic.c masks the legacy 8259s and programs the platform's
  * IOAPICs: ISA IRQs map to GSIs through the interrupt source overrides,
@@ -113,41 +112,6 @@ void apic_send_self_ipi(u8 vector);
 /* Raw register access by xAPIC offset (0x20 ID, 0x80 TPR, ...), for tests
  * and the `irqs` command. */
 u32 apic_read(unsigned reg);
-
-/* ---- tick and timers (kernel/apic.c) ---- */
-
-extern volatile u64 jiffies;	/* ticks since timer_init */
-extern unsigned timer_hz;	/* ticks per second, 0 before timer_init */
-
-struct timer {
-	u64 deadline_ns;		/* ktime_ns() at or after which fn runs */
-	void (*fn)(struct timer *t, void *arg);
-	void *arg;
-	struct timer *next;
-	bool pending;
-};
-
-/**
- * timer_init - calibrate the LAPIC timer against the TSC and start the
- * periodic tick at timer.hz= (default 100, 10..1000).
- * Returns 0, or -ENODEV when the local APIC is not running.
- * Context: boot, after apic_init().
- */
-int timer_init(void);
-/* The tick is running: an interrupt will come within 1/timer_hz seconds. */
-bool timer_ticking(void);
-/* LAPIC timer counts per second (after the divider), for the log. */
-u64 timer_lapic_hz(void);
-
-/**
- * timer_add - run fn(t, arg) once from the tick at the first tick at or
- * after deadline_ns (ktime_ns() scale). Re-adding a pending timer moves it.
- * The callback runs in interrupt context and may re-add its timer.
- */
-void timer_add(struct timer *t, u64 deadline_ns,
-	       void (*fn)(struct timer *t, void *arg), void *arg);
-/* Cancel; returns true when the timer was pending. */
-bool timer_del(struct timer *t);
 
 /* ---- IOAPIC (kernel/ioapic.c) ---- */
 

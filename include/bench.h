@@ -4,11 +4,11 @@
  * standard suite.
  *
  * A job is described by struct bench_opts, filled from fio spellings by
- * bench_parse() (kernel/bench_parse.c, pure, host-tested):
+ * bench_parse() (bench/bench_parse.c, pure, host-tested):
  *   bench <dev> rw=read|write|randread|randwrite|randrw bs=4k qd=32
  *         [offset=<bytes>] [size=<bytes>] [runtime=2s | ios=<n>]
  *         [ramp_time=500ms] [poll=0|1] [rwmixread=50] [seed=<n>] [verify=0|1]
- * bench_run() (kernel/bench.c) runs it: asynchronous submission keeping qd
+ * bench_run() (bench/bench.c) runs it: asynchronous submission keeping qd
  * bios in flight, per-I/O TSC timestamps into latency histograms (hist.h).
  * One result line per job (bench_format_result()):
  *   BENCH dev=<d> rw=<rw> bs=<bytes> qd=<q> poll=<0|1> rwmixread=<pct>
@@ -18,7 +18,7 @@
  *   BENCH micro=<name> ns_per_op=<x> tsc_per_op=<x> ops=<n> [MBps=<x>]
  *
  * Entry points: the `bench` and `bench-suite` shell commands
- * (kernel/cmd_bench.c) and bench_boot(), which kmain() calls before the
+ * (bench/cmd_bench.c) and bench_boot(), which kmain() calls before the
  * run= commands: with bench=suite on the command line it runs the suite.
  */
 #ifndef PFNOS_BENCH_H
@@ -61,7 +61,7 @@ struct bench_opts {
 	bool verify;
 };
 
-/* ---- pure: kernel/bench_parse.c ---- */
+/* ---- pure: bench/bench_parse.c ---- */
 const char *bench_rw_name(enum bench_rw rw);
 static inline bool bench_rw_random(enum bench_rw rw)
 {
@@ -120,7 +120,7 @@ int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,
 		       u64 total_tsc, u64 ops, u64 bytes);
 
-/* ---- kernel: kernel/bench.c ---- */
+/* ---- kernel: bench/bench.c ---- */
 struct gendisk;
 /* Start of the scratch area: the last BENCH_SCRATCH_SIZE bytes of disk
  * (byte 0 on a smaller disk). Jobs and micro-benchmarks write there. */
@@ -145,14 +145,14 @@ int bench_run(const struct bench_opts *o, struct bench_result *res,
 /* Run and print: the BENCH line, or an "error:" line. 0 or -errno. */
 int bench_job(const struct bench_opts *o);
 
-/* ---- kernel: kernel/bench_micro.c ---- */
+/* ---- kernel: bench/bench_micro.c ---- */
 /* Every micro-benchmark that the devices present allow; BENCH lines. */
 int bench_micro_all(void);
 /* One by name ("kmap", "dma_map_sg", "bio_null", "pmem_write_4k",
  * "nvme_to_pmem", "memcpy_1m"); -ENOENT for an unknown name. */
 int bench_micro(const char *name);
 
-/* ---- kernel: kernel/cmd_bench.c ---- */
+/* ---- kernel: bench/cmd_bench.c ---- */
 /* The standard matrix on every block device, then the micro-benchmarks.
  * quick: 100 ms ramp and 500 ms runtime per job; only: that device alone,
  * without the micro-benchmarks (NULL: all). Returns 0 or -errno. */

@@ -269,9 +269,7 @@ void blk_account_io_done(struct bio *bio);
 extern unsigned blk_endio_depth;
 
 /* ---- platform hooks: block/blk_kernel.c, or the host tests ---- */
-unsigned long blk_irq_save(void);
-void blk_irq_restore(unsigned long flags);
-/* Were interrupts enabled when blk_irq_save() returned flags? */
+/* Were interrupts enabled when local_irq_save() (irq.h) returned flags? */
 bool blk_irqs_were_enabled(unsigned long flags);
 /* Is this CPU running an interrupt handler? */
 bool blk_in_interrupt(void);
@@ -279,7 +277,9 @@ bool blk_in_interrupt(void);
  * enabled and is not in an interrupt handler: enable them and halt in one
  * step until an interrupt arrives, then disable them again. */
 void blk_wait_interrupt(void);
-/* Init-time memory, zeroed; NULL on failure. Never on the I/O path. */
+/* The block layer's own init-time memory, zeroed; NULL on failure. Never on
+ * the I/O path. kzalloc_boot() (mm.h) in the kernel; the host tests inject
+ * failures here. Drivers allocate with kzalloc_boot() themselves. */
 void *blk_init_alloc(size_t size);
 void blk_init_free(void *p, size_t size);
 

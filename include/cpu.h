@@ -60,17 +60,6 @@ static inline u64 read_rflags(void) { u64 f; __asm__ volatile("pushfq; popq %0" 
 static inline void local_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline bool irqs_enabled(void) { return (read_rflags() >> 9) & 1; }
-static inline unsigned long local_irq_save(void)
-{
-	unsigned long f = read_rflags();
-	local_irq_disable();
-	return f;
-}
-static inline void local_irq_restore(unsigned long f)
-{
-	if (f & (1UL << 9))
-		local_irq_enable();
-}
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 /* Enable interrupts and halt in one step: no wakeup lost between them. */

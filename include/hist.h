@@ -1,6 +1,6 @@
 /*
  * hist.h - a log-linear latency histogram in fixed memory (after Gil Tene's
- * HdrHistogram), for the benchmarks (kernel/bench.c).
+ * HdrHistogram), for the benchmarks (bench/bench.c).
  *
  * Values (nanoseconds, or any u64) below HIST_SUB_COUNT are counted exactly;
  * above, each power-of-two range [2^k, 2^(k+1)) is split into HIST_SUB_COUNT/2

@@ -12,6 +12,9 @@
 #define PFNOS_IRQ_H
 
 #include "types.h"
+#ifndef PFNOS_HOST
+#include "cpu.h"
+#endif
 
 struct pt_regs {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
@@ -42,6 +45,34 @@ static inline bool in_interrupt(void) { return irq_depth != 0; }
  * the handler returns true, execution resumes at regs->rip as modified. */
 typedef bool (*exception_fixup_t)(struct pt_regs *regs);
 extern exception_fixup_t exception_fixup;
+
+/*
+ * Interrupt masking on this CPU: the one API for it, in every floor.
+ * local_irq_save() disables interrupts and returns the previous state;
+ * local_irq_restore(flags) enables them again only if they were enabled
+ * then, so sections nest (restore in reverse order). In the kernel the
+ * state is RFLAGS.IF (cli/sti; Intel SDM vol. 3A, 6.8.1). Pure code built
+ * for the host (PFNOS_HOST: block/, the DMA core, drivers/nvme/nvme_*.c in
+ * tests/unit/) gets them from the test's host side (tests/unit/block_host.c,
+ * test_dma.c, test_nvme_prp.c), which checks the nesting.
+ */
+#ifdef PFNOS_HOST
+unsigned long local_irq_save(void);
+void local_irq_restore(unsigned long flags);
+#else
+static inline unsigned long local_irq_save(void)
+{
+	unsigned long f = read_rflags();
+
+	local_irq_disable();
+	return f;
+}
+static inline void local_irq_restore(unsigned long f)
+{
+	if (f & (1UL << 9))	/* RFLAGS.IF (SDM vol. 1, 3.4.3) */
+		local_irq_enable();
+}
+#endif
 
 void dump_regs(const struct pt_regs *regs);
 /* For `irqs`: false for a free vector, else its name and count. */

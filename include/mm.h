@@ -33,6 +33,44 @@ static inline bool pfn_t_is_null(pfn_t p) { return p.val == 0; }
 /* Convenience: one zeroed page in the direct map, or NULL. */
 void *page_alloc_zeroed(void);
 void page_free(void *va);
+/*
+ * Setup-time memory: size bytes, zeroed, physically contiguous in the
+ * direct map, in whole pages from the frame allocator (so at most
+ * 2^(PFN_MAX_ORDER-1) pages). For structures set up once, at boot or when a
+ * device is created; never on the I/O path (invariant 6). NULL on failure.
+ */
+void *kzalloc_boot(size_t size);
+/* Free what kzalloc_boot(size) returned, with the same size (NULL: no-op). */
+void kfree_boot(void *p, size_t size);
+
+/* ---- frame allocator statistics (mm/frames.c), for `frames` and tests ---- */
+enum buddy_zone_id {
+	BUDDY_ZONE_DMA32,	/* pfns below 4 GiB */
+	BUDDY_ZONE_NORMAL,	/* at or above */
+	BUDDY_NR_ZONES,
+};
+
+/* A consistent copy of the counters. */
+struct buddy_stats {
+	u64 total_pages;
+	u64 free_pages;
+	u64 nr_allocs;
+	u64 nr_frees;
+	u64 nr_failures;
+	u64 nr_reserved;
+	size_t metadata_bytes;
+	unsigned nr_ranges;
+	struct {
+		const char *name;
+		u64 total_pages;
+		u64 free_pages;
+		u64 nr_free[PFN_MAX_ORDER];
+	} zones[BUDDY_NR_ZONES];
+};
+
+/* Has mm_init() set the allocator up? */
+bool frames_ready(void);
+void frames_get_stats(struct buddy_stats *st);
 
 /* ---- mappings (mm/paging.c) ---- */
 #define MAP_WB		0	/* write-back */

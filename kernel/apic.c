@@ -24,6 +24,7 @@
 #include "lib.h"
 #include "printk.h"
 #include "time.h"
+#include "timer.h"
 
 /* xAPIC register offsets; the x2APIC MSR is 0x800 + (offset >> 4). */
 #define APIC_ID		0x020

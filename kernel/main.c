@@ -30,6 +30,7 @@
 #include "serial.h"
 #include "shell.h"
 #include "time.h"
+#include "timer.h"
 #include "version.h"
 
 struct boot_info boot_info;

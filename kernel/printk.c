@@ -9,6 +9,7 @@
  * kprintf() writes straight to the consoles without logging.
  */
 #include "cpu.h"
+#include "irq.h"
 #include "lib.h"
 #include "printk.h"
 #include "time.h"

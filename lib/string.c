@@ -3,7 +3,7 @@
  *
  * Plain C; gcc may also emit calls to memcpy/memset/memmove/memcmp itself.
  * Bulk data copies on the I/O path use the measured routines of
- * kernel/copy.c, not these.
+ * mm/copy.c, not these.
  */
 #include "lib.h"
 

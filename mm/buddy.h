@@ -1,7 +1,8 @@
 /*
  * buddy.h - the frame allocator core (mm/buddy.c) and its kernel glue
- * (mm/frames.c). Internal to mm/ and to the `frames` shell command; the rest
- * of the kernel allocates through pfn_alloc()/pfn_free() in include/mm.h.
+ * (mm/frames.c). Internal to mm/ (and its tests): the rest of the kernel
+ * allocates through pfn_alloc()/pfn_free() and reads the statistics
+ * (struct buddy_stats, frames_get_stats()) in include/mm.h.
  *
  * A binary buddy allocator over RAM pfns only, orders 0..PFN_MAX_ORDER-1.
  * Persistent memory never enters it and has no per-frame state anywhere.
@@ -40,12 +41,6 @@
 #define BUDDY_MAX_RANGES	128
 #define BUDDY_DMA32_END_PFN	(1ULL << (32 - PAGE_SHIFT))
 
-enum buddy_zone_id {
-	BUDDY_ZONE_DMA32,
-	BUDDY_ZONE_NORMAL,
-	BUDDY_NR_ZONES,
-};
-
 struct buddy_zone {
 	const char *name;
 	u64 free_head[PFN_MAX_ORDER];	/* first free block's pfn, 0: empty */
@@ -74,24 +69,6 @@ struct buddy {
 	u64 nr_frees;
 	u64 nr_failures;
 	u64 nr_reserved;		/* pages taken by buddy_reserve_range */
-};
-
-/* A consistent copy of the counters, for `frames` and tests. */
-struct buddy_stats {
-	u64 total_pages;
-	u64 free_pages;
-	u64 nr_allocs;
-	u64 nr_frees;
-	u64 nr_failures;
-	u64 nr_reserved;
-	size_t metadata_bytes;
-	unsigned nr_ranges;
-	struct {
-		const char *name;
-		u64 total_pages;
-		u64 free_pages;
-		u64 nr_free[PFN_MAX_ORDER];
-	} zones[BUDDY_NR_ZONES];
 };
 
 /* ---- core (mm/buddy.c), pure: host-tested ---- */
@@ -123,9 +100,7 @@ void frames_init(void *meta, size_t meta_size, void *(*frame_va)(u64 pfn));
 void frames_set_mapping(void *meta, void *(*frame_va)(u64 pfn));
 int frames_add_range(u64 start_pfn, u64 end_pfn);
 int frames_reserve_range(u64 start_pfn, u64 end_pfn);
-void frames_get_stats(struct buddy_stats *st);
 int frames_check(void);
-bool frames_ready(void);
 /* RAM spent on allocator metadata (the nibbles and the allocator itself). */
 size_t buddy_metadata_bytes(void);
 

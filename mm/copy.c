@@ -1,7 +1,7 @@
 /*
  * copy.c - pick the copy routines by measurement (see copy.h). This is the
  * mm floor, so drivers and the DMA layer can use it; the `copy-routines`
- * command lives in kernel/cmd_mm.c. Durable stores to persistent memory
+ * command lives in shell/cmd_mm.c. Durable stores to persistent memory
  * are mm/persist.c's.
  *
  * SIMD state (Intel SDM vol. 3A, 13.1 "Processor State Save and Restore"):

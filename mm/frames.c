@@ -1,6 +1,7 @@
 /*
  * frames.c - the kernel's one frame allocator: the buddy core (mm/buddy.c)
- * behind pfn_alloc()/pfn_free()/page_alloc_zeroed() of include/mm.h, with
+ * behind pfn_alloc()/pfn_free()/page_alloc_zeroed()/kzalloc_boot() of
+ * include/mm.h, with
  * interrupts off around every call so that it may be used from any context.
  *
  * Boot wiring (kmain): frames_init(meta, bytes, NULL) with
@@ -10,6 +11,7 @@
  */
 #include "buddy.h"
 #include "cpu.h"
+#include "irq.h"
 #include "mm.h"
 #include "panic.h"
 
@@ -198,4 +200,47 @@ void page_free(void *va)
 	if (!va)
 		return;
 	pfn_free(phys_to_pfn_t(virt_to_phys(va), 0), 0);
+}
+
+/* The order of the smallest block of pages that holds size bytes. */
+static unsigned frames_size_order(size_t size)
+{
+	unsigned order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+/**
+ * kzalloc_boot - setup-time memory from the frame allocator
+ * @size: bytes; rounded up to a power-of-two number of pages
+ *
+ * Returns: the zeroed memory's direct-map address, or NULL when size needs
+ * PFN_MAX_ORDER or more or memory is exhausted.
+ * Context: any, but meant for setup (boot, device creation), never for the
+ * I/O path.
+ */
+void *kzalloc_boot(size_t size)
+{
+	unsigned order = frames_size_order(size);
+	pfn_t pfn;
+
+	if (order >= PFN_MAX_ORDER)
+		return NULL;
+	pfn = pfn_alloc(order, PFN_ALLOC_ZERO);
+	if (pfn_t_is_null(pfn))
+		return NULL;
+	return phys_to_virt(pfn_t_to_phys(pfn));
+}
+
+/**
+ * kfree_boot - free memory from kzalloc_boot()
+ * @p: its address (NULL is ignored)
+ * @size: the size it was allocated with
+ */
+void kfree_boot(void *p, size_t size)
+{
+	if (p)
+		pfn_free(phys_to_pfn_t(virt_to_phys(p), 0), frames_size_order(size));
 }

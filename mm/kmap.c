@@ -19,6 +19,7 @@
  */
 #include "cmdline.h"
 #include "cpu.h"
+#include "irq.h"
 #include "lib.h"
 #include "memmap.h"
 #include "mm.h"

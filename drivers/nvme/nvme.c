@@ -64,16 +64,17 @@
  * nvme.timeout= (seconds, default 30), nvme.max_xfer= (bytes, cap on MDTS),
  * nvme.poll=1 (every bio to a polled queue, BLK_FEAT_POLL_DEFAULT).
  */
-#include "apic.h"
 #include "cmdline.h"
 #include "cpu.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "mm.h"
 #include "nvme_var.h"
 #include "panic.h"
 #include "printk.h"
 #include "time.h"
+#include "timer.h"
 #include "work.h"
 
 struct nvme_ctrl *nvme_ctrls[NVME_MAX_CTRLS];
@@ -362,43 +363,43 @@ static int nvme_admin_sync_to(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
 	u16 status;
 	int err;
 
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (ctrl->admin_timed_out) {
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		return -EIO;
 	}
 	s = nvme_admin_slot_get(ctrl);
 	if (!s || nvme_sq_full(aq)) {
 		if (s)
 			s->busy = false;
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		return -EBUSY;
 	}
 	nvme_submit_cmd(aq, cmd, (u16)(s - ctrl->admin_slots));
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	deadline = ktime_ns() + timeout_ns;
 	for (;;) {
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		nvme_process_admin_cq(ctrl);
 		if (s->done)
 			break;
 		if (ktime_ns() > deadline) {
 			s->done_fn = nvme_admin_orphan_done;
 			ctrl->admin_timed_out = true;
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			pr_err("%s: %s timed out: no admin commands until the controller is reset\n",
 			       ctrl->name,
 			       nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC, cmd->cdw0), true));
 			return -ETIMEDOUT;
 		}
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		cpu_relax();
 	}
 	status = s->status;
 	if (dw0)
 		*dw0 = s->dw0;
 	s->busy = false;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	err = nvme_cqe_errno(status);
 	if (err)
 		nvme_log_status(ctrl, cmd, true, status, err);
@@ -506,13 +507,13 @@ static void nvme_iod_release(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 		dma_unmap_sg(&ctrl->dev, iod->sg, iod->nents, iod->dir);
 		iod->nents = 0;
 	}
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	nvme_pool_put(q, iod);
 	if (iod->big >= 0) {
 		q->big_free |= (u8)BIT(iod->big);
 		iod->big = -1;
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 /* ---- the request path ---- */
@@ -541,14 +542,14 @@ static int nvme_map_data(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 	if (nsegs <= NVME_INLINE_SG) {
 		iod->sg = iod->inline_sg;
 	} else {
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		if (!q->big_free || nsegs > q->big_ents) {
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			return nsegs > q->big_ents ? -EINVAL : -EBUSY;
 		}
 		iod->big = __builtin_ctz(q->big_free);
 		q->big_free &= (u8)~BIT(iod->big);
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		iod->sg = q->big_sg[iod->big];
 	}
 	sg_init_table(iod->sg, nsegs ? nsegs : 1);
@@ -576,12 +577,12 @@ again:
 		need = nvme_prp_list_pages(nvme_prp_count(sg_dma_address(iod->sg),
 							  blk_rq_bytes(rq)));
 	}
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (!nvme_pool_get(q, iod, need)) {
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		return need > NVME_MAX_LIST_PAGES ? -EINVAL : -EBUSY;
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	for (unsigned i = 0; i < need; i++) {
 		lists[i] = nvme_pool_va(q, iod->pages[i]);
 		segs[i] = nvme_pool_va(q, iod->pages[i]);
@@ -601,9 +602,9 @@ again:
 			nvme_sqe_set_prps(&iod->cmd, prp1, prp2);
 		if (err == -EINVAL && FIELD_GET(NVME_SGLS_SUPPORT, ctrl->id->sgls)) {
 			/* a layout PRPs cannot say (a bounced split vec): SGL */
-			flags = blk_irq_save();
+			flags = local_irq_save();
 			nvme_pool_put(q, iod);
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			sgl = true;
 			goto again;
 		}
@@ -656,10 +657,10 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 					    rq->cmd_flags & REQ_FUA);
 		break;
 	case REQ_OP_DISCARD:
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		if (!nvme_pool_get(q, iod, 1))
 			err = -EBUSY;
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		if (!err) {
 			err = nvme_cmd_dsm_deallocate(&iod->cmd, ns->nsid,
 						      nvme_pool_va(q, iod->pages[0]),
@@ -677,9 +678,9 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	if (err)
 		goto release;
 
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (ctrl->state != NVME_CTRL_LIVE || nvme_sq_full(q)) {
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		err = -EBUSY;
 		q->busy++;
 		goto release;
@@ -689,7 +690,7 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	iod->submitted = true;
 	q->inflight++;
 	nvme_submit_iod(q, rq, iod, &iod->cmd);
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return 0;
 
 release:
@@ -750,9 +751,9 @@ static int nvme_process_cq(struct nvme_queue *q)
 		bool consumed = false;
 
 		n = 0;
-		flags = blk_irq_save();
+		flags = local_irq_save();
 		if (!q->live) {
-			blk_irq_restore(flags);
+			local_irq_restore(flags);
 			break;
 		}
 		while (n < NVME_CQ_BATCH && (cqe = nvme_next_cqe(q)) != NULL) {
@@ -801,7 +802,7 @@ static int nvme_process_cq(struct nvme_queue *q)
 		 */
 		if (consumed)
 			*q->cq_db = q->cq_head;
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		for (unsigned i = 0; i < n; i++)
 			nvme_end_request(q, rqs[i], status[i], errs[i]);
 		total += (int)n;
@@ -1004,14 +1005,14 @@ static void nvme_check_timeouts(struct nvme_ctrl *ctrl)
 
 bool nvme_schedule_reset(struct nvme_ctrl *ctrl, const char *why)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 	bool ok = ctrl->state == NVME_CTRL_LIVE && !ctrl->reset_why;
 
 	if (ok) {
 		ctrl->reset_why = why;
 		work_queue(&ctrl->reset_work);
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return ok;
 }
 
@@ -1095,10 +1096,10 @@ static void nvme_ctrl_dead(struct nvme_ctrl *ctrl, struct request *pending,
 	unsigned long flags;
 	unsigned n = 0, maps = 0, pages = 0;
 
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	ctrl->state = NVME_CTRL_DEAD;
 	ctrl->reset_why = NULL;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	for (struct request *rq = pending; rq; rq = rq->next) {
 		struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
 
@@ -1132,20 +1133,20 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 	unsigned long flags;
 	int err;
 
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	if (ctrl->state != NVME_CTRL_LIVE) {
 		ctrl->reset_why = NULL;
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 		return;
 	}
 	ctrl->state = NVME_CTRL_RESETTING;
 	ctrl->resets++;
 	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++)
 		ctrl->ioq[i].live = false;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	pr_err("%s: resetting controller: %s\n", ctrl->name, why);
 	err = nvme_disable(ctrl);
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
 		struct nvme_queue *q = &ctrl->ioq[i];
 
@@ -1162,7 +1163,7 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 			tail = &rq->next;
 		}
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	if (err) {
 		nvme_ctrl_dead(ctrl, pending, err);
 		return;
@@ -1175,10 +1176,10 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 	if (err && nvme_disable(ctrl))
 		pr_err("%s: nor does it disable after the failed bring-up: only admin memory was given to it since\n",
 		       ctrl->name);
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	ctrl->state = err ? NVME_CTRL_DEAD : NVME_CTRL_LIVE;
 	ctrl->reset_why = NULL;
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	if (err)
 		pr_err("%s: reset failed: -%s; controller is dead, its I/O fails\n",
 		       ctrl->name, errno_name(err));
@@ -1297,11 +1298,11 @@ static void nvme_shutdown_ctrl(struct nvme_ctrl *ctrl)
 
 static void nvme_shutdown_all(void)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 
 	for (unsigned i = 0; i < nvme_nr_ctrls; i++)
 		nvme_shutdown_ctrl(nvme_ctrls[i]);
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 static struct shutdown_hook nvme_shutdown_hook = {
@@ -1375,7 +1376,7 @@ static int nvme_alloc_io_queues(struct nvme_ctrl *ctrl)
 		q->nr_pool_free = NVME_POOL_PAGES;
 		q->big_ents = max_segs;
 		for (unsigned b = 0; b < NVME_BIG_SG_TABLES; b++) {
-			q->big_sg[b] = blk_init_alloc(max_segs * sizeof(struct scatterlist));
+			q->big_sg[b] = kzalloc_boot(max_segs * sizeof(struct scatterlist));
 			if (!q->big_sg[b])
 				return -ENOMEM;
 		}

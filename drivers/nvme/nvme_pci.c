@@ -12,6 +12,7 @@
 #include "blkdev_driver.h"
 #include "errno.h"
 #include "lib.h"
+#include "mm.h"
 #include "nvme_var.h"
 #include "pci.h"
 #include "printk.h"
@@ -81,7 +82,7 @@ static int nvme_pci_probe(struct pci_dev *d, unsigned instance)
 	void *regs;
 	int err;
 
-	ctrl = blk_init_alloc(sizeof(*ctrl));
+	ctrl = kzalloc_boot(sizeof(*ctrl));
 	if (!ctrl)
 		return -ENOMEM;
 	snprintf(ctrl->name, sizeof(ctrl->name), "nvme%u", instance);
@@ -124,7 +125,7 @@ static int nvme_pci_probe(struct pci_dev *d, unsigned instance)
 	return 0;
 
 free:
-	blk_init_free(ctrl, sizeof(*ctrl));
+	kfree_boot(ctrl, sizeof(*ctrl));
 	return err;
 }
 

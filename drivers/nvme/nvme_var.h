@@ -13,7 +13,7 @@
  * Concurrency: one CPU. Every queue's state (SQ tail, CQ head and phase,
  * list-page pool, admin slots) changes only with interrupts disabled, so
  * the interrupt handler, ops->poll(), the timeout timer and the submit path
- * exclude each other by blk_irq_save(). Ownership of a request moves from
+ * exclude each other by local_irq_save(). Ownership of a request moves from
  * the controller back to the driver (iod->submitted cleared, q->inflight
  * dropped) inside the interrupts-off section that reaps its CQE, so the
  * timer never sees a reaped command as outstanding. The timer only
@@ -22,13 +22,13 @@
 #ifndef PFNOS_NVME_DRV_H
 #define PFNOS_NVME_DRV_H
 
-#include "apic.h"
 #include "blkdev_driver.h"
 #include "compiler.h"
 #include "dma.h"
 #include "exit.h"
 #include "nvme_reg.h"
 #include "scatterlist.h"
+#include "timer.h"
 #include "types.h"
 #include "work.h"
 

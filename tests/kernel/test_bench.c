@@ -1,5 +1,5 @@
 /*
- * test_bench.c - in-guest tests of the benchmark engine (kernel/bench.c):
+ * test_bench.c - in-guest tests of the benchmark engine (bench/bench.c):
  * short jobs on a memory-backed null device of the test's own, and on
  * pmem0 and nvme0n1 when the machine has them, complete with sane numbers
  * (ios > 0, p50 <= p99 <= p999 <= max, bytes = ios * bs), verify mode

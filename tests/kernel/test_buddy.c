@@ -11,7 +11,7 @@
  * must be what they were at the start. mm.buddy_exhaust takes all of memory
  * and gives it back.
  */
-#include "../../mm/buddy.h"
+#include "mm/buddy.h"
 #include "cmdline.h"
 #include "cpu.h"
 #include "ktest.h"

@@ -18,6 +18,7 @@
 #include "lib.h"
 #include "pci.h"
 #include "time.h"
+#include "timer.h"
 
 #define MS	1000000ULL
 

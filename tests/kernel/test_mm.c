@@ -14,7 +14,8 @@
 #include "memmap.h"
 #include "mm.h"
 #include "time.h"
-#include "paging.h"
+#include "timer.h"
+#include "mm/paging.h"
 
 extern char boot_stack_guard[], boot_stack_bottom[];
 extern char __ksyms_start[], __ksyms_end[];

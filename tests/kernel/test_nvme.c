@@ -18,6 +18,7 @@
  * nobody polls. The last one fills the bounce pool from another device and
  * checks that a write waits for it.
  */
+#include "irq.h"
 #include "persist.h"
 #include "blkdev_driver.h"
 #include "dma.h"
@@ -28,7 +29,7 @@
 #include "nvme.h"
 #include "time.h"
 #include "work.h"
-#include "../../drivers/nvme/nvme_var.h"
+#include "drivers/nvme/nvme_var.h"
 
 #define NT_AREA		(16ULL << 20)
 #define NT_BUF_ORDER	10			/* 4 MiB RAM buffers */
@@ -285,10 +286,10 @@ static void nt_many(struct nt *t, enum req_op op, u32 flags, unsigned nr,
 		while (READ_ONCE(w->done) < nr)
 			blk_poll(t->d, cookie);
 	} else {
-		irqf = blk_irq_save();
+		irqf = local_irq_save();
 		while (READ_ONCE(w->done) < nr)
 			blk_wait_interrupt();
-		blk_irq_restore(irqf);
+		local_irq_restore(irqf);
 	}
 }
 
@@ -528,7 +529,7 @@ KTEST(nvme, write_zeroes_discard_flush_fua)
 /* Has the controller posted n CQEs beyond the head of q (not reaped)? */
 static bool nt_cqes_posted(struct nvme_queue *q, unsigned n)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 	u16 head = q->cq_head;
 	u8 phase = q->cq_phase;
 	bool ok = true;
@@ -540,7 +541,7 @@ static bool nt_cqes_posted(struct nvme_queue *q, unsigned n)
 			phase ^= 1;
 		}
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return ok;
 }
 
@@ -564,13 +565,13 @@ struct nt_sq_mark {
 
 static void nt_sq_mark(struct nt *t, struct nt_sq_mark *m)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 
 	for (unsigned i = 0; i < t->ctrl->nr_irq_queues + t->ctrl->nr_poll_queues; i++) {
 		m->tail[i] = t->ctrl->ioq[i].sq_tail;
 		m->submitted[i] = t->ctrl->ioq[i].submitted;
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 /*
@@ -581,7 +582,7 @@ static void nt_sq_mark(struct nt *t, struct nt_sq_mark *m)
 static unsigned nt_sq_since(struct nt *t, const struct nt_sq_mark *m,
 			    struct nvme_sqe *out, unsigned max)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < t->ctrl->nr_irq_queues + t->ctrl->nr_poll_queues; i++) {
@@ -599,7 +600,7 @@ static unsigned nt_sq_since(struct nt *t, const struct nt_sq_mark *m,
 				slot = 0;
 		}
 	}
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	return n;
 }
 
@@ -912,7 +913,7 @@ KTEST(nvme, timeout_reaps_polled_cq)
 	cookie = nt_polled_writes(&t, 1, t.area + (5ULL << 20), nt_one_end_io, &o);
 	KT_ASSERT(cookie != BIO_COOKIE_NONE);
 	KT_ASSERT(nt_wait_cqes(q, 1));
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	for (u32 tag = 0; tag < q->hctx->depth; tag++) {
 		struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
 		struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
@@ -925,7 +926,7 @@ KTEST(nvme, timeout_reaps_polled_cq)
 	      500000000ULL;
 	while (!READ_ONCE(o.done) && ktime_ns() < end)
 		blk_wait_interrupt();
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	KT_EXPECT(o.done);
 	KT_EXPECT_EQ(o.err, 0);
 	KT_EXPECT_EQ(t.ctrl->timeouts, timeouts);
@@ -1023,11 +1024,11 @@ KTEST(nvme, bounce_pool_full_waits)
 		  (unsigned long long)(READ_ONCE(hog.released) ?
 				       (hog.released_ns - start) / 1000000 : 0));
 	if (!READ_ONCE(hog.released)) {
-		unsigned long flags = blk_irq_save();
+		unsigned long flags = local_irq_save();
 
 		while (!READ_ONCE(hog.released))
 			blk_wait_interrupt();
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 	}
 	memset(t.va, 0, 8192);
 	KT_EXPECT_EQ(nt_io(&t, REQ_OP_READ, 0, pos, 0, 8192), 0);

@@ -1,10 +1,13 @@
 /*
  * block_host.c - the block layer's platform hooks for host unit tests
- * (see block_host.h); the kernel's are in block/blk_kernel.c.
+ * (see block_host.h), and the kernel's interrupt masking (irq.h) as the
+ * block code sees it on the host; the kernel's hooks are in
+ * block/blk_kernel.c.
  */
 #include <stdlib.h>
 #include "blkdev_driver.h"
 #include "block_host.h"
+#include "irq.h"
 #include "ktest.h"
 #include "scatterlist.h"
 
@@ -30,16 +33,16 @@ void host_blk_raise_irq(void (*handler)(void))
 	host_blk_in_irq--;
 }
 
-unsigned long blk_irq_save(void)
+unsigned long local_irq_save(void)
 {
 	return (unsigned long)host_blk_irq_depth++;
 }
 
-void blk_irq_restore(unsigned long flags)
+void local_irq_restore(unsigned long flags)
 {
 	host_blk_irq_depth--;
 	if ((unsigned long)host_blk_irq_depth != flags)
-		ktest_fail(__FILE__, __LINE__, "unbalanced blk_irq_restore");
+		ktest_fail(__FILE__, __LINE__, "unbalanced local_irq_restore");
 	/* interrupts back on: a pending one is taken here */
 	if (!host_blk_irq_depth && !host_blk_in_irq && host_blk_irq_pending)
 		host_blk_raise_irq(host_blk_irq_pending);

@@ -1,7 +1,8 @@
 /*
  * block_host.h - the host side of the block layer's platform hooks, for
  * the block unit tests (tests/unit/block_host.c): init memory from calloc
- * with failure injection, interrupt masking that is checked for balance,
+ * with failure injection, interrupt masking (local_irq_save/restore of
+ * irq.h) that is checked for balance,
  * a blk_wait_interrupt() that "delivers an interrupt" by calling the test's
  * handler (which completes pending requests) and fails the test when a
  * real CPU would never wake (a halt inside an interrupt handler, or one
@@ -20,7 +21,7 @@ extern int host_blk_alloc_fail_after;
 extern int host_blk_allocs_live;
 /* Called by blk_wait_interrupt(); NULL makes a wait a test failure. */
 extern void (*host_blk_irq_handler)(void);
-/* When set, run as an interrupt each time blk_irq_restore() turns
+/* When set, run as an interrupt each time local_irq_restore() turns
  * interrupts back on outside any handler. */
 extern void (*host_blk_irq_pending)(void);
 extern unsigned host_blk_waits;

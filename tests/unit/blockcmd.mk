@@ -1,2 +1,2 @@
 UNIT_BINS += blockcmd
-blockcmd_SRCS := kernel/blkcmd_parse.c tests/unit/test_blockcmd.c
+blockcmd_SRCS := shell/blkcmd_parse.c tests/unit/test_blockcmd.c

@@ -85,16 +85,6 @@ void nvme_fake_free_all(void)
 
 static void *pool_chunk, *pool_meta;
 
-unsigned long dma_plat_irq_save(void)
-{
-	return blk_irq_save();
-}
-
-void dma_plat_irq_restore(unsigned long flags)
-{
-	blk_irq_restore(flags);
-}
-
 void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 		   size_t len, bool to_pool)
 {
@@ -105,6 +95,18 @@ void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 		memcpy(pool, orig, len);
 	else
 		memcpy(orig, pool, len);
+}
+
+/* The drivers' setup-time allocator (mm/frames.c in the kernel). */
+void *kzalloc_boot(size_t size)
+{
+	return calloc(1, size);
+}
+
+void kfree_boot(void *p, size_t size)
+{
+	(void)size;
+	free(p);
 }
 
 /* The host's "memory" is all RAM: nothing for the platform to write back. */
@@ -726,7 +728,7 @@ void nvme_fake_detach(struct nvme_fake *f)
 		struct nvme_queue *q = &ctrl->ioq[i];
 
 		for (unsigned b = 0; b < NVME_BIG_SG_TABLES; b++)
-			blk_init_free(q->big_sg[b], q->big_ents * sizeof(struct scatterlist));
+			kfree_boot(q->big_sg[b], q->big_ents * sizeof(struct scatterlist));
 	}
 	if (ctrl->set.hctxs) {
 		/* tags a dead controller's commands held were freed with them */

@@ -1,2 +1,2 @@
 UNIT_BINS += shell
-shell_SRCS := kernel/cmdline.c kernel/shell_parse.c kernel/lineedit.c tests/unit/test_shell.c
+shell_SRCS := kernel/cmdline.c shell/shell_parse.c shell/lineedit.c tests/unit/test_shell.c

@@ -11,6 +11,7 @@
 #include "blkdev_driver.h"
 #include "block_host.h"
 #include "errno.h"
+#include "irq.h"
 #include "ktest.h"
 #include "lib.h"
 #include "scatterlist.h"
@@ -1587,11 +1588,11 @@ KTEST(blk_mq, no_halt_inside_interrupts_off_section)
 	KT_ASSERT_EQ(tq_setup(1, 0), 0);
 	memset(&ws, 0, sizeof(ws));
 	submit_bio(ws_new(REQ_OP_READ));
-	flags = blk_irq_save();
+	flags = local_irq_save();
 	submit_bio(ws_new(REQ_OP_READ));	/* no tag */
 	KT_EXPECT_EQ(host_blk_waits, 0);
 	KT_EXPECT_EQ(tq_set.hctxs[0].parks, 1);
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 	host_blk_raise_irq(tq_irq);
 	ws_check_and_free(2);
 	KT_EXPECT_EQ(tq_set.hctxs[0].nr_busy, 0);
@@ -1607,10 +1608,10 @@ static void wait_in_irq(void)
 
 static void wait_with_irqs_off(void *arg)
 {
-	unsigned long flags = blk_irq_save();
+	unsigned long flags = local_irq_save();
 
 	submit_bio_wait(arg);
-	blk_irq_restore(flags);
+	local_irq_restore(flags);
 }
 
 static void wait_from_irq(void *arg)
@@ -1644,10 +1645,10 @@ KTEST(blk_mq, submit_bio_wait_where_it_cannot_wait)
 	host_blk_irq_handler = NULL;		/* any halt fails the test */
 	memset(&ws, 0, sizeof(ws));
 	{
-		unsigned long flags = blk_irq_save();
+		unsigned long flags = local_irq_save();
 
 		KT_EXPECT_EQ(submit_bio_wait(ws_new(REQ_OP_READ)), 0);
-		blk_irq_restore(flags);
+		local_irq_restore(flags);
 	}
 	KT_EXPECT_EQ(host_blk_waits, 0);
 	bio_put(ws.bios[0]);

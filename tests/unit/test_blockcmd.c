@@ -1,10 +1,10 @@
 /*
  * test_blockcmd.c - host tests of the block shell commands' argument
- * checks (kernel/blkcmd_parse.c): ranges at the edges of a device, count 0
+ * checks (shell/blkcmd_parse.c): ranges at the edges of a device, count 0
  * and overflow, read's block limit, seeds, key=value options, copy lengths
  * across block sizes, verify's from= and where a mismatch lies.
  */
-#include "blkcmd.h"
+#include "shell/blkcmd.h"
 #include "errno.h"
 #include "ktest.h"
 #include "lib.h"

@@ -9,7 +9,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "../../mm/buddy.h"
+#include "mm/buddy.h"
 #include "errno.h"
 #include "ktest.h"
 #include "lib.h"

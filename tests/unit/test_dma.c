@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "../../block/dma_internal.h"
+#include "block/dma_internal.h"
 #include "blkdev_driver.h"
 #include "errno.h"
 #include "ktest.h"
@@ -62,16 +62,16 @@ static struct {
 	u64 bytes;
 } copies;
 
-unsigned long dma_plat_irq_save(void)
+unsigned long local_irq_save(void)
 {
 	return (unsigned long)irq_depth++;
 }
 
-void dma_plat_irq_restore(unsigned long flags)
+void local_irq_restore(unsigned long flags)
 {
 	irq_depth--;
 	if ((unsigned long)irq_depth != flags)
-		ktest_fail(__FILE__, __LINE__, "unbalanced dma_plat_irq_restore");
+		ktest_fail(__FILE__, __LINE__, "unbalanced local_irq_restore");
 }
 
 void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
@@ -131,8 +131,6 @@ u64 dma_plat_device_wrote(phys_addr_t phys, size_t len)
 }
 
 /* The scatterlist code's platform hooks (only these are reached). */
-unsigned long blk_irq_save(void) { return 0; }
-void blk_irq_restore(unsigned long flags) { (void)flags; }
 void *blk_init_alloc(size_t size) { return calloc(1, size); }
 void blk_init_free(void *p, size_t size) { free(p); }
 

@@ -11,7 +11,7 @@
  * past them.
  */
 #include <stdlib.h>
-#include "../../boot/efi/efiboot.h"
+#include "boot/efi/efiboot.h"
 #include "boot.h"
 #include "errno.h"
 #include "ktest.h"

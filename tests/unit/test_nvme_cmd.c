@@ -8,7 +8,7 @@
 #include "errno.h"
 #include "ktest.h"
 #include "lib.h"
-#include "../../drivers/nvme/nvme_var.h"
+#include "drivers/nvme/nvme_var.h"
 
 static u32 dw(const struct nvme_sqe *s, unsigned i)
 {

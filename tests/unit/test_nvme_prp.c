@@ -11,12 +11,13 @@
 #include <stdlib.h>
 #include "blkdev_driver.h"
 #include "errno.h"
+#include "irq.h"
 #include "ktest.h"
 #include "lib.h"
-#include "../../drivers/nvme/nvme_var.h"
+#include "drivers/nvme/nvme_var.h"
 
-unsigned long blk_irq_save(void) { return 0; }
-void blk_irq_restore(unsigned long flags) { (void)flags; }
+unsigned long local_irq_save(void) { return 0; }
+void local_irq_restore(unsigned long flags) { (void)flags; }
 void blk_wait_interrupt(void) { }
 void *blk_init_alloc(size_t size) { return calloc(1, size); }
 void blk_init_free(void *p, size_t size) { (void)size; free(p); }

@@ -7,7 +7,7 @@
 #include "errno.h"
 #include "ktest.h"
 #include "lib.h"
-#include "../../drivers/nvme/nvme_var.h"
+#include "drivers/nvme/nvme_var.h"
 
 KTEST(nvme_status, table)
 {

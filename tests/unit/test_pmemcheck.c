@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ktest.h"
-#include "../../tools/pmem-check/pmc.h"
+#include "tools/pmem-check/pmc.h"
 #define PMEM_CHECK_HOST
 #include "pmem_check.h"
 

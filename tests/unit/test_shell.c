@@ -7,7 +7,7 @@
 #include "errno.h"
 #include "ktest.h"
 #include "lib.h"
-#include "lineedit.h"
+#include "shell/lineedit.h"
 #include "shell.h"
 
 static struct cmdline cl;

@@ -1,6 +1,6 @@
 /*
  * lineedit.h - the shell's line editor as a pure state machine
- * (kernel/lineedit.c; tests/unit/test_shell.c drives it byte by byte).
+ * (shell/lineedit.c; tests/unit/test_shell.c drives it byte by byte).
  *
  * Feed it one input byte at a time; it echoes through the out callback and
  * reports when a line is complete or abandoned. Keys: printable ASCII

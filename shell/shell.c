@@ -1,5 +1,5 @@
 /*
- * shell.c - the serial test shell: prompt, line editing (kernel/lineedit.c),
+ * shell.c - the serial test shell: prompt, line editing (shell/lineedit.c),
  * run= scripts, command dispatch, Ctrl-C for long commands.
  *
  * Input is polled from the console. While a command runs, shell_interrupted()
@@ -7,14 +7,15 @@
  * ahead are replayed to the editor afterwards.
  */
 #include <stdarg.h>
-#include "apic.h"
 #include "cpu.h"
 #include "errno.h"
 #include "exit.h"
+#include "irq.h"
 #include "lib.h"
 #include "lineedit.h"
 #include "printk.h"
 #include "shell.h"
+#include "timer.h"
 #include "work.h"
 
 #define PROMPT "pfnos> "

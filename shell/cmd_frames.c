@@ -7,9 +7,9 @@
  *   frames: zone <name> total=<pages> free=<pages>
  *   frames: zone <name> order <k> (<size>) free_blocks=<n>    (one per order)
  */
-#include "../mm/buddy.h"
 #include "errno.h"
 #include "lib.h"
+#include "mm.h"
 #include "printk.h"
 #include "shell.h"
 

@@ -13,6 +13,7 @@
 #include "pci.h"
 #include "printk.h"
 #include "shell.h"
+#include "timer.h"
 
 static void format_size(char *buf, size_t len, u64 size)
 {

@@ -30,7 +30,7 @@
  * waited for with submit_bio_wait(), a buffer's worth at a time, with a
  * Ctrl-C check between. copy uses a device's direct_access() pfns as the
  * other device's bio vecs (zero copy) when it can. Every argument is
- * checked first (kernel/blkcmd_parse.c); a failure prints one "error:" line.
+ * checked first (shell/blkcmd_parse.c); a failure prints one "error:" line.
  * buf_offset= (0-4095) starts the RAM buffer that many bytes into its first
  * page, so misaligned copies and DMA can be driven from the shell.
  */

@@ -32,6 +32,7 @@
 #include "blkdev_driver.h"
 #include "cpu.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"

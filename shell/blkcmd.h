@@ -1,6 +1,6 @@
 /*
  * blkcmd.h - the pure argument checks of the block shell commands
- * (kernel/blkcmd_parse.c; the commands are in kernel/cmd_block.c).
+ * (shell/blkcmd_parse.c; the commands are in shell/cmd_block.c).
  *
  * No hardware, no block layer: the host unit tests (tests/unit/blockcmd.mk)
  * build the file as it is. Every check that fails writes one message (no

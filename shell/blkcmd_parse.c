@@ -2,7 +2,7 @@
  * blkcmd_parse.c - the pure argument checks of the block shell commands
  * (read, write, verify, zero, copy): ranges against a device, seeds,
  * key=value options, copy lengths across block sizes, and where a
- * mismatch lies. See include/blkcmd.h; host-tested by tests/unit/test_blockcmd.c.
+ * mismatch lies. See shell/blkcmd.h; host-tested by tests/unit/test_blockcmd.c.
  */
 #include "blkcmd.h"
 #include "errno.h"
