@@ -39,8 +39,8 @@ def report(g):
     return s, p, v, VIOLATION.findall(err), err
 
 
-def run_checked(ctx, mode, status, cmds):
-    cmdline = 'test.exit=1 pmem.flush=%s run="%s"' % (mode, "; ".join(cmds))
+def run_checked(ctx, mode, status, cmds, extra=""):
+    cmdline = 'test.exit=1 pmem.flush=%s %s run="%s"' % (mode, extra, "; ".join(cmds))
     g = ctx.boot(cmdline, boot="kernel", args=["--pmem-check"])
     st = g.wait()
     return g, st, report(g)
@@ -139,3 +139,20 @@ def known_bad(ctx):
           "expected a dirty line at cmd_pmem_unflushed's point: %s" % (v,))
     check(v[4].startswith("cmd_pmem_unflushed+"), "store not attributed: %s" % (v,))
     check(st == 1, "exit status %s, expected 1 (a violation fails the run)" % st)
+
+
+@test("pmemcheck.null_blk_reads_into_pmem", timeout=60)
+def null_blk_into_pmem(ctx):
+    """A driver that moves data with the CPU into a persistent-memory buffer
+    (null_blk's memory mode read behind a zero-copy copy null0 -> pmem0)
+    must make it durable: a FLUSH of pmem0 afterwards claims every store."""
+    cmds = ["write null0 0 8 3", "copy null0 0 pmem0 100 8", "flush pmem0",
+            "verify pmem0 100 8 3 from=0", "poweroff"]
+    g, st, (stores, points, viol, lines, err) = run_checked(
+        ctx, "clwb", 0, cmds, extra="null_blk.memory=1")
+    out = g.text
+    check("copy: zero-copy 4096 bytes" in out and "verify ok pmem0 100 8" in out,
+          "the copy or its verify failed")
+    check(stores >= 512, "checker saw %d stores into pmem, expected the copy's 512" % stores)
+    check(viol == 0, "%d violations: %s" % (viol, "\n".join(err.splitlines()[-5:])))
+    check(st == 0, "exit status %s, expected 0" % st)
