@@ -156,3 +156,21 @@ def null_blk_into_pmem(ctx):
     check(stores >= 512, "checker saw %d stores into pmem, expected the copy's 512" % stores)
     check(viol == 0, "%d violations: %s" % (viol, "\n".join(err.splitlines()[-5:])))
     check(st == 0, "exit status %s, expected 0" % st)
+
+
+@test("pmemcheck.unclaimed_store_is_caught", timeout=60)
+def unclaimed(ctx):
+    """A store to persistent memory that no durability point ever claims is
+    lost at power-off all the same: the checker reports it at exit."""
+    g = ctx.boot("test.exit=1", boot="kernel", stdin=True, args=["--pmem-check"])
+    g.prompt()
+    base = int(re.search(r"pmem0: region 0 \(\w+\) phys (0x[0-9a-f]+)", g.text).group(1), 16)
+    out = g.command("pmem-unflushed 0x%x claim=0" % (base + 0x4040))
+    check("never claimed" in out, "pmem-unflushed claim=0 said: %s" % out.strip())
+    g.send("poweroff\n")
+    st = g.wait()
+    stores, points, viol, lines, err = report(g)
+    check(viol == 1 and len(lines) == 1, "%d violations, expected 1:\n%s" % (viol, err))
+    check(int(lines[0][0], 16) == base + 0x4040 and lines[0][2] == "exit",
+          "expected line 0x%x dirty at exit: %s" % (base + 0x4040, lines[0]))
+    check(st == 1, "exit status %s, expected 1" % st)

@@ -408,3 +408,31 @@ KTEST(pmemcheck, elf_symbols)
 	img[4] = 1;			/* ELFCLASS32 */
 	KT_EXPECT(pmc_syms_load(&s, img, len) != 0);
 }
+
+/* Stores nothing ever claimed are lost all the same: pmc_finish() reports
+ * every line still not clean when the run ends, once. */
+KTEST(pmemcheck, unclaimed_at_exit)
+{
+	struct pmc m;
+
+	model_init(&m);
+	pmc_store(&m, 0, R_OFF + 640, 8, false, 0x1000);	/* never written back */
+	pmc_store(&m, 1, R_OFF + 704, 8, true, 0x1004);	/* nt, never fenced */
+	pmc_store(&m, 0, R_OFF + 768, 8, false, 0x1008);	/* durable */
+	pmc_writeback(&m, 0, R_OFF + 768, PMC_I_CLWB);
+	pmc_fence(&m, 0);
+	KT_EXPECT_EQ(m.violations, 0);
+	pmc_finish(&m);
+	KT_ASSERT_EQ(m.violations, 2);
+	KT_ASSERT_EQ(m.nr_reports, 2);
+	for (unsigned r = 0; r < 2; r++) {
+		KT_EXPECT_EQ(m.report[r].point_id, 0);		/* "at exit" */
+		KT_EXPECT(m.report[r].phys == R_PHYS + 640 || m.report[r].phys == R_PHYS + 704);
+		KT_EXPECT_EQ(m.report[r].state,
+			     m.report[r].phys == R_PHYS + 640 ? PMC_DIRTY : PMC_NT);
+	}
+	pmc_finish(&m);
+	KT_EXPECT_EQ(m.violations, 2);
+	KT_EXPECT_EQ(pmc_live_lines(&m), 0);
+	pmc_fini(&m);
+}

@@ -116,6 +116,8 @@ void pmc_writeback(struct pmc *m, unsigned vcpu, uint64_t off,
 		   enum pmc_insn_kind how);
 void pmc_fence(struct pmc *m, unsigned vcpu);
 void pmc_point(struct pmc *m, unsigned vcpu, uint64_t pc, unsigned id);
+/* The run ended: every line still not clean is a violation (point id 0). */
+void pmc_finish(struct pmc *m);
 void pmc_irq_enter(struct pmc *m, unsigned vcpu);
 void pmc_irq_exit(struct pmc *m, unsigned vcpu);
 /* Calibration: a load of off after a CAL marker (kind, arg). */
