@@ -443,6 +443,37 @@ void pmc_point(struct pmc *m, unsigned vcpu, uint64_t pc, unsigned id)
 	li->n = keep;
 }
 
+void pmc_finish(struct pmc *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		struct pmc_line *l = &m->lines[i];
+
+		if (!l->key)
+			continue;
+		for (unsigned c = 0; c < PMC_MAX_VCPUS; c++) {
+			if (!l->st[c])
+				continue;
+			m->violations++;
+			count_site(m, l->pc[c], 0);
+			if (m->nr_reports < PMC_MAX_REPORTS) {
+				struct pmc_violation *r = &m->report[m->nr_reports++];
+
+				r->off = (l->key - 1) * PMC_LINE;
+				r->phys = pmc_phys(m, r->off);
+				r->state = worst(l->st[c]);
+				r->point_pc = 0;
+				r->point_id = 0;
+				r->store_pc = l->pc[c];
+				r->vcpu = c;
+			}
+			l->st[c] = 0;
+		}
+	}
+	/* everything reported: start clean (the lists' entries go stale) */
+	memset(m->lines, 0, m->cap * sizeof(*m->lines));
+	m->used = 0;
+}
+
 void pmc_irq_enter(struct pmc *m, unsigned vcpu)
 {
 	m->vcpu[vcpu].depth++;

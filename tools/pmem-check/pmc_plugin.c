@@ -21,9 +21,12 @@
  *     those, not guest-physical addresses) and its guest-physical base.
  * Device DMA is invisible to plugins; so is everything before calibration.
  *
- * At exit it writes to out= (or stderr):
+ * At exit every line still not clean is a violation too (no point ever
+ * claimed it: lost at power-off all the same). Then it writes to out= (or
+ * stderr):
  *   pmem-check: <S> stores to persistent memory, <P> durability points, <V> violations
  *   pmem-check: violation: line 0x<phys> <dirty|wb-pending|nt-pending> at <point> (stored by 0x<pc> <symbol+offset>)
+ *     (<point> is <kind>:<symbol+offset> of the marker, or "exit")
  *   pmem-check: <N> violations stored by 0x<pc> <symbol+offset> at <point>
  *                                    (per site, when more than 20)
  *   pmem-check: error: <what>       (the checker could not check something)
@@ -282,6 +285,7 @@ static void report(qemu_plugin_id_t id, void *p)
 	if (!f)
 		f = stderr;
 	pthread_mutex_lock(&lock);
+	pmc_finish(&model);	/* what no point claimed is lost at power-off */
 	fprintf(f, "pmem-check: %llu stores to persistent memory, %llu durability points, %llu violations\n",
 		(unsigned long long)model.stores, (unsigned long long)model.points,
 		(unsigned long long)model.violations);
@@ -290,9 +294,13 @@ static void report(qemu_plugin_id_t id, void *p)
 		const char *pn = v->point_id < PMEM_POINT_NR && point_names[v->point_id] ?
 				 point_names[v->point_id] : "point";
 
-		fprintf(f, "pmem-check: violation: line 0x%llx %s at %s:%s (stored by 0x%llx %s)\n",
-			(unsigned long long)v->phys, pmc_state_name(v->state), pn,
-			pmc_syms_name(&syms, v->point_pc, a, sizeof(a)),
+		if (!v->point_id)	/* never claimed: lost at the end of the run */
+			snprintf(a, sizeof(a), "exit");
+		else
+			snprintf(a, sizeof(a), "%s:%s", pn,
+				 pmc_syms_name(&syms, v->point_pc, b, sizeof(b)));
+		fprintf(f, "pmem-check: violation: line 0x%llx %s at %s (stored by 0x%llx %s)\n",
+			(unsigned long long)v->phys, pmc_state_name(v->state), a,
 			(unsigned long long)v->store_pc,
 			pmc_syms_name(&syms, v->store_pc, b, sizeof(b)));
 	}
@@ -301,7 +309,8 @@ static void report(qemu_plugin_id_t id, void *p)
 			(unsigned long long)model.site[s].count,
 			(unsigned long long)model.site[s].pc,
 			pmc_syms_name(&syms, model.site[s].pc, a, sizeof(a)),
-			pmc_syms_name(&syms, model.site[s].point_pc, b, sizeof(b)));
+			model.site[s].point_pc ?
+			pmc_syms_name(&syms, model.site[s].point_pc, b, sizeof(b)) : "exit");
 	for (unsigned r = 0; r < model.nr_regions; r++)
 		fprintf(f, "pmem-check: region 0x%llx-0x%llx (QEMU RAM offset 0x%llx)\n",
 			(unsigned long long)model.region[r].phys,
