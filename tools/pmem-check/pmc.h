@@ -61,6 +61,10 @@ struct pmc_insn {
  * PMC_I_PLAIN (their stores, if any, count as plain stores). */
 struct pmc_insn pmc_decode(const uint8_t *b, size_t n);
 
+/* Does the instruction p (movzx r, byte [m] or mov r8, [m]) load from the
+ * very memory operand of the write-back wb? (RIP-relative never matches.) */
+bool pmc_probe_matches(const uint8_t *p, size_t pn, const uint8_t *wb, size_t wn);
+
 /* ---- the model ---- */
 enum {
 	PMC_DIRTY = 1,		/* stored, not written back */
