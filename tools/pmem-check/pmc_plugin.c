@@ -11,9 +11,10 @@
  *     store lands in a calibrated persistent region;
  *   - a write-back (CLWB/CLFLUSHOPT/CLFLUSH) has no memory access under
  *     TCG, so the load just before it in the same block names the line
- *     (pfnos's write-back loops in mm/persist_wb.asm keep the pair together);
- *     a write-back that starts a block has no such load and is counted as
- *     an error, never silently trusted;
+ *     (pfnos's write-back loops in mm/persist_wb.asm keep the pair together)
+ *     when it addresses the very same operand (pmc_probe_matches); a
+ *     write-back without such a load (first in its block, or after anything
+ *     else) is counted as an error, never silently trusted;
  *   - fences and locked instructions, durability points and interrupt
  *     entry/exit markers get execution callbacks;
  *   - the load after a calibration marker tells where a region lies in
@@ -190,7 +191,8 @@ static void on_exec(unsigned vcpu, void *udata)
 	case PMC_I_CLFLUSHOPT:
 	case PMC_I_CLFLUSH:
 		if (have_regions)
-			error_locked("write-back without an address probe before it", i->vaddr);
+			error_locked("write-back without a load of the same operand just before it",
+				     i->vaddr);
 		break;
 	case PMC_I_MARKER:
 		switch (i->arg >> 8) {
@@ -234,13 +236,20 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		switch (c.kind) {
 		case PMC_I_CLWB:
 		case PMC_I_CLFLUSHOPT:
-		case PMC_I_CLFLUSH:
-			if (k)
+		case PMC_I_CLFLUSH: {
+			struct qemu_plugin_insn *pi = k ? qemu_plugin_tb_get_insn(tb, k - 1) : NULL;
+
+			/* the load just before must address the very same operand */
+			if (pi && pmc_probe_matches(qemu_plugin_insn_data(pi),
+						    qemu_plugin_insn_size(pi),
+						    qemu_plugin_insn_data(insn),
+						    qemu_plugin_insn_size(insn)))
 				mem[k - 1].probe = c.kind;
 			else
 				ex[k] = (struct insn_info){ .vaddr = mem[k].vaddr,
 					.exec = true, .kind = c.kind };
 			break;
+		}
 		case PMC_I_MARKER:
 			if (c.mark_kind == PMEM_CHECK_K_CAL_BASE ||
 			    c.mark_kind == PMEM_CHECK_K_CAL_END ||
