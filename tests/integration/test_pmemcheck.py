@@ -174,3 +174,18 @@ def unclaimed(ctx):
     check(int(lines[0][0], 16) == base + 0x4040 and lines[0][2] == "exit",
           "expected line 0x%x dirty at exit: %s" % (base + 0x4040, lines[0]))
     check(st == 1, "exit status %s, expected 1" % st)
+
+
+@test("pmemcheck.help_runs_nothing", timeout=30)
+def help_runs_nothing(ctx):
+    """`--help` prints text; it never builds or downloads anything (its text
+    names `make pmem-check`, which must not run)."""
+    import subprocess
+    from harness import LAUNCHER
+    r = subprocess.run([str(LAUNCHER), "--help"], capture_output=True, text=True,
+                       cwd="/", timeout=20)
+    check(r.returncode == 0, "--help exit status %d" % r.returncode)
+    check("`make pmem-check`" in r.stdout,
+          "--help lost the words `make pmem-check`: %s" % r.stdout[r.stdout.find("--pmem-check"):][:300])
+    check("make:" not in r.stdout + r.stderr and "gcc" not in r.stdout + r.stderr,
+          "--help ran make: %s" % (r.stdout + r.stderr)[-300:])
