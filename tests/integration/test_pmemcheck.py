@@ -189,3 +189,25 @@ def help_runs_nothing(ctx):
           "--help lost the words `make pmem-check`: %s" % r.stdout[r.stdout.find("--pmem-check"):][:300])
     check("make:" not in r.stdout + r.stderr and "gcc" not in r.stdout + r.stderr,
           "--help ran make: %s" % (r.stdout + r.stderr)[-300:])
+
+
+@test("pmemcheck.two_nvdimms", timeout=60)
+def two_nvdimms(ctx):
+    """Both NVDIMMs of a two-NVDIMM machine are calibrated, named by their
+    physical ranges, and checked: writes into each are durable. The launcher
+    tells the plugin how many NVDIMMs the machine has; fewer calibrated
+    regions would be a checker error."""
+    cmds = ["write pmem0 11 7 3 buf_offset=5", "write pmem1 13 9 4 buf_offset=8",
+            "verify pmem1 13 9 4", "poweroff"]
+    g = ctx.boot('test.exit=1 pmem.flush=nt run="%s"' % "; ".join(cmds), boot="kernel",
+                 pmem=["a.img:64M", "b.img:64M"], args=["--pmem-check"])
+    st = g.wait()
+    stores, points, viol, lines, err = report(g)
+    regions = re.findall(r"^pmem-check: region (0x[0-9a-f]+)-(0x[0-9a-f]+) ", err, re.M)
+    booted = re.findall(r"pmem\d: region \d \(\w+\) phys (0x[0-9a-f]+)-(0x[0-9a-f]+)", g.text)
+    check(len(regions) == 2 and sorted(regions) == sorted(booted),
+          "calibrated %s, the kernel has %s" % (regions, booted))
+    check("error" not in err.lower(), "checker errors: %s" % err[-400:])
+    check(viol == 0 and st == 0, "%d violations, status %s" % (viol, st))
+    check(",expect=2" in g.launcher_stderr(),
+          "the launcher did not tell the plugin to expect 2 regions")
