@@ -489,8 +489,10 @@ static void count_site(struct pmc *m, uint64_t store_pc, uint64_t point_pc)
 		if (m->site[s].pc == store_pc && m->site[s].point_pc == point_pc)
 			break;
 	if (s == m->nr_sites) {
-		if (s == PMC_MAX_SITES)
+		if (s == PMC_MAX_SITES) {
+			m->sites_dropped++;
 			return;
+		}
 		m->nr_sites++;
 		m->site[s].pc = store_pc;
 		m->site[s].point_pc = point_pc;

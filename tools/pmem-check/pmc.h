@@ -103,6 +103,7 @@ struct pmc {
 	unsigned nr_reports;
 	struct { uint64_t pc, point_pc, count; } site[PMC_MAX_SITES];	/* per store site */
 	unsigned nr_sites;
+	uint64_t sites_dropped;		/* violations of sites past PMC_MAX_SITES */
 };
 
 int pmc_init(struct pmc *m);

@@ -3,7 +3,10 @@
  * version 1, QEMU 7.2). `scripts/pfnos-qemu --pmem-check` builds and loads
  * it; the model is pmc.c, the markers include/pmem_check.h.
  *
- *   -plugin pmem-check.so,elf=<pfnos.elf>,out=<report file>
+ *   -plugin pmem-check.so,elf=<pfnos.elf>,out=<report file>[,expect=<n>]
+ *
+ * expect=: the machine has n NVDIMMs, so at least n regions must be
+ * calibrated; fewer is an error (nothing was checked there).
  *
  * At translation each instruction is classified from its bytes:
  *   - stores of every instruction reach pmc_store() (non-temporal ones
@@ -71,6 +74,7 @@ static struct pmc_syms syms;
 static struct insn_info *info_hash[INFO_BUCKETS];
 static volatile unsigned have_regions;	/* read without the lock: a hint */
 static char *out_path;
+static unsigned expect_regions;
 static char errors[MAX_ERRORS][160];
 static unsigned nr_errors;
 
@@ -325,8 +329,20 @@ static void report(qemu_plugin_id_t id, void *p)
 			(unsigned long long)model.region[r].phys,
 			(unsigned long long)(model.region[r].phys + model.region[r].size),
 			(unsigned long long)model.region[r].off);
-	if (!model.nr_regions)
-		fprintf(f, "pmem-check: warning: no persistent region was calibrated; nothing was checked\n");
+	{
+		unsigned cal = 0;
+
+		for (unsigned r = 0; r < model.nr_regions; r++)
+			cal += model.region[r].size != 0;
+		if (cal < expect_regions)
+			fprintf(f, "pmem-check: error: %u NVDIMMs but %u regions calibrated: not all persistent memory was checked\n",
+				expect_regions, cal);
+		else if (!cal)
+			fprintf(f, "pmem-check: warning: no persistent region was calibrated; nothing was checked\n");
+	}
+	if (model.sites_dropped)
+		fprintf(f, "pmem-check: %llu more violations from store sites not listed\n",
+			(unsigned long long)model.sites_dropped);
 	for (unsigned e = 0; e < nr_errors; e++)
 		fprintf(f, "pmem-check: error: %s\n", errors[e]);
 	if (model.errors > nr_errors)
@@ -376,8 +392,16 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			}
 		} else if (!strncmp(argv[i], "out=", 4)) {
 			out_path = strdup(argv[i] + 4);
+		} else if (!strncmp(argv[i], "expect=", 7)) {
+			char *end;
+
+			expect_regions = (unsigned)strtoul(argv[i] + 7, &end, 10);
+			if (*end || end == argv[i] + 7) {
+				fprintf(stderr, "pmem-check: bad %s\n", argv[i]);
+				return -1;
+			}
 		} else {
-			fprintf(stderr, "pmem-check: unknown argument '%s' (elf=, out=)\n",
+			fprintf(stderr, "pmem-check: unknown argument '%s' (elf=, out=, expect=)\n",
 				argv[i]);
 			return -1;
 		}
