@@ -228,6 +228,19 @@ class Guest:
         except OSError:
             return ""
 
+    def ended_by(self):
+        """How the launcher says the run ended, from its own last line (not
+        from the echoed QEMU command line): "ACPI power-off (S5)",
+        "isa-debug-exit 0x10", ..., "reset", or None when it said nothing."""
+        for line in reversed(self.launcher_stderr().splitlines()):
+            m = re.match(r"pfnos-qemu: guest ended by (.*?)(?: \(a failure\)| \(panic\))?, "
+                         r"status \d+$", line)
+            if m:
+                return m.group(1)
+            if re.match(r"pfnos-qemu: guest reset or triple fault", line):
+                return "reset"
+        return None
+
 
 class Context:
     """What a test function gets: its directory, deadline and boot helper."""
@@ -277,12 +290,15 @@ class Context:
         self.guests.append(g)
         return g
 
-    def run(self, cmdline, status, firmware="bios", boot="kernel", **kw):
-        """Boot with cmdline, wait for the exit, check the status; return the
-        output text."""
+    def run(self, cmdline, status, firmware="bios", boot="kernel", ended_by=None, **kw):
+        """Boot with cmdline, wait for the exit, check the status (and, when
+        given, the path that ended the run: see Guest.ended_by()); return
+        the output text."""
         g = self.boot(cmdline, firmware=firmware, boot=boot, **kw)
         st = g.wait()
         check_status(g, st, status)
+        if ended_by is not None:
+            check_ended_by(g, ended_by)
         return g.text
 
     def cleanup(self):
@@ -295,6 +311,15 @@ def check_status(g, got, want):
         err = g.launcher_stderr().strip().splitlines()
         raise TestFailure("%s: exit status %s, expected %s (launcher: %s); output ends: %s"
                           % (g.name, got, want, err[-1] if err else "-", g._tail()))
+
+
+def check_ended_by(g, want):
+    """The launcher says the run ended through want (e.g. "ACPI power-off
+    (S5)"; a power-off through the debug-exit port gives the same status)."""
+    got = g.ended_by()
+    if got != want:
+        raise TestFailure("%s: the run ended by %s, expected %s" % (
+            g.name, got or "(the launcher did not say)", want))
 
 
 def check(cond, msg):

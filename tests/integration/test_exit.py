@@ -6,17 +6,23 @@ printed on the way out.
 from harness import check, ktap_results, test
 
 
+ACPI = "ACPI power-off (S5)"
+
+
 @test("exit.poweroff_acpi", timeout=30)
 def poweroff_acpi(ctx):
-    """poweroff without test.exit goes through ACPI S5: status 0."""
-    out = ctx.run('run="poweroff"', 0)
+    """poweroff without test.exit goes through ACPI S5: status 0, and the
+    launcher says ACPI ended the run (the fallback, isa-debug-exit 0x10,
+    gives status 0 too)."""
+    out = ctx.run('run="poweroff"', 0, ended_by=ACPI)
     check("poweroff: powering off" in out, "no power-off message")
+    check("S5 power-off did not take effect" not in out, "the kernel says S5 failed")
 
 
 @test("exit.poweroff_test_mode", timeout=30)
 def poweroff_test_mode(ctx):
     """poweroff with test.exit=1 and nothing failed: status 0 (0x10)."""
-    ctx.run('test.exit=1 run="echo fine; poweroff"', 0)
+    ctx.run('test.exit=1 run="echo fine; poweroff"', 0, ended_by="isa-debug-exit 0x10")
 
 
 @test("exit.selftest_failure", timeout=60)
@@ -38,7 +44,7 @@ def failure_then_poweroff(ctx):
 @test("exit.failure_without_test_mode", timeout=30)
 def failure_without_test_mode(ctx):
     """Without test.exit a failed command does not change poweroff's 0."""
-    ctx.run('run="no-such-command; poweroff"', 0)
+    ctx.run('run="no-such-command; poweroff"', 0, ended_by=ACPI)
 
 
 @test("exit.panic", timeout=30)

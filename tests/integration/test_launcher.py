@@ -107,7 +107,7 @@ def existing_files_kept(ctx):
 def ram_file_pc_machine(ctx):
     """--ram-file backs RAM with a shared file; --machine pc and --mem work."""
     ram = ctx.dir / "ram.img"
-    out = ctx.run('run="poweroff"', 0,
+    out = ctx.run('run="poweroff"', 0, ended_by="ACPI power-off (S5)",
                   args=["--ram-file", str(ram), "--mem", "256M", "--machine", "pc"])
     check("poweroff: powering off" in out, "no power-off")
     check(os.path.getsize(ram) == 256 << 20, "RAM file is not 256 MiB")
