@@ -3,6 +3,8 @@
 Fast PVH boots; each case checks the launcher's status and what the guest
 printed on the way out.
 """
+import re
+
 from harness import check, ktap_results, test
 
 
@@ -49,9 +51,22 @@ def failure_without_test_mode(ctx):
 
 @test("exit.panic", timeout=30)
 def panic(ctx):
-    """panic() with test.exit=1: a dump, status 2 (0x12)."""
-    out = ctx.run('test.exit=1 run="crash panic"', 2)
-    check("panic" in out.lower(), "no panic message")
+    """panic() with test.exit=1: the message, a call trace with symbol
+    names from panic() back to kmain, status 2 (0x12). (The echoed command
+    'crash panic' holds the word panic on its own: it proves nothing.)"""
+    out = ctx.run('test.exit=1 run="crash panic"', 2, ended_by="isa-debug-exit 0x12")
+    after = out.split("pfnos> crash panic\n", 1)
+    check(len(after) == 2, "the run= command was not echoed")
+    check(re.search(r"^Kernel panic: crash command$", after[1], re.M),
+          "no 'Kernel panic: crash command' line")
+    m = re.search(r"^\[[ .0-9]+\] Call trace:\n((?:\[[ .0-9]+\]   \[<[0-9a-f]{16}>\] \S+\n)+)",
+                  after[1], re.M)
+    check(m, "no call trace after the panic message")
+    frames = re.findall(r"\] (\w+)\+0x[0-9a-f]+$", m.group(1), re.M)
+    check(frames[:2] == ["panic", "cmd_crash"] and "kmain" in frames,
+          "call trace %s does not run panic, cmd_crash, ..., kmain" % frames)
+    check(re.search(r"^\[[ .0-9]+\] panic: exiting QEMU with status 0x12$", after[1], re.M),
+          "no 'panic: exiting QEMU with status 0x12' line")
 
 
 @test("exit.page_fault", timeout=30)
