@@ -4,7 +4,7 @@
 #   make run        boot the default machine (q35, NVDIMM, NVMe) into the shell
 #   make run-uefi   the same under OVMF
 #   make debug      QEMU halted with its gdb stub; prints how to attach
-#   make test       unit + integration tests, ending "N passed, N failed"
+#   make test       unit + integration tests, ending "N passed, N failed, N skipped"
 #   make unit       host unit tests only (ASan/UBSan)
 #   make fuzz       libFuzzer targets (clang), bounded time; not part of test
 #

@@ -1,9 +1,10 @@
 /*
  * ktest.c - the runner behind ktest.h, shared by host and guest builds.
  *
- * Output is KTAP: "KTAP version 1", "1..N", then "ok N suite.name" or
- * "not ok N suite.name" with "# file:line: message" lines for failures, and a
- * final plain "N passed, N failed".
+ * Output is KTAP: "KTAP version 1", "1..N", then "ok N suite.name",
+ * "not ok N suite.name" with "# file:line: message" lines for failures, or
+ * "ok N suite.name # SKIP reason", and a final plain
+ * "N passed, N failed, N skipped" (passed + failed + skipped = N).
  */
 #include <stdarg.h>
 #include "ktest.h"
@@ -103,11 +104,8 @@ struct ktest_result ktest_run(const char *filter)
 		}
 		ktest_print(line);
 	}
-	if (r.skipped) {
-		snprintf(line, sizeof(line), "# %u skipped\n", r.skipped);
-		ktest_print(line);
-	}
-	snprintf(line, sizeof(line), "%u passed, %u failed\n", r.passed, r.failed);
+	snprintf(line, sizeof(line), "%u passed, %u failed, %u skipped\n", r.passed,
+		 r.failed, r.skipped);
 	ktest_print(line);
 	return r;
 }

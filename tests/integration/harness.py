@@ -8,8 +8,8 @@ A test function takes a Context:
 
     @test("boot.bios_iso", timeout=60)
     def bios_iso(ctx):
-        g = ctx.boot(cmdline='test.exit=1 run="selftest; poweroff"')
-        g.expect(r"(\\d+) passed, 0 failed")
+        g = ctx.boot(cmdline='test.exit=1 run="selftest mm.; poweroff"')
+        g.expect(r"(\\d+) passed, 0 failed, 0 skipped")
         ctx.check_status(g.wait(), 0)
 
 Every guest of a test gets fresh backing files in build/test/<name>/
@@ -327,12 +327,94 @@ def check(cond, msg):
         raise TestFailure(msg)
 
 
-def ktap_results(text):
-    """Parse selftest output: ([(ok, number, name)], passed, failed) from the
-    KTAP lines and the last 'N passed, N failed' line (None if missing)."""
-    results = [(m.group(1) is None, int(m.group(2)), m.group(3))
-               for m in re.finditer(r"^(not )?ok (\d+) (\S+)", text, re.M)]
-    summary = re.findall(r"^(\d+) passed, (\d+) failed$", text, re.M)
-    if not summary:
+# Self tests that may report # SKIP in any run on the standard machine: they
+# have no device to miss, only an option that turns them on.
+ALLOWED_SKIPS = ("selftest.injected_failure",)
+
+
+class KtapResult:
+    """One KTAP result line: ok, number, name, and skip (the reason after
+    '# SKIP', or None)."""
+
+    def __init__(self, ok, number, name, skip):
+        self.ok, self.number, self.name, self.skip = ok, number, name, skip
+
+    def __repr__(self):
+        return "%sok %d %s%s" % ("" if self.ok else "not ", self.number, self.name,
+                                 " # SKIP " + self.skip if self.skip is not None else "")
+
+
+class Ktap:
+    """The last selftest run in some output: results, the plan (1..N) and
+    the closing 'N passed, N failed, N skipped' counts (None if missing)."""
+
+    def __init__(self, results, plan, passed, failed, skipped):
+        self.results, self.plan = results, plan
+        self.passed, self.failed, self.skipped = passed, failed, skipped
+
+    @property
+    def ran(self):
+        return [r for r in self.results if r.skip is None]
+
+    @property
+    def skips(self):
+        return [r for r in self.results if r.skip is not None]
+
+    @property
+    def not_ok(self):
+        return [r for r in self.results if not r.ok]
+
+
+SUMMARY = r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$"
+
+
+def ktap_parse(text):
+    """Parse the last selftest run in text (from its 'KTAP version 1')."""
+    start = text.rfind("KTAP version 1\n")
+    if start >= 0:
+        text = text[start:]
+    results = []
+    for m in re.finditer(r"^(not )?ok (\d+) (\S+)(?: # SKIP ?(.*))?$", text, re.M):
+        results.append(KtapResult(m.group(1) is None, int(m.group(2)), m.group(3),
+                                  m.group(4)))
+    plan = re.search(r"^1\.\.(\d+)$", text, re.M)
+    summary = re.findall(SUMMARY, text, re.M)
+    counts = (None, None, None)
+    if summary:
+        p, f, sk = summary[-1]
+        counts = (int(p), int(f), int(sk) if sk else 0)
+    return Ktap(results, int(plan.group(1)) if plan else None, *counts)
+
+
+def check_ktap(k, allow_skips=ALLOWED_SKIPS):
+    """The run is whole and counted right: the plan is 1..N with N result
+    lines numbered 1..N, and the closing line's passed, failed and skipped
+    equal the ok, not ok and '# SKIP' lines. A skip is a failure unless the
+    test is in allow_skips (True: any): on the standard machine (NVDIMM and
+    NVMe present) no device test may skip."""
+    check(k.passed is not None, "no closing 'N passed, N failed, N skipped' line")
+    check(k.plan is not None and k.plan == len(k.results),
+          "KTAP plan 1..%s but %d result lines" % (k.plan, len(k.results)))
+    nums = [r.number for r in k.results]
+    check(nums == list(range(1, len(nums) + 1)), "KTAP numbers not 1..N: %s" % nums)
+    ok = len([r for r in k.ran if r.ok])
+    check((k.passed, k.failed, k.skipped) == (ok, len(k.not_ok), len(k.skips)),
+          "closing line says %d passed, %d failed, %d skipped but there are %d ok, "
+          "%d not ok and %d skip lines" % (k.passed, k.failed, k.skipped, ok,
+                                            len(k.not_ok), len(k.skips)))
+    if allow_skips is not True:
+        bad = [r for r in k.skips if r.name not in allow_skips]
+        check(not bad, "self tests skipped on a machine that should run them: %s"
+              % "; ".join("%s (%s)" % (r.name, r.skip) for r in bad))
+
+
+def ktap_results(text, allow_skips=ALLOWED_SKIPS):
+    """Parse and check (check_ktap) the last selftest run in text; return
+    ([(ok, number, name)] of the tests that ran, passed, failed). Without a
+    closing line: (results, None, None), unchecked."""
+    k = ktap_parse(text)
+    results = [(r.ok, r.number, r.name) for r in k.ran]
+    if k.passed is None:
         return results, None, None
-    return results, int(summary[-1][0]), int(summary[-1][1])
+    check_ktap(k, allow_skips)
+    return results, k.passed, k.failed
