@@ -5,6 +5,7 @@
 #   make run-uefi   the same under OVMF
 #   make debug      QEMU halted with its gdb stub; prints how to attach
 #   make test       unit + integration tests, ending "N passed, N failed, N skipped"
+#                   (SEED=n replays the random choices of an earlier run)
 #   make unit       host unit tests only (ASan/UBSan)
 #   make fuzz       libFuzzer targets (clang), bounded time; not part of test
 #
@@ -182,7 +183,8 @@ debug: all
 
 test: all unit-bins replay-bins $(BUILD)/patcheck
 	@scripts/deps.sh test
-	@BUILD=$(BUILD) UNIT_BINS="$(UNIT_BINS)" REPLAY_BINS="$(FUZZ_BINS)" scripts/run-tests
+	@BUILD=$(BUILD) UNIT_BINS="$(UNIT_BINS)" REPLAY_BINS="$(FUZZ_BINS)" SEED="$(SEED)" \
+		scripts/run-tests
 
 # ------------------------------------------------------------ benchmarks
 # make bench: pfnos's bench-suite in the standard machine (QEMU pinned to

@@ -73,6 +73,17 @@ void ktest_skip(const char *reason);
 				   #a, #b, _a, _b);			\
 	} while (0)
 
+/*
+ * Seeds: the environment gives the run one seed (ktest_set_seed(): the
+ * host from PFNOS_SEED or /dev/urandom, the guest from test.seed= or the
+ * TSC); ktest_run() prints it ("# seed N (test.seed=N repeats it)"), and a
+ * random test takes ktest_seed(), the run's seed mixed with its own
+ * "suite.name": the same for a test whatever the filter or order, and
+ * different between tests. Keep the variety, replay a failure exactly.
+ */
+void ktest_set_seed(u64 seed, const char *how);
+u64 ktest_seed(void);
+
 struct ktest_result {
 	unsigned passed;
 	unsigned failed;

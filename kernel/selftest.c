@@ -1,9 +1,11 @@
 /*
  * selftest.c - the in-guest side of ktest: the `selftest [filter]` command,
- * output through the console, leak checks after each test, and the
- * test.exit contract (exit.h) at the end of a run.
+ * output through the console, leak checks after each test, the run's seed
+ * (test.seed=, else the TSC), and the test.exit contract (exit.h) at the
+ * end of a run.
  */
 #include "cmdline.h"
+#include "cpu.h"
 #include "dma.h"
 #include "errno.h"
 #include "exit.h"
@@ -59,6 +61,8 @@ static int cmd_selftest(int argc, char **argv)
 		dma_debug_enable(true);	/* so the leak check has something to check */
 		dma_get_stats(&st);
 		dma_live_baseline = st.live;
+		ktest_set_seed(kernel_param_u64("test.seed", rdtsc() & 0xffffffffULL),
+			       "test.seed");
 		r = ktest_run(argc == 2 ? argv[1] : NULL);
 		if (!was)
 			dma_debug_enable(false);

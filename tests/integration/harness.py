@@ -19,6 +19,7 @@ hang: every wait is bounded by the test's deadline, and the launcher itself
 runs with --timeout.
 """
 
+import hashlib
 import os
 import re
 import shutil
@@ -69,6 +70,7 @@ class Config:
     testdir = REPO / "build" / "test"
     timeout_factor = 1.0
     verbose = False
+    seed = 0
 
 
 def clean_output(data):
@@ -253,6 +255,10 @@ class Context:
         self.deadline = time.monotonic() + self.timeout
         self.guests = []
         self.notes = []
+        # The test's own seed: the run's seed mixed with its name, the same
+        # whatever else runs. Guests get it as test.seed= (self tests).
+        h = hashlib.sha256(("%d:%s" % (Config.seed, t.name)).encode()).digest()
+        self.seed = int.from_bytes(h[:4], "little")
         if self.dir.exists():
             shutil.rmtree(self.dir)
         self.dir.mkdir(parents=True)
@@ -270,14 +276,17 @@ class Context:
         self.notes.append(msg)
 
     def boot(self, cmdline=None, firmware="bios", boot=None, stdin=False,
-             pmem=None, nvme=None, args=(), timeout=None, name=None):
+             pmem=None, nvme=None, args=(), timeout=None, name=None, seed=True):
         """Start a guest. boot defaults to iso; pmem/nvme default to one
-        fresh 1 GiB file each in the test directory."""
+        fresh 1 GiB file each in the test directory. A given cmdline gets
+        test.seed=<ctx.seed> appended (seed=False: the line as it is)."""
         name = name or "guest%d" % len(self.guests)
         a = ["--firmware", firmware]
         if boot:
             a += ["--boot", boot]
         if cmdline is not None:
+            if seed:
+                cmdline = ("%s test.seed=%d" % (cmdline, self.seed)).strip()
             a += ["--cmdline", cmdline]
         if stdin:
             a += ["--stdin"]

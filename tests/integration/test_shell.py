@@ -1,6 +1,5 @@
 """test_shell.py - the interactive shell over the serial port (--stdin):
 bad input gets one 'error:' line and the prompt back; line editing keys."""
-import os
 import random
 import re
 import time
@@ -186,9 +185,9 @@ def commands(ctx):
 
 @test("shell.random_input", timeout=60)
 def random_input(ctx):
-    """Random lines of random bytes (seeded; PFNOS_TEST_SEED repeats a run):
+    """Random lines of random bytes (ctx.seed: the run's seed repeats them):
     each gets at most one error line, the shell never hangs or dies."""
-    seed = int(os.environ.get("PFNOS_TEST_SEED", "0")) or random.randrange(1, 1 << 31)
+    seed = ctx.seed
     ctx.note("seed %d" % seed)
     rng = random.Random(seed)
     # Every byte except the line endings and Ctrl-C (tested on their own;

@@ -121,7 +121,7 @@ static void check_kmap_pfn(const struct memmap_region *reg, u64 page, u16 seed)
 
 KTEST(mm, kmap_every_region_first_last_random)
 {
-	struct prng rng = { rdtsc() };
+	struct prng rng = { ktest_seed() };
 
 	if (!memmap_nr_regions()) {
 		ktest_skip("no persistent region");
