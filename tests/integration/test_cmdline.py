@@ -59,3 +59,19 @@ def run_empty_and_long(ctx):
     check(re.search(r"^pfnos> echo RAN-LONG-x+\.\.\.$", out, re.M),
           "the long command was not echoed (cut) behind the prompt")
     check(not re.search(r"^RAN-LONG-", out, re.M), "the overlong command ran")
+
+
+@test("cmdline.loglevel_clamped", timeout=40)
+def loglevel_clamped(ctx):
+    """loglevel= above 7 means 7 (info and debug lines shown), however
+    large: 0xffffffff and 4g must not become -1 or 0 (a silent console)
+    through a cast to int. loglevel=0 does hide the info lines, so the
+    check can see a silence."""
+    banner = r"^\[[ .0-9]+\] pfnos \S+ booting via "
+    debug = r"^\[[ .0-9]+\] shutdown: nvme$"	# pr_debug, at poweroff
+    out = ctx.run('loglevel=0 run="poweroff"', 0, name="zero")
+    check(not re.search(banner, out, re.M), "loglevel=0 showed the info lines")
+    for name, value in (("big", "0xffffffff"), ("4g", "4g"), ("eight", "8")):
+        out = ctx.run('loglevel=%s run="poweroff"' % value, 0, name=name)
+        check(re.search(banner, out, re.M), "loglevel=%s hid the info lines" % value)
+        check(re.search(debug, out, re.M), "loglevel=%s hid the debug lines" % value)
