@@ -538,23 +538,6 @@ KTEST(memmap, region_table_full)
 	KT_EXPECT_EQ(memmap_nr_regions(), MEMMAP_MAX_REGIONS);
 }
 
-KTEST(memmap, map_table_overflow_is_logged)
-{
-	/* 512 separate loader entries, then 32 regions in the gaps: 544 ranges */
-	memset(&bi, 0, sizeof(bi));
-	for (unsigned i = 0; i < BOOT_MMAP_MAX; i++)
-		bi.e820[i] = (struct boot_mmap_entry){ G(i * 2), G(1), i & 1 ? 2 : 1, 0 };
-	bi.ne820 = BOOT_MMAP_MAX;
-	KT_ASSERT_EQ(memmap_init(&bi, 46), 0);
-	host_log_clear();
-	for (unsigned i = 0; i < MEMMAP_MAX_REGIONS; i++)
-		KT_ASSERT_EQ(memmap_add_region(G(i * 2 + 1), G(1), E820_PMEM, "nfit"), 0);
-	KT_EXPECT(host_log_contains("more than 512 ranges"));
-	unsigned n;
-	memmap_ranges(&n);
-	KT_EXPECT_EQ(n, MEMMAP_MAX_RANGES);
-}
-
 static bool map_invariants_hold(unsigned seed);
 
 /*
