@@ -1,7 +1,7 @@
 /*
  * efiboot.c - ELF and multiboot2 logic of the GNU-EFI loader, pure: header
- * checks, the "EFI amd64 entry address" search and the information block
- * writer (efiboot.h). Built into BOOTX64.EFI and, for tests/unit, for the
+ * checks, the "EFI amd64 entry address" search, the image span check
+ * against the EFI memory map and the information block writer (efiboot.h). Built into BOOTX64.EFI and, for tests/unit, for the
  * host.
  */
 #include "efiboot.h"
@@ -178,6 +178,63 @@ uint32_t efiboot_e820_type(uint32_t efi_type)
 	default:
 		return E820_RESERVED;
 	}
+}
+
+static int claimed(const struct efiboot_range *claims, size_t nclaims, uint64_t start,
+		   uint64_t end)
+{
+	for (size_t i = 0; i < nclaims; i++)
+		if (start >= claims[i].start && end <= claims[i].end)
+			return 1;
+	return 0;
+}
+
+int efiboot_span_check(const void *map, size_t map_size, size_t desc_size,
+		       uint64_t start, uint64_t end, const struct efiboot_range *claims,
+		       size_t nclaims, struct efiboot_span_fault *fault)
+{
+	const uint8_t *m = map;
+	uint64_t covered = 0;
+
+	__builtin_memset(fault, 0, sizeof(*fault));
+	for (size_t off = 0; off + desc_size <= map_size; off += desc_size) {
+		struct efiboot_mem_desc d;
+		uint64_t b, e;
+
+		__builtin_memcpy(&d, m + off, sizeof(d));
+		b = d.phys_start;
+		e = b + d.num_pages * PAGE_SIZE;
+		if (b < start)
+			b = start;
+		if (e > end)
+			e = end;
+		if (b >= e)
+			continue;
+		covered += e - b;
+		switch (d.type) {
+		case EFI_CONVENTIONAL:
+		case EFI_BS_CODE:
+		case EFI_BS_DATA:
+			continue;
+		case EFI_LOADER_DATA:
+			if (claimed(claims, nclaims, b, e))
+				continue;
+			break;
+		default:
+			break;
+		}
+		fault->start = b;
+		fault->end = e;
+		fault->type = d.type;
+		return -EINVAL;
+	}
+	if (covered != end - start) {
+		fault->hole = 1;
+		fault->start = start;
+		fault->end = end;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 size_t efiboot_mbi_size(size_t fixed, size_t map_max, size_t desc_size)

@@ -1,8 +1,8 @@
 /*
  * efiboot.h - the pure half of the GNU-EFI loader (boot/efi/loader.c):
  * checking pfnos.elf's headers, finding its multiboot2 "EFI amd64 entry
- * address", and writing the multiboot2 information block from an EFI memory
- * map. No firmware calls and no allocation, so tests/unit compiles
+ * address", checking the kernel's span against an EFI memory map, and
+ * writing the multiboot2 information block from an EFI memory map. No firmware calls and no allocation, so tests/unit compiles
  * boot/efi/efiboot.c for the host and feeds its output to the kernel's
  * parser (kernel/bootinfo.c).
  *
@@ -105,6 +105,34 @@ int efiboot_find_entry(const void *head, size_t head_len, uint32_t *entry,
 
 /* The e820 type reported for an EFI memory type (see efiboot.c). */
 uint32_t efiboot_e820_type(uint32_t efi_type);
+
+/* A physical range [start, end). */
+struct efiboot_range {
+	uint64_t start, end;
+};
+
+/* Why efiboot_span_check() refused the span. */
+struct efiboot_span_fault {
+	int hole;		/* part of the span is in no descriptor */
+	uint64_t start, end;	/* the offending descriptor, clipped to the span */
+	uint32_t type;		/* its EFI memory type (when not a hole) */
+};
+
+/**
+ * efiboot_span_check() - may the kernel's image go to [start, end)?
+ * @map: EFI memory map of @map_size bytes in descriptors of @desc_size
+ * @claims: the @nclaims ranges the loader allocated in the span
+ * @fault: set to the first offender on failure
+ *
+ * The span must be RAM throughout, every page of it in a descriptor, and
+ * nothing but free memory, boot-services memory (free after
+ * ExitBootServices) or LoaderData pages inside one of @claims.
+ *
+ * Returns: 0 or -EINVAL.
+ */
+int efiboot_span_check(const void *map, size_t map_size, size_t desc_size,
+		       uint64_t start, uint64_t end, const struct efiboot_range *claims,
+		       size_t nclaims, struct efiboot_span_fault *fault);
 
 /**
  * efiboot_mbi_size() - bytes to reserve for the information block.

@@ -99,10 +99,6 @@
 static EFI_SYSTEM_TABLE *st;
 static EFI_BOOT_SERVICES *bs;
 
-struct range {
-	UINT64 start, end;
-};
-
 struct loader {
 	EFI_HANDLE image;
 	EFI_FILE_HANDLE root;
@@ -113,8 +109,8 @@ struct loader {
 	struct efiboot_phdr phdr[MAX_PHDRS];
 	UINTN phnum;
 	char cmdline[CMDLINE_LIMIT + 1];
-	struct range span;		/* page-aligned physical image span */
-	struct range claim[MAX_CLAIMS];	/* free pages of the span we took */
+	struct efiboot_range span;	/* page-aligned physical image span */
+	struct efiboot_range claim[MAX_CLAIMS];	/* free pages of the span we took */
 	UINTN nclaim;
 	UINT8 *stage;			/* the image, built here first */
 	UINT64 entry;
@@ -537,62 +533,28 @@ static EFI_STATUS map_snapshot(UINT8 **map, UINTN *size, UINTN *dsize)
 	return EFI_SUCCESS;
 }
 
-static BOOLEAN claimed(const struct loader *ld, UINT64 start, UINT64 end)
-{
-	for (UINTN i = 0; i < ld->nclaim; i++)
-		if (start >= ld->claim[i].start && end <= ld->claim[i].end)
-			return TRUE;
-	return FALSE;
-}
-
 /*
- * Check the span against an EFI memory map: RAM throughout, and nothing but
- * free memory, boot-services memory or pages this loader claimed. With
+ * Check the span against an EFI memory map (efiboot_span_check()). With
  * complain, name the first offender on ConOut (not allowed between the
  * final GetMemoryMap and ExitBootServices).
  */
 static BOOLEAN span_usable(const struct loader *ld, const UINT8 *map,
 			   UINTN size, UINTN dsize, BOOLEAN complain)
 {
-	UINT64 covered = 0;
+	struct efiboot_span_fault f;
 
-	for (UINTN off = 0; off + dsize <= size; off += dsize) {
-		const EFI_MEMORY_DESCRIPTOR *d = (const void *)(map + off);
-		UINT64 b = d->PhysicalStart, e = b + d->NumberOfPages * PAGE_SIZE;
-
-		if (b < ld->span.start)
-			b = ld->span.start;
-		if (e > ld->span.end)
-			e = ld->span.end;
-		if (b >= e)
-			continue;
-		covered += e - b;
-		switch (d->Type) {
-		case EfiConventionalMemory:
-		case EfiBootServicesCode:
-		case EfiBootServicesData:
-			continue;
-		case EfiLoaderData:
-			if (claimed(ld, b, e))
-				continue;
-			break;
-		default:
-			break;
-		}
-		if (complain)
-			con_printf(PFX "error: the kernel needs 0x%lx-0x%lx but "
-				   "0x%lx-0x%lx is EFI %s memory\n", ld->span.start,
-				   ld->span.end - 1, b, e - 1, mem_type_name(d->Type));
-		return FALSE;
-	}
-	if (covered != ld->span.end - ld->span.start) {
-		if (complain)
-			con_printf(PFX "error: the kernel needs 0x%lx-0x%lx, which is "
-				   "not all RAM in the EFI memory map\n",
-				   ld->span.start, ld->span.end - 1);
-		return FALSE;
-	}
-	return TRUE;
+	if (!efiboot_span_check(map, size, dsize, ld->span.start, ld->span.end,
+				ld->claim, ld->nclaim, &f))
+		return TRUE;
+	if (complain && f.hole)
+		con_printf(PFX "error: the kernel needs 0x%lx-0x%lx, which is "
+			   "not all RAM in the EFI memory map\n",
+			   ld->span.start, ld->span.end - 1);
+	else if (complain)
+		con_printf(PFX "error: the kernel needs 0x%lx-0x%lx but "
+			   "0x%lx-0x%lx is EFI %s memory\n", ld->span.start,
+			   ld->span.end - 1, f.start, f.end - 1, mem_type_name(f.type));
+	return FALSE;
 }
 
 /*
