@@ -476,6 +476,17 @@ static const struct span_case span_cases[] = {
 	{ "a hole in the middle", {
 		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x100 },
 		{ EFI_CONVENTIONAL_MEMORY, SPAN_START + 0x101000, 0x2ff } }, 2, -EINVAL, 1, 0 },
+	/* overlapping descriptors count once: their sum must not hide a hole */
+	{ "a duplicate hides a hole", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x200 },
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x200 } }, 2, -EINVAL, 1, 0 },
+	{ "an overlap hides a hole", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x180 },
+		{ EFI_BOOT_SERVICES_DATA, SPAN_START + 0x100000, 0x180 },
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START + 0x300000, 0x100 } }, 3, -EINVAL, 1, 0 },
+	{ "overlapping, no hole", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x300 },
+		{ EFI_BOOT_SERVICES_DATA, SPAN_START + 0x100000, 0x300 } }, 2, 0, 0, 0 },
 };
 
 KTEST(efiboot, span_check)
@@ -500,4 +511,33 @@ KTEST(efiboot, span_check)
 			ktest_fail(__FILE__, __LINE__, "%s: fault hole %d type %u, want %d %u",
 				   c->what, f.hole, f.type, c->hole, c->type);
 	}
+}
+
+/* Descriptors smaller than EFI_MEMORY_DESCRIPTOR (a bad map, or a size the
+ * firmware changed between two GetMemoryMap calls) are refused, not read
+ * past their end or divided by. */
+KTEST(efiboot, small_descriptors_refused)
+{
+	static const struct desc d[] = {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x400 },
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START + 0x400000, 0x400 },
+	};
+	u8 map[ARRAY_SIZE(d) * DSIZE], *copy, *mbi;
+	size_t size = make_map(map, d, ARRAY_SIZE(d)), room, fixed;
+	struct efiboot_span_fault f;
+
+	KT_EXPECT_EQ(efiboot_span_check(map, size, DSIZE, SPAN_START, SPAN_END, NULL, 0, &f), 0);
+	copy = dup_exact(map, 24);
+	KT_EXPECT_EQ(efiboot_span_check(copy, 24, 24, SPAN_START, SPAN_END, NULL, 0, &f),
+		     -EINVAL);
+	KT_EXPECT_EQ(efiboot_span_check(copy, 24, 0, SPAN_START, SPAN_END, NULL, 0, &f),
+		     -EINVAL);
+	room = efiboot_mbi_size(8192, size, DSIZE);
+	mbi = calloc(1, room);
+	KT_ASSERT(mbi);
+	fixed = fixed_tags(mbi, "x", NULL, 0);
+	KT_EXPECT_EQ(efiboot_finish(mbi, fixed, copy, 24, 24, 1), 0);
+	KT_EXPECT_EQ(efiboot_finish(mbi, fixed, copy, 24, 0, 1), 0);
+	free(copy);
+	free(mbi);
 }
