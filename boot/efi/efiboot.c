@@ -189,28 +189,39 @@ static int claimed(const struct efiboot_range *claims, size_t nclaims, uint64_t 
 	return 0;
 }
 
+/* A descriptor's range, its end saturated at 2^64 - 1 instead of wrapping. */
+static void desc_at(const uint8_t *m, struct efiboot_mem_desc *d, uint64_t *b, uint64_t *e)
+{
+	__builtin_memcpy(d, m, sizeof(*d));
+	*b = d->phys_start;
+	if (d->num_pages > (~0ULL - *b) / PAGE_SIZE)
+		*e = ~0ULL;
+	else
+		*e = *b + d->num_pages * PAGE_SIZE;
+}
+
 int efiboot_span_check(const void *map, size_t map_size, size_t desc_size,
 		       uint64_t start, uint64_t end, const struct efiboot_range *claims,
 		       size_t nclaims, struct efiboot_span_fault *fault)
 {
 	const uint8_t *m = map;
-	uint64_t covered = 0;
+	struct efiboot_mem_desc d;
+	uint64_t b, e, pos;
 
 	__builtin_memset(fault, 0, sizeof(*fault));
+	if (desc_size < sizeof(d)) {
+		fault->bad_desc_size = 1;
+		return -EINVAL;
+	}
+	/* every descriptor inside the span must be memory we may overwrite */
 	for (size_t off = 0; off + desc_size <= map_size; off += desc_size) {
-		struct efiboot_mem_desc d;
-		uint64_t b, e;
-
-		__builtin_memcpy(&d, m + off, sizeof(d));
-		b = d.phys_start;
-		e = b + d.num_pages * PAGE_SIZE;
+		desc_at(m + off, &d, &b, &e);
 		if (b < start)
 			b = start;
 		if (e > end)
 			e = end;
 		if (b >= e)
 			continue;
-		covered += e - b;
 		switch (d.type) {
 		case EFI_CONVENTIONAL:
 		case EFI_BS_CODE:
@@ -228,11 +239,25 @@ int efiboot_span_check(const void *map, size_t map_size, size_t desc_size,
 		fault->type = d.type;
 		return -EINVAL;
 	}
-	if (covered != end - start) {
-		fault->hole = 1;
-		fault->start = start;
-		fault->end = end;
-		return -EINVAL;
+	/* and every address of it in one: from start, jump to the furthest end
+	 * of a descriptor holding pos, until end or a hole */
+	for (pos = start; pos < end;) {
+		uint64_t reach = pos, next = end;
+
+		for (size_t off = 0; off + desc_size <= map_size; off += desc_size) {
+			desc_at(m + off, &d, &b, &e);
+			if (b <= pos && e > reach)
+				reach = e;
+			else if (b > pos && b < next)
+				next = b;
+		}
+		if (reach == pos) {
+			fault->hole = 1;
+			fault->start = pos;
+			fault->end = next;
+			return -EINVAL;
+		}
+		pos = reach;
 	}
 	return 0;
 }
@@ -294,9 +319,12 @@ static size_t e820_from_efi(struct mb2_mmap_entry *e, const uint8_t *map,
 size_t efiboot_finish(uint8_t *mbi, size_t off, const void *map, size_t map_size,
 		      size_t desc_size, uint32_t desc_version)
 {
-	size_t ndesc = map_size / desc_size, n;
+	size_t ndesc, n;
 	uint32_t hdr[4];
 
+	if (desc_size < sizeof(struct efiboot_mem_desc))
+		return 0;
+	ndesc = map_size / desc_size;
 	n = e820_from_efi((struct mb2_mmap_entry *)(mbi + off + 16), map, ndesc,
 			  desc_size);
 	hdr[0] = EFIBOOT_TAG_MMAP;

@@ -113,9 +113,10 @@ struct efiboot_range {
 
 /* Why efiboot_span_check() refused the span. */
 struct efiboot_span_fault {
-	int hole;		/* part of the span is in no descriptor */
-	uint64_t start, end;	/* the offending descriptor, clipped to the span */
-	uint32_t type;		/* its EFI memory type (when not a hole) */
+	int bad_desc_size;	/* descriptors smaller than EFI_MEMORY_DESCRIPTOR */
+	int hole;		/* [start, end) of the span is in no descriptor */
+	uint64_t start, end;	/* else the offending descriptor, clipped to the span */
+	uint32_t type;		/* its EFI memory type */
 };
 
 /**
@@ -126,7 +127,8 @@ struct efiboot_span_fault {
  *
  * The span must be RAM throughout, every page of it in a descriptor, and
  * nothing but free memory, boot-services memory (free after
- * ExitBootServices) or LoaderData pages inside one of @claims.
+ * ExitBootServices) or LoaderData pages inside one of @claims. Descriptors
+ * may overlap: coverage is followed address by address, not summed.
  *
  * Returns: 0 or -EINVAL.
  */
@@ -167,7 +169,8 @@ size_t efiboot_add_tag(uint8_t *mbi, size_t off, uint32_t type,
  * safe between GetMemoryMap and ExitBootServices. @mbi must have
  * efiboot_mbi_size() bytes.
  *
- * Returns: total_size.
+ * Returns: total_size, or 0 (nothing written) when @desc_size is smaller
+ * than EFI_MEMORY_DESCRIPTOR.
  */
 size_t efiboot_finish(uint8_t *mbi, size_t off, const void *map, size_t map_size,
 		      size_t desc_size, uint32_t desc_version);
