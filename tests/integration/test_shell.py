@@ -1,9 +1,7 @@
 """test_shell.py - the interactive shell over the serial port (--stdin):
 bad input gets one 'error:' line and the prompt back; line editing keys."""
-import os
 import random
 import re
-import time
 
 from harness import check, check_status, test
 
@@ -107,16 +105,18 @@ def ctrl_c(ctx):
 @test("shell.interrupt", timeout=30)
 def interrupt(ctx):
     """Ctrl-C interrupts a long-running command: 'error: interrupted', the
-    prompt comes back at once, and keys typed ahead are discarded."""
+    prompt comes back, and keys typed ahead are discarded.
+
+    Events, not the host's speed: once the Enter after 'sleep 600000' is
+    echoed the line editor is done, and only the running command reads
+    input until it ends; the 10-minute sleep cannot end by itself within
+    the test's deadline, so a prompt with 'error: interrupted' is the
+    Ctrl-C's doing however slow the host is."""
     g = shell(ctx)
     g.send(b"sleep 600000\r")
     g.expect(r"sleep 600000\n")
-    time.sleep(0.5)
-    t0 = time.monotonic()
-    out = g.exchange(b"echo typed-ahead\x03", timeout=10)
-    took = time.monotonic() - t0
+    out = g.exchange(b"echo typed-ahead\x03")
     check(re.search(r"^error: interrupted$", out, re.M), "no 'error: interrupted': %r" % out)
-    check(took < 5, "the prompt took %.1fs after Ctrl-C" % took)
     check("typed-ahead" not in out, "type-ahead before Ctrl-C ran: %r" % out)
     out = g.exchange(b"sleep 10\r")
     check(lines(out) == ["sleep 10"], "a short sleep printed %r" % out)
@@ -154,9 +154,14 @@ def history(ctx):
     # Now [first, second, third, first]: up x3 reaches second, down: third.
     out = g.exchange(b"\x1b[A\x1b[A\x1b[A\x1b[B\r")
     check(re.search(r"^third$", out, re.M), "up up up down gave %r" % out)
+    # Up recalls "echo third", down goes back to the empty new line: Enter
+    # runs nothing. (A re-run of the newest entry would print "third".)
     out = g.exchange(b"\x1b[A\x1b[B\r")
-    check(lines(out) == [] or not re.search(r"^first$", out, re.M),
-          "down arrow back to the new line still ran history: %r" % out)
+    for word in ("first", "second", "third"):
+        check(not re.search(r"^%s$" % word, out, re.M),
+              "down arrow back to the new line still ran history: %r" % out)
+    check(not any(ln.startswith("error:") for ln in lines(out)),
+          "down arrow back to the new line gave an error: %r" % out)
     finish(ctx, g)
 
 
@@ -181,9 +186,9 @@ def commands(ctx):
 
 @test("shell.random_input", timeout=60)
 def random_input(ctx):
-    """Random lines of random bytes (seeded; PFNOS_TEST_SEED repeats a run):
+    """Random lines of random bytes (ctx.seed: the run's seed repeats them):
     each gets at most one error line, the shell never hangs or dies."""
-    seed = int(os.environ.get("PFNOS_TEST_SEED", "0")) or random.randrange(1, 1 << 31)
+    seed = ctx.seed
     ctx.note("seed %d" % seed)
     rng = random.Random(seed)
     # Every byte except the line endings and Ctrl-C (tested on their own;

@@ -4,8 +4,8 @@
  * "RAM" is a malloc'd buffer per range, reached through the frame_va
  * callback, so the pfns can be anything (above 4 GiB, with huge holes)
  * while the host memory stays small. A shadow bitmap tracks what the tests
- * hold to prove blocks never overlap. Randomized tests print their seed;
- * rerun one with BUDDY_SEED=<seed>.
+ * hold to prove blocks never overlap. Randomized tests seed from
+ * ktest_seed() (PFNOS_SEED=<n> repeats the run) and print it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,15 +113,6 @@ static void ref_split(u64 s, u64 e, u64 *nr_free)
 	}
 }
 
-static u64 test_seed(u64 fallback)
-{
-	const char *env = getenv("BUDDY_SEED");
-	u64 v;
-
-	if (env && !parse_u64(env, &v))
-		return v;
-	return fallback;
-}
 
 /* Take a block: it must be RAM, aligned, in the right zone, and not held. */
 static bool hold(pfn_t p, unsigned order)
@@ -268,7 +259,7 @@ KTEST(buddy, exhaust_every_order_and_recover)
 {
 	static const struct span r = { 0x800, 0xc00 };
 	static pfn_t held[1024];
-	struct prng rng = { test_seed(0xb0dd1) };
+	struct prng rng = { ktest_seed() };
 
 	ktest_log("seed %llu", (unsigned long long)rng.state);
 	for (unsigned order = 0; order < PFN_MAX_ORDER; order++) {
@@ -395,11 +386,11 @@ KTEST(buddy, random_alloc_free_no_overlap)
 		{ 0xfff80, 0x100200 }, { 0x1000003, 0x10005f5 },
 	};
 	static struct { pfn_t p; unsigned order; } held[4096];
-	struct prng rng = { test_seed(0x5eed5eed) };
+	struct prng rng = { ktest_seed() };
 	struct buddy_stats st0, st;
 	unsigned n = 0, fails = 0;
 
-	ktest_log("seed %llu (BUDDY_SEED to repeat)", (unsigned long long)rng.state);
+	ktest_log("seed %llu", (unsigned long long)rng.state);
 	KT_ASSERT_EQ(fake_setup(r, ARRAY_SIZE(r), 0), 0);
 	buddy_get_stats(&B, &st0);
 	for (unsigned step = 0; step < 40000; step++) {
@@ -450,7 +441,7 @@ KTEST(buddy, random_exhaustion_recovers_coalescing)
 {
 	static const struct span r[] = { { 0x3, 0x5f1 }, { 0x100007, 0x1003f0 } };
 	static struct { pfn_t p; unsigned order; } held[4096];
-	struct prng rng = { test_seed(0xe4a057) };
+	struct prng rng = { ktest_seed() };
 	struct buddy_stats st0, st;
 	unsigned n = 0;
 
