@@ -915,6 +915,50 @@ KTEST(buddy, init_yields_exactly_the_split)
 }
 
 /*
+ * Boot time must not grow with RAM: adding a range may write the allocator's
+ * own metadata, but of the free frames themselves only those heading the few
+ * blocks below the largest order (at most two per order at the range's
+ * edges). A range of 4 GiB costs what a range of 40 MiB costs. Frames are
+ * reached through frame_va only, so sparse RAM sees every access.
+ */
+KTEST(buddy, add_range_touches_no_frame_per_max_block)
+{
+	static const struct span sizes[] = {
+		{ 0x401, 0x2c05 },		/* 40 MiB: 9 blocks of order 10 */
+		{ 0x401, 0xffc05 },		/* 4 GiB: 1022 of them */
+		{ 0x100000, 0x200000 },		/* 4 GiB above 4 GiB, only order 10 */
+	};
+	static struct block want[4096];
+
+	for (unsigned c = 0; c < ARRAY_SIZE(sizes); c++) {
+		unsigned nw = ref_free_blocks(&sizes[c], 1, want), small = 0;
+		u64 top = 0;
+		pfn_t p;
+
+		for (unsigned i = 0; i < nw; i++)
+			small += want[i].order < PFN_MAX_ORDER - 1;
+		ktest_log("range %#llx-%#llx: %u blocks, %u below order %u",
+			  (unsigned long long)sizes[c].start, (unsigned long long)sizes[c].end,
+			  nw, small, PFN_MAX_ORDER - 1);
+		sparse_setup(&sizes[c], 1);
+		KT_ASSERT_EQ(buddy_add_range(&B, sizes[c].start, sizes[c].end), 0);
+		KT_EXPECT_EQ(sparse_touched, small);
+		/* Memory is still all there: the largest block comes out at once,
+		 * the highest one first, costing a frame or two, not a scan. */
+		for (unsigned i = 0; i < nw; i++)
+			if (want[i].order == PFN_MAX_ORDER - 1)
+				top = want[i].pfn;
+		sparse_touched = 0;
+		p = buddy_alloc(&B, PFN_MAX_ORDER - 1, 0);
+		KT_EXPECT_EQ(pfn_t_to_pfn(p), top);
+		KT_EXPECT(sparse_touched <= 2);
+		buddy_free(&B, p, PFN_MAX_ORDER - 1);
+		KT_EXPECT_EQ(buddy_check(&B), 0);
+	}
+	sparse_teardown();
+}
+
+/*
  * Reserving frames inside a free block of the largest order that nothing
  * has allocated from yet, and freeing a pfn heading one, behave as on any
  * free block (init may leave such blocks untouched until they are needed).
