@@ -997,3 +997,26 @@ KTEST(buddy, reserve_and_bad_free_inside_untouched_blocks)
 	KT_EXPECT_EQ(buddy_check(&B), 0);
 	sparse_teardown();
 }
+
+/* ---- the null pfn_t ---- */
+
+KTEST(buddy, failure_returns_pfn_t_null)
+{
+	static const struct span r = { 0x400, 0x800 };
+	static const pfn_t in_table[] = { PFN_T_NULL, PFN_T_NULL };
+
+	/* The constant: frame 0, no flags, and the only pfn_t that is null. */
+	KT_EXPECT(pfn_t_is_null(PFN_T_NULL));
+	KT_EXPECT_EQ(pfn_t_to_pfn(PFN_T_NULL), 0);
+	KT_EXPECT_EQ(pfn_t_flags(PFN_T_NULL), 0);
+	KT_EXPECT(pfn_t_equal(in_table[1], PFN_T_NULL));
+	KT_EXPECT(!pfn_t_is_null(__pfn_to_pfn_t(0, PFN_DEV)));
+	KT_EXPECT(!pfn_t_is_null(__pfn_to_pfn_t(1, 0)));
+	/* What a failed allocation returns. */
+	KT_ASSERT_EQ(fake_setup(&r, 1, 0), 0);
+	KT_EXPECT(pfn_t_equal(buddy_alloc(&B, PFN_MAX_ORDER, 0), PFN_T_NULL));
+	KT_EXPECT(pfn_t_equal(buddy_alloc(&B, 0, BIT(7)), PFN_T_NULL));
+	KT_ASSERT(!pfn_t_is_null(buddy_alloc(&B, 10, 0)));
+	KT_EXPECT(pfn_t_equal(buddy_alloc(&B, 0, 0), PFN_T_NULL));
+	fake_teardown();
+}
