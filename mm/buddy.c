@@ -443,7 +443,7 @@ static pfn_t alloc_in_zone(struct buddy *b, unsigned zone, unsigned order)
 		k++;
 	if (k == PFN_MAX_ORDER) {
 		if (!z->nr_untouched)
-			return __pfn_to_pfn_t(0, 0);
+			return PFN_T_NULL;
 		touch_one_in_zone(b, zone);
 		k = MAX_BLOCK_ORDER;
 	}
@@ -469,12 +469,12 @@ static pfn_t alloc_in_zone(struct buddy *b, unsigned zone, unsigned order)
  *
  * Plain allocations come from above 4 GiB when there is free memory there.
  *
- * Returns: the first frame (no pfn_t flags), or a null pfn_t when nothing
+ * Returns: the first frame (no pfn_t flags), or PFN_T_NULL when nothing
  * fits, the order is too big or a flag is unknown; never panics.
  */
 pfn_t buddy_alloc(struct buddy *b, unsigned order, unsigned flags)
 {
-	pfn_t p = __pfn_to_pfn_t(0, 0);
+	pfn_t p = PFN_T_NULL;
 
 	if (order >= PFN_MAX_ORDER || (flags & ~(PFN_ALLOC_ZERO | PFN_ALLOC_DMA32)))
 		goto fail;
@@ -491,7 +491,7 @@ pfn_t buddy_alloc(struct buddy *b, unsigned order, unsigned flags)
 	return p;
 fail:
 	b->nr_failures++;
-	return __pfn_to_pfn_t(0, 0);
+	return PFN_T_NULL;
 }
 
 /**
