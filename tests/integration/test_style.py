@@ -1,0 +1,59 @@
+"""test_style.py - rules of STYLE.md that a machine can check, over the
+sources (no QEMU).
+
+style.no_macro_hides_return: no #define in the kernel, its headers or its
+tests expands to a `return` (STYLE: "no macro that hides a return"): a
+reader of the caller must see every way out of it. The test framework's
+KT_ASSERT family in include/ktest.h is the one exception, by its contract
+("the KT_ASSERT family returns from the test at once", as KUnit's
+assertions end the test).
+"""
+import re
+
+from harness import REPO, check, test
+
+SOURCE_DIRS = ("boot", "kernel", "mm", "block", "drivers", "lib", "include", "tests")
+ALLOWED = {("include/ktest.h", "KT_ASSERT"), ("include/ktest.h", "KT_ASSERT_EQ")}
+
+
+def strip_comments_and_strings(text):
+    text = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
+    text = re.sub(r"//[^\n]*", "", text)
+    return re.sub(r'"(\\.|[^"\\\n])*"', '""', text)
+
+
+def macros(text):
+    """(line number, name, body) of every #define, continuation lines joined."""
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        m = re.match(r"\s*#\s*define\s+(\w+)", lines[i])
+        if not m:
+            i += 1
+            continue
+        start, body = i, lines[i]
+        while body.endswith("\\") and i + 1 < len(lines):
+            i += 1
+            body = body[:-1] + " " + lines[i]
+        yield start + 1, m.group(1), body
+        i += 1
+
+
+def macros_with_return(root):
+    found = []
+    for d in SOURCE_DIRS:
+        for path in sorted((root / d).rglob("*.[ch]")):
+            rel = path.relative_to(root).as_posix()
+            text = strip_comments_and_strings(path.read_text(errors="replace"))
+            for line, name, body in macros(text):
+                if re.search(r"\breturn\b", body) and (rel, name) not in ALLOWED:
+                    found.append("%s:%d %s" % (rel, line, name))
+    return found
+
+
+@test("style.no_macro_hides_return", timeout=30)
+def no_macro_hides_return(ctx):
+    """No #define expands to a return, outside ktest.h's KT_ASSERT family."""
+    bad = macros_with_return(REPO)
+    ctx.note("%d source directories scanned" % len(SOURCE_DIRS))
+    check(not bad, "macros that hide a return: " + ", ".join(bad))
