@@ -7,10 +7,16 @@ reader of the caller must see every way out of it. The test framework's
 KT_ASSERT family in include/ktest.h is the one exception, by its contract
 ("the KT_ASSERT family returns from the test at once", as KUnit's
 assertions end the test).
+
+style.make_pattern_rules_match_sources: every pattern rule of the
+Makefiles that names a special kind of source (%_x.c) matches at least one
+file; a rule for files that do not exist tells the reader they do.
 """
 import re
 
 from harness import REPO, check, test
+
+MAKEFILES = ("Makefile", "boot/efi/efi.mk")
 
 SOURCE_DIRS = ("boot", "kernel", "mm", "block", "drivers", "lib", "include", "tests")
 ALLOWED = {("include/ktest.h", "KT_ASSERT"), ("include/ktest.h", "KT_ASSERT_EQ")}
@@ -57,3 +63,26 @@ def no_macro_hides_return(ctx):
     bad = macros_with_return(REPO)
     ctx.note("%d source directories scanned" % len(SOURCE_DIRS))
     check(not bad, "macros that hide a return: " + ", ".join(bad))
+
+
+def dead_pattern_rules(root):
+    """Pattern rules "TARGET%SUFFIX.o: [DIR/]%SUFFIX.EXT" with a non-empty
+    SUFFIX that no source file under root matches."""
+    dead = []
+    for mk in MAKEFILES:
+        for n, line in enumerate((root / mk).read_text().split("\n"), 1):
+            m = re.match(r"^\S*%(\w+)\.o:\s*(\S*?)%(\w*)\.(c|asm)\b", line)
+            if not m or not m.group(3):
+                continue
+            d = m.group(2).rstrip("/") or "."
+            pattern = "*%s.%s" % (m.group(3), m.group(4))
+            if not [p for p in (root / d).rglob(pattern) if "build" not in p.parts]:
+                dead.append("%s:%d matches no %s" % (mk, n, pattern))
+    return dead
+
+
+@test("style.make_pattern_rules_match_sources", timeout=30)
+def make_pattern_rules_match_sources(ctx):
+    """No Makefile pattern rule for a kind of source that does not exist."""
+    dead = dead_pattern_rules(REPO)
+    check(not dead, "dead pattern rules: " + "; ".join(dead))
