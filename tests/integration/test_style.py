@@ -11,6 +11,10 @@ assertions end the test).
 style.make_pattern_rules_match_sources: every pattern rule of the
 Makefiles that names a special kind of source (%_x.c) matches at least one
 file; a rule for files that do not exist tells the reader they do.
+
+style.registration_macro_comments: where a header's opening comment shows
+how to call its registration macro (SHELL_COMMAND(...), KTEST(...)), the
+arguments come in the macro's order.
 """
 import re
 
@@ -86,3 +90,32 @@ def make_pattern_rules_match_sources(ctx):
     """No Makefile pattern rule for a kind of source that does not exist."""
     dead = dead_pattern_rules(REPO)
     check(not dead, "dead pattern rules: " + "; ".join(dead))
+
+
+REGISTRATION_MACROS = (("include/shell.h", "SHELL_COMMAND"), ("include/ktest.h", "KTEST"))
+
+
+def macro_comment_mismatches(root):
+    """Headers whose comment writes MACRO(a, b, ...) with other argument
+    names, or another order, than the #define's parameters (a trailing _
+    dropped)."""
+    bad = []
+    for rel, name in REGISTRATION_MACROS:
+        text = (root / rel).read_text()
+        d = re.search(r"#\s*define\s+%s\(([^)]*)\)" % name, text)
+        params = [p.strip().rstrip("_") for p in d.group(1).split(",")] if d else None
+        comments = " ".join(re.findall(r"/\*.*?\*/", text, flags=re.S))
+        for m in re.finditer(r"\b%s\(([^)]*)\)" % name, comments):
+            used = [a.strip() for a in m.group(1).split(",")]
+            if params is None or used != params:
+                bad.append("%s: comment says %s(%s), the macro is %s(%s)" % (
+                    rel, name, ", ".join(used), name, ", ".join(params or ["?"])))
+    return bad
+
+
+@test("style.registration_macro_comments", timeout=30)
+def registration_macro_comments(ctx):
+    """Header comments call SHELL_COMMAND and KTEST with the macro's own
+    argument order."""
+    bad = macro_comment_mismatches(REPO)
+    check(not bad, "; ".join(bad))
