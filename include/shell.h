@@ -1,7 +1,7 @@
 /*
  * shell.h - the serial test shell's command table.
  *
- * Commands register themselves with SHELL_COMMAND(name, usage, help, fn) into
+ * Commands register themselves with SHELL_COMMAND(name, fn, usage, help) into
  * the linker section "shell_cmds"; any file may add one. A command gets
  * argc/argv (argv[0] is its name) and returns 0 or -errno; on failure it has
  * already printed one "error: ..." line (shell_error() does that). A failing
