@@ -185,7 +185,7 @@ def semicolon_separates_commands(ctx):
     """At the prompt, ';' separates commands as in run=: each runs in turn,
     blanks around them do not matter, empty ones are skipped, a ';' inside
     double quotes is part of a word, and a failing command does not stop
-    the next one."""
+    the next one; a Ctrl-C that interrupts one drops the rest."""
     g = shell(ctx)
     out = g.exchange(b"write pmem0 0 8 1; echo x\r")
     check(re.search(r"^write ok pmem0 0 8$", out, re.M), "the write did not run: %r" % out)
@@ -202,6 +202,13 @@ def semicolon_separates_commands(ctx):
     out = g.exchange(b"frobnicate; echo after-error\r")
     check(re.search(r"^error: unknown command 'frobnicate'", out, re.M) and
           re.search(r"^after-error$", out, re.M), "a failure stopped the line: %r" % out)
+    # Ctrl-C interrupting one command drops the rest of the line.
+    g.send(b"sleep 600000; echo after-ctrl-c\r")
+    g.expect(r"sleep 600000; echo after-ctrl-c\n")
+    time.sleep(0.5)
+    out = g.exchange(b"\x03", timeout=10)
+    check(re.search(r"^error: interrupted$", out, re.M), "no 'error: interrupted': %r" % out)
+    check(not re.search(r"^after-ctrl-c$", out, re.M), "the line went on after Ctrl-C: %r" % out)
     finish(ctx, g)
 
 
