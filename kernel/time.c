@@ -10,6 +10,7 @@
  * no division on the hot path, no overflow for centuries.
  */
 #include "cpu.h"
+#include "errno.h"
 #include "lib.h"
 #include "printk.h"
 #include "time.h"
@@ -27,6 +28,7 @@ static u64 tsc_mult;	/* ticks per ns, 32.32 */
 #define PIT_CH2_MODE0	0xb0	/* channel 2, low then high byte, mode 0, binary */
 #define PIT_LATCH_CH2	0x80	/* counter latch command, channel 2 */
 #define PIT_MAX_PPM	500
+#define PIT_MAX_WINDOWS	10
 
 /* Latch channel 2 and read its count; the latch happens within [*t0, *t1]. */
 static u16 pit_read(u64 *t0, u64 *t1)
@@ -69,37 +71,48 @@ static bool pit_edge(u16 *count, u64 *lo, u64 *hi)
  * estimate, *err how far off it can be, *pits the exact PIT clocks between
  * the edges. The error is the TSC time the two edge reads took; a host that
  * preempts us at an edge shows up in it, one that preempts us in between
- * costs nothing (the PIT and the TSC both keep counting).
+ * costs nothing (the PIT and the TSC both keep counting) unless it lasts
+ * long enough for the 16-bit count to wrap (55 ms): a window with a stall
+ * of half its length between two reads is refused, which catches that.
+ * Returns: 0; -EAGAIN for a refused window; -ENODEV when the count does
+ * not move.
  */
-static bool pit_window(u16 pit_ticks, u64 *tsc, u64 *err, u64 *pits)
+static int pit_window(u16 pit_ticks, u64 *tsc, u64 *err, u64 *pits)
 {
-	u64 slo, shi, elo, ehi, a, b;
-	u16 cs, ce;
+	u64 slo, shi, elo, ehi, a, b, last, stall = 0;
 	unsigned long spins = 0;
+	u16 cs, ce, c;
 
 	if (!pit_edge(&cs, &slo, &shi))
-		return false;
-	while ((u16)(cs - pit_read(&a, &b)) < pit_ticks)
+		return -ENODEV;
+	last = shi;
+	do {
+		c = pit_read(&a, &b);
+		stall = max(stall, a - last);
+		last = b;
 		if (++spins > 100000000UL)
-			return false;
+			return -ENODEV;
+	} while ((u16)(cs - c) < pit_ticks);
 	if (!pit_edge(&ce, &elo, &ehi))
-		return false;
+		return -ENODEV;
+	stall = max(stall, elo - last);
 	*pits = (u16)(cs - ce);
 	*tsc = ((elo + ehi) - (slo + shi)) / 2;
 	*err = ((ehi - elo) + (shi - slo)) / 2;
-	return true;
+	return *tsc && stall * 2 < *tsc ? 0 : -EAGAIN;
 }
 
 /*
  * The TSC frequency against the PIT: windows of 2 ms, then longer ones if
  * the edges keep being slow to read (real hardware, a busy host), until one
- * is known to within PIT_MAX_PPM; else the best window measured (at most
- * 18 ms in all). A short window runs first, untimed: under a JIT (QEMU's
- * TCG) the first run of this code is slow, and would show as error.
+ * is known to within PIT_MAX_PPM; after five windows (18 ms), the best one
+ * measured; refused windows do not count, up to PIT_MAX_WINDOWS in all. A
+ * short window runs first, untimed: under a JIT (QEMU's TCG) the first run
+ * of this code is slow, and would show as error.
  */
 static u64 pit_calibrate_khz(void)
 {
-	static const u8 window_ms[] = { 2, 2, 2, 4, 8 };
+	static const u8 window_ms[PIT_MAX_WINDOWS] = { 2, 2, 2, 4, 8, 8, 8, 8, 8, 8 };
 	u8 gate = inb(PIT_GATE);
 	u64 best_khz = 0, best_ppm = ~0ULL;
 
@@ -110,17 +123,18 @@ static u64 pit_calibrate_khz(void)
 	for (int i = -1; i < (int)ARRAY_SIZE(window_ms); i++) {
 		u16 pit_ticks = i < 0 ? 8 : (u16)(PIT_HZ * window_ms[i] / 1000);
 		u64 tsc, err, pits, ppm;
+		int ret = pit_window(pit_ticks, &tsc, &err, &pits);
 
-		if (!pit_window(pit_ticks, &tsc, &err, &pits) || !tsc)
+		if (ret == -ENODEV)
 			break;
-		if (i < 0)
+		if (i < 0 || ret)
 			continue;
 		ppm = err * 1000000 / tsc;
 		if (ppm < best_ppm) {
 			best_ppm = ppm;
 			best_khz = tsc * PIT_HZ / pits / 1000;
 		}
-		if (ppm <= PIT_MAX_PPM)
+		if (ppm <= PIT_MAX_PPM || i >= 4)
 			break;
 	}
 	outb(PIT_GATE, gate);
