@@ -73,14 +73,15 @@ BOOT_BUDGET_US = 50000       # kernel entry to prompt at 512 MiB, one CPU
 BOOT_RAM_SLOPE_US = 10000    # what 4 GiB may add to it
 
 
-@test("boot.time_flat_in_ram", timeout=120)
+@test("boot.time_flat_in_ram", timeout=180)
 def time_flat_in_ram(ctx):
     """Kernel entry to prompt within 50 ms at 512 MiB, and 4 GiB at most
     10 ms above that (the allocator must not touch every frame). A busy host
-    only ever adds time, so each size counts its best of up to 6 boots, and
-    the test stops as soon as both hold."""
+    only ever adds time, so each size counts its best of up to 10 boots, and
+    the test stops as soon as both hold (one round on a quiet host); it can
+    still fail on a host kept busy throughout: run it again then."""
     best = {}
-    for _ in range(6):
+    for _ in range(10):
         for mem in ("512M", "4G"):
             us = entry_to_prompt_us(ctx, mem)
             best[mem] = min(best.get(mem, us), us)
