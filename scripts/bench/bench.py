@@ -6,7 +6,7 @@
 
 --pfnos boots pfnos (scripts/pfnos-qemu --boot kernel, pinned with --pin,
 default CPU 0) with run="bench-suite; poweroff" and parses its BENCH lines;
-then boots it straight to power-off three times (once with --quick) per RAM
+then boots it straight to power-off five times (once with --quick) per RAM
 size of BOOT_RAM_SIZES and keeps each boot's "kernel entry to prompt"
 figure, so that boot time growing with RAM shows (--boot-only: just that);
 --linux boots Debian's kernel with the initramfs of
@@ -230,7 +230,7 @@ def run_pfnos(a):
 def run_boot_by_ram(a):
     """Boot time per RAM size: ([{"mem": size, "entry_to_prompt_us": [...]}],
     the QEMU command line and guest CPU of the last boot)."""
-    boots = 1 if a.quick else 3
+    boots = 1 if a.quick else 5
     print("bench.py: pfnos: boot time at %s, %d boot(s) each (QEMU pinned to CPU %s)"
           % (", ".join(BOOT_RAM_SIZES), boots, a.pin), file=sys.stderr)
     rows, cmd, text = [], "", ""

@@ -303,7 +303,8 @@ def write_report(res, out):
         L += boot_by_ram_table(p)
         L.append("")
     L += ["## Targets", "", "| target | measured | result |", "|---|---|---|"]
-    for t, m, r in targets(runs) + (boot_targets(p) if p.get("boot_by_ram") else []):
+    io = targets(runs) if any(r.get("jobs") for r in runs.values()) else []
+    for t, m, r in io + (boot_targets(p) if p.get("boot_by_ram") else []):
         L.append("| %s | %s | %s |" % (t, m, r))
     L.append("")
     for name, run in runs.items():
