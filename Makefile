@@ -37,7 +37,8 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 KSRCS := $(sort $(wildcard lib/*.c kernel/*.c mm/*.c block/*.c drivers/*.c \
 	drivers/*/*.c shell/*.c bench/*.c tests/kernel/*.c))
 KASMS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm))
-# Files with SIMD copy routines (name ends in _simd.c) may use vector registers.
+# All C is built with -mgeneral-regs-only; the copy routines that use vector
+# registers are assembly (mm/copy_routines.asm).
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KSRCS)) \
 	 $(patsubst %.asm,$(BUILD)/obj/%.o,$(KASMS))
 
@@ -47,10 +48,6 @@ all: deps $(BUILD)/pfnos.elf $(BUILD)/pfnos.iso efi
 
 deps:
 	@scripts/deps.sh build
-
-$(BUILD)/obj/%_simd.o: %_simd.c
-	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -mgeneral-regs-only,$(KCFLAGS)) -mavx2 -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -26,10 +26,9 @@ static inline phys_addr_t virt_to_phys(const void *va) { return (u64)va - DIRECT
 #define PFN_ALLOC_ZERO		BIT(0)		/* zero the frames */
 #define PFN_ALLOC_DMA32		BIT(1)		/* entirely below 4 GiB */
 
-/* Returns a RAM pfn_t, or a pfn_t with val 0 (pfn_t_is_null) on failure. */
+/* Returns a RAM pfn_t, or PFN_T_NULL (pfn_t_is_null) on failure. */
 pfn_t pfn_alloc(unsigned order, unsigned flags);
 void pfn_free(pfn_t pfn, unsigned order);
-static inline bool pfn_t_is_null(pfn_t p) { return p.val == 0; }
 /* Convenience: one zeroed page in the direct map, or NULL. */
 void *page_alloc_zeroed(void);
 void page_free(void *va);

@@ -1,5 +1,7 @@
 """test_shell.py - the interactive shell over the serial port (--stdin):
-bad input gets one 'error:' line and the prompt back; line editing keys."""
+bad input gets one 'error:' line and the prompt back; line editing keys;
+';' between commands typed at the prompt."""
+import os
 import random
 import re
 
@@ -181,6 +183,39 @@ def commands(ctx):
     check("booting via" in out, "dmesg lacks the banner")
     out = g.exchange(b"echo  a   \"b c\"  \"d\"\r")
     check(re.search(r"^a b c d$", out, re.M), "echo quoting: %r" % out)
+    finish(ctx, g)
+
+
+@test("shell.semicolon_separates_commands", timeout=30)
+def semicolon_separates_commands(ctx):
+    """At the prompt, ';' separates commands as in run=: each runs in turn,
+    blanks around them do not matter, empty ones are skipped, a ';' inside
+    double quotes is part of a word, and a failing command does not stop
+    the next one; a Ctrl-C that interrupts one drops the rest."""
+    g = shell(ctx)
+    out = g.exchange(b"write pmem0 0 8 1; echo x\r")
+    check(re.search(r"^write ok pmem0 0 8$", out, re.M), "the write did not run: %r" % out)
+    check(re.search(r"^x$", out, re.M), "the echo after ';' did not run: %r" % out)
+    check("error:" not in out, "an error: %r" % out)
+    out = g.exchange(b"verify pmem0 0 8 1 ;echo first;;  echo second ;\r")
+    check(re.search(r"^verify ok pmem0 0 8$", out, re.M), "verify did not run: %r" % out)
+    ls = [ln for ln in lines(out) if ln in ("first", "second")]
+    check(ls == ["first", "second"], "the commands after it: %r" % out)
+    check("error:" not in out, "empty commands gave an error: %r" % out)
+    out = g.exchange(b'echo "a;b" c; echo d\r')
+    check(re.search(r"^a;b c$", out, re.M) and re.search(r"^d$", out, re.M),
+          "';' inside quotes: %r" % out)
+    out = g.exchange(b"frobnicate; echo after-error\r")
+    check(re.search(r"^error: unknown command 'frobnicate'", out, re.M) and
+          re.search(r"^after-error$", out, re.M), "a failure stopped the line: %r" % out)
+    # Ctrl-C interrupting one command drops the rest of the line.
+    # (events, as in shell.interrupt: once the Enter is echoed the line is
+    # cut and the sleep reads what comes next; it cannot end by itself)
+    g.send(b"sleep 600000; echo after-ctrl-c\r")
+    g.expect(r"sleep 600000; echo after-ctrl-c\n")
+    out = g.exchange(b"\x03", timeout=10)
+    check(re.search(r"^error: interrupted$", out, re.M), "no 'error: interrupted': %r" % out)
+    check(not re.search(r"^after-ctrl-c$", out, re.M), "the line went on after Ctrl-C: %r" % out)
     finish(ctx, g)
 
 

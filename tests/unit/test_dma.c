@@ -171,7 +171,7 @@ pfn_t pfn_alloc(unsigned order, unsigned flags)
 
 	frames.last_flags = flags;
 	if (!pfn)
-		return __pfn_to_pfn_t(0, 0);
+		return PFN_T_NULL;
 	*next += 1ULL << order;
 	frames.allocs++;
 	return __pfn_to_pfn_t(pfn, 0);
