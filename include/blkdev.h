@@ -2,8 +2,8 @@
  * blkdev.h - the block layer as its users see it: bios, their vecs and
  * iterators, submission and waiting, and the registry of block devices.
  *
- * Every I/O is a bio (shared/DESIGN.md invariant 5). A bio names its memory
- * by pfn_t: a struct bio_vec is (pfn, offset, length) of physically
+ * Every I/O is a bio (docs/architecture.md, invariant 5). A bio names its
+ * memory by pfn_t: a struct bio_vec is (pfn, offset, length) of physically
  * contiguous memory, RAM or persistent memory alike. A vec may span several
  * frames (a "multi-page" vec, as in Linux): bio_add_pfn() merges a piece that
  * continues the previous vec physically. bv_offset is always below PAGE_SIZE.

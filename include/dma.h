@@ -1,7 +1,7 @@
 /*
  * dma.h - DMA mapping without an IOMMU (after Linux's DMA API and swiotlb).
  *
- * Devices reach memory only through these calls (shared/DESIGN.md
+ * Devices reach memory only through these calls (docs/architecture.md,
  * invariant 4). A mapping turns (pfn_t, offset, length) into a bus address:
  * - direct: bus address = physical address, when the whole range fits the
  *   device's dma_mask and bouncing is not forced;

@@ -2,8 +2,8 @@
  * mm.h - memory management for the rest of the kernel: frame allocation,
  * mappings, and the temporary per-CPU mappings of kmap_atomic_pfn_t().
  *
- * Invariants (shared/DESIGN.md): no per-frame structure for persistent
- * memory; RAM is in the direct map, persistent memory is not.
+ * Invariants 1 and 3 (docs/architecture.md): no per-frame structure for
+ * persistent memory; RAM is in the direct map, persistent memory is not.
  */
 #ifndef PFNOS_MM_H
 #define PFNOS_MM_H
