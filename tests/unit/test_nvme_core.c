@@ -224,8 +224,9 @@ static bool pool_page_free(struct nvme_queue *q, u64 bus)
 
 /*
  * Three bounced writes, each with a PRP list page, are held by the
- * controller; the reset clears CC.EN and CSTS.RDY stays 1 past CAP.TO. The
- * controller may still be working on them, so: it is marked dead (a log
+ * controller; the reset clears CC.EN and CSTS.RDY stays 1 past CAP.TO, and
+ * its bus mastering cannot be turned off either. The controller may still
+ * be working on them, so: it is marked dead (a log
  * line names it), never enabled again (no CC.EN=1 while RDY is 1), the
  * writes fail with -EIO, and their bounce slots and list pages stay out of
  * the pools: the pool accounting does not move, and another device that
@@ -247,6 +248,8 @@ KTEST(nvme_core, reset_when_the_controller_will_not_disable)
 		goto out;
 	q = &fk.ctrl.ioq[0];
 	memset(&as, 0, sizeof(as));
+	/* nor can its bus mastering be turned off (it reads back set) */
+	fk.bme_stuck = true;
 	dma_set_force_bounce(true);
 	fk.hold_io = true;
 	for (unsigned i = 0; i < 3; i++)
@@ -462,6 +465,137 @@ KTEST(nvme_core, reset_resubmission_waits_for_the_bounce_pool)
 	KT_EXPECT_EQ(as.status[0], 0);
 	KT_EXPECT(disk_holds(AS_POS(0), AS_LEN, 100));
 	KT_EXPECT(!host_log_contains("busy with nothing in flight"));
+out:
+	hog_release();
+	dma_set_force_bounce(false);
+	core_teardown();
+}
+
+/* ---- a dead controller's bus mastering ---- */
+
+/* Bios whose end records whether the controller could still master the
+ * bus at that moment. */
+static bool bme_at_end[16];
+
+static void bme_end_io(struct bio *bio)
+{
+	bme_at_end[(uintptr_t)bio->bi_private] = fk.bus_master;
+	as_end_io(bio);
+}
+
+/* Bio i: len bytes at device byte pos, into or from the buffer at off. */
+static void bme_submit(unsigned i, enum req_op op, u64 pos, u32 off, u32 len)
+{
+	struct bio *bio = bio_alloc(disk, 1, op);
+
+	if (!bio) {
+		ktest_fail(__FILE__, __LINE__, "bio pool empty");
+		return;
+	}
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	bio_add_pfn(bio, buf, len, off);
+	bio->bi_end_io = bme_end_io;
+	bio->bi_private = (void *)(uintptr_t)i;
+	submit_bio(bio);
+}
+
+static bool all_bytes(const u8 *p, size_t len, u8 v)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+#define BME_LEN		(16384 + 512)	/* a PRP list page each */
+#define BME_POS(i)	((256ULL + (i) * 64) << 10)
+#define BME_OFF(i)	((i) * 32768U)
+
+/*
+ * A controller that will not disable may go on carrying out what it held.
+ * Before any of it completes with -EIO, its bus mastering must be off (PCI
+ * Command register bit 2): else a read's buffer, mapped directly and given
+ * back to its owner with the error, is written afterwards. Held here: a
+ * read mapped directly, a bounced read and a bounced write. Bus mastering
+ * goes off and reads back off, so the controller can touch no memory, and
+ * what the commands held (bounce slots, list pages) goes back to the pools.
+ * Then the controller carries the commands out: nothing it does reaches
+ * memory, neither the direct buffer nor the returned slots, now another
+ * device's.
+ */
+KTEST(nvme_core, dead_controller_masters_the_bus_no_more)
+{
+	struct dma_stats st;
+	struct nvme_queue *q;
+	unsigned hogged;
+
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	q = &fk.ctrl.ioq[0];
+	hog_n = 0;
+	memset(&as, 0, sizeof(as));
+	memset(bme_at_end, 1, sizeof(bme_at_end));
+	for (unsigned i = 0; i < 3; i++)
+		pattern_fill(fk.disk + BME_POS(i), BME_POS(i), BME_LEN, (u16)(40 + i));
+	memset(bufva, 0x5a, 2 * 32768);
+	pattern_fill(bufva + BME_OFF(2), BME_POS(2), BME_LEN, 50);
+	fk.hold_io = true;
+	bme_submit(0, REQ_OP_READ, BME_POS(0), BME_OFF(0), BME_LEN);
+	dma_set_force_bounce(true);
+	bme_submit(1, REQ_OP_READ, BME_POS(1), BME_OFF(1), BME_LEN);
+	bme_submit(2, REQ_OP_WRITE, BME_POS(2), BME_OFF(2), BME_LEN);
+	dma_set_force_bounce(false);
+	nvme_fake_run(&fk);
+	KT_ASSERT_EQ(fk.nr_held, 3);
+	dma_get_stats(&st);
+	KT_EXPECT(st.slots_used >= 2 * (BME_LEN / DMA_SLOT_SIZE));
+	KT_EXPECT_EQ(q->nr_pool_free, NVME_POOL_PAGES - 3);
+
+	fk.rdy_stuck = true;
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: the controller will not disable"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_DEAD);
+	KT_EXPECT_EQ(as.done, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		KT_EXPECT_EQ(as.status[i], -EIO);
+		/* off before the error reached the bio's owner */
+		KT_EXPECT(!bme_at_end[i]);
+	}
+	KT_EXPECT(!fk.bus_master);
+	KT_EXPECT(host_log_contains("nvme0: controller did not disable"));
+	KT_EXPECT(host_log_contains("bus mastering off"));
+	/* nothing can reach memory any more: what the commands held is back */
+	dma_get_stats(&st);
+	KT_EXPECT_EQ(st.slots_used, 0);
+	KT_EXPECT_EQ(st.live, 0);
+	KT_EXPECT_EQ(q->nr_pool_free, NVME_POOL_PAGES);
+
+	/* another device gets every slot, the returned ones among them */
+	memset(bufva + 3 * 32768, 0xc3, DMA_SLOT_SIZE);
+	dma_set_force_bounce(true);
+	for (hogged = 0; hogged < ARRAY_SIZE(hog_maps); hogged++) {
+		dma_addr_t a = dma_map_pfn(&hog, pfn_t_add(buf, 3 * 32768 / PAGE_SIZE), 0,
+					   DMA_SLOT_SIZE, DMA_TO_DEVICE);
+
+		if (dma_mapping_error(&hog, a))
+			break;
+		hog_maps[hog_n++] = a;
+	}
+	dma_set_force_bounce(false);
+	KT_EXPECT_EQ(hogged, DMA_SEGMENT_SLOTS);
+
+	/* the controller carries out what it held: none of it lands */
+	nvme_fake_complete_held(&fk);
+	KT_EXPECT(fk.dma_blocked > 0);
+	KT_EXPECT(all_bytes(bufva + BME_OFF(0), BME_LEN, 0x5a));
+	KT_EXPECT(all_bytes(bufva + BME_OFF(1), BME_LEN, 0x5a));
+	for (unsigned i = 0; i < hog_n; i++)
+		if (!all_bytes(phys_to_virt(hog_maps[i]), DMA_SLOT_SIZE, 0xc3)) {
+			ktest_fail(__FILE__, __LINE__, "another device's bounce slot %u was written",
+				   i);
+			break;
+		}
+	KT_EXPECT(!disk_holds(BME_POS(2), BME_LEN, 50));
 out:
 	hog_release();
 	dma_set_force_bounce(false);
