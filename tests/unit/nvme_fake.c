@@ -703,10 +703,21 @@ static unsigned fake_nr_irqs(struct nvme_ctrl *ctrl)
 	return NVME_FAKE_MSIX;
 }
 
+/* Clear bus mastering and read it back, as pci_clear_master(). */
+static int fake_stop_dma(struct nvme_ctrl *ctrl)
+{
+	struct nvme_fake *f = fake_of(ctrl);
+
+	if (!f->bme_stuck)
+		f->bus_master = false;
+	return f->bus_master ? -EIO : 0;
+}
+
 static const struct nvme_bus_ops fake_bus_ops = {
 	.request_irq = fake_request_irq,
 	.free_irq = fake_free_irq,
 	.nr_irqs = fake_nr_irqs,
+	.stop_dma = fake_stop_dma,
 };
 
 int nvme_fake_attach(struct nvme_fake *f, const char *name)
