@@ -24,6 +24,9 @@
 
 struct dma_pool dma_pool;
 static bool dma_force;
+/* The last byte of memory a mapping may name (RAM and persistent memory);
+ * all ones until the platform says (dma_set_memory_top). */
+static phys_addr_t dma_mem_last = ~0ULL;
 
 static struct {
 	u64 maps_direct, maps_bounced, map_errors, pool_full;
@@ -119,6 +122,35 @@ bool dma_would_bounce(struct device *dev, phys_addr_t phys, size_t len)
 size_t dma_max_mapping_size(struct device *dev)
 {
 	return dma_bounce_max_len(dev->dma_min_align_mask);
+}
+
+void dma_set_memory_top(phys_addr_t last)
+{
+	dma_mem_last = last;
+}
+
+bool dma_may_bounce(struct device *dev)
+{
+	return dma_force || dev->dma_force_bounce || dev->dma_mask < dma_mem_last;
+}
+
+/*
+ * An empty segment holds any one mapping of up to dma_max_mapping_size()
+ * (with its start offset kept); the allocator tries every start, so while
+ * fewer mappings than such segments are live, another one always finds an
+ * empty segment at least.
+ */
+unsigned dma_max_bounce_segments(struct device *dev)
+{
+	unsigned long f = local_irq_save();
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < dma_pool.nslots; s += DMA_SEGMENT_SLOTS)
+		if (dma_range_fits(dev->dma_mask, dma_pool_slot_addr(&dma_pool, s),
+				   DMA_SEGMENT_SIZE))
+			n++;
+	local_irq_restore(f);
+	return n;
 }
 
 int dma_set_mask(struct device *dev, u64 mask)
@@ -610,6 +642,7 @@ void dma_core_reset(void)
 	dbg_clear();
 	dbg_errors = 0;
 	dma_force = false;
+	dma_mem_last = ~0ULL;
 	memset(&dma_cnt, 0, sizeof(dma_cnt));
 	pool_waiters = NULL;
 	pool_waiters_tail = &pool_waiters;

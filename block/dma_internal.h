@@ -102,6 +102,10 @@ size_t dma_bounce_max_len(u64 align_mask);
 /* Does [phys, phys+len) lie at or below mask? (len 0 or wrap: false) */
 bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len);
 
+/* The last byte of RAM or persistent memory (dma_init from the memory
+ * map): a mask below it may bounce (dma_may_bounce). */
+void dma_set_memory_top(phys_addr_t last);
+
 /* Reset every counter and the debug table, debug off (host tests). */
 void dma_core_reset(void);
 

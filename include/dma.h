@@ -110,6 +110,17 @@ size_t dma_max_mapping_size(struct device *dev);
 /* Would a mapping of [phys, phys+len) for dev bounce right now? */
 bool dma_would_bounce(struct device *dev, phys_addr_t phys, size_t len);
 
+/*
+ * Bounce-pool limits for a driver's queue limits. dma_may_bounce(): may a
+ * mapping of dev bounce at all (swiotlb=force, or a mask below the top of
+ * memory)? dma_max_bounce_segments(): how many mappings of up to
+ * dma_max_mapping_size() bytes one scatterlist of dev may have so that it
+ * always fits the pool once nothing else holds slots: one per pool segment
+ * under its mask (0: no pool). A list with more may never fit, and fails.
+ */
+bool dma_may_bounce(struct device *dev);
+unsigned dma_max_bounce_segments(struct device *dev);
+
 /**
  * dma_map_pfn - make len bytes at offset of frame pfn reachable by dev
  * @dev: the device

@@ -1420,21 +1420,39 @@ static int nvme_alloc_io_queues(struct nvme_ctrl *ctrl)
 	return 0;
 }
 
+/*
+ * Queue limits. A device whose mappings may bounce (swiotlb=force, or a
+ * DMA mask below the top of memory) gets at most one segment per bounce
+ * pool segment (dma_max_bounce_segments()), each at most a bounce long: a
+ * command then always fits the pool once other I/O gives its slots back,
+ * and the block layer splits a bigger one instead of the command waiting
+ * for slots that cannot exist (swiotlb=256k is one 256 KiB segment, and a
+ * 512 KiB command would be three bounces).
+ */
 static void nvme_set_limits(struct nvme_ctrl *ctrl, struct nvme_ns *ns)
 {
 	struct queue_limits *lim = &ns->disk.limits;
 	size_t dma_max = dma_max_mapping_size(&ctrl->dev);
 	u64 max_bytes = min_t(u64, ctrl->max_xfer, (u64)NVME_MAX_NLB << ns->geom.lba_shift);
+	unsigned bounce_segs = 0;
 
 	blk_set_default_limits(lim);
 	lim->logical_block_size = ns->lbs;
 	lim->physical_block_size = ns->lbs;
-	lim->max_hw_sectors = (u32)(max_bytes >> SECTOR_SHIFT);
-	lim->max_segments = (u32)(max_bytes / NVME_PAGE_SIZE) + 1;
 	lim->max_segment_size = (u32)min_t(u64, ALIGN_DOWN((u64)dma_max, (u64)NVME_PAGE_SIZE),
 					   max_bytes);
 	if (lim->max_segment_size < NVME_PAGE_SIZE)
 		lim->max_segment_size = NVME_PAGE_SIZE;
+	lim->max_segments = (u32)(max_bytes / NVME_PAGE_SIZE) + 1;
+	if (dma_may_bounce(&ctrl->dev))
+		bounce_segs = dma_max_bounce_segments(&ctrl->dev);
+	if (bounce_segs && bounce_segs < lim->max_segments) {
+		lim->max_segments = bounce_segs;
+		max_bytes = min_t(u64, max_bytes,
+				  ALIGN_DOWN((u64)bounce_segs * lim->max_segment_size,
+					     (u64)ns->lbs));
+	}
+	lim->max_hw_sectors = (u32)(max_bytes >> SECTOR_SHIFT);
 	lim->seg_boundary_mask = ~0ULL;
 	lim->virt_boundary_mask = NVME_PAGE_SIZE - 1;
 	lim->dma_alignment = 3;			/* PRP offsets are dword aligned */

@@ -307,7 +307,7 @@ def queue_depth_2_flush_fua(ctx):
         patcheck(ctx.dir / "nvme0.img", lba * 512, count * 512, seed)
 
 
-@test("nvme.small_bounce_pool_fits", timeout=60)
+@test("nvme.small_bounce_pool_fits", timeout=30)
 def small_bounce_pool_fits(ctx):
     """The smallest bounce pool (swiotlb=256k: one 256 KiB segment) with
     every mapping bounced: a 512 KiB write would be three bounces (252 K +

@@ -621,6 +621,66 @@ KTEST(dma, pool_beyond_a_small_mask)
 	KT_EXPECT_EQ(stats().slots_used, 0);
 }
 
+/*
+ * What a driver sizes its queue limits by: whether a device may bounce at
+ * all (forced, or a mask below the end of memory), and how many segments of
+ * the pool lie under its mask. As many mappings of the longest bounce (with
+ * any start offset) as there are such segments always fit an empty pool,
+ * wherever the allocator's cursor stands.
+ */
+KTEST(dma, bounce_limits_for_queue_limits)
+{
+	struct device d25 = { .name = "d25", .dma_mask = POOL1 - 1 };	/* chunk 0 only */
+	struct device nvme = { .name = "nvme", .dma_mask = DMA_BIT_MASK(64),
+			       .dma_min_align_mask = 4095, .dma_force_bounce = true };
+	static const u32 offs[] = { 0, 2048 + 512, 4092 };
+	dma_addr_t a[4];
+	size_t max = dma_max_mapping_size(&nvme);
+	DEV(d64, 64);
+	DEV(d32, 32);
+	DEV(d24, 24);
+
+	setup_pool(2 * DMA_SEGMENT_SLOTS, 2);
+	/* nothing said about memory yet: any mask below 64 bits may bounce */
+	KT_EXPECT(!dma_may_bounce(&d64));
+	KT_EXPECT(dma_may_bounce(&d32));
+	dma_set_memory_top(RAM_1T + (1 << 20) - 1);
+	KT_EXPECT(!dma_may_bounce(&d64));
+	KT_EXPECT(dma_may_bounce(&d32));
+	dma_set_memory_top(0xffffffffULL);		/* everything below 4 GiB */
+	KT_EXPECT(!dma_may_bounce(&d32));
+	KT_EXPECT(dma_may_bounce(&d24));
+	KT_EXPECT(dma_may_bounce(&nvme));		/* forced for the device */
+	dma_set_force_bounce(true);
+	KT_EXPECT(dma_may_bounce(&d32));
+	dma_set_force_bounce(false);
+
+	KT_EXPECT_EQ(dma_max_bounce_segments(&d64), 4);
+	KT_EXPECT_EQ(dma_max_bounce_segments(&nvme), 4);
+	KT_EXPECT_EQ(dma_max_bounce_segments(&d25), 2);
+	KT_EXPECT_EQ(dma_max_bounce_segments(&d24), 0);
+
+	KT_ASSERT_EQ(max, DMA_SEGMENT_SIZE - 4096);
+	for (unsigned c = 0; c < dma_pool.nslots; c += 5)
+		for (unsigned o = 0; o < ARRAY_SIZE(offs); o++) {
+			dma_pool.cursor = c;
+			for (unsigned i = 0; i < 4; i++) {
+				a[i] = map(&nvme, PMEM_BASE + offs[o], max, DMA_TO_DEVICE);
+				if (dma_mapping_error(&nvme, a[i])) {
+					ktest_fail(__FILE__, __LINE__, "cursor %u offset %u: mapping %u failed",
+						   c, offs[o], i);
+					break;
+				}
+				KT_EXPECT_EQ(a[i] & 4095, offs[o]);
+			}
+			for (unsigned i = 0; i < 4 && !dma_mapping_error(&nvme, a[i]); i++)
+				dma_unmap_pfn(&nvme, a[i], max, DMA_TO_DEVICE);
+		}
+	KT_EXPECT_EQ(stats().slots_used, 0);
+	dma_pool_teardown();
+	KT_EXPECT_EQ(dma_max_bounce_segments(&d64), 0);
+}
+
 KTEST(dma, slot_allocator_random_against_shadow)
 {
 	struct prng r = { 12345 };
