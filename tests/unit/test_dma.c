@@ -883,13 +883,27 @@ KTEST(dma, sg_map_says_why)
 	struct scatterlist sgl[8], *sg;
 	int i;
 
+	DEV(other, 32);
+	dma_addr_t held;
+
 	setup_pool(DMA_SEGMENT_SLOTS, 1);
 	sg_init_table(sgl, 8);
-	for_each_sg(sgl, sg, 8, i)	/* 8 x 48 KiB > 256 KiB: the 6th fails */
+	for_each_sg(sgl, sg, 8, i)
 		sg_set_pfn(sg, pfn_of(PMEM_BASE), 48 * 1024, 0);
-	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 8, DMA_TO_DEVICE), -ENOMEM);
+	/* 5 x 48 KiB fit the empty pool, but not while another device holds
+	 * 200 KiB of it: just now (transient) */
+	held = map(&other, PMEM_BASE, 200 * 1024, DMA_TO_DEVICE);
+	KT_ASSERT(in_pool(held));
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 5, DMA_TO_DEVICE), -ENOMEM);
+	KT_EXPECT_EQ(stats().slots_used, 100);
+	dma_unmap_pfn(&other, held, 200 * 1024, DMA_TO_DEVICE);
 	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 5, DMA_TO_DEVICE), 5);
 	dma_unmap_sg(&dev, sgl, 5, DMA_TO_DEVICE);
+	/* 8 x 48 KiB = 192 slots > 128: never, whatever comes back; logged */
+	host_log_clear();
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 8, DMA_TO_DEVICE), -EINVAL);
+	KT_EXPECT(host_log_contains("dma: dev: 8 entries need 192 bounce slots, the pool can hold 128"));
+	KT_EXPECT_EQ(stats().slots_used, 0);
 	/* longer than a bounce may be: never */
 	sg_init_table(sgl, 1);
 	sg_set_pfn(&sgl[0], pfn_of(PMEM_BASE), DMA_SEGMENT_SIZE + 4096, 0);

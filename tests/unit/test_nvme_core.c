@@ -5,7 +5,10 @@
  * bounce pool, and the controller reset (commands taken back and
  * resubmitted). Every I/O's data is checked in the fake's disk.
  */
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "../../block/dma_internal.h"
 #include "blkdev_driver.h"
 #include "block_host.h"
@@ -48,15 +51,21 @@ static bool core_setup(size_t pool_bytes)
 	return disk != NULL;
 }
 
-static void core_teardown(void)
+/* The rest of the teardown once the controller (f) is detached. */
+static void core_teardown_of(struct nvme_fake *f)
 {
 	KT_EXPECT_EQ(host_blk_irq_depth, 0);
-	nvme_fake_detach(&fk);
+	nvme_fake_detach(f);
 	KT_EXPECT_EQ(dma_debug_errors(), 0);
 	nvme_fake_pool_teardown();
 	nvme_fake_free_all();
 	host_blk_teardown();
 	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+}
+
+static void core_teardown(void)
+{
+	core_teardown_of(&fk);
 }
 
 /* One bio of len bytes at device byte pos, buffer offset off; waits. */
@@ -598,6 +607,106 @@ KTEST(nvme_core, dead_controller_masters_the_bus_no_more)
 	KT_EXPECT(!disk_holds(BME_POS(2), BME_LEN, 50));
 out:
 	hog_release();
+	dma_set_force_bounce(false);
+	core_teardown();
+}
+
+/* ---- slots kept out of the pool for good: never a wait ---- */
+
+static struct nvme_fake fk2;
+
+static void io_hangs(int sig)
+{
+	static const char msg[] =
+		"# nvme_core.permanently_short_pool_fails: the write still waits after 10 s\n"
+		"not ok - nvme_core.permanently_short_pool_fails (killed by its alarm)\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+static void submit_64k_from_irq(void)
+{
+	struct bio *bio = bio_alloc(disk, 1, REQ_OP_WRITE);
+
+	if (!bio) {
+		ktest_fail(__FILE__, __LINE__, "bio pool empty");
+		return;
+	}
+	bio->bi_iter.bi_sector = 0;
+	bio_add_pfn(bio, buf, 65536, 0);
+	bio->bi_end_io = as_end_io;
+	bio->bi_private = (void *)(uintptr_t)0;
+	submit_bio(bio);
+}
+
+/*
+ * nvme0 dies holding 120 of the pool's 128 bounce slots, with bus
+ * mastering stuck on: those slots are gone for good. nvme1 then needs 32
+ * slots for a 64 KiB bounced write, more than can ever be free: it fails
+ * at once, with a line naming the device, both from an interrupt handler
+ * (where a bio would otherwise be parked for good) and in process context
+ * (where it would otherwise wait for good: an alarm ends the run after
+ * 10 s). A 4 KiB write, which fits what is left, still works.
+ */
+KTEST(nvme_core, permanently_short_pool_fails)
+{
+	struct dma_stats st;
+
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	memset(&as, 0, sizeof(as));
+	dma_set_force_bounce(true);
+	fk.hold_io = true;
+	for (unsigned i = 0; i < 3; i++) {
+		struct bio *bio = bio_alloc(disk, 1, REQ_OP_WRITE);
+
+		KT_ASSERT(bio);
+		bio->bi_iter.bi_sector = (u64)i * 256;
+		bio_add_pfn(bio, buf, 80 * 1024, 0);		/* 40 slots */
+		bio->bi_end_io = as_end_io;
+		bio->bi_private = (void *)(uintptr_t)i;
+		submit_bio(bio);
+	}
+	nvme_fake_run(&fk);
+	KT_ASSERT_EQ(fk.nr_held, 3);
+	dma_get_stats(&st);
+	KT_ASSERT_EQ(st.slots_used, 120);
+	fk.rdy_stuck = true;
+	fk.bme_stuck = true;
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: dies holding the pool"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_ASSERT(fk.ctrl.state == NVME_CTRL_DEAD);
+	KT_EXPECT_EQ(as.done, 3);
+	nvme_fake_detach(&fk);
+
+	/* another controller, on the same pool */
+	KT_ASSERT_EQ(nvme_fake_attach(&fk2, "nvme1"), 0);
+	disk = blk_find_disk("nvme1n1");
+	KT_ASSERT(disk);
+	host_log_clear();
+	memset(&as, 0, sizeof(as));
+	host_blk_raise_irq(submit_64k_from_irq);
+	as_wait(1);
+	KT_EXPECT_EQ(as.done, 1);
+	KT_EXPECT_EQ(as.status[0], -EINVAL);
+	KT_EXPECT(host_log_contains("dma: nvme1: no run of 32 bounce slots can ever be free"));
+	KT_EXPECT(host_log_contains("(120 kept out for good)"));
+
+	signal(SIGALRM, io_hangs);
+	alarm(10);
+	KT_EXPECT_EQ(io(REQ_OP_WRITE, 0, 0, 0, 65536), -EINVAL);
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	pattern_fill(bufva, 1 << 20, 4096, 9);
+	KT_EXPECT_EQ(io(REQ_OP_WRITE, 0, 1 << 20, 0, 4096), 0);
+	KT_EXPECT_EQ(pattern_check(fk2.disk + (1 << 20), 1 << 20, 4096, 9), 4096);
+	dma_set_force_bounce(false);
+	core_teardown_of(&fk2);
+	return;
+out:
 	dma_set_force_bounce(false);
 	core_teardown();
 }
