@@ -25,7 +25,11 @@
  * now is not this queue's shortage (every device maps from it): queue_rq
  * queues the queue's DMA pool waiter, which runs the queue when any unmap
  * gives slots back, and answers -EAGAIN, so the block layer waits or parks
- * the request; it never fails for it. Completions are found by the phase
+ * the request; it never fails for it. A mapping that could never fit
+ * (more slots than the pool can ever have free, say after a dead
+ * controller kept some for good) is -EINVAL from the DMA layer and fails
+ * the request at once; the queue limits (nvme_set_limits) keep a live
+ * pool's requests from ever being that. Completions are found by the phase
  * tag, from the MSI-X handler or ops->poll(); the entries are collected
  * first and completed after the head doorbell is written (for every entry
  * consumed), so a completion that submits more I/O finds the queue
@@ -1093,10 +1097,12 @@ static void nvme_run_queues(struct nvme_ctrl *ctrl)
  * commands give back what they hold as after a disable: mappings unmapped,
  * list pages to the queue's pool. When it cannot be made certain (no such
  * op, or it still reads on, as a function gone from the bus does), nothing
- * they hold goes back: their DMA mappings are never unmapped (the bounce
- * slots stay taken) and their list pages never return to the pool. That
- * memory is leaked on purpose, for good; handing it to the next I/O would
- * let the controller write into someone else's data. Either way the
+ * they hold goes back: their DMA mappings are abandoned, never unmapped
+ * (dma_abandon_sg(): the bounce slots stay taken, and a mapping that would
+ * need them fails instead of waiting), and their list pages never return to
+ * the pool. That memory is leaked on purpose, for good; handing it to the
+ * next I/O would let the controller write into someone else's data. Either
+ * way the
  * commands fail with -EIO, and later I/O fails with -EIO before it touches
  * anything.
  */
@@ -1118,8 +1124,13 @@ static void nvme_ctrl_dead(struct nvme_ctrl *ctrl, struct request *pending,
 		n++;
 		maps += (unsigned)iod->nents;
 		pages += iod->nr_pages;
-		if (!stop)
+		if (!stop) {
 			nvme_iod_release(ctrl, rq->mq_hctx->driver_data, iod);
+		} else if (iod->nents) {
+			/* the DMA layer stops counting these slots as capacity */
+			dma_abandon_sg(&ctrl->dev, iod->sg, iod->nents, iod->dir);
+			iod->nents = 0;
+		}
 	}
 	if (!stop)
 		pr_err("%s: controller did not disable (-%s): marked dead, bus mastering off; %u commands fail with -EIO, their %u DMA mappings and %u list pages go back\n",
