@@ -3,7 +3,10 @@
  * it is, against the fake controller of nvme_fake.c, with the real block
  * layer and DMA core: bring-up, I/O through interrupts, polling and the
  * bounce pool, and the controller reset (commands taken back and
- * resubmitted). Every I/O's data is checked in the fake's disk.
+ * resubmitted); a controller that will not disable (dead: bus mastering
+ * off before its I/O fails, or its memory kept for good when that cannot
+ * be made certain), and a pool short for good failing I/O at once instead
+ * of waiting. Every I/O's data is checked in the fake's disk.
  */
 #include <signal.h>
 #include <stdio.h>
