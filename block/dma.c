@@ -1,7 +1,7 @@
 /*
  * dma.c - the DMA mapping layer's kernel glue: dma_init() allocates the
- * bounce pool below 4 GiB from the frame allocator and reads swiotlb= and
- * dma.debug=; the platform hooks of block/dma_internal.h mask interrupts
+ * bounce pool below 4 GiB from the frame allocator, reads swiotlb= and
+ * dma.debug= and tells the core where memory ends; the platform hooks of block/dma_internal.h mask interrupts
  * and copy between the pool and the original buffer (RAM through the direct
  * map, anything else through kmap_atomic_pfn_t a page at a time, copies into
  * persistent memory made durable with persist_store()), and write back what
@@ -98,6 +98,20 @@ static unsigned bytes_order(u64 bytes)
 	return order;
 }
 
+/* The last byte of RAM or persistent memory: what a device may be given. */
+static phys_addr_t memory_last(void)
+{
+	const struct memmap_range *r;
+	phys_addr_t last = 0;
+	unsigned n;
+
+	r = memmap_ranges(&n);
+	for (unsigned i = 0; i < n; i++)
+		if ((r[i].type == E820_RAM || r[i].region) && r[i].end - 1 > last)
+			last = r[i].end - 1;
+	return last;
+}
+
 /* swiotlb=<size>[,force] | force | noforce; returns false on garbage. */
 static bool parse_swiotlb(const char *opt, u64 *size, bool *force)
 {
@@ -156,6 +170,7 @@ int dma_init(void)
 	nchunks = (unsigned)(size / chunk);
 	chunk_slots = (unsigned)(chunk / DMA_SLOT_SIZE);
 	dma_set_force_bounce(force);
+	dma_set_memory_top(memory_last());
 
 	meta_size = dma_pool_meta_size(nchunks * chunk_slots);
 	meta_order = bytes_order(meta_size);

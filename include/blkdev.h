@@ -22,7 +22,8 @@
  * with that status and a log line says what was wrong), splits at the
  * device's queue limits and hands the pieces to the driver. REQ_PREFLUSH
  * (flush the write cache first) and REQ_FUA (durable on completion) on a
- * write hold for the whole bio, split or not (block/blk_flush.c). bi_end_io
+ * write hold for the whole bio, split or not (block/blk_flush.c); on a
+ * DISCARD they are refused (-EINVAL). bi_end_io
  * runs exactly once, possibly in interrupt context, with bi_status 0 or
  * -errno.
  * Sectors are always 512 bytes, whatever the logical block size.

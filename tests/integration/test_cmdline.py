@@ -1,7 +1,8 @@
-"""test_cmdline.py - run= scripts and Linux parse_args quoting."""
+"""test_cmdline.py - run= scripts, Linux parse_args quoting, and options refused
+with a line that names them."""
 import re
 
-from harness import check, test
+from harness import check, check_status, test
 
 
 def echoed(out):
@@ -75,3 +76,39 @@ def loglevel_clamped(ctx):
         out = ctx.run('loglevel=%s run="poweroff"' % value, 0, name=name)
         check(re.search(banner, out, re.M), "loglevel=%s hid the info lines" % value)
         check(re.search(debug, out, re.M), "loglevel=%s hid the debug lines" % value)
+
+
+@test("cmdline.blk_pool_sizes", timeout=60)
+def blk_pool_sizes(ctx):
+    """Each blk.* pool size outside its range (0, or 2^32 + 1024, which a
+    32-bit cast would take for 1024) is refused with a line naming it and
+    the range, and its default is used; the block layer comes up and does
+    I/O, a flush sequence included. The largest sizes accepted are really
+    allocated."""
+    bad = {"blk.bios": ("4294968320", 1024, 16384),
+           "blk.vec_tables": ("0", 64, 1024),
+           "blk.sg_chunks": ("0x100000040", 64, 1024),
+           "blk.flush_seqs": ("0", 64, 4096)}
+    io = ("write pmem0 8 64 3; verify pmem0 8 64 3; "
+          "write nvme0n1 8 64 4 preflush=1 fua=1; verify nvme0n1 8 64 4; poweroff")
+    g = ctx.boot("test.exit=1 %s run=\"%s\""
+                 % (" ".join("%s=%s" % (k, v[0]) for k, v in bad.items()), io),
+                 boot="kernel", args=["--pin", "0"], name="bad")
+    st = g.wait()
+    out = g.text
+    for key, (val, default, top) in bad.items():
+        line = "block: %s=%d out of range 1..%d, using %d" % (key, int(val, 0), top, default)
+        check(line in out, "no refusal line %r" % line)
+    check("block: 1024 bios, 64 vec tables, 64 sg chunks, 64 flush sequences" in out,
+          "the pools did not come up with the defaults")
+    for ok in ("write ok pmem0 8 64", "verify ok pmem0 8 64",
+               "write ok nvme0n1 8 64", "verify ok nvme0n1 8 64"):
+        check(ok in out, "%r missing" % ok)
+    check_status(g, st, 0)
+
+    out = ctx.run("test.exit=1 %s run=\"%s\""
+                  % (" ".join("%s=%d" % (k, v[2]) for k, v in bad.items()), io),
+                  0, args=["--pin", "0"], name="largest")
+    check("out of range" not in out, "a largest size refused")
+    check("block: 16384 bios, 1024 vec tables, 1024 sg chunks, 4096 flush sequences" in out,
+          "the largest pools did not come up")
