@@ -343,7 +343,7 @@ static void fake_reset(struct nvme_fake *f)
 {
 	memset(f->sq, 0, sizeof(f->sq));
 	memset(f->cq, 0, sizeof(f->cq));
-	memset(f->bar + NVME_REG_DBS, 0, FAKE_BAR_SIZE - NVME_REG_DBS);
+	memset(f->db, 0, sizeof(f->db));
 	f->nr_held = 0;
 	f->csts = 0;
 }
@@ -410,10 +410,23 @@ u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
 	return nvme_read4(ctrl, off) | ((u64)nvme_read4(ctrl, off + 4) << 32);
 }
 
+/* A doorbell (3.1.24, 3.1.25; the fake's CAP.DSTRD is 0: 4-byte stride). */
+static bool fake_write_db(struct nvme_fake *f, unsigned off, u32 v)
+{
+	unsigned idx = (off - NVME_REG_DBS) / 4;
+
+	if (off < NVME_REG_DBS || (off & 3) || idx / 2 >= NVME_FAKE_QUEUES)
+		return false;
+	f->db[idx / 2][idx % 2] = v;
+	return true;
+}
+
 void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v)
 {
 	struct nvme_fake *f = fake_of(ctrl);
 
+	if (fake_write_db(f, off, v))
+		return;
 	switch (off) {
 	case NVME_REG_CC: fake_write_cc(f, v); break;
 	case NVME_REG_AQA: f->aqa = v; break;
@@ -434,9 +447,32 @@ void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v)
 
 /* ------------------------------------------------------------ the controller */
 
-static u32 fake_db(struct nvme_fake *f, u64 off)
+/* The SQ tail (cq false) or CQ head doorbell of queue qid, as last written
+ * through nvme_write4(). */
+static u32 fake_db(struct nvme_fake *f, u16 qid, bool cq)
 {
-	return *(volatile u32 *)(f->bar + off);
+	return f->db[qid][cq];
+}
+
+/* Nothing may reach the BAR memory but through the accessors above. */
+static void fake_check_bar(struct nvme_fake *f)
+{
+	static const u8 zero[FAKE_BAR_SIZE];
+
+	if (!memcmp(f->bar, zero, FAKE_BAR_SIZE))
+		return;
+	for (unsigned off = 0; off < FAKE_BAR_SIZE; off += 4) {
+		u32 v;
+
+		memcpy(&v, f->bar + off, sizeof(v));
+		if (v) {
+			ktest_fail(__FILE__, __LINE__,
+				   "store of 0x%x to BAR0 offset 0x%x around nvme_write4()",
+				   v, off);
+			memset(f->bar, 0, FAKE_BAR_SIZE);
+			return;
+		}
+	}
 }
 
 /* Post a completion on cq; false when the CQ is full (nothing posted). */
@@ -445,7 +481,7 @@ static bool fake_post(struct nvme_fake *f, u16 cqid, u16 sqid, u16 cid,
 {
 	struct nvme_fake_cq *cq = &f->cq[cqid];
 	struct nvme_cqe *e = (struct nvme_cqe *)phys_to_virt(cq->dma) + cq->tail;
-	u32 head = fake_db(f, nvme_cq_doorbell(cqid, 0));
+	u32 head = fake_db(f, cqid, true);
 
 	if ((u16)((cq->tail + 1) % cq->entries) == head)
 		return false;
@@ -607,6 +643,7 @@ static u16 fake_admin(struct nvme_fake *f, const struct nvme_sqe *c, u32 *dw0)
 
 void nvme_fake_run(struct nvme_fake *f)
 {
+	fake_check_bar(f);
 	/* a controller that is not ready, or was told to disable, runs nothing */
 	if (!(f->csts & NVME_CSTS_RDY) || !(f->cc & NVME_CC_EN) || f->wedged)
 		return;
@@ -614,7 +651,7 @@ void nvme_fake_run(struct nvme_fake *f)
 		struct nvme_fake_sq *sq = &f->sq[qid];
 
 		while (sq->live && f->cq[sq->cqid].live &&
-		       sq->head != fake_db(f, nvme_sq_doorbell(qid, 0))) {
+		       sq->head != fake_db(f, qid, false)) {
 			struct nvme_sqe c = ((struct nvme_sqe *)phys_to_virt(sq->dma))[sq->head];
 			u16 cid = (u16)FIELD_GET(NVME_CDW0_CID, c.cdw0);
 			u16 status;

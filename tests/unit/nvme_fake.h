@@ -3,11 +3,13 @@
  * builds of the driver core (drivers/nvme/nvme.c), used by
  * tests/unit/test_nvme_core.c.
  *
- * The register file: the core reaches CAP, CC, CSTS, AQA, ASQ and ACQ only
- * through nvme_read4/8() and nvme_write4/8(), which this file implements,
- * so the fake sees every write to CC as it happens and answers every read
- * of CSTS. Doorbells are plain stores into the fake BAR (as on the real
- * bus); the fake reads them whenever it runs.
+ * The register file: the core reaches CAP, CC, CSTS, AQA, ASQ, ACQ and the
+ * doorbells only through nvme_read4/8() and nvme_write4/8(), which this
+ * file implements, so the fake sees every write to CC as it happens and
+ * answers every read of CSTS. A doorbell write is kept in the fake's own
+ * register state (db[]), which the fake reads whenever it runs; the BAR
+ * memory behind ctrl->regs stays zero, and a store that reaches it (a
+ * register written around the accessors) fails the test.
  *
  * When it runs: on every ktime_ns() and udelay() (fake time: ktime_ns()
  * advances 1 us a call, udelay() by its argument), which is how the core
@@ -70,6 +72,7 @@ struct nvme_fake {
 	u8 *bar;			/* 16 KiB: registers, doorbells */
 	u32 cc, csts, aqa;
 	u64 asq, acq;
+	u32 db[NVME_FAKE_QUEUES][2];	/* SQ tail, CQ head doorbells */
 	struct nvme_fake_sq sq[NVME_FAKE_QUEUES];
 	struct nvme_fake_cq cq[NVME_FAKE_QUEUES];
 	u8 *disk;			/* NVME_FAKE_BLOCKS * 512 bytes */
