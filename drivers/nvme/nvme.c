@@ -236,8 +236,8 @@ static int nvme_alloc_queue(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 				   &q->cq_dma);
 	if (!q->sq || !q->cq)
 		return -ENOMEM;
-	q->sq_db = (volatile u32 *)(ctrl->regs + nvme_sq_doorbell(qid, ctrl->dstrd));
-	q->cq_db = (volatile u32 *)(ctrl->regs + nvme_cq_doorbell(qid, ctrl->dstrd));
+	q->sq_db = (unsigned)nvme_sq_doorbell(qid, ctrl->dstrd);
+	q->cq_db = (unsigned)nvme_cq_doorbell(qid, ctrl->dstrd);
 	nvme_queue_reset(q);
 	return 0;
 }
@@ -257,8 +257,8 @@ static void nvme_submit_cmd(struct nvme_queue *q, const struct nvme_sqe *cmd,
 	nvme_sqe_set_cid(slot, cid);
 	if (++q->sq_tail == q->entries)
 		q->sq_tail = 0;
-	barrier();		/* x86: WB stores are seen before the UC doorbell */
-	*q->sq_db = q->sq_tail;
+	/* the entry is written before the doorbell: nvme_write4() orders it */
+	nvme_write4(q->ctrl, q->sq_db, q->sq_tail);
 	q->submitted++;
 }
 
@@ -319,7 +319,7 @@ static void nvme_process_admin_cq(struct nvme_ctrl *ctrl)
 		any = true;
 	}
 	if (any)
-		*aq->cq_db = aq->cq_head;
+		nvme_write4(ctrl, aq->cq_db, aq->cq_head);
 }
 
 /* A free admin slot (its index is the cid), or NULL. IRQs off. */
@@ -801,7 +801,7 @@ static int nvme_process_cq(struct nvme_queue *q)
 		 * completions.
 		 */
 		if (consumed)
-			*q->cq_db = q->cq_head;
+			nvme_write4(q->ctrl, q->cq_db, q->cq_head);
 		local_irq_restore(flags);
 		for (unsigned i = 0; i < n; i++)
 			nvme_end_request(q, rqs[i], status[i], errs[i]);

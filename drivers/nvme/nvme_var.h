@@ -201,7 +201,7 @@ struct nvme_queue {
 	struct nvme_sqe *sq;
 	struct nvme_cqe *cq;
 	dma_addr_t sq_dma, cq_dma;
-	volatile u32 *sq_db, *cq_db;
+	unsigned sq_db, cq_db;		/* doorbell offsets in BAR0 (nvme_write4) */
 	u16 sq_tail, sq_head, cq_head;
 	u8 cq_phase;
 	struct blk_mq_hw_ctx *hctx;	/* I/O queues */
@@ -329,8 +329,10 @@ extern unsigned nvme_nr_ctrls;
 /* nvme_pci.c */
 int nvme_pci_probe_all(void);
 /* Register access (BAR0), the bus's job: the core reads and writes its
- * registers only through these (a host build of the core links its own,
- * over a fake register file: tests/unit/nvme_fake.c). */
+ * registers, doorbells included (at the offsets each queue keeps), only
+ * through these (a host build of the core links its own, over a fake
+ * register file: tests/unit/nvme_fake.c). A write is ordered after every
+ * store the core made before it (an SQ entry before its doorbell). */
 u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off);
 u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off);
 void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v);
