@@ -22,6 +22,7 @@
 #define PFNOS_PCI_H
 
 #include "compiler.h"
+#include "io.h"
 #include "types.h"
 
 struct pt_regs;
@@ -149,10 +150,10 @@ struct pci_dev {
 	u16 msix_size;
 	u8 msix_table_bar, msix_pba_bar;
 	u32 msix_table_off, msix_pba_off;
-	volatile struct pci_msix_entry *msix_table;
-	volatile u64 *msix_pba;
+	struct pci_msix_entry __iomem *msix_table;
+	u64 __iomem *msix_pba;
 	u8 *msix_vectors;	/* vector per entry while allocated, 0 free */
-	volatile void *cfg;	/* ECAM mapping of this function, NULL: ports */
+	void __iomem *cfg;	/* ECAM mapping of this function, NULL: ports */
 };
 
 /* ---- kernel interface (drivers/pci/pci.c) ---- */

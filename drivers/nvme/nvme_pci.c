@@ -11,6 +11,7 @@
  */
 #include "blkdev_driver.h"
 #include "errno.h"
+#include "io.h"
 #include "lib.h"
 #include "mm.h"
 #include "nvme_var.h"
@@ -22,7 +23,7 @@
 
 u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off)
 {
-	return *(volatile u32 *)(ctrl->regs + off);
+	return readl(ctrl->regs + off);
 }
 
 u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
@@ -34,8 +35,7 @@ u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
 
 void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v)
 {
-	barrier();
-	*(volatile u32 *)(ctrl->regs + off) = v;
+	writel(v, ctrl->regs + off);
 }
 
 void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v)

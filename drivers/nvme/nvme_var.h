@@ -26,6 +26,7 @@
 #include "compiler.h"
 #include "dma.h"
 #include "exit.h"
+#include "io.h"
 #include "nvme_reg.h"
 #include "scatterlist.h"
 #include "timer.h"
@@ -257,7 +258,7 @@ struct nvme_ctrl {
 	unsigned instance;
 	enum nvme_ctrl_state state;
 	struct device dev;		/* DMA mask, bounce statistics */
-	volatile u8 *regs;		/* BAR0 */
+	void __iomem *regs;		/* BAR0 */
 	u64 regs_size;
 	const struct nvme_bus_ops *ops;
 	void *bus;			/* struct pci_dev */
