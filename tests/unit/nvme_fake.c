@@ -24,6 +24,15 @@
 #define FAKE_MQES	1023
 
 static struct nvme_fake *fake_active;
+static unsigned kzalloc_live;
+
+/* Does this setup allocation fail (nvme_fake_faults.fail_alloc)? */
+static bool fake_alloc_fails(void)
+{
+	struct nvme_fake *f = fake_active;
+
+	return f && f->faults.fail_alloc && ++f->allocs == f->faults.fail_alloc;
+}
 
 /* ------------------------------------------------------------ host memory */
 
@@ -38,6 +47,10 @@ pfn_t pfn_alloc(unsigned order, unsigned flags)
 	void *va = aligned_alloc(size, size);
 
 	(void)flags;
+	if (fake_alloc_fails()) {
+		free(va);
+		return __pfn_to_pfn_t(0, 0);
+	}
 	if (!va)
 		return __pfn_to_pfn_t(0, 0);
 	memset(va, 0, size);
@@ -73,6 +86,28 @@ pfn_t nvme_fake_frames(unsigned order)
 	return pfn_alloc(order, PFN_ALLOC_ZERO);
 }
 
+unsigned nvme_fake_frames_live(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(frames); i++)
+		n += frames[i].va != NULL;
+	return n;
+}
+
+bool nvme_fake_frame_live(const void *va)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(frames); i++)
+		if (va && frames[i].va == va)
+			return true;
+	return false;
+}
+
+unsigned nvme_fake_kzalloc_live(void)
+{
+	return kzalloc_live;
+}
+
 void nvme_fake_free_all(void)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(frames); i++) {
@@ -100,12 +135,21 @@ void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 /* The drivers' setup-time allocator (mm/frames.c in the kernel). */
 void *kzalloc_boot(size_t size)
 {
-	return calloc(1, size);
+	void *p;
+
+	if (fake_alloc_fails())
+		return NULL;
+	p = calloc(1, size);
+	if (p)
+		kzalloc_live++;
+	return p;
 }
 
 void kfree_boot(void *p, size_t size)
 {
 	(void)size;
+	if (p)
+		kzalloc_live--;
 	free(p);
 }
 
@@ -359,7 +403,8 @@ static void fake_enable(struct nvme_fake *f)
 		.live = true, .dma = f->acq, .phase = 1,
 		.entries = (u16)(FIELD_GET(NVME_AQA_ACQS, f->aqa) + 1),
 	};
-	f->csts |= NVME_CSTS_RDY;
+	if (!f->faults.never_ready)
+		f->csts |= NVME_CSTS_RDY;
 	if (f->on_enable)
 		f->on_enable(f);
 }
@@ -597,6 +642,8 @@ static u16 fake_admin(struct nvme_fake *f, const struct nvme_sqe *c, u32 *dw0)
 	u16 qid = (u16)FIELD_GET(NVME_QUEUE_QID, c->cdw10);
 	u16 qsize = (u16)(FIELD_GET(NVME_QUEUE_QSIZE, c->cdw10) + 1);
 
+	if (++f->admin_cmds == f->faults.fail_admin)
+		return fake_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL);
 	switch (opc) {
 	case NVME_ADMIN_IDENTIFY:
 		fake_identify(f, c);
@@ -713,6 +760,8 @@ static int fake_request_irq(struct nvme_ctrl *ctrl, unsigned entry,
 
 	if (entry >= NVME_FAKE_MSIX)
 		return -EINVAL;
+	if (f->faults.fail_irq)
+		return -ENOSPC;
 	f->irq_fn[entry] = fn;
 	f->irq_arg[entry] = arg;
 	return 0;
@@ -736,7 +785,19 @@ static const struct nvme_bus_ops fake_bus_ops = {
 
 int nvme_fake_attach(struct nvme_fake *f, const char *name)
 {
+	return nvme_fake_attach_faulty(f, name, NULL);
+}
+
+int nvme_fake_attach_faulty(struct nvme_fake *f, const char *name,
+			    const struct nvme_fake_faults *faults)
+{
+	int err;
+
 	memset(f, 0, sizeof(*f));
+	if (faults) {
+		f->faults = *faults;
+		f->rdy_stuck = faults->rdy_stuck;
+	}
 	f->bar = aligned_alloc(PAGE_SIZE, FAKE_BAR_SIZE);
 	f->disk = calloc(NVME_FAKE_BLOCKS, 1U << FAKE_LBA_SHIFT);
 	if (!f->bar || !f->disk)
@@ -748,7 +809,11 @@ int nvme_fake_attach(struct nvme_fake *f, const char *name)
 	f->ctrl.ops = &fake_bus_ops;
 	f->ctrl.bus = f;
 	fake_active = f;
-	return nvme_ctrl_attach(&f->ctrl);
+	err = nvme_ctrl_attach(&f->ctrl);
+	/* the attach's faults end with it */
+	f->faults.fail_alloc = f->faults.fail_admin = 0;
+	f->faults.fail_irq = false;
+	return err;
 }
 
 void nvme_fake_detach(struct nvme_fake *f)

@@ -30,7 +30,10 @@
  * disables and keeps its commands), hold_io (I/O commands are fetched but
  * not completed: "in flight"), on_enable (called when the host sets
  * CC.EN=1), en_while_rdy (times the host set CC.EN=1 while CSTS.RDY was
- * still 1, which NVMe 1.4 3.1.6 forbids).
+ * still 1, which NVMe 1.4 3.1.6 forbids). Faults during the attach itself
+ * come in struct nvme_fake_faults (nvme_fake_attach_faulty()): the Nth
+ * setup allocation or admin command fails, request_irq fails, the
+ * controller never becomes ready, or never disables.
  *
  * The rest of the environment: a frame allocator over aligned host memory
  * (physical address = virt_to_phys() of the host address, so phys_to_virt()
@@ -67,8 +70,18 @@ struct nvme_fake_cmd {
 	struct nvme_sqe sqe;
 };
 
+/* Faults during nvme_ctrl_attach(); all zero: none. */
+struct nvme_fake_faults {
+	unsigned fail_alloc;		/* the Nth kzalloc_boot()/frame allocation fails */
+	unsigned fail_admin;		/* the Nth admin command: Internal Error */
+	bool fail_irq;			/* request_irq: -ENOSPC */
+	bool never_ready;		/* CSTS.RDY stays 0 after CC.EN=1 */
+	bool rdy_stuck;			/* as struct nvme_fake's, from the start */
+};
+
 struct nvme_fake {
 	struct nvme_ctrl ctrl;		/* what the core sees */
+	struct nvme_fake_faults faults;
 	u8 *bar;			/* 16 KiB: registers, doorbells */
 	u32 cc, csts, aqa;
 	u64 asq, acq;
@@ -91,10 +104,14 @@ struct nvme_fake {
 	unsigned nr_held;
 	unsigned enables, disables, en_while_rdy;
 	u64 io_cmds;			/* I/O commands fetched */
+	unsigned allocs, admin_cmds;	/* setup allocations, admin commands seen */
 };
 
 /* Bring a controller named name ("nvme0") up through nvme_ctrl_attach(). */
 int nvme_fake_attach(struct nvme_fake *f, const char *name);
+/* The same with faults (NULL: none). */
+int nvme_fake_attach_faulty(struct nvme_fake *f, const char *name,
+			    const struct nvme_fake_faults *faults);
 /* Unregister its disks and give back everything attach and the fake took
  * (the core has no detach; this is the test's). */
 void nvme_fake_detach(struct nvme_fake *f);
@@ -112,6 +129,10 @@ void nvme_fake_pool_teardown(void);
 /* Host memory as RAM frames (zeroed), freed by nvme_fake_free_all(). */
 pfn_t nvme_fake_frames(unsigned order);
 void nvme_fake_free_all(void);
+/* Frames and kzalloc_boot() blocks allocated and not freed (leak checks). */
+unsigned nvme_fake_frames_live(void);
+bool nvme_fake_frame_live(const void *va);
+unsigned nvme_fake_kzalloc_live(void);
 
 /* Set kernel_param(key) for the next attach ("" or NULL: back to none). */
 void nvme_fake_set_param(const char *key, const char *value);
