@@ -120,10 +120,12 @@ static int nvme_pci_probe(struct pci_dev *d, unsigned instance)
 	err = nvme_ctrl_attach(ctrl);
 	if (err) {
 		pr_err("%s: attach failed: -%s\n", ctrl->name, errno_name(err));
-		return err;	/* its memory stays: queues may have been given to it */
+		goto disable_msix;
 	}
 	return 0;
 
+disable_msix:
+	pci_msix_disable(d);
 free:
 	kfree_boot(ctrl, sizeof(*ctrl));
 	return err;

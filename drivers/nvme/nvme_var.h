@@ -312,7 +312,10 @@ struct nvme_ctrl {
 /*
  * nvme_ctrl_attach - bring up a controller the glue has mapped: reset,
  * admin queue, Identify, queues, namespaces as block devices.
- * Returns 0 or -errno (the controller is then left disabled).
+ * Returns 0 or -errno. On failure the controller is disabled and
+ * everything the attach took is given back (memory, MSI-X entries, the tag
+ * set), except that a controller that does not disable keeps its admin
+ * queues and the pages Identify used; the glue may free ctrl.
  */
 int nvme_ctrl_attach(struct nvme_ctrl *ctrl);
 /* The MSI-X handler of an interrupt-driven I/O queue. */
