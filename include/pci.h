@@ -138,9 +138,7 @@ struct pci_dev {
 	u8 bus, dev, fn;
 	u16 vendor, device;
 	u32 class;		/* class code [23:16] subclass [15:8] prog-if [7:0] */
-	u8 revision;
 	u8 hdr_type;		/* PCI_HEADER_* without the multifunction bit */
-	u16 subsys_vendor, subsys_id;
 	u8 irq_line, irq_pin;
 	u8 secondary_bus;	/* bridges */
 	unsigned nbars;		/* 6 for type 0, 2 for bridges, 0 otherwise */

@@ -67,6 +67,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "errno.h"
+#include "exit.h"
 #include "irq.h"
 #include "lib.h"
 #include "mm.h"

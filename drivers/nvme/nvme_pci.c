@@ -90,8 +90,6 @@ static int nvme_pci_probe(struct pci_dev *d, unsigned instance)
 	ctrl->instance = instance;
 	ctrl->bus = d;
 	ctrl->ops = &nvme_pci_ops;
-	ctrl->pci_vendor = d->vendor;
-	ctrl->pci_device = d->device;
 	if (!d->bar[0].size || (d->bar[0].flags & PCI_BARF_IO)) {
 		pr_err("%s: %s: BAR0 is not a memory BAR\n", ctrl->name, ctrl->bdf);
 		err = -ENODEV;

@@ -25,7 +25,6 @@
 #include "blkdev_driver.h"
 #include "compiler.h"
 #include "dma.h"
-#include "exit.h"
 #include "io.h"
 #include "nvme_reg.h"
 #include "scatterlist.h"
@@ -167,6 +166,7 @@ struct nvme_bus_ops {
 	/* Route MSI-X entry to fn(regs, arg) and unmask it: 0 or -errno. */
 	int (*request_irq)(struct nvme_ctrl *ctrl, unsigned entry,
 			   void (*fn)(struct pt_regs *regs, void *arg), void *arg);
+	/* Undo request_irq: mask the entry, release its vector. */
 	void (*free_irq)(struct nvme_ctrl *ctrl, unsigned entry);
 	/* MSI-X entries the function has (0: none). */
 	unsigned (*nr_irqs)(struct nvme_ctrl *ctrl);
@@ -262,7 +262,6 @@ struct nvme_ctrl {
 	u64 regs_size;
 	const struct nvme_bus_ops *ops;
 	void *bus;			/* struct pci_dev */
-	u16 pci_vendor, pci_device;
 	char bdf[16];
 
 	/* registers read at attach */
@@ -304,8 +303,6 @@ struct nvme_ctrl {
 	struct work reset_work;		/* the reset, in process context */
 	const char *reset_why;		/* set when reset_work is queued */
 	u64 timeouts, aborts, resets, retries;
-
-	struct shutdown_hook shutdown;
 };
 
 /* ---- core (nvme.c), called by the bus glue ---- */

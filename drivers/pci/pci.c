@@ -301,15 +301,12 @@ static struct pci_dev *add_function(const struct pci_dev *probe, u32 id)
 	d->device = (u16)(id >> 16);
 	cr = pci_read_config32(d, PCI_CLASS_REVISION);
 	d->class = cr >> 8;
-	d->revision = (u8)cr;
 	d->hdr_type = pci_read_config8(d, PCI_HEADER_TYPE) & PCI_HEADER_TYPE_MASK;
 	d->irq_line = pci_read_config8(d, PCI_INTERRUPT_LINE);
 	d->irq_pin = pci_read_config8(d, PCI_INTERRUPT_PIN);
 	switch (d->hdr_type) {
 	case PCI_HEADER_NORMAL:
 		d->nbars = 6;
-		d->subsys_vendor = pci_read_config16(d, PCI_SUBSYSTEM_VENDOR_ID);
-		d->subsys_id = pci_read_config16(d, PCI_SUBSYSTEM_ID);
 		break;
 	case PCI_HEADER_BRIDGE:
 		d->nbars = 2;
