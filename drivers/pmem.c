@@ -369,7 +369,7 @@ static int pmem_attach(const struct memmap_region *reg)
 	lim->features = BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
 	err = blk_register_disk(d);
 	if (err) {
-		pr_err("pmem: region %u: cannot register %s: %s\n", reg->id,
+		pr_err("pmem: region %u: cannot register %s: -%s\n", reg->id,
 		       d->disk_name, errno_name(err));
 		return err;
 	}

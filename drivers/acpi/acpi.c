@@ -241,7 +241,7 @@ int acpi_init(const struct boot_info *bi)
 	}
 	ret = acpi_parse(&acpi_info, &rsdp, acpi_map);
 	if (ret) {
-		pr_warn("acpi: no usable root table: %s\n", errno_name(ret));
+		pr_warn("acpi: no usable root table: -%s\n", errno_name(ret));
 		return ret;
 	}
 	if (acpi_info.madt.present)
