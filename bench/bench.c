@@ -299,9 +299,9 @@ static void bench_complete(struct bench_job *j, struct bench_io *io,
 	j->inflight--;
 	if (io->bio.bi_status) {
 		if (!r->io_errors)
-			pr_err("bench: %s: %s at byte %llu failed: %d\n", j->disk->disk_name,
+			pr_err("bench: %s: %s at byte %llu failed: -%s\n", j->disk->disk_name,
 			       io->write ? "write" : "read", (unsigned long long)io->pos,
-			       io->bio.bi_status);
+			       errno_name(io->bio.bi_status));
 		r->io_errors++;
 	} else if (!io->write && o->verify) {
 		size_t bad = pattern_check(io->va, io->pos, o->bs, j->pat_seed);

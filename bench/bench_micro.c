@@ -175,7 +175,8 @@ static int micro_bio_null(void)
 	err = micro_bios(d, REQ_OP_READ, buf, 4096, 0, 4096, &ops, &t);
 	pfn_free(buf, 0);
 	if (err)
-		return shell_error(err, "bench: micro bio_null: read failed: %d", err);
+		return shell_error(err, "bench: micro bio_null: read failed: -%s",
+				   errno_name(err));
 	micro_print("bio_null", t, ops, 0);
 	return 0;
 }
@@ -202,7 +203,8 @@ static int micro_pmem_write(void)
 			 min((u64)MIB, ((u64)d->capacity << SECTOR_SHIFT) - off), &ops, &t);
 	pfn_free(buf, 0);
 	if (err)
-		return shell_error(err, "bench: micro pmem_write_4k: write failed: %d", err);
+		return shell_error(err, "bench: micro pmem_write_4k: write failed: -%s",
+				   errno_name(err));
 	micro_print("pmem_write_4k", t, ops, ops * 4096);
 	return 0;
 }
@@ -274,7 +276,8 @@ static int micro_nvme_to_pmem(void)
 out:
 	pfn_free(ram, 8);
 	if (err)
-		return shell_error(err, "bench: micro nvme_to_pmem: I/O failed: %d", err);
+		return shell_error(err, "bench: micro nvme_to_pmem: I/O failed: -%s",
+				   errno_name(err));
 	micro_print("nvme_to_pmem_zerocopy", tz, total / chunk, total);
 	micro_print("nvme_to_pmem_bounce", tb, total / chunk, total);
 	return 0;

@@ -108,6 +108,6 @@ free_sg:
 free_bios:
 	bio_pool_exit();
 fail:
-	pr_err("block: pool setup failed: %s\n", errno_name(err));
+	pr_err("block: pool setup failed: -%s\n", errno_name(err));
 	return err;
 }

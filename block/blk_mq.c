@@ -426,7 +426,7 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 	}
 	if (unlikely(ret)) {
 		if (ret != -EBUSY)
-			pr_warn("%s: %s at sector %llu failed to queue: %s\n",
+			pr_warn("%s: %s at sector %llu failed to queue: -%s\n",
 				disk->disk_name, blk_op_name(req_op(rq)),
 				(unsigned long long)rq->sector, errno_name(ret));
 		blk_mq_complete_request(rq, ret);

@@ -207,8 +207,8 @@ free_chunks:
 		pfn_free(phys_to_pfn_t(bases[c], 0), bytes_order(chunk));
 	pfn_free(meta, meta_order);
 fail:
-	pr_err("dma: no memory for a %llu KiB bounce pool below 4 GiB: %d; bounced mappings will fail\n",
-	       (unsigned long long)(size >> 10), err);
+	pr_err("dma: no memory for a %llu KiB bounce pool below 4 GiB: -%s; bounced mappings will fail\n",
+	       (unsigned long long)(size >> 10), errno_name(err));
 	if (kernel_param_bool("dma.debug", false))
 		dma_debug_enable(true);
 	return err;

@@ -434,7 +434,7 @@ int null_blk_init(void)
 	cfg.bio_based = mode && !strcmp(mode, "bio");
 	err = null_blk_create(&cfg, &nb);
 	if (err) {
-		pr_err("null_blk: cannot create null0: %s\n", errno_name(err));
+		pr_err("null_blk: cannot create null0: -%s\n", errno_name(err));
 		return err;
 	}
 	nb->completion_ns = kernel_param_u64("null_blk.completion_nsec",

@@ -10,7 +10,9 @@
  * (PFN_DEV), RAM buffers through their direct-map address (which is what
  * kmap_atomic_pfn_t() returns for them, without a slot). Copies into the
  * region go through persist_store() (mm/persist.c), copies out of it through
- * copy_memcpy(): the routine mm/copy.c measured fastest at boot.
+ * copy_memcpy(): both use the routines mm/copy.c measured fastest at boot
+ * (AVX where it won), and general-register ones when called from an
+ * interrupt handler, which must not touch vector registers.
  *
  * Durability: a write is durable when its bio completes. With a write-back
  * method (pmem.flush=clwb|clflushopt|clflush) every piece is copied and each
@@ -367,7 +369,7 @@ static int pmem_attach(const struct memmap_region *reg)
 	lim->features = BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
 	err = blk_register_disk(d);
 	if (err) {
-		pr_err("pmem: region %u: cannot register %s: %s\n", reg->id,
+		pr_err("pmem: region %u: cannot register %s: -%s\n", reg->id,
 		       d->disk_name, errno_name(err));
 		return err;
 	}

@@ -22,6 +22,7 @@
 #define PFNOS_PCI_H
 
 #include "compiler.h"
+#include "io.h"
 #include "types.h"
 
 struct pt_regs;
@@ -137,9 +138,7 @@ struct pci_dev {
 	u8 bus, dev, fn;
 	u16 vendor, device;
 	u32 class;		/* class code [23:16] subclass [15:8] prog-if [7:0] */
-	u8 revision;
 	u8 hdr_type;		/* PCI_HEADER_* without the multifunction bit */
-	u16 subsys_vendor, subsys_id;
 	u8 irq_line, irq_pin;
 	u8 secondary_bus;	/* bridges */
 	unsigned nbars;		/* 6 for type 0, 2 for bridges, 0 otherwise */
@@ -149,10 +148,10 @@ struct pci_dev {
 	u16 msix_size;
 	u8 msix_table_bar, msix_pba_bar;
 	u32 msix_table_off, msix_pba_off;
-	volatile struct pci_msix_entry *msix_table;
-	volatile u64 *msix_pba;
+	struct pci_msix_entry __iomem *msix_table;
+	u64 __iomem *msix_pba;
 	u8 *msix_vectors;	/* vector per entry while allocated, 0 free */
-	volatile void *cfg;	/* ECAM mapping of this function, NULL: ports */
+	void __iomem *cfg;	/* ECAM mapping of this function, NULL: ports */
 };
 
 /* ---- kernel interface (drivers/pci/pci.c) ---- */

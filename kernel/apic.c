@@ -21,6 +21,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "errno.h"
+#include "io.h"
 #include "irq.h"
 #include "lib.h"
 #include "printk.h"
@@ -68,7 +69,7 @@ static struct apic_platform platform = {
 	.ioapic = { { .id = 0, .address = APIC_DEFAULT_IOAPIC, .gsi_base = 0 } },
 };
 
-static volatile u32 *lapic;	/* xAPIC mapping */
+static void __iomem *lapic;	/* xAPIC mapping */
 static bool x2apic;
 static bool ready;
 static u32 boot_apic_id;
@@ -106,7 +107,7 @@ u32 apic_read(unsigned reg)
 {
 	if (x2apic)
 		return (u32)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
-	return lapic[reg / 4];
+	return readl(lapic + reg);
 }
 
 static void apic_write(unsigned reg, u32 v)
@@ -114,7 +115,7 @@ static void apic_write(unsigned reg, u32 v)
 	if (x2apic)
 		wrmsr(MSR_X2APIC_BASE + (reg >> 4), v);
 	else
-		lapic[reg / 4] = v;
+		writel(v, lapic + reg);
 }
 
 bool apic_ready(void)

@@ -20,6 +20,7 @@
 #include "apic.h"
 #include "cpu.h"
 #include "errno.h"
+#include "io.h"
 #include "lib.h"
 #include "printk.h"
 
@@ -50,7 +51,7 @@
 #define PIC2_DATA	0xa1
 
 struct ioapic {
-	volatile u32 *regs;
+	void __iomem *regs;
 	u8 id;
 	u32 gsi_base;
 	unsigned nentries;
@@ -61,14 +62,14 @@ static unsigned nioapics;
 
 static u32 ioapic_read(struct ioapic *io, u8 reg)
 {
-	io->regs[IOAPIC_REGSEL / 4] = reg;
-	return io->regs[IOAPIC_WIN / 4];
+	writel(reg, io->regs + IOAPIC_REGSEL);
+	return readl(io->regs + IOAPIC_WIN);
 }
 
 static void ioapic_write(struct ioapic *io, u8 reg, u32 v)
 {
-	io->regs[IOAPIC_REGSEL / 4] = reg;
-	io->regs[IOAPIC_WIN / 4] = v;
+	writel(reg, io->regs + IOAPIC_REGSEL);
+	writel(v, io->regs + IOAPIC_WIN);
 }
 
 static struct ioapic *ioapic_for_gsi(u32 gsi, unsigned *pin)

@@ -59,7 +59,8 @@ static void parse_boot_info(u32 magic, u64 info)
 		err = si ? bootinfo_parse_pvh(&boot_info, si, early_map) : -EINVAL;
 	}
 	if (err)
-		pr_err("boot: unusable boot information (magic 0x%x): %d\n", magic, err);
+		pr_err("boot: unusable boot information (magic 0x%x): -%s\n", magic,
+		       errno_name(err));
 	if (boot_info.warnings)
 		pr_warn("boot: %u malformed boot information entries skipped\n",
 			boot_info.warnings);

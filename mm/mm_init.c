@@ -15,6 +15,7 @@
  * region table, with no per-frame state.
  */
 #include "boot.h"
+#include "errno.h"
 #include "lib.h"
 #include "memmap.h"
 #include "persist.h"
@@ -72,8 +73,9 @@ static void add_free(u64 start, u64 end, const struct busy *busy, unsigned nbusy
 		if (stop > start)
 			err = frames_add_range(start >> PAGE_SHIFT, stop >> PAGE_SHIFT);
 		if (err)
-			pr_err("mm: RAM 0x%llx-0x%llx not added: %d\n",
-			       (unsigned long long)start, (unsigned long long)stop, err);
+			pr_err("mm: RAM 0x%llx-0x%llx not added: -%s\n",
+			       (unsigned long long)start, (unsigned long long)stop,
+			       errno_name(err));
 		if (i < nbusy)
 			start = max(start, busy[i].end);
 	}

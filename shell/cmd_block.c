@@ -150,7 +150,7 @@ static int blk_io(struct gendisk *d, u32 opf, u64 pos, pfn_t pfn, u32 off,
 
 static int io_error(struct gendisk *d, const char *what, u64 pos, int err)
 {
-	return shell_error(err, "%s: %s at lba %llu failed: %s", d->disk_name,
+	return shell_error(err, "%s: %s at lba %llu failed: -%s", d->disk_name,
 			   what, (unsigned long long)(pos / disk_lbs(d)),
 			   errno_name(err));
 }
@@ -504,7 +504,7 @@ static int cmd_flush(int argc, char **argv)
 		return -ENODEV;
 	err = blk_io(d, REQ_OP_FLUSH, 0, PFN_T_NULL, 0, 0);
 	if (err)
-		return shell_error(err, "%s: flush failed: %s", d->disk_name,
+		return shell_error(err, "%s: flush failed: -%s", d->disk_name,
 				   errno_name(err));
 	kprintf("flush ok %s\n", d->disk_name);
 	return 0;
@@ -542,7 +542,7 @@ static int copy_direct(const struct copy_job *j, bool from_src)
 		got = blk_direct_access(mem, mpos >> SECTOR_SHIFT, n >> SECTOR_SHIFT, &pfn);
 		if (got <= 0)
 			return shell_error(got ? (int)got : -EIO,
-					   "%s: no memory behind lba %llu: %s", mem->disk_name,
+					   "%s: no memory behind lba %llu: -%s", mem->disk_name,
 					   (unsigned long long)(mpos / disk_lbs(mem)),
 					   errno_name(got ? (int)got : -EIO));
 		n = ALIGN_DOWN(min_t(u64, n, (u64)got << SECTOR_SHIFT), (u64)align);

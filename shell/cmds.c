@@ -158,9 +158,9 @@ static int cmd_crash(int argc, char **argv)
 	if (!strcmp(how, "panic"))
 		panic("crash command");
 	if (!strcmp(how, "pagefault")) {
-		volatile int *volatile p = (int *)0x10;
+		int *volatile p = (int *)0x10;	/* an address the compiler cannot see */
 
-		return *p;
+		return READ_ONCE(*p);
 	}
 	if (!strcmp(how, "ud"))
 		__asm__ volatile("ud2");

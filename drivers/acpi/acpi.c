@@ -18,6 +18,7 @@
 #include "cpu.h"
 #include "errno.h"
 #include "exit.h"
+#include "io.h"
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
@@ -115,25 +116,25 @@ static int find_rsdp(const struct boot_info *bi, struct acpi_rsdp_info *r)
 
 static u16 pm1_read(const struct acpi_gas *g)
 {
-	volatile u16 *reg;
+	void __iomem *reg;
 
 	if (g->space_id == ACPI_GAS_IO)
 		return inw(g->address);
-	reg = ioremap(g->address, sizeof(*reg));
-	return reg ? *reg : 0;
+	reg = ioremap(g->address, sizeof(u16));
+	return reg ? readw(reg) : 0;
 }
 
 static void pm1_write(const struct acpi_gas *g, u16 val)
 {
-	volatile u16 *reg;
+	void __iomem *reg;
 
 	if (g->space_id == ACPI_GAS_IO) {
 		outw(g->address, val);
 		return;
 	}
-	reg = ioremap(g->address, sizeof(*reg));
+	reg = ioremap(g->address, sizeof(u16));
 	if (reg)
-		*reg = val;
+		writew(val, reg);
 }
 
 static void spin(unsigned long n)
@@ -171,7 +172,7 @@ static void acpi_poweroff(void)
 
 static void reset_reg_write(const struct acpi_gas *g, u8 val)
 {
-	volatile u8 *reg;
+	void __iomem *reg;
 	u64 a = g->address;
 
 	switch (g->space_id) {
@@ -181,7 +182,7 @@ static void reset_reg_write(const struct acpi_gas *g, u8 val)
 	case ACPI_GAS_MEMORY:
 		reg = ioremap(a, 1);
 		if (reg)
-			*reg = val;
+			writeb(val, reg);
 		break;
 	case ACPI_GAS_PCI_CONFIG:
 		/* 5.2.3.2: bus 0, device in bits 47:32, function 31:16,
@@ -254,7 +255,7 @@ int acpi_init(const struct boot_info *bi)
 	}
 	ret = acpi_parse(&acpi_info, &rsdp, acpi_map);
 	if (ret) {
-		pr_warn("acpi: no usable root table: %s\n", errno_name(ret));
+		pr_warn("acpi: no usable root table: -%s\n", errno_name(ret));
 		return ret;
 	}
 	if (acpi_info.madt.present)

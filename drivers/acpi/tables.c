@@ -227,7 +227,7 @@ static void dispatch(struct acpi_info *ai, const void *tbl,
 		ret = acpi_nfit_parse(&ai->nfit, tbl, ti->length);
 	}
 	if (ret) {
-		pr_warn("acpi: %s at 0x%llx rejected: %s\n", ti->sig,
+		pr_warn("acpi: %s at 0x%llx rejected: -%s\n", ti->sig,
 			(unsigned long long)ti->phys, errno_name(ret));
 		ai->rejected++;
 	}
@@ -271,7 +271,7 @@ static void register_nfit(struct acpi_info *ai)
 			continue;
 		ret = memmap_add_region(s->base, s->length, E820_PMEM, "nfit");
 		if (ret)
-			pr_warn("acpi: NFIT range 0x%llx-0x%llx refused: %s\n",
+			pr_warn("acpi: NFIT range 0x%llx-0x%llx refused: -%s\n",
 				(unsigned long long)s->base,
 				(unsigned long long)(s->base + s->length),
 				errno_name(ret));

@@ -73,6 +73,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "errno.h"
+#include "exit.h"
 #include "irq.h"
 #include "lib.h"
 #include "mm.h"
@@ -227,6 +228,13 @@ static void nvme_queue_reset(struct nvme_queue *q)
 	memset(q->cq, 0, (size_t)q->entries * sizeof(struct nvme_cqe));
 }
 
+/* Bytes of a ring of entries: what a queue allocates for its SQ or CQ. */
+static size_t nvme_ring_bytes(unsigned entries, size_t entry_size)
+{
+	return nvme_pow2_pages(entries * entry_size);
+}
+
+/* A queue's SQ and CQ rings and doorbell offsets; nvme_free_queue() undoes it. */
 static int nvme_alloc_queue(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 			    u16 qid, unsigned entries)
 {
@@ -235,17 +243,35 @@ static int nvme_alloc_queue(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 	q->entries = (u16)entries;
 	q->irq_entry = -1;
 	q->sq = dma_alloc_coherent(&ctrl->dev,
-				   nvme_pow2_pages(entries * sizeof(struct nvme_sqe)),
+				   nvme_ring_bytes(entries, sizeof(struct nvme_sqe)),
 				   &q->sq_dma);
-	q->cq = dma_alloc_coherent(&ctrl->dev,
-				   nvme_pow2_pages(entries * sizeof(struct nvme_cqe)),
-				   &q->cq_dma);
-	if (!q->sq || !q->cq)
+	if (!q->sq)
 		return -ENOMEM;
-	q->sq_db = (volatile u32 *)(ctrl->regs + nvme_sq_doorbell(qid, ctrl->dstrd));
-	q->cq_db = (volatile u32 *)(ctrl->regs + nvme_cq_doorbell(qid, ctrl->dstrd));
+	q->cq = dma_alloc_coherent(&ctrl->dev,
+				   nvme_ring_bytes(entries, sizeof(struct nvme_cqe)),
+				   &q->cq_dma);
+	if (!q->cq)
+		goto free_sq;
+	q->sq_db = (unsigned)nvme_sq_doorbell(qid, ctrl->dstrd);
+	q->cq_db = (unsigned)nvme_cq_doorbell(qid, ctrl->dstrd);
 	nvme_queue_reset(q);
 	return 0;
+
+free_sq:
+	dma_free_coherent(&ctrl->dev, nvme_ring_bytes(entries, sizeof(struct nvme_sqe)),
+			  q->sq, q->sq_dma);
+	q->sq = NULL;
+	return -ENOMEM;
+}
+
+static void nvme_free_queue(struct nvme_ctrl *ctrl, struct nvme_queue *q)
+{
+	dma_free_coherent(&ctrl->dev, nvme_ring_bytes(q->entries, sizeof(struct nvme_cqe)),
+			  q->cq, q->cq_dma);
+	dma_free_coherent(&ctrl->dev, nvme_ring_bytes(q->entries, sizeof(struct nvme_sqe)),
+			  q->sq, q->sq_dma);
+	q->cq = NULL;
+	q->sq = NULL;
 }
 
 static bool nvme_sq_full(const struct nvme_queue *q)
@@ -263,8 +289,8 @@ static void nvme_submit_cmd(struct nvme_queue *q, const struct nvme_sqe *cmd,
 	nvme_sqe_set_cid(slot, cid);
 	if (++q->sq_tail == q->entries)
 		q->sq_tail = 0;
-	barrier();		/* x86: WB stores are seen before the UC doorbell */
-	*q->sq_db = q->sq_tail;
+	/* the entry is written before the doorbell: nvme_write4() orders it */
+	nvme_write4(q->ctrl, q->sq_db, q->sq_tail);
 	q->submitted++;
 }
 
@@ -325,7 +351,7 @@ static void nvme_process_admin_cq(struct nvme_ctrl *ctrl)
 		any = true;
 	}
 	if (any)
-		*aq->cq_db = aq->cq_head;
+		nvme_write4(ctrl, aq->cq_db, aq->cq_head);
 }
 
 /* A free admin slot (its index is the cid), or NULL. IRQs off. */
@@ -807,7 +833,7 @@ static int nvme_process_cq(struct nvme_queue *q)
 		 * completions.
 		 */
 		if (consumed)
-			*q->cq_db = q->cq_head;
+			nvme_write4(q->ctrl, q->cq_db, q->cq_head);
 		local_irq_restore(flags);
 		for (unsigned i = 0; i < n; i++)
 			nvme_end_request(q, rqs[i], status[i], errs[i]);
@@ -1371,9 +1397,92 @@ static void nvme_read_params(struct nvme_ctrl *ctrl, unsigned *depth,
 		ctrl->max_xfer = NVME_MAX_XFER;
 }
 
+#define NVME_POOL_BYTES	(NVME_POOL_PAGES * NVME_PAGE_SIZE)
+
+/*
+ * I/O queue i: its rings, list-page pool and big scatterlist tables of
+ * max_segs entries, and for an interrupt-driven queue its MSI-X entry.
+ * nvme_free_io_queue() undoes it.
+ */
+static int nvme_alloc_io_queue(struct nvme_ctrl *ctrl, unsigned i, unsigned max_segs)
+{
+	struct nvme_queue *q = &ctrl->ioq[i];
+	unsigned b;
+	int err;
+
+	err = nvme_alloc_queue(ctrl, q, (u16)(i + 1), ctrl->io_entries);
+	if (err)
+		return err;
+	q->polled = i >= ctrl->nr_irq_queues;
+	q->hctx = &ctrl->set.hctxs[i];
+	q->hctx->driver_data = q;
+	q->bounce_wait.fn = nvme_bounce_wake;
+	q->pool = dma_alloc_coherent(&ctrl->dev, NVME_POOL_BYTES, &q->pool_dma);
+	if (!q->pool) {
+		err = -ENOMEM;
+		goto free_queue;
+	}
+	for (unsigned p = 0; p < NVME_POOL_PAGES; p++)
+		q->pool_free[p] = (u16)p;
+	q->nr_pool_free = NVME_POOL_PAGES;
+	q->big_ents = max_segs;
+	for (b = 0; b < NVME_BIG_SG_TABLES; b++) {
+		q->big_sg[b] = kzalloc_boot(max_segs * sizeof(struct scatterlist));
+		if (!q->big_sg[b]) {
+			err = -ENOMEM;
+			goto free_big_sg;
+		}
+	}
+	q->big_free = (u8)(BIT(NVME_BIG_SG_TABLES) - 1);
+	if (!q->polled) {
+		unsigned nirq = ctrl->ops->nr_irqs ? ctrl->ops->nr_irqs(ctrl) : 0;
+
+		if (!nirq) {
+			pr_err("%s: no MSI-X vectors\n", ctrl->name);
+			err = -ENODEV;
+			goto free_big_sg;
+		}
+		/* entry 0 belongs to the admin CQ; I/O from entry 1 */
+		q->irq_entry = (int)(nirq > i + 1 ? i + 1 : 0);
+		err = ctrl->ops->request_irq(ctrl, (unsigned)q->irq_entry, nvme_irq, q);
+		if (err) {
+			pr_err("%s: MSI-X entry %d: -%s\n", ctrl->name,
+			       q->irq_entry, errno_name(err));
+			goto free_big_sg;
+		}
+	}
+	return 0;
+
+free_big_sg:
+	while (b-- > 0) {
+		kfree_boot(q->big_sg[b], max_segs * sizeof(struct scatterlist));
+		q->big_sg[b] = NULL;
+	}
+	dma_free_coherent(&ctrl->dev, NVME_POOL_BYTES, q->pool, q->pool_dma);
+	q->pool = NULL;
+free_queue:
+	nvme_free_queue(ctrl, q);
+	return err;
+}
+
+static void nvme_free_io_queue(struct nvme_ctrl *ctrl, struct nvme_queue *q)
+{
+	if (!q->polled)
+		ctrl->ops->free_irq(ctrl, (unsigned)q->irq_entry);
+	for (unsigned b = NVME_BIG_SG_TABLES; b-- > 0;) {
+		kfree_boot(q->big_sg[b], q->big_ents * sizeof(struct scatterlist));
+		q->big_sg[b] = NULL;
+	}
+	dma_free_coherent(&ctrl->dev, NVME_POOL_BYTES, q->pool, q->pool_dma);
+	q->pool = NULL;
+	nvme_free_queue(ctrl, q);
+}
+
+/* The tag set and every I/O queue; nvme_free_io_queues() undoes it. */
 static int nvme_alloc_io_queues(struct nvme_ctrl *ctrl)
 {
 	unsigned max_segs = (unsigned)(ctrl->max_xfer / NVME_PAGE_SIZE) + 1;
+	unsigned i;
 	int err;
 
 	ctrl->set.ops = &nvme_mq_ops;
@@ -1385,50 +1494,25 @@ static int nvme_alloc_io_queues(struct nvme_ctrl *ctrl)
 	err = blk_mq_alloc_tag_set(&ctrl->set);
 	if (err)
 		return err;
-	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
-		struct nvme_queue *q = &ctrl->ioq[i];
-
-		err = nvme_alloc_queue(ctrl, q, (u16)(i + 1), ctrl->io_entries);
+	for (i = 0; i < nvme_nr_io_queues(ctrl); i++) {
+		err = nvme_alloc_io_queue(ctrl, i, max_segs);
 		if (err)
-			return err;
-		q->polled = i >= ctrl->nr_irq_queues;
-		q->hctx = &ctrl->set.hctxs[i];
-		q->hctx->driver_data = q;
-		q->bounce_wait.fn = nvme_bounce_wake;
-		q->pool = dma_alloc_coherent(&ctrl->dev,
-					     NVME_POOL_PAGES * NVME_PAGE_SIZE,
-					     &q->pool_dma);
-		if (!q->pool)
-			return -ENOMEM;
-		for (unsigned p = 0; p < NVME_POOL_PAGES; p++)
-			q->pool_free[p] = (u16)p;
-		q->nr_pool_free = NVME_POOL_PAGES;
-		q->big_ents = max_segs;
-		for (unsigned b = 0; b < NVME_BIG_SG_TABLES; b++) {
-			q->big_sg[b] = kzalloc_boot(max_segs * sizeof(struct scatterlist));
-			if (!q->big_sg[b])
-				return -ENOMEM;
-		}
-		q->big_free = (u8)(BIT(NVME_BIG_SG_TABLES) - 1);
-		if (!q->polled) {
-			unsigned nirq = ctrl->ops->nr_irqs ? ctrl->ops->nr_irqs(ctrl) : 0;
-
-			if (!nirq) {
-				pr_err("%s: no MSI-X vectors\n", ctrl->name);
-				return -ENODEV;
-			}
-			/* entry 0 belongs to the admin CQ; I/O from entry 1 */
-			q->irq_entry = (int)(nirq > i + 1 ? i + 1 : 0);
-			err = ctrl->ops->request_irq(ctrl, (unsigned)q->irq_entry,
-						     nvme_irq, q);
-			if (err) {
-				pr_err("%s: MSI-X entry %d: -%s\n", ctrl->name,
-				       q->irq_entry, errno_name(err));
-				return err;
-			}
-		}
+			goto free_queues;
 	}
 	return 0;
+
+free_queues:
+	while (i-- > 0)
+		nvme_free_io_queue(ctrl, &ctrl->ioq[i]);
+	blk_mq_free_tag_set(&ctrl->set);
+	return err;
+}
+
+static void nvme_free_io_queues(struct nvme_ctrl *ctrl)
+{
+	for (unsigned i = nvme_nr_io_queues(ctrl); i-- > 0;)
+		nvme_free_io_queue(ctrl, &ctrl->ioq[i]);
+	blk_mq_free_tag_set(&ctrl->set);
 }
 
 /*
@@ -1548,7 +1632,7 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 {
 	unsigned depth, poll, mask_bits, got, want;
 	struct nvme_id_ctrl *id;
-	int sgl, err;
+	int sgl, err, derr;
 
 	nvme_read_params(ctrl, &depth, &poll, &sgl, &mask_bits);
 	work_init(&ctrl->reset_work, nvme_reset_work);
@@ -1579,20 +1663,25 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 		pr_info("%s: DMA mask limited to %u bits\n", ctrl->name, mask_bits);
 
 	ctrl->scratch = dma_alloc_coherent(&ctrl->dev, PAGE_SIZE, &ctrl->scratch_dma);
-	ctrl->id = dma_alloc_coherent(&ctrl->dev, PAGE_SIZE, &ctrl->id_dma);
-	if (!ctrl->scratch || !ctrl->id)
+	if (!ctrl->scratch)
 		return -ENOMEM;
+	ctrl->id = dma_alloc_coherent(&ctrl->dev, PAGE_SIZE, &ctrl->id_dma);
+	if (!ctrl->id) {
+		err = -ENOMEM;
+		goto free_scratch;
+	}
 	err = nvme_alloc_queue(ctrl, &ctrl->adminq, 0, NVME_ADMIN_DEPTH);
 	if (err)
-		return err;
+		goto free_id;
+	/* enabled before us (a firmware driver): nothing of ours is given yet */
 	err = nvme_disable(ctrl);
 	if (err)
-		return err;
+		goto free_adminq;
 	memset(ctrl->admin_slots, 0, sizeof(ctrl->admin_slots));
 	ctrl->adminq.live = true;
 	err = nvme_enable(ctrl);
 	if (err)
-		return err;
+		goto disable;
 
 	err = nvme_identify(ctrl, NVME_CNS_CTRL, 0);
 	if (err)
@@ -1633,7 +1722,7 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 		goto disable;
 	err = nvme_create_io_queues(ctrl);
 	if (err)
-		goto disable;
+		goto free_io_queues;
 
 	pr_info("%s: %s (SN %s, FR %s), NVMe %u.%u, %u+%u I/O queues of %u, max %llu KiB per command%s%s\n",
 		ctrl->name, ctrl->mn, ctrl->sn, ctrl->fr,
@@ -1652,9 +1741,31 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 	nvme_scan_namespaces(ctrl);
 	return 0;
 
+	/*
+	 * One label per resource, in reverse (OpenBSD nvme_attach). The I/O
+	 * queues a failed nvme_create_io_queues() left on the controller were
+	 * never rung: it neither fetches from their SQs nor posts to their
+	 * CQs, so their memory may go before the disable deletes them. What
+	 * the admin queue carried may still be under way (a command that timed
+	 * out): a controller that does not disable keeps the admin rings and
+	 * the page Identify writes into, for good (as nvme_ctrl_dead()).
+	 */
+free_io_queues:
+	nvme_free_io_queues(ctrl);
 disable:
-	/* memory stays with the (failed) controller: boot-time only */
-	nvme_disable(ctrl);
-	ctrl->state = NVME_CTRL_DEAD;
+	derr = nvme_disable(ctrl);
+	if (derr) {
+		pr_err("%s: the controller does not disable (-%s): its admin queues, scratch and Identify pages stay allocated\n",
+		       ctrl->name, errno_name(derr));
+		return err;
+	}
+free_adminq:
+	nvme_free_queue(ctrl, &ctrl->adminq);
+free_id:
+	dma_free_coherent(&ctrl->dev, PAGE_SIZE, ctrl->id, ctrl->id_dma);
+	ctrl->id = NULL;
+free_scratch:
+	dma_free_coherent(&ctrl->dev, PAGE_SIZE, ctrl->scratch, ctrl->scratch_dma);
+	ctrl->scratch = NULL;
 	return err;
 }

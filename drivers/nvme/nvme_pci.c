@@ -12,6 +12,7 @@
  */
 #include "blkdev_driver.h"
 #include "errno.h"
+#include "io.h"
 #include "lib.h"
 #include "mm.h"
 #include "nvme_var.h"
@@ -23,7 +24,7 @@
 
 u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off)
 {
-	return *(volatile u32 *)(ctrl->regs + off);
+	return readl(ctrl->regs + off);
 }
 
 u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
@@ -35,8 +36,7 @@ u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
 
 void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v)
 {
-	barrier();
-	*(volatile u32 *)(ctrl->regs + off) = v;
+	writel(v, ctrl->regs + off);
 }
 
 void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v)
@@ -98,8 +98,6 @@ static int nvme_pci_probe(struct pci_dev *d, unsigned instance)
 	ctrl->instance = instance;
 	ctrl->bus = d;
 	ctrl->ops = &nvme_pci_ops;
-	ctrl->pci_vendor = d->vendor;
-	ctrl->pci_device = d->device;
 	if (!d->bar[0].size || (d->bar[0].flags & PCI_BARF_IO)) {
 		pr_err("%s: %s: BAR0 is not a memory BAR\n", ctrl->name, ctrl->bdf);
 		err = -ENODEV;
@@ -128,10 +126,12 @@ static int nvme_pci_probe(struct pci_dev *d, unsigned instance)
 	err = nvme_ctrl_attach(ctrl);
 	if (err) {
 		pr_err("%s: attach failed: -%s\n", ctrl->name, errno_name(err));
-		return err;	/* its memory stays: queues may have been given to it */
+		goto disable_msix;
 	}
 	return 0;
 
+disable_msix:
+	pci_msix_disable(d);
 free:
 	kfree_boot(ctrl, sizeof(*ctrl));
 	return err;

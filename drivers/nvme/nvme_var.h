@@ -26,7 +26,7 @@
 #include "blkdev_driver.h"
 #include "compiler.h"
 #include "dma.h"
-#include "exit.h"
+#include "io.h"
 #include "nvme_reg.h"
 #include "scatterlist.h"
 #include "timer.h"
@@ -167,6 +167,7 @@ struct nvme_bus_ops {
 	/* Route MSI-X entry to fn(regs, arg) and unmask it: 0 or -errno. */
 	int (*request_irq)(struct nvme_ctrl *ctrl, unsigned entry,
 			   void (*fn)(struct pt_regs *regs, void *arg), void *arg);
+	/* Undo request_irq: mask the entry, release its vector. */
 	void (*free_irq)(struct nvme_ctrl *ctrl, unsigned entry);
 	/* MSI-X entries the function has (0: none). */
 	unsigned (*nr_irqs)(struct nvme_ctrl *ctrl);
@@ -208,7 +209,7 @@ struct nvme_queue {
 	struct nvme_sqe *sq;
 	struct nvme_cqe *cq;
 	dma_addr_t sq_dma, cq_dma;
-	volatile u32 *sq_db, *cq_db;
+	unsigned sq_db, cq_db;		/* doorbell offsets in BAR0 (nvme_write4) */
 	u16 sq_tail, sq_head, cq_head;
 	u8 cq_phase;
 	struct blk_mq_hw_ctx *hctx;	/* I/O queues */
@@ -264,11 +265,10 @@ struct nvme_ctrl {
 	unsigned instance;
 	enum nvme_ctrl_state state;
 	struct device dev;		/* DMA mask, bounce statistics */
-	volatile u8 *regs;		/* BAR0 */
+	void __iomem *regs;		/* BAR0 */
 	u64 regs_size;
 	const struct nvme_bus_ops *ops;
 	void *bus;			/* struct pci_dev */
-	u16 pci_vendor, pci_device;
 	char bdf[16];
 
 	/* registers read at attach */
@@ -310,15 +310,16 @@ struct nvme_ctrl {
 	struct work reset_work;		/* the reset, in process context */
 	const char *reset_why;		/* set when reset_work is queued */
 	u64 timeouts, aborts, resets, retries;
-
-	struct shutdown_hook shutdown;
 };
 
 /* ---- core (nvme.c), called by the bus glue ---- */
 /*
  * nvme_ctrl_attach - bring up a controller the glue has mapped: reset,
  * admin queue, Identify, queues, namespaces as block devices.
- * Returns 0 or -errno (the controller is then left disabled).
+ * Returns 0 or -errno. On failure the controller is disabled and
+ * everything the attach took is given back (memory, MSI-X entries, the tag
+ * set), except that a controller that does not disable keeps its admin
+ * queues and the pages Identify used; the glue may free ctrl.
  */
 int nvme_ctrl_attach(struct nvme_ctrl *ctrl);
 /* The MSI-X handler of an interrupt-driven I/O queue. */
@@ -336,8 +337,10 @@ extern unsigned nvme_nr_ctrls;
 /* nvme_pci.c */
 int nvme_pci_probe_all(void);
 /* Register access (BAR0), the bus's job: the core reads and writes its
- * registers only through these (a host build of the core links its own,
- * over a fake register file: tests/unit/nvme_fake.c). */
+ * registers, doorbells included (at the offsets each queue keeps), only
+ * through these (a host build of the core links its own, over a fake
+ * register file: tests/unit/nvme_fake.c). A write is ordered after every
+ * store the core made before it (an SQ entry before its doorbell). */
 u32 nvme_read4(struct nvme_ctrl *ctrl, unsigned off);
 u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off);
 void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v);

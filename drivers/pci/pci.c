@@ -22,6 +22,7 @@
 #include "apic.h"
 #include "cpu.h"
 #include "errno.h"
+#include "io.h"
 #include "irq.h"
 #include "lib.h"
 #include "mm.h"
@@ -40,7 +41,7 @@ struct ecam_window {
 	u64 base;
 	u16 segment;
 	u8 start_bus, end_bus;
-	volatile u8 *bus_va[256];
+	void __iomem *bus_va[256];
 };
 
 static enum pci_access access;
@@ -78,7 +79,7 @@ u32 pci_read_config32(const struct pci_dev *d, unsigned off)
 	if (off >= pci_config_size(d))
 		return 0xffffffff;
 	if (d->cfg)
-		return *(volatile u32 *)((volatile u8 *)d->cfg + off);
+		return readl(d->cfg + off);
 	flags = local_irq_save();
 	outl(PCI_CONF_ADDR, port_addr(d, off));
 	v = inl(PCI_CONF_DATA);
@@ -95,7 +96,7 @@ u16 pci_read_config16(const struct pci_dev *d, unsigned off)
 	if (off >= pci_config_size(d))
 		return 0xffff;
 	if (d->cfg)
-		return *(volatile u16 *)((volatile u8 *)d->cfg + off);
+		return readw(d->cfg + off);
 	flags = local_irq_save();
 	outl(PCI_CONF_ADDR, port_addr(d, off));
 	v = inw(PCI_CONF_DATA + (off & 2));
@@ -111,7 +112,7 @@ u8 pci_read_config8(const struct pci_dev *d, unsigned off)
 	if (off >= pci_config_size(d))
 		return 0xff;
 	if (d->cfg)
-		return *((volatile u8 *)d->cfg + off);
+		return readb(d->cfg + off);
 	flags = local_irq_save();
 	outl(PCI_CONF_ADDR, port_addr(d, off));
 	v = inb(PCI_CONF_DATA + (off & 3));
@@ -127,7 +128,7 @@ void pci_write_config32(const struct pci_dev *d, unsigned off, u32 v)
 	if (off >= pci_config_size(d))
 		return;
 	if (d->cfg) {
-		*(volatile u32 *)((volatile u8 *)d->cfg + off) = v;
+		writel(v, d->cfg + off);
 		return;
 	}
 	flags = local_irq_save();
@@ -144,7 +145,7 @@ void pci_write_config16(const struct pci_dev *d, unsigned off, u16 v)
 	if (off >= pci_config_size(d))
 		return;
 	if (d->cfg) {
-		*(volatile u16 *)((volatile u8 *)d->cfg + off) = v;
+		writew(v, d->cfg + off);
 		return;
 	}
 	flags = local_irq_save();
@@ -160,7 +161,7 @@ void pci_write_config8(const struct pci_dev *d, unsigned off, u8 v)
 	if (off >= pci_config_size(d))
 		return;
 	if (d->cfg) {
-		*((volatile u8 *)d->cfg + off) = v;
+		writeb(v, d->cfg + off);
 		return;
 	}
 	flags = local_irq_save();
@@ -189,7 +190,7 @@ u16 pci_find_ext_capability(const struct pci_dev *d, u16 id)
 /* ---- enumeration ---- */
 
 /* The ECAM mapping of one bus; NULL when outside the window or unmappable. */
-static volatile u8 *ecam_bus(struct ecam_window *w, unsigned bus)
+static void __iomem *ecam_bus(struct ecam_window *w, unsigned bus)
 {
 	if (bus < w->start_bus || bus > w->end_bus)
 		return NULL;
@@ -213,7 +214,7 @@ static bool probe_init(struct pci_dev *p, struct ecam_window *w, unsigned bus,
 	p->dev = (u8)dev;
 	p->fn = (u8)fn;
 	if (w) {
-		volatile u8 *b = ecam_bus(w, bus);
+		void __iomem *b = ecam_bus(w, bus);
 
 		if (!b)
 			return false;
@@ -301,15 +302,12 @@ static struct pci_dev *add_function(const struct pci_dev *probe, u32 id)
 	d->device = (u16)(id >> 16);
 	cr = pci_read_config32(d, PCI_CLASS_REVISION);
 	d->class = cr >> 8;
-	d->revision = (u8)cr;
 	d->hdr_type = pci_read_config8(d, PCI_HEADER_TYPE) & PCI_HEADER_TYPE_MASK;
 	d->irq_line = pci_read_config8(d, PCI_INTERRUPT_LINE);
 	d->irq_pin = pci_read_config8(d, PCI_INTERRUPT_PIN);
 	switch (d->hdr_type) {
 	case PCI_HEADER_NORMAL:
 		d->nbars = 6;
-		d->subsys_vendor = pci_read_config16(d, PCI_SUBSYSTEM_VENDOR_ID);
-		d->subsys_id = pci_read_config16(d, PCI_SUBSYSTEM_ID);
 		break;
 	case PCI_HEADER_BRIDGE:
 		d->nbars = 2;
@@ -528,9 +526,9 @@ static void msix_ctl(struct pci_dev *d, u16 set, u16 clear)
 }
 
 /* Map the part of a BAR holding len bytes at off; NULL when it does not fit. */
-static volatile void *msix_map(struct pci_dev *d, unsigned bar, u32 off, u64 len)
+static void __iomem *msix_map(struct pci_dev *d, unsigned bar, u32 off, u64 len)
 {
-	u8 *base;
+	void __iomem *base;
 
 	if (bar >= d->nbars || d->bar[bar].size < len ||
 	    off > d->bar[bar].size - len)
@@ -577,7 +575,7 @@ int pci_msix_enable(struct pci_dev *d)
 	 * function: no entry fires with stale contents (PCI 3.0, 6.8.2.3). */
 	msix_ctl(d, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, 0);
 	for (unsigned i = 0; i < d->msix_size; i++)
-		d->msix_table[i].ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		writel(PCI_MSIX_ENTRY_CTRL_MASKBIT, &d->msix_table[i].ctrl);
 	cmd = pci_read_config16(d, PCI_COMMAND);
 	pci_write_config16(d, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE);
 	msix_ctl(d, 0, PCI_MSIX_FLAGS_MASKALL);
@@ -598,7 +596,7 @@ void pci_msix_disable(struct pci_dev *d)
 int pci_msix_set_vector(struct pci_dev *d, unsigned entry, u8 vector)
 {
 	struct pci_msix_entry e;
-	volatile struct pci_msix_entry *t;
+	struct pci_msix_entry __iomem *t;
 	int err;
 
 	if (!d->msix_table)
@@ -609,27 +607,31 @@ int pci_msix_set_vector(struct pci_dev *d, unsigned entry, u8 vector)
 	if (err)
 		return err;
 	t = &d->msix_table[entry];
-	t->ctrl = t->ctrl | PCI_MSIX_ENTRY_CTRL_MASKBIT;
-	t->addr_lo = e.addr_lo;
-	t->addr_hi = e.addr_hi;
-	t->data = e.data;
-	(void)t->ctrl;		/* flush the posted writes */
+	writel(readl(&t->ctrl) | PCI_MSIX_ENTRY_CTRL_MASKBIT, &t->ctrl);
+	writel(e.addr_lo, &t->addr_lo);
+	writel(e.addr_hi, &t->addr_hi);
+	writel(e.data, &t->data);
+	readl(&t->ctrl);	/* flush the posted writes */
 	return 0;
 }
 
 void pci_msix_mask(struct pci_dev *d, unsigned entry)
 {
 	if (d->msix_table && entry < d->msix_size) {
-		d->msix_table[entry].ctrl |= PCI_MSIX_ENTRY_CTRL_MASKBIT;
-		(void)d->msix_table[entry].ctrl;
+		u32 __iomem *ctrl = &d->msix_table[entry].ctrl;
+
+		writel(readl(ctrl) | PCI_MSIX_ENTRY_CTRL_MASKBIT, ctrl);
+		readl(ctrl);	/* flush the posted write */
 	}
 }
 
 void pci_msix_unmask(struct pci_dev *d, unsigned entry)
 {
 	if (d->msix_table && entry < d->msix_size) {
-		d->msix_table[entry].ctrl &= ~PCI_MSIX_ENTRY_CTRL_MASKBIT;
-		(void)d->msix_table[entry].ctrl;
+		u32 __iomem *ctrl = &d->msix_table[entry].ctrl;
+
+		writel(readl(ctrl) & ~(u32)PCI_MSIX_ENTRY_CTRL_MASKBIT, ctrl);
+		readl(ctrl);	/* flush the posted write */
 	}
 }
 
@@ -644,7 +646,7 @@ bool pci_msix_pending(const struct pci_dev *d, unsigned entry)
 {
 	if (!d->msix_pba || entry >= d->msix_size)
 		return false;
-	return (d->msix_pba[entry / 64] >> (entry % 64)) & 1;
+	return (readq(&d->msix_pba[entry / 64]) >> (entry % 64)) & 1;
 }
 
 int pci_msix_request_irq(struct pci_dev *d, unsigned entry,

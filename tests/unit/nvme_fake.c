@@ -24,6 +24,15 @@
 #define FAKE_MQES	1023
 
 static struct nvme_fake *fake_active;
+static unsigned kzalloc_live;
+
+/* Does this setup allocation fail (nvme_fake_faults.fail_alloc)? */
+static bool fake_alloc_fails(void)
+{
+	struct nvme_fake *f = fake_active;
+
+	return f && f->faults.fail_alloc && ++f->allocs == f->faults.fail_alloc;
+}
 
 /* ------------------------------------------------------------ host memory */
 
@@ -38,6 +47,10 @@ pfn_t pfn_alloc(unsigned order, unsigned flags)
 	void *va = aligned_alloc(size, size);
 
 	(void)flags;
+	if (fake_alloc_fails()) {
+		free(va);
+		return __pfn_to_pfn_t(0, 0);
+	}
 	if (!va)
 		return __pfn_to_pfn_t(0, 0);
 	memset(va, 0, size);
@@ -73,6 +86,28 @@ pfn_t nvme_fake_frames(unsigned order)
 	return pfn_alloc(order, PFN_ALLOC_ZERO);
 }
 
+unsigned nvme_fake_frames_live(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(frames); i++)
+		n += frames[i].va != NULL;
+	return n;
+}
+
+bool nvme_fake_frame_live(const void *va)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(frames); i++)
+		if (va && frames[i].va == va)
+			return true;
+	return false;
+}
+
+unsigned nvme_fake_kzalloc_live(void)
+{
+	return kzalloc_live;
+}
+
 void nvme_fake_free_all(void)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(frames); i++) {
@@ -100,12 +135,21 @@ void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
 /* The drivers' setup-time allocator (mm/frames.c in the kernel). */
 void *kzalloc_boot(size_t size)
 {
-	return calloc(1, size);
+	void *p;
+
+	if (fake_alloc_fails())
+		return NULL;
+	p = calloc(1, size);
+	if (p)
+		kzalloc_live++;
+	return p;
 }
 
 void kfree_boot(void *p, size_t size)
 {
 	(void)size;
+	if (p)
+		kzalloc_live--;
 	free(p);
 }
 
@@ -343,7 +387,7 @@ static void fake_reset(struct nvme_fake *f)
 {
 	memset(f->sq, 0, sizeof(f->sq));
 	memset(f->cq, 0, sizeof(f->cq));
-	memset(f->bar + NVME_REG_DBS, 0, FAKE_BAR_SIZE - NVME_REG_DBS);
+	memset(f->db, 0, sizeof(f->db));
 	f->nr_held = 0;
 	f->csts = 0;
 }
@@ -359,7 +403,8 @@ static void fake_enable(struct nvme_fake *f)
 		.live = true, .dma = f->acq, .phase = 1,
 		.entries = (u16)(FIELD_GET(NVME_AQA_ACQS, f->aqa) + 1),
 	};
-	f->csts |= NVME_CSTS_RDY;
+	if (!f->faults.never_ready)
+		f->csts |= NVME_CSTS_RDY;
 	if (f->on_enable)
 		f->on_enable(f);
 }
@@ -410,10 +455,23 @@ u64 nvme_read8(struct nvme_ctrl *ctrl, unsigned off)
 	return nvme_read4(ctrl, off) | ((u64)nvme_read4(ctrl, off + 4) << 32);
 }
 
+/* A doorbell (3.1.24, 3.1.25; the fake's CAP.DSTRD is 0: 4-byte stride). */
+static bool fake_write_db(struct nvme_fake *f, unsigned off, u32 v)
+{
+	unsigned idx = (off - NVME_REG_DBS) / 4;
+
+	if (off < NVME_REG_DBS || (off & 3) || idx / 2 >= NVME_FAKE_QUEUES)
+		return false;
+	f->db[idx / 2][idx % 2] = v;
+	return true;
+}
+
 void nvme_write4(struct nvme_ctrl *ctrl, unsigned off, u32 v)
 {
 	struct nvme_fake *f = fake_of(ctrl);
 
+	if (fake_write_db(f, off, v))
+		return;
 	switch (off) {
 	case NVME_REG_CC: fake_write_cc(f, v); break;
 	case NVME_REG_AQA: f->aqa = v; break;
@@ -434,9 +492,32 @@ void nvme_write8(struct nvme_ctrl *ctrl, unsigned off, u64 v)
 
 /* ------------------------------------------------------------ the controller */
 
-static u32 fake_db(struct nvme_fake *f, u64 off)
+/* The SQ tail (cq false) or CQ head doorbell of queue qid, as last written
+ * through nvme_write4(). */
+static u32 fake_db(struct nvme_fake *f, u16 qid, bool cq)
 {
-	return *(volatile u32 *)(f->bar + off);
+	return f->db[qid][cq];
+}
+
+/* Nothing may reach the BAR memory but through the accessors above. */
+static void fake_check_bar(struct nvme_fake *f)
+{
+	static const u8 zero[FAKE_BAR_SIZE];
+
+	if (!memcmp(f->bar, zero, FAKE_BAR_SIZE))
+		return;
+	for (unsigned off = 0; off < FAKE_BAR_SIZE; off += 4) {
+		u32 v;
+
+		memcpy(&v, f->bar + off, sizeof(v));
+		if (v) {
+			ktest_fail(__FILE__, __LINE__,
+				   "store of 0x%x to BAR0 offset 0x%x around nvme_write4()",
+				   v, off);
+			memset(f->bar, 0, FAKE_BAR_SIZE);
+			return;
+		}
+	}
 }
 
 /* Post a completion on cq; false when the CQ is full (nothing posted). */
@@ -445,7 +526,7 @@ static bool fake_post(struct nvme_fake *f, u16 cqid, u16 sqid, u16 cid,
 {
 	struct nvme_fake_cq *cq = &f->cq[cqid];
 	struct nvme_cqe *e = (struct nvme_cqe *)phys_to_virt(cq->dma) + cq->tail;
-	u32 head = fake_db(f, nvme_cq_doorbell(cqid, 0));
+	u32 head = fake_db(f, cqid, true);
 
 	if (!f->bus_master) {
 		f->dma_blocked++;
@@ -569,6 +650,8 @@ static u16 fake_admin(struct nvme_fake *f, const struct nvme_sqe *c, u32 *dw0)
 	u16 qid = (u16)FIELD_GET(NVME_QUEUE_QID, c->cdw10);
 	u16 qsize = (u16)(FIELD_GET(NVME_QUEUE_QSIZE, c->cdw10) + 1);
 
+	if (++f->admin_cmds == f->faults.fail_admin)
+		return fake_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL);
 	switch (opc) {
 	case NVME_ADMIN_IDENTIFY:
 		fake_identify(f, c);
@@ -615,6 +698,7 @@ static u16 fake_admin(struct nvme_fake *f, const struct nvme_sqe *c, u32 *dw0)
 
 void nvme_fake_run(struct nvme_fake *f)
 {
+	fake_check_bar(f);
 	/* a controller that is not ready, or was told to disable, runs nothing */
 	if (!(f->csts & NVME_CSTS_RDY) || !(f->cc & NVME_CC_EN) || f->wedged)
 		return;
@@ -626,7 +710,7 @@ void nvme_fake_run(struct nvme_fake *f)
 		struct nvme_fake_sq *sq = &f->sq[qid];
 
 		while (sq->live && f->cq[sq->cqid].live &&
-		       sq->head != fake_db(f, nvme_sq_doorbell(qid, 0))) {
+		       sq->head != fake_db(f, qid, false)) {
 			struct nvme_sqe c = ((struct nvme_sqe *)phys_to_virt(sq->dma))[sq->head];
 			u16 cid = (u16)FIELD_GET(NVME_CDW0_CID, c.cdw0);
 			u16 status;
@@ -688,6 +772,8 @@ static int fake_request_irq(struct nvme_ctrl *ctrl, unsigned entry,
 
 	if (entry >= NVME_FAKE_MSIX)
 		return -EINVAL;
+	if (f->faults.fail_irq)
+		return -ENOSPC;
 	f->irq_fn[entry] = fn;
 	f->irq_arg[entry] = arg;
 	return 0;
@@ -722,7 +808,19 @@ static const struct nvme_bus_ops fake_bus_ops = {
 
 int nvme_fake_attach(struct nvme_fake *f, const char *name)
 {
+	return nvme_fake_attach_faulty(f, name, NULL);
+}
+
+int nvme_fake_attach_faulty(struct nvme_fake *f, const char *name,
+			    const struct nvme_fake_faults *faults)
+{
+	int err;
+
 	memset(f, 0, sizeof(*f));
+	if (faults) {
+		f->faults = *faults;
+		f->rdy_stuck = faults->rdy_stuck;
+	}
 	f->bar = aligned_alloc(PAGE_SIZE, FAKE_BAR_SIZE);
 	f->disk = calloc(NVME_FAKE_BLOCKS, 1U << FAKE_LBA_SHIFT);
 	if (!f->bar || !f->disk)
@@ -735,7 +833,11 @@ int nvme_fake_attach(struct nvme_fake *f, const char *name)
 	f->ctrl.bus = f;
 	f->bus_master = true;		/* the glue's pci_set_master() */
 	fake_active = f;
-	return nvme_ctrl_attach(&f->ctrl);
+	err = nvme_ctrl_attach(&f->ctrl);
+	/* the attach's faults end with it */
+	f->faults.fail_alloc = f->faults.fail_admin = 0;
+	f->faults.fail_irq = false;
+	return err;
 }
 
 void nvme_fake_detach(struct nvme_fake *f)

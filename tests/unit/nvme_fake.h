@@ -3,11 +3,13 @@
  * builds of the driver core (drivers/nvme/nvme.c), used by
  * tests/unit/test_nvme_core.c.
  *
- * The register file: the core reaches CAP, CC, CSTS, AQA, ASQ and ACQ only
- * through nvme_read4/8() and nvme_write4/8(), which this file implements,
- * so the fake sees every write to CC as it happens and answers every read
- * of CSTS. Doorbells are plain stores into the fake BAR (as on the real
- * bus); the fake reads them whenever it runs.
+ * The register file: the core reaches CAP, CC, CSTS, AQA, ASQ, ACQ and the
+ * doorbells only through nvme_read4/8() and nvme_write4/8(), which this
+ * file implements, so the fake sees every write to CC as it happens and
+ * answers every read of CSTS. A doorbell write is kept in the fake's own
+ * register state (db[]), which the fake reads whenever it runs; the BAR
+ * memory behind ctrl->regs stays zero, and a store that reaches it (a
+ * register written around the accessors) fails the test.
  *
  * When it runs: on every ktime_ns() and udelay() (fake time: ktime_ns()
  * advances 1 us a call, udelay() by its argument), which is how the core
@@ -37,7 +39,11 @@
  * not completed: "in flight"; nvme_fake_complete_held() carries them out
  * later, even on a controller the host gave up on), on_enable (called
  * when the host sets CC.EN=1), en_while_rdy (times the host set CC.EN=1
- * while CSTS.RDY was still 1, which NVMe 1.4 3.1.6 forbids).
+ * while CSTS.RDY was still 1, which NVMe 1.4 3.1.6 forbids). Faults during
+ * the attach itself come in struct nvme_fake_faults
+ * (nvme_fake_attach_faulty()): the Nth setup allocation or admin command
+ * fails, request_irq fails, the controller never becomes ready, or never
+ * disables.
  *
  * The rest of the environment: a frame allocator over aligned host memory
  * (physical address = virt_to_phys() of the host address, so phys_to_virt()
@@ -74,11 +80,22 @@ struct nvme_fake_cmd {
 	struct nvme_sqe sqe;
 };
 
+/* Faults during nvme_ctrl_attach(); all zero: none. */
+struct nvme_fake_faults {
+	unsigned fail_alloc;		/* the Nth kzalloc_boot()/frame allocation fails */
+	unsigned fail_admin;		/* the Nth admin command: Internal Error */
+	bool fail_irq;			/* request_irq: -ENOSPC */
+	bool never_ready;		/* CSTS.RDY stays 0 after CC.EN=1 */
+	bool rdy_stuck;			/* as struct nvme_fake's, from the start */
+};
+
 struct nvme_fake {
 	struct nvme_ctrl ctrl;		/* what the core sees */
+	struct nvme_fake_faults faults;
 	u8 *bar;			/* 16 KiB: registers, doorbells */
 	u32 cc, csts, aqa;
 	u64 asq, acq;
+	u32 db[NVME_FAKE_QUEUES][2];	/* SQ tail, CQ head doorbells */
 	struct nvme_fake_sq sq[NVME_FAKE_QUEUES];
 	struct nvme_fake_cq cq[NVME_FAKE_QUEUES];
 	u8 *disk;			/* NVME_FAKE_BLOCKS * 512 bytes */
@@ -101,10 +118,14 @@ struct nvme_fake {
 	unsigned enables, disables, en_while_rdy;
 	u64 io_cmds;			/* I/O commands fetched */
 	u64 dma_blocked;		/* memory accesses refused: bus_master off */
+	unsigned allocs, admin_cmds;	/* setup allocations, admin commands seen */
 };
 
 /* Bring a controller named name ("nvme0") up through nvme_ctrl_attach(). */
 int nvme_fake_attach(struct nvme_fake *f, const char *name);
+/* The same with faults (NULL: none). */
+int nvme_fake_attach_faulty(struct nvme_fake *f, const char *name,
+			    const struct nvme_fake_faults *faults);
 /* Unregister its disks and give back everything attach and the fake took
  * (the core has no detach; this is the test's). */
 void nvme_fake_detach(struct nvme_fake *f);
@@ -124,6 +145,10 @@ void nvme_fake_pool_teardown(void);
 /* Host memory as RAM frames (zeroed), freed by nvme_fake_free_all(). */
 pfn_t nvme_fake_frames(unsigned order);
 void nvme_fake_free_all(void);
+/* Frames and kzalloc_boot() blocks allocated and not freed (leak checks). */
+unsigned nvme_fake_frames_live(void);
+bool nvme_fake_frame_live(const void *va);
+unsigned nvme_fake_kzalloc_live(void);
 
 /* Set kernel_param(key) for the next attach ("" or NULL: back to none). */
 void nvme_fake_set_param(const char *key, const char *value);

@@ -713,3 +713,181 @@ out:
 	dma_set_force_bounce(false);
 	core_teardown();
 }
+
+/* ---- a failed attach gives everything back ---- */
+
+/* What is allocated before an attach. */
+struct attach_base {
+	unsigned frames, kzalloc;
+	int blk;
+	u64 coherent;
+};
+
+static void attach_base(struct attach_base *b)
+{
+	struct dma_stats st;
+
+	dma_get_stats(&st);
+	b->frames = nvme_fake_frames_live();
+	b->kzalloc = nvme_fake_kzalloc_live();
+	b->blk = host_blk_allocs_live;
+	b->coherent = st.coherent_live;
+}
+
+static bool released_check(bool ok, const char *point, unsigned n, const char *what)
+{
+	if (!ok)
+		ktest_log("attach failed at %s %u: %s", point, n, what);
+	return ok;
+}
+
+/*
+ * After nvme_ctrl_attach() failed: no MSI-X entry routes to the core, the
+ * tag set, every setup allocation and every coherent buffer are back
+ * (frames == the frames that back coherent memory here), the controller is
+ * disabled, and nothing was registered: no controller, disk or timer.
+ * keep is the frames a controller that does not disable keeps.
+ */
+static bool attach_released(const struct attach_base *b, const char *point,
+			    unsigned n, unsigned keep)
+{
+	struct dma_stats st;
+	bool ok = true, irqs = true;
+
+	dma_get_stats(&st);
+	for (unsigned i = 0; i < NVME_FAKE_MSIX; i++)
+		irqs &= fk.irq_fn[i] == NULL;
+	ok &= released_check(irqs, point, n, "an MSI-X entry still routes to the core");
+	ok &= released_check(host_blk_allocs_live == b->blk, point, n, "tag set not freed");
+	ok &= released_check(nvme_fake_kzalloc_live() == b->kzalloc, point, n,
+			     "kzalloc_boot() memory not freed");
+	ok &= released_check(nvme_fake_frames_live() == b->frames + keep, point, n,
+			     "frames not freed");
+	ok &= released_check(st.coherent_live == b->coherent + keep, point, n,
+			     "coherent memory not freed");
+	ok &= released_check(dma_debug_errors() == 0, point, n, "a bad dma_free_coherent()");
+	ok &= released_check(keep || !(fk.cc & NVME_CC_EN), point, n,
+			     "controller left enabled");
+	ok &= released_check(!fk.ctrl.timer.pending, point, n, "timer armed");
+	ok &= released_check(nvme_nr_ctrls == 0, point, n, "controller registered");
+	ok &= released_check(blk_find_disk("nvme0n1") == NULL, point, n, "disk registered");
+	return ok;
+}
+
+/* Fail the attach at its nth setup allocation (admin: admin command), for
+ * n = 1, 2, ... until it succeeds; each failure must give everything back.
+ * Returns the failure points; counts in after_enable those that came after
+ * the controller was enabled. */
+static unsigned attach_fail_each(const char *point, bool admin,
+				 unsigned *after_enable)
+{
+	struct nvme_fake_faults flt;
+	struct attach_base b;
+	unsigned points = 0;
+
+	for (unsigned n = 1; n < 200; n++) {
+		int err;
+
+		memset(&flt, 0, sizeof(flt));
+		if (admin)
+			flt.fail_admin = n;
+		else
+			flt.fail_alloc = n;
+		attach_base(&b);
+		err = nvme_fake_attach_faulty(&fk, "nvme0", &flt);
+		if (!err) {
+			nvme_fake_detach(&fk);
+			return points;
+		}
+		points++;
+		if (fk.enables)
+			(*after_enable)++;
+		KT_EXPECT(attach_released(&b, point, n, 0));
+		nvme_fake_detach(&fk);
+	}
+	ktest_fail(__FILE__, __LINE__, "attach never succeeded (%s)", point);
+	return points;
+}
+
+/*
+ * OpenBSD nvme_attach style: each resource nvme_ctrl_attach() takes is
+ * given back, in reverse, when a later step fails. Driven through every
+ * setup allocation, every admin command of the bring-up, a request_irq()
+ * failure and a controller that never becomes ready; and one that does not
+ * disable keeps what it was given (admin queues, scratch and Identify
+ * pages) while the rest goes back.
+ */
+KTEST(nvme_core, failed_attach_releases_everything)
+{
+	struct nvme_fake_faults flt;
+	struct attach_base b;
+	unsigned allocs, admins, enabled = 0;
+	int err;
+
+	host_blk_setup(256, 8, 8);
+	nvme_fake_reset_params();
+	nvme_fake_pool_setup(DMA_SEGMENT_SIZE);
+	host_log_clear();
+
+	allocs = attach_fail_each("allocation", false, &enabled);
+	admins = attach_fail_each("admin command", true, &enabled);
+	ktest_log("%u allocation and %u admin command failure points, %u after CC.EN=1",
+		  allocs, admins, enabled);
+	KT_EXPECT(allocs >= 2);
+	KT_EXPECT(admins >= 2);
+	KT_EXPECT(enabled >= 2);
+
+	/* the tag set's own allocations */
+	for (int n = 0; n < 100; n++) {
+		attach_base(&b);
+		host_blk_alloc_fail_after = n;
+		err = nvme_fake_attach(&fk, "nvme0");
+		host_blk_alloc_fail_after = -1;
+		if (!err || blk_find_disk("nvme0n1")) {
+			nvme_fake_detach(&fk);
+			break;
+		}
+		KT_EXPECT(attach_released(&b, "block allocation", (unsigned)n, 0));
+		nvme_fake_detach(&fk);
+	}
+
+	memset(&flt, 0, sizeof(flt));
+	flt.fail_irq = true;
+	attach_base(&b);
+	KT_EXPECT_EQ(nvme_fake_attach_faulty(&fk, "nvme0", &flt), -ENOSPC);
+	KT_EXPECT(attach_released(&b, "request_irq", 1, 0));
+	nvme_fake_detach(&fk);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.never_ready = true;
+	attach_base(&b);
+	KT_EXPECT_EQ(nvme_fake_attach_faulty(&fk, "nvme0", &flt), -ETIMEDOUT);
+	KT_EXPECT_EQ(fk.enables, 1);
+	KT_EXPECT(attach_released(&b, "enable", 1, 0));
+	nvme_fake_detach(&fk);
+
+	/* Create I/O CQ 1 fails, and the controller will not disable: its
+	 * admin SQ and CQ, the scratch page it wrote Identify data into and
+	 * the Identify copy stay; the I/O queues (never rung), their pools,
+	 * tables, interrupts and the tag set go back. */
+	memset(&flt, 0, sizeof(flt));
+	flt.fail_admin = 3;
+	flt.rdy_stuck = true;
+	attach_base(&b);
+	host_log_clear();
+	KT_EXPECT_EQ(nvme_fake_attach_faulty(&fk, "nvme0", &flt), -EIO);
+	KT_EXPECT(host_log_contains("nvme0: the controller does not disable"));
+	KT_EXPECT(attach_released(&b, "create I/O CQ, no disable", 3, 4));
+	KT_EXPECT(nvme_fake_frame_live(fk.ctrl.adminq.sq));
+	KT_EXPECT(nvme_fake_frame_live(fk.ctrl.adminq.cq));
+	KT_EXPECT(nvme_fake_frame_live(fk.ctrl.scratch));
+	KT_EXPECT(nvme_fake_frame_live(fk.ctrl.id));
+	KT_EXPECT_EQ(fk.en_while_rdy, 0);
+	nvme_fake_detach(&fk);
+
+	KT_EXPECT_EQ(host_blk_irq_depth, 0);
+	nvme_fake_pool_teardown();
+	nvme_fake_free_all();
+	host_blk_teardown();
+	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+}
