@@ -501,6 +501,26 @@ static void count_site(struct pmc *m, uint64_t store_pc, uint64_t point_pc)
 	m->site[s].count++;
 }
 
+/* Count vcpu's state of line l as lost at the point pc (0: at exit). */
+static void violation(struct pmc *m, const struct pmc_line *l, unsigned vcpu,
+		      uint64_t pc, unsigned id)
+{
+	struct pmc_violation *r;
+
+	m->violations++;
+	count_site(m, l->pc[vcpu], pc);
+	if (m->nr_reports == PMC_MAX_REPORTS)
+		return;
+	r = &m->report[m->nr_reports++];
+	r->off = (l->key - 1) * PMC_LINE;
+	r->phys = pmc_phys(m, r->off);
+	r->state = worst(l->st[vcpu]);
+	r->point_pc = pc;
+	r->point_id = id;
+	r->store_pc = l->pc[vcpu];
+	r->vcpu = vcpu;
+}
+
 void pmc_point(struct pmc *m, unsigned vcpu, uint64_t pc, unsigned id)
 {
 	struct pmc_vcpu *v = &m->vcpu[vcpu];
@@ -521,19 +541,7 @@ void pmc_point(struct pmc *m, unsigned vcpu, uint64_t pc, unsigned id)
 			li->key[keep++] = li->key[i];
 			continue;
 		}
-		m->violations++;
-		count_site(m, l->pc[vcpu], pc);
-		if (m->nr_reports < PMC_MAX_REPORTS) {
-			struct pmc_violation *r = &m->report[m->nr_reports++];
-
-			r->off = (li->key[i] - 1) * PMC_LINE;
-			r->phys = pmc_phys(m, r->off);
-			r->state = worst(l->st[vcpu]);
-			r->point_pc = pc;
-			r->point_id = id;
-			r->store_pc = l->pc[vcpu];
-			r->vcpu = vcpu;
-		}
+		violation(m, l, vcpu, pc, id);
 		/* reported once: the store is lost, forget it */
 		l->st[vcpu] = 0;
 		l->in_mine &= (uint16_t)~(1u << vcpu);
@@ -552,19 +560,7 @@ void pmc_finish(struct pmc *m)
 		for (unsigned c = 0; c < PMC_MAX_VCPUS; c++) {
 			if (!l->st[c])
 				continue;
-			m->violations++;
-			count_site(m, l->pc[c], 0);
-			if (m->nr_reports < PMC_MAX_REPORTS) {
-				struct pmc_violation *r = &m->report[m->nr_reports++];
-
-				r->off = (l->key - 1) * PMC_LINE;
-				r->phys = pmc_phys(m, r->off);
-				r->state = worst(l->st[c]);
-				r->point_pc = 0;
-				r->point_id = 0;
-				r->store_pc = l->pc[c];
-				r->vcpu = c;
-			}
+			violation(m, l, c, 0, 0);
 			l->st[c] = 0;
 		}
 	}
