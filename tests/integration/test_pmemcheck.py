@@ -211,3 +211,28 @@ def two_nvdimms(ctx):
     check(viol == 0 and st == 0, "%d violations, status %s" % (viol, st))
     check(",expect=2" in g.launcher_stderr(),
           "the launcher did not tell the plugin to expect 2 regions")
+
+
+@test("pmemcheck.buf_offset_bad_input", timeout=40)
+def buf_offset_bad_input(ctx):
+    """buf_offset= takes 0-4095; anything else, or buf_offset= on a zero-copy
+    copy (which has no RAM buffer), is one error line and moves nothing;
+    a good value writes and verifies (from a buffer at that offset)."""
+    g = ctx.boot("test.exit=1", boot="kernel", stdin=True)
+    g.prompt()
+    for line, want in [("write pmem0 0 8 1 buf_offset=4096", "buf_offset 4096 out of range (0..4095)"),
+                       ("write pmem0 0 8 1 buf_offset=-1", "buf_offset '-1' is not a number"),
+                       ("verify pmem0 0 8 1 buf_offset=x", "buf_offset 'x' is not a number"),
+                       ("write pmem0 0 8 1 buf_offset=3 buf_offset=3", "buf_offset= given twice"),
+                       ("copy pmem0 0 pmem0 64 8 buf_offset=3", "add bounce=1"),
+                       ("copy pmem0 0 pmem0 64 8 bounce=1 buf_offset=5000", "out of range (0..4095)")]:
+        out = g.command(line)
+        errs = [l for l in out.splitlines() if l.startswith("error:")]
+        check(len(errs) == 1 and want in errs[0], "%s: %r" % (line, out))
+        check(" ok " not in out and "copy:" not in out, "%s moved data: %r" % (line, out))
+    out = g.command("write pmem0 5 3 9 buf_offset=4095")
+    check("write ok pmem0 5 3" in out, "buf_offset=4095 write: %r" % out)
+    out = g.command("verify pmem0 5 3 9 buf_offset=17")
+    check("verify ok pmem0 5 3" in out, "buf_offset=17 verify: %r" % out)
+    g.send("poweroff\n")
+    check(g.wait() == 0, "exit status")
