@@ -19,6 +19,9 @@
  * bio_endio() counts the bi_end_io callbacks running (blk_endio_depth), so
  * that a submission from inside one never waits (block/blk_mq.c).
  *
+ * Layer 1 of block/ (scripts/check-floors): the bio object, at the bottom;
+ * below it only the platform hooks.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
 #include "blkdev_driver.h"

@@ -32,6 +32,10 @@
  * division, and submit_bio_wait() returns at once when the driver
  * completed the bio inline.
  *
+ * Layer 4 of block/ (scripts/check-floors): submission and dispatch, above
+ * the bio, the split arithmetic, the flush sequencer, the wait and the
+ * request path.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
 #include "blkdev_driver.h"

@@ -33,6 +33,9 @@
  * checked and accounted as the original, so blk_core.c dispatches them as
  * they are (the flush counts as a request, not as a bio, in the stats).
  *
+ * Layer 2 of block/ (scripts/check-floors): a sequencer above the bio
+ * object; blk_core.c submits the stages it hands back.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
 #include "blkdev_driver.h"

@@ -5,6 +5,8 @@
  * init-time memory (mm's kzalloc_boot()), and blk_init(), which sizes
  * the bio and scatterlist pools once at boot. Interrupt masking is the
  * kernel's own local_irq_save()/local_irq_restore() (irq.h).
+ * Layer 5 of block/ (scripts/check-floors): blk_init() sets the layers
+ * below up at boot.
  *
  * Command line: blk.bios= (default 1024), blk.vec_tables= (default 64,
  * 4 KiB each), blk.sg_chunks= (default 64, 4 KiB each), blk.flush_seqs=

@@ -11,6 +11,9 @@
  * of a request starts on the boundary and every vec but the last ends on
  * it; a gap splits the bio there.
  *
+ * Layer 2 of block/ (scripts/check-floors): split arithmetic and mapping,
+ * above the bio and the scatterlist.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
 #include "blkdev_driver.h"

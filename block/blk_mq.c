@@ -33,6 +33,10 @@
  * parked list is being run, or between the driver's -EAGAIN and the
  * parking (the hctx->kicks count moved), retries instead of being lost.
  *
+ * Layer 3 of block/ (scripts/check-floors): the request path, beside
+ * dispatch (blk_core.c hands it the pieces of request-based devices);
+ * below it the bio, the split arithmetic and the wait.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
 #include "blkdev_driver.h"

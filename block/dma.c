@@ -9,6 +9,9 @@
  * (dma_plat_device_wrote). The logic is in block/dma_core.c.
  *
  * Boot order (kmain): mm_init(); dma_init(); then drivers.
+ *
+ * Layer 5 of block/ (scripts/check-floors): dma_init() sets the mapping
+ * layer up at boot.
  */
 #include "cmdline.h"
 #include "copy.h"

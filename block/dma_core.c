@@ -12,6 +12,9 @@
  * Locking: one CPU for now; pool, counters and the debug table change with
  * interrupts off (local_irq_save), since completions unmap from interrupt
  * handlers. Copies run outside that section, on slots the mapping owns.
+ *
+ * Layer 2 of block/ (scripts/check-floors): above the scatterlist and the
+ * platform hooks.
  */
 #include "dma_internal.h"
 #include "errno.h"
