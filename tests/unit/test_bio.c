@@ -1871,3 +1871,79 @@ KTEST(bio, bvec_iter_past_4g_in_one_vec)
 	bv = bvec_iter_bvec(v, it);
 	KT_EXPECT_EQ(pfn_t_to_phys(bv.bv_pfn) + bv.bv_offset, 0x900000000ULL + 0x1010);
 }
+
+/* ---- segments are counted once per piece ---- */
+/*
+ * The block binary is linked with --wrap=blk_split_bytes (block.mk): every
+ * call from outside blk_merge.c comes through here. A piece whose data is
+ * in more than one vec has its segments counted by blk_split_bytes(); that
+ * count goes with the piece to the driver (and with a parked piece until it
+ * is dispatched), so each such piece costs exactly one call.
+ */
+long __real_blk_split_bytes(const struct bio_vec *vecs, struct bvec_iter iter,
+			    const struct queue_limits *lim, u32 *nsegs);
+static unsigned split_calls;
+
+long __wrap_blk_split_bytes(const struct bio_vec *vecs, struct bvec_iter iter,
+			    const struct queue_limits *lim, u32 *nsegs)
+{
+	split_calls++;
+	return __real_blk_split_bytes(vecs, iter, lim, nsegs);
+}
+
+/* nr vecs of len bytes each, none contiguous with the next. */
+static void add_scattered(struct bio *b, unsigned nr, u32 len)
+{
+	for (unsigned i = 0; i < nr; i++)
+		KT_ASSERT_EQ(bio_add_pfn(b, P(400 + 2 * i), len, 0), 0);
+}
+
+KTEST(blk_core, segments_counted_once_per_piece)
+{
+	struct bio_vec vecs[12];
+	struct bio b;
+
+	/* bio-based: 12 vecs of 4 KiB in pieces of 16 KiB, four vecs each */
+	td_setup(512, 1 << 20);
+	td.disk.limits.max_hw_sectors = 32;
+	bio_init(&b, &td.disk, vecs, 12, REQ_OP_WRITE);
+	add_scattered(&b, 12, 4096);
+	split_calls = 0;
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(td.nr_pieces, 3);
+	KT_EXPECT_EQ(split_calls, 3);
+	td_teardown();
+}
+
+KTEST(blk_mq, parked_piece_keeps_its_segment_count)
+{
+	struct bio_vec vecs[4];
+	struct bio b;
+	unsigned long flags;
+
+	/* one tag, held by a single-vec bio; then two pieces of two 2 KiB vecs
+	 * each, submitted with interrupts off: both are parked */
+	KT_ASSERT_EQ(tq_setup(1, 0), 0);
+	memset(&ws, 0, sizeof(ws));
+	submit_bio(ws_new(REQ_OP_READ));
+	KT_ASSERT_EQ(tq.nr_pending, 1);
+	bio_init(&b, &tq_disk, vecs, 4, REQ_OP_WRITE);
+	b.bi_iter.bi_sector = 64;
+	add_scattered(&b, 4, 2048);
+	b.bi_end_io = rec_endio;
+	memset(&done, 0, sizeof(done));
+	split_calls = 0;
+	flags = local_irq_save();
+	submit_bio(&b);
+	local_irq_restore(flags);
+	KT_EXPECT_EQ(tq_set.hctxs[0].parks, 2);
+	while (tq.nr_pending)
+		host_blk_raise_irq(tq_irq);
+	KT_EXPECT_EQ(done.calls, 1);
+	KT_EXPECT_EQ(done.status, 0);
+	KT_EXPECT_EQ(tq.max_nsegs, 2);
+	KT_EXPECT_EQ(tq_set.hctxs[0].dispatched, 3);
+	KT_EXPECT_EQ(split_calls, 2);
+	ws_check_and_free(1);
+	tq_teardown();
+}
