@@ -15,6 +15,7 @@ int host_blk_alloc_fail_after = -1;
 int host_blk_allocs_live;
 void (*host_blk_irq_handler)(void);
 void (*host_blk_irq_pending)(void);
+void (*host_blk_work)(void);
 unsigned host_blk_waits;
 int host_blk_irq_depth;
 int host_blk_in_irq;
@@ -77,9 +78,12 @@ void blk_wait_interrupt(void)
 		ktest_fail(__FILE__, __LINE__, "wait with no interrupt source");
 		abort();
 	}
-	/* sti;hlt: the interrupt is taken with the waiter's mask lifted */
+	/* sti;hlt: the interrupt is taken with the waiter's mask lifted; then
+	 * the work it deferred runs (blk_kernel.c), before cli */
 	host_blk_irq_depth = 0;
 	host_blk_raise_irq(host_blk_irq_handler);
+	if (host_blk_work)
+		host_blk_work();
 	host_blk_irq_depth = 1;
 }
 
@@ -113,6 +117,7 @@ void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks)
 	host_blk_alloc_fail_after = -1;
 	host_blk_irq_handler = NULL;
 	host_blk_irq_pending = NULL;
+	host_blk_work = NULL;
 	host_blk_waits = 0;
 	host_blk_irq_depth = 0;
 	host_blk_in_irq = 0;

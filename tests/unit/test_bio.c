@@ -1947,3 +1947,57 @@ KTEST(blk_mq, parked_piece_keeps_its_segment_count)
 	ws_check_and_free(1);
 	tq_teardown();
 }
+
+/*
+ * Deferred work (work.h) runs where the kernel waits, and a polled wait is
+ * one: what completes the bio may be work an interrupt queued (an NVMe
+ * reset queued by the timeout timer, which resubmits). Here the queue's
+ * poll never reaps; the deferred work does.
+ */
+static unsigned stuck_polls, works_run;
+
+static void tq_work_reap(void)
+{
+	KT_EXPECT_EQ(host_blk_irq_depth, 0);	/* work runs with interrupts on */
+	KT_EXPECT_EQ(host_blk_in_irq, 0);
+	if (tq.nr_pending)
+		works_run++;
+	tq_reap();
+}
+
+static int tq_poll_stuck(struct blk_mq_hw_ctx *hctx)
+{
+	if (++stuck_polls == 1000) {
+		ktest_fail(__FILE__, __LINE__, "1000 polls and the deferred work never ran");
+		tq_reap();
+		return 1;
+	}
+	return 0;
+}
+
+KTEST(blk_mq, polled_wait_runs_deferred_work)
+{
+	static const struct blk_mq_ops ops = {
+		.queue_rq = tq_queue_rq,
+		.poll = tq_poll_stuck,
+		.init_request = tq_init_request,
+	};
+	const struct blk_mq_ops *saved;
+	struct bio_vec vecs[1];
+	struct bio b;
+
+	KT_ASSERT_EQ(tq_setup(4, 1), 0);
+	saved = tq_set.ops;
+	tq_set.ops = &ops;
+	host_blk_irq_handler = NULL;		/* any halt fails the test */
+	host_blk_work = tq_work_reap;
+	stuck_polls = works_run = 0;
+	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_READ | REQ_POLLED);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 4096, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(works_run, 1);
+	KT_EXPECT(stuck_polls >= 1 && stuck_polls < 1000);
+	KT_EXPECT_EQ(tq_set.hctxs[2].completed, 1);
+	tq_set.ops = saved;
+	tq_teardown();
+}
