@@ -24,7 +24,7 @@
  *
  * Pure logic: the host unit tests build this file as it is.
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "errno.h"
 #include "irq.h"
 #include "lib.h"

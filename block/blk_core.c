@@ -38,7 +38,7 @@
  *
  * Pure logic: the host unit tests build this file as it is.
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "errno.h"
 #include "irq.h"
 #include "lib.h"
@@ -49,31 +49,6 @@ static struct {
 	bool active;
 	struct bio *head, *tail;
 } blk_submit_state;
-
-enum blk_stat_group blk_stat_group(enum req_op op)
-{
-	switch (op) {
-	case REQ_OP_READ:
-		return BLK_STAT_READ;
-	case REQ_OP_DISCARD:
-	case REQ_OP_WRITE_ZEROES:
-		return BLK_STAT_DISCARD;
-	case REQ_OP_FLUSH:
-		return BLK_STAT_FLUSH;
-	default:
-		return BLK_STAT_WRITE;
-	}
-}
-
-void blk_account_io_done(struct bio *bio)
-{
-	struct blk_io_stats *st = &bio->bi_disk->stats;
-	enum blk_stat_group g = blk_stat_group(bio_op(bio));
-
-	__atomic_sub_fetch(&st->in_flight[g], 1, __ATOMIC_RELAXED);
-	if (bio->bi_status)
-		__atomic_add_fetch(&st->errors[g], 1, __ATOMIC_RELAXED);
-}
 
 /* Does some vec of bio's remaining data break the DMA alignment mask? */
 static bool blk_bio_misaligned(const struct bio *bio, u32 mask)
@@ -234,7 +209,7 @@ static long blk_piece_bytes(struct gendisk *disk, struct bio *bio,
 static inline void blk_dispatch(struct gendisk *disk, struct bio *bio,
 				u32 nsegs)
 {
-	disk->stats.requests[blk_stat_group(bio_op(bio))]++;
+	blk_account_request(disk, bio_op(bio));
 	if (disk->tag_set)
 		blk_mq_submit_bio(disk, bio, nsegs);
 	else
@@ -253,7 +228,6 @@ static void blk_fail_unsplittable(struct gendisk *disk, struct bio *bio)
 /* A bio that needs more than one piece; first is the first piece's size. */
 static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first)
 {
-	enum blk_stat_group g = blk_stat_group(bio_op(bio));
 	struct bvec_iter iter = bio->bi_iter;
 	struct bio *splits = NULL;
 	unsigned pieces = 0;
@@ -295,7 +269,7 @@ static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first)
 		s->bi_next = splits;
 		splits = s;
 	}
-	disk->stats.splits[g] += pieces - 1;
+	blk_account_split(disk, bio_op(bio), pieces - 1);
 
 	while (splits) {
 		struct bio *s = splits;
@@ -332,7 +306,6 @@ static void blk_submit_one(struct bio *bio)
 {
 	struct gendisk *disk = bio->bi_disk;
 	struct blk_mq_tag_set *set;
-	enum blk_stat_group g;
 	int err;
 
 	if (unlikely(bio->bi_flags & BIO_FLUSH_SEQ)) {
@@ -341,18 +314,13 @@ static void blk_submit_one(struct bio *bio)
 		return;
 	}
 	err = blk_check_bio(disk, bio);
-	g = blk_stat_group(bio_op(bio));
 	if (unlikely(err)) {
 		if (disk)
-			__atomic_add_fetch(&disk->stats.errors[g], 1,
-					   __ATOMIC_RELAXED);
+			blk_account_io_failed(disk, bio_op(bio));
 		bio_endio_status(bio, err);
 		return;
 	}
-	disk->stats.ios[g]++;
-	disk->stats.sectors[g] += bio_sectors(bio);
-	__atomic_add_fetch(&disk->stats.in_flight[g], 1, __ATOMIC_RELAXED);
-	bio->bi_flags |= BIO_ACCT;
+	blk_account_io_start(bio);
 
 	/* flushes only matter for writes to a volatile cache (as Linux) */
 	if (unlikely(bio->bi_opf & (REQ_FUA | REQ_PREFLUSH)) &&

@@ -12,7 +12,7 @@
  * 4 KiB each), blk.sg_chunks= (default 64, 4 KiB each), blk.flush_seqs=
  * (default 64 flush sequences, block/blk_flush.c).
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "cmdline.h"
 #include "cpu.h"
 #include "errno.h"

@@ -16,7 +16,7 @@
  *
  * Pure logic: the host unit tests build this file as it is.
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "errno.h"
 #include "lib.h"
 #include "panic.h"
@@ -156,6 +156,6 @@ int blk_rq_map_sg(struct request *rq, struct scatterlist *sgl)
 	iter.bi_size = rq->data_len;
 	n = blk_map_sg(&rq->disk->limits, bio->bi_io_vec, iter, sgl, &merges);
 	if (merges)
-		rq->disk->stats.merges[blk_stat_group(req_op(rq))] += merges;
+		blk_account_merges(rq->disk, req_op(rq), merges);
 	return n;
 }

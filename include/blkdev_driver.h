@@ -235,39 +235,6 @@ int blk_map_sg(const struct queue_limits *lim, const struct bio_vec *vecs,
  * cleared. */
 int blk_rq_map_sg(struct request *rq, struct scatterlist *sgl);
 
-/* ---- block layer internals shared between block/ files ---- */
-/* bio_split() into a bio the caller already took from the pool. */
-void __bio_split(struct bio *bio, unsigned sectors, struct bio *split);
-/* bio (the caller's memory) becomes a clone of src: its vecs, position,
- * size and queue cookie, with op and flags opf. */
-void bio_init_clone(struct bio *bio, struct bio *src, u32 opf);
-/*
- * Flush sequencing (block/blk_flush.c). The pool of sequences is allocated
- * once (init time; blk_flush_pool_init() returns 0, -EINVAL for 0 or
- * -ENOMEM); blk_flush_pool_exit() gives it back (every sequence idle).
- */
-int blk_flush_pool_init(unsigned nr);
-void blk_flush_pool_exit(void);
-unsigned blk_flush_pool_free(void);
-/* Bios that found every sequence busy and waited for one. */
-u64 blk_flush_pool_waits(void);
-/* Does a checked write (flags already fit to the device) need a sequence? */
-static inline bool blk_flush_needed(const struct gendisk *disk, u32 opf)
-{
-	return (opf & REQ_PREFLUSH) ||
-	       ((opf & REQ_FUA) && !(disk->limits.features & BLK_FEAT_FUA));
-}
-/* Run bio (checked, accounted, queue chosen) as its flush sequence. */
-void blk_flush_submit(struct bio *bio);
-/* Hand one checked piece within the limits to the request path. */
-void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs);
-enum blk_stat_group blk_stat_group(enum req_op op);
-/* Called by bio_endio() when an accounted bio completes. */
-void blk_account_io_done(struct bio *bio);
-/* bi_end_io callbacks running on this CPU (bio_endio() counts them): a
- * submission from inside one must not wait (see blk_mq.c). */
-extern unsigned blk_endio_depth;
-
 /* ---- platform hooks: block/blk_kernel.c, or the host tests ---- */
 /* Were interrupts enabled when local_irq_save() (irq.h) returned flags? */
 bool blk_irqs_were_enabled(unsigned long flags);

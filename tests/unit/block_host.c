@@ -5,7 +5,7 @@
  * block/blk_kernel.c.
  */
 #include <stdlib.h>
-#include "blkdev_driver.h"
+#include "block/blk.h"
 #include "block_host.h"
 #include "irq.h"
 #include "ktest.h"

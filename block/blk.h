@@ -1,0 +1,121 @@
+/*
+ * blk.h - what the block layer's own files share and nothing else sees
+ * (after Linux block/blk.h; the host unit tests name it "block/blk.h"):
+ * the accounting of a disk's statistics, the only code that changes them,
+ * and the entry points one block file offers another.
+ *
+ * Accounting (struct blk_io_stats, as /proc/diskstats): a bio that passes
+ * submit_bio()'s checks is an I/O from blk_account_io_start() until
+ * bio_endio() completes it (blk_account_io_done()); one that fails them is
+ * an error only. Each piece handed to the driver is a request, each piece
+ * beyond the first a split, each vec that blk_rq_map_sg() merges into the
+ * entry before a merge. The counters are plain stores on the submission
+ * path (one CPU); in_flight and errors, which completions change from
+ * interrupt handlers, are atomic.
+ */
+#ifndef PFNOS_BLOCK_BLK_H
+#define PFNOS_BLOCK_BLK_H
+
+#include "blkdev_driver.h"
+
+/* ---- accounting ---- */
+static inline enum blk_stat_group blk_stat_group(enum req_op op)
+{
+	switch (op) {
+	case REQ_OP_READ:
+		return BLK_STAT_READ;
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		return BLK_STAT_DISCARD;
+	case REQ_OP_FLUSH:
+		return BLK_STAT_FLUSH;
+	default:
+		return BLK_STAT_WRITE;
+	}
+}
+
+/* bio passed its checks: an I/O in flight until blk_account_io_done(). */
+static inline void blk_account_io_start(struct bio *bio)
+{
+	struct blk_io_stats *st = &bio->bi_disk->stats;
+	enum blk_stat_group g = blk_stat_group(bio_op(bio));
+
+	st->ios[g]++;
+	st->sectors[g] += bio_sectors(bio);
+	__atomic_add_fetch(&st->in_flight[g], 1, __ATOMIC_RELAXED);
+	bio->bi_flags |= BIO_ACCT;
+}
+
+/* An accounted bio completed (bio_endio()). Context: any. */
+static inline void blk_account_io_done(struct bio *bio)
+{
+	struct blk_io_stats *st = &bio->bi_disk->stats;
+	enum blk_stat_group g = blk_stat_group(bio_op(bio));
+
+	__atomic_sub_fetch(&st->in_flight[g], 1, __ATOMIC_RELAXED);
+	if (bio->bi_status)
+		__atomic_add_fetch(&st->errors[g], 1, __ATOMIC_RELAXED);
+}
+
+/* A bio for disk failed submit_bio()'s checks: an error, never an I/O. */
+static inline void blk_account_io_failed(struct gendisk *disk, enum req_op op)
+{
+	__atomic_add_fetch(&disk->stats.errors[blk_stat_group(op)], 1,
+			   __ATOMIC_RELAXED);
+}
+
+/* A bio went to the driver in pieces: extra pieces beyond the first. */
+static inline void blk_account_split(struct gendisk *disk, enum req_op op,
+				     unsigned extra)
+{
+	disk->stats.splits[blk_stat_group(op)] += extra;
+}
+
+/* One piece went to the driver. */
+static inline void blk_account_request(struct gendisk *disk, enum req_op op)
+{
+	disk->stats.requests[blk_stat_group(op)]++;
+}
+
+/* blk_rq_map_sg() merged vecs into the entry before them. */
+static inline void blk_account_merges(struct gendisk *disk, enum req_op op,
+				      u32 merges)
+{
+	disk->stats.merges[blk_stat_group(op)] += merges;
+}
+
+/* ---- bio.c ---- */
+/* bio_split() into a bio the caller already took from the pool. */
+void __bio_split(struct bio *bio, unsigned sectors, struct bio *split);
+/* bio (the caller's memory) becomes a clone of src: its vecs, position,
+ * size and queue cookie, with op and flags opf. */
+void bio_init_clone(struct bio *bio, struct bio *src, u32 opf);
+/* bi_end_io callbacks running on this CPU (bio_endio() counts them): a
+ * submission from inside one must not wait (see blk_mq.c). */
+extern unsigned blk_endio_depth;
+
+/* ---- blk_flush.c ---- */
+/*
+ * Flush sequencing. The pool of sequences is allocated once (init time;
+ * blk_flush_pool_init() returns 0, -EINVAL for 0 or -ENOMEM);
+ * blk_flush_pool_exit() gives it back (every sequence idle).
+ */
+int blk_flush_pool_init(unsigned nr);
+void blk_flush_pool_exit(void);
+unsigned blk_flush_pool_free(void);
+/* Bios that found every sequence busy and waited for one. */
+u64 blk_flush_pool_waits(void);
+/* Does a checked write (flags already fit to the device) need a sequence? */
+static inline bool blk_flush_needed(const struct gendisk *disk, u32 opf)
+{
+	return (opf & REQ_PREFLUSH) ||
+	       ((opf & REQ_FUA) && !(disk->limits.features & BLK_FEAT_FUA));
+}
+/* Run bio (checked, accounted, queue chosen) as its flush sequence. */
+void blk_flush_submit(struct bio *bio);
+
+/* ---- blk_mq.c ---- */
+/* Hand one checked piece within the limits to the request path. */
+void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs);
+
+#endif
