@@ -4,9 +4,9 @@
  * slot allocator, map/unmap/sync of single ranges and scatterlists,
  * coherent allocations, counters, and the debug mode's tracking table.
  *
- * Pure: no hardware access. The kernel glue (block/dma.c) supplies the
- * platform hooks of block/dma_internal.h (interrupt masking, the copy
- * between pool and original) and sets the pool up at boot; host unit tests
+ * Pure: no hardware access. The kernel supplies the platform hooks of
+ * block/dma_internal.h (block/dma_plat.c: the copy between pool and
+ * original) and sets the pool up at boot (block/dma.c); host unit tests
  * (tests/unit/test_dma.c) supply fakes and build this file as it is.
  *
  * Locking: one CPU for now; pool, counters and the debug table change with

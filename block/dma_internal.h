@@ -1,7 +1,8 @@
 /*
  * dma_internal.h - what block/dma_core.c (pure mapping logic, host-tested),
- * block/dma.c (the kernel glue) and tests/unit/test_dma.c share: the bounce
- * pool and its slot allocator, and the platform hooks the core calls.
+ * the kernel's side (block/dma.c sets the pool up, block/dma_plat.c has the
+ * hooks) and tests/unit/test_dma.c share: the bounce pool and its slot
+ * allocator, and the platform hooks the core calls.
  *
  * The pool is nchunks chunks of RAM below 4 GiB, each chunk_slots slots of
  * DMA_SLOT_SIZE bytes at chunk_base[c] (chunks need not be adjacent). Slot i
@@ -105,7 +106,7 @@ bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len);
 /* Reset every counter and the debug table, debug off (host tests). */
 void dma_core_reset(void);
 
-/* ---- platform hooks: block/dma.c, or the host tests ---- */
+/* ---- platform hooks: block/dma_plat.c, or the host tests ---- */
 /*
  * Copy len bytes between the pool at physical bounce (RAM below 4 GiB) and
  * the original at byte offset off of frame pfn (any memory: persistent

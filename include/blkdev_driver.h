@@ -30,7 +30,7 @@
  * blk_set_default_limits(), fops and/or tag_set), blk_register_disk().
  *
  * Platform hooks (bottom of this file) are what the pure block code needs
- * from the machine; block/blk_kernel.c implements them in the kernel and the
+ * from the machine; block/blk_plat.c implements them in the kernel and the
  * host unit tests provide their own.
  */
 #ifndef PFNOS_BLKDEV_DRIVER_H
@@ -235,7 +235,7 @@ int blk_map_sg(const struct queue_limits *lim, const struct bio_vec *vecs,
  * cleared. */
 int blk_rq_map_sg(struct request *rq, struct scatterlist *sgl);
 
-/* ---- platform hooks: block/blk_kernel.c, or the host tests ---- */
+/* ---- platform hooks: block/blk_plat.c, or the host tests ---- */
 /* Were interrupts enabled when local_irq_save() (irq.h) returned flags? */
 bool blk_irqs_were_enabled(unsigned long flags);
 /* Is this CPU running an interrupt handler? */

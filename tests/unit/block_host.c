@@ -2,7 +2,7 @@
  * block_host.c - the block layer's platform hooks for host unit tests
  * (see block_host.h), and the kernel's interrupt masking (irq.h) as the
  * block code sees it on the host; the kernel's hooks are in
- * block/blk_kernel.c.
+ * block/blk_plat.c.
  */
 #include <stdlib.h>
 #include "block/blk.h"
@@ -79,7 +79,7 @@ void blk_wait_interrupt(void)
 		abort();
 	}
 	/* sti;hlt: the interrupt is taken with the waiter's mask lifted; then
-	 * the work it deferred runs (blk_kernel.c), before cli */
+	 * the work it deferred runs (blk_plat.c), before cli */
 	host_blk_irq_depth = 0;
 	host_blk_raise_irq(host_blk_irq_handler);
 	if (host_blk_work)
