@@ -111,8 +111,20 @@ static inline bool blk_flush_needed(const struct gendisk *disk, u32 opf)
 	return (opf & REQ_PREFLUSH) ||
 	       ((opf & REQ_FUA) && !(disk->limits.features & BLK_FEAT_FUA));
 }
-/* Run bio (checked, accounted, queue chosen) as its flush sequence. */
-void blk_flush_submit(struct bio *bio);
+/*
+ * blk_flush_start - run bio (checked, accounted, queue chosen) as its flush
+ * sequence. Returns the first stage, for the caller to submit with a
+ * bi_end_io that calls blk_flush_stage_done(); or NULL when bio waits for a
+ * free sequence (the next one to end takes it) or has failed (no pool).
+ */
+struct bio *blk_flush_start(struct bio *bio);
+/*
+ * blk_flush_stage_done - a stage completed (from its bi_end_io). Returns
+ * the bio to submit next, as blk_flush_start() does: the sequence's next
+ * stage, or, when it has ended and completed its original, the first stage
+ * of a bio that waited for it; or NULL.
+ */
+struct bio *blk_flush_stage_done(struct bio *stage);
 
 /* ---- blk_mq.c ---- */
 /* Hand one checked piece within the limits to the request path. */

@@ -302,6 +302,22 @@ static void blk_submit_checked(struct gendisk *disk, struct bio *bio)
 		blk_submit_split(disk, bio, n);
 }
 
+static void blk_flush_endio(struct bio *stage);
+
+/* Submit a flush sequence's next stage, if there is one (blk_flush.c). */
+static void blk_flush_submit_stage(struct bio *stage)
+{
+	if (stage) {
+		stage->bi_end_io = blk_flush_endio;
+		submit_bio(stage);
+	}
+}
+
+static void blk_flush_endio(struct bio *stage)
+{
+	blk_flush_submit_stage(blk_flush_stage_done(stage));
+}
+
 static void blk_submit_one(struct bio *bio)
 {
 	struct gendisk *disk = bio->bi_disk;
@@ -352,7 +368,7 @@ static void blk_submit_one(struct bio *bio)
 
 	if (unlikely(bio->bi_opf & (REQ_FUA | REQ_PREFLUSH)) &&
 	    blk_flush_needed(disk, bio->bi_opf)) {
-		blk_flush_submit(bio);
+		blk_flush_submit_stage(blk_flush_start(bio));
 		return;
 	}
 	blk_submit_checked(disk, bio);
