@@ -147,7 +147,6 @@ static void bio_init_fields(struct bio *bio, struct gendisk *disk, u32 opf)
 {
 	bio->bi_magic = BIO_MAGIC_LIVE;
 	bio->bi_vcnt = 0;
-	bio->bi_cookie = BIO_COOKIE_NONE;
 	bio->bi_opf = opf;
 	bio->bi_status = 0;
 	bio->bi_remaining = 1;
@@ -328,7 +327,6 @@ void __bio_split(struct bio *bio, unsigned sectors, struct bio *split)
 	split->bi_flags |= BIO_CLONED;
 	split->bi_iter = bio->bi_iter;
 	split->bi_iter.bi_size = sectors << SECTOR_SHIFT;
-	split->bi_cookie = bio->bi_cookie;
 	bio_advance(bio, sectors << SECTOR_SHIFT);
 }
 
@@ -339,7 +337,6 @@ void bio_init_clone(struct bio *bio, struct bio *src, u32 opf)
 	bio->bi_flags = BIO_CLONED;
 	bio->bi_vcnt = src->bi_vcnt;
 	bio->bi_iter = src->bi_iter;
-	bio->bi_cookie = src->bi_cookie;
 }
 
 void bio_chain(struct bio *child, struct bio *parent)

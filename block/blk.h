@@ -84,11 +84,18 @@ static inline void blk_account_merges(struct gendisk *disk, enum req_op op,
 	disk->stats.merges[blk_stat_group(op)] += merges;
 }
 
+/* The CPU this runs on, for blk_mq_map_queue(): pfnos runs on the boot CPU
+ * only, for now. */
+static inline unsigned blk_this_cpu(void)
+{
+	return 0;
+}
+
 /* ---- bio.c ---- */
 /* bio_split() into a bio the caller already took from the pool. */
 void __bio_split(struct bio *bio, unsigned sectors, struct bio *split);
-/* bio (the caller's memory) becomes a clone of src: its vecs, position,
- * size and queue cookie, with op and flags opf. */
+/* bio (the caller's memory) becomes a clone of src: its vecs, position
+ * and size, with op and flags opf. */
 void bio_init_clone(struct bio *bio, struct bio *src, u32 opf);
 /* bi_end_io callbacks running on this CPU (bio_endio() counts them): a
  * submission from inside one must not wait (see blk_mq.c). */
@@ -127,7 +134,8 @@ struct bio *blk_flush_start(struct bio *bio);
 struct bio *blk_flush_stage_done(struct bio *stage);
 
 /* ---- blk_mq.c ---- */
-/* Hand one checked piece within the limits to the request path. */
+/* Hand one checked piece within the limits to the request path, on the
+ * queue blk_mq_map_queue() picks for its flags. */
 void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs);
 
 #endif

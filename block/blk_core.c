@@ -2,8 +2,9 @@
  * blk_core.c - submission: submit_bio() checks a bio against its device
  * before any byte moves, accounts it, splits it at the queue limits and
  * hands the pieces to the driver (fops->submit_bio, or a request through
- * blk_mq_submit_bio()); submit_bio_wait() waits for bi_end_io by halting
- * until an interrupt, or by polling for REQ_POLLED bios.
+ * blk_mq_submit_bio()); submit_bio_wait() waits for bi_end_io with
+ * blk_wait_once() (block/blk_wait.c): halting until an interrupt, or
+ * polling for REQ_POLLED bios.
  *
  * Splitting is all-or-nothing: a first pass over a copy of the iterator
  * finds every piece (and fails the bio with -EINVAL if some piece cannot be
@@ -15,9 +16,9 @@
  * Flushes: REQ_PREFLUSH and REQ_FUA are dropped for reads and for devices
  * without a volatile write cache (a FLUSH there completes at once). A bio
  * that still has REQ_PREFLUSH, or REQ_FUA on a device without
- * BLK_FEAT_FUA, runs as a flush sequence (block/blk_flush.c), whose stages
- * come back through submit_bio() marked BIO_FLUSH_SEQ and go straight to
- * the split and dispatch.
+ * BLK_FEAT_FUA, runs as a flush sequence: block/blk_flush.c hands back
+ * each stage in turn, marked BIO_FLUSH_SEQ, and this file submits it
+ * through submit_bio(), straight to the split and dispatch.
  *
  * A submit_bio() called while one is running on this CPU (from a
  * completion, or an interrupt during a tag wait) queues the bio for the
@@ -348,23 +349,20 @@ static void blk_submit_one(struct bio *bio)
 		bio_endio(bio);
 		return;
 	}
-	/* the queue: blk_mq_map_queue() for this CPU (0) */
+	/*
+	 * Polled or not: REQ_POLLED stays (or is set, on a request-based
+	 * device that polls by default) only where there are polled queues;
+	 * blk_mq_map_queue() then picks the queue from it, at dispatch and for
+	 * every wait (blk_wait_once()).
+	 */
 	set = disk->tag_set;
-	if (set) {
-		if (((bio->bi_opf & REQ_POLLED) ||
-		     (disk->limits.features & BLK_FEAT_POLL_DEFAULT)) && set->nr_poll_queues) {
-			bio->bi_opf |= REQ_POLLED;
-			bio->bi_cookie = (u16)set->nr_hw_queues;
-		} else {
-			bio->bi_opf &= ~REQ_POLLED;
-			bio->bi_cookie = 0;
-		}
-	} else if ((bio->bi_opf & REQ_POLLED) && disk->fops->poll) {
-		bio->bi_cookie = 0;
-	} else {
+	if (set ? set->nr_poll_queues &&
+		  ((bio->bi_opf & REQ_POLLED) ||
+		   (disk->limits.features & BLK_FEAT_POLL_DEFAULT)) :
+		  (bio->bi_opf & REQ_POLLED) && disk->fops->poll)
+		bio->bi_opf |= REQ_POLLED;
+	else
 		bio->bi_opf &= ~REQ_POLLED;
-		bio->bi_cookie = BIO_COOKIE_NONE;
-	}
 
 	if (unlikely(bio->bi_opf & (REQ_FUA | REQ_PREFLUSH)) &&
 	    blk_flush_needed(disk, bio->bi_opf)) {
@@ -418,21 +416,6 @@ void submit_bio(struct bio *bio)
 	}
 }
 
-int blk_poll(struct gendisk *disk, unsigned queue)
-{
-	struct blk_mq_tag_set *set = disk->tag_set;
-
-	if (set) {
-		if (queue >= set->nr_hw_queues + set->nr_poll_queues ||
-		    !set->hctxs[queue].polled)
-			return 0;
-		return set->ops->poll(&set->hctxs[queue]);
-	}
-	if (disk->fops && disk->fops->poll)
-		return disk->fops->poll(disk, queue);
-	return 0;
-}
-
 static void blk_wait_endio(struct bio *bio)
 {
 	WRITE_ONCE(*(bool *)bio->bi_private, true);
@@ -451,17 +434,11 @@ int submit_bio_wait(struct bio *bio)
 	if (unlikely(blk_in_interrupt() || blk_endio_depth))
 		panic("BUG: submit_bio_wait() on %s from an interrupt handler or a completion: it would wait forever",
 		      bio->bi_disk ? bio->bi_disk->disk_name : "?");
-	if ((bio->bi_opf & REQ_POLLED) && bio->bi_cookie != BIO_COOKIE_NONE) {
-		while (!READ_ONCE(done))
-			blk_poll(bio->bi_disk, bio->bi_cookie);
-		return bio->bi_status;
-	}
 	flags = local_irq_save();
-	if (!READ_ONCE(done) && unlikely(!blk_irqs_were_enabled(flags)))
-		panic("BUG: submit_bio_wait() on %s with interrupts off: its completion interrupt could never arrive",
-		      bio->bi_disk ? bio->bi_disk->disk_name : "?");
 	while (!READ_ONCE(done))
-		blk_wait_interrupt();
+		if (unlikely(!blk_wait_once(bio->bi_disk, bio->bi_opf, flags)))
+			panic("BUG: submit_bio_wait() on %s with interrupts off: its completion interrupt could never arrive",
+			      bio->bi_disk->disk_name);
 	local_irq_restore(flags);
 	return bio->bi_status;
 }

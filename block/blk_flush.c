@@ -31,8 +31,8 @@
  * queued for the outer submit_bio() when one runs on this CPU, parked
  * instead of waiting for a tag where waiting is not allowed. The flush and
  * data bios carry the
- * original's REQ_POLLED and queue cookie, so a submit_bio_wait() polling
- * the original's queue reaps every stage. They are marked BIO_FLUSH_SEQ:
+ * original's REQ_POLLED, so they go to the queue blk_mq_map_queue() picks
+ * for the original, and a submit_bio_wait() polling it reaps every stage. They are marked BIO_FLUSH_SEQ:
  * checked and accounted as the original, so blk_core.c dispatches them as
  * they are (the flush counts as a request, not as a bio, in the stats).
  *
@@ -111,7 +111,6 @@ static struct bio *blk_flush_stage_flush(struct blk_flush_seq *seq)
 	bio_init(flush, orig->bi_disk, NULL, 0,
 		 REQ_OP_FLUSH | (orig->bi_opf & REQ_POLLED));
 	flush->bi_flags |= BIO_FLUSH_SEQ;
-	flush->bi_cookie = orig->bi_cookie;
 	flush->bi_private = seq;
 	return flush;
 }

@@ -13,9 +13,9 @@
  * local_irq_save(), since completions run in interrupt handlers.
  *
  * When a queue has no free tag, or the driver answers -EBUSY or -EAGAIN,
- * the submitter waits if it may: polled queues by calling ops->poll(),
- * interrupt-driven ones by halting with interrupts enabled
- * (blk_wait_interrupt) until an interrupt, then it retries. It may not wait
+ * the submitter waits if it may, with blk_wait_once() (block/blk_wait.c):
+ * polled queues by calling ops->poll(), interrupt-driven ones by halting
+ * with interrupts enabled until an interrupt, then it retries. It may not wait
  * in an interrupt handler (the local APIC delivers nothing of the same or
  * lower priority before that handler's EOI: the halt would never end),
  * inside a bi_end_io callback (ops->poll may be running below it), or, on
@@ -152,19 +152,6 @@ void blk_mq_free_tag_set(struct blk_mq_tag_set *set)
 	set->hctxs = NULL;
 }
 
-struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set, u32 opf,
-				       unsigned cpu)
-{
-	unsigned n;
-
-	if ((opf & REQ_POLLED) && set->nr_poll_queues) {
-		n = set->nr_poll_queues;
-		return &set->hctxs[set->nr_hw_queues + (cpu < n ? cpu : cpu % n)];
-	}
-	n = set->nr_hw_queues;
-	return &set->hctxs[cpu < n ? cpu : cpu % n];
-}
-
 /* A free tag, or -1. Interrupts disabled. */
 static inline int blk_mq_get_tag(struct blk_mq_hw_ctx *hctx)
 {
@@ -238,27 +225,6 @@ static void blk_mq_park(struct blk_mq_hw_ctx *hctx, struct bio *bio,
 	else
 		hctx->parked = bio;
 	hctx->parked_tail = bio;
-}
-
-/*
- * Wait for a completion on hctx if this context may (see the top of this
- * file); false when it may not. Interrupts disabled on entry and return;
- * flags is what the caller's local_irq_save() returned.
- */
-static bool blk_mq_wait(struct blk_mq_hw_ctx *hctx, unsigned long flags)
-{
-	if (blk_endio_depth || blk_in_interrupt())
-		return false;
-	if (hctx->polled) {
-		local_irq_restore(flags);
-		hctx->set->ops->poll(hctx);
-		(void)local_irq_save();
-		return true;
-	}
-	if (!blk_irqs_were_enabled(flags))
-		return false;
-	blk_wait_interrupt();
-	return true;
 }
 
 struct request *blk_mq_tag_to_rq(struct blk_mq_hw_ctx *hctx, u32 tag)
@@ -396,7 +362,7 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 			break;
 		flags = local_irq_save();
 		hctx->busy_retries++;
-		if (may_wait && blk_mq_wait(hctx, flags)) {
+		if (may_wait && blk_wait_once(disk, rq->cmd_flags, flags)) {
 			local_irq_restore(flags);
 			continue;
 		}
@@ -440,7 +406,8 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 
 void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
 {
-	struct blk_mq_hw_ctx *hctx = &disk->tag_set->hctxs[bio->bi_cookie];
+	struct blk_mq_hw_ctx *hctx = blk_mq_map_queue(disk->tag_set, bio->bi_opf,
+						      blk_this_cpu());
 	struct request *rq;
 	unsigned long flags;
 	int tag;
@@ -448,7 +415,7 @@ void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
 	flags = local_irq_save();
 	while (unlikely((tag = blk_mq_get_tag(hctx)) < 0)) {
 		hctx->tag_waits++;
-		if (!blk_mq_wait(hctx, flags)) {
+		if (!blk_wait_once(disk, bio->bi_opf, flags)) {
 			/* every tag is in flight: a completion will run it */
 			blk_mq_park(hctx, bio, false);
 			local_irq_restore(flags);

@@ -2,8 +2,8 @@
  * blk_plat.c - the kernel's side of the block layer's platform hooks
  * (include/blkdev_driver.h; the host unit tests have their own,
  * tests/unit/block_host.c): whether this context may halt (interrupts on,
- * no handler running), halting until an interrupt, and init-time memory
- * (mm's kzalloc_boot()). Interrupt masking is the kernel's own
+ * no handler running), halting until an interrupt, what a polled wait does
+ * between two polls, and init-time memory (mm's kzalloc_boot()). Interrupt masking is the kernel's own
  * local_irq_save()/local_irq_restore() (irq.h).
  *
  * Layer 0 of block/ (scripts/check-floors): the hooks call no block file,
@@ -30,6 +30,13 @@ void blk_wait_interrupt(void)
 	safe_halt();		/* sti; hlt: the wakeup cannot be lost */
 	work_run_pending();	/* what the interrupt deferred (work.h) */
 	local_irq_disable();
+}
+
+void blk_poll_relax(bool reaped)
+{
+	work_run_pending();	/* what interrupts deferred (work.h) */
+	if (!reaped)
+		cpu_relax();	/* pause: a spin-wait, never a halt */
 }
 
 void *blk_init_alloc(size_t size)

@@ -47,7 +47,8 @@ struct blk_mq_hw_ctx;
 struct block_device_operations {
 	/* bio-based drivers: a checked bio within the limits */
 	void (*submit_bio)(struct bio *bio);
-	/* bio-based polling (optional): reap completions, return how many */
+	/* bio-based polling (optional): reap completions, return how many;
+	 * REQ_POLLED bios are waited for with it (queue 0) */
 	int (*poll)(struct gendisk *disk, unsigned queue);
 	/* memory behind a sector (optional): see blk_direct_access() */
 	long (*direct_access)(struct gendisk *disk, sector_t sector, u64 nr,
@@ -200,12 +201,24 @@ void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx);
  */
 void blk_mq_requeue_request(struct request *rq);
 
-/* Which queue a bio goes to: polled ones for REQ_POLLED when there are. */
-struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set, u32 opf,
-				       unsigned cpu);
+/*
+ * blk_mq_map_queue - the queue a bio with flags opf goes to from cpu: one
+ * of the polled queues for REQ_POLLED when there are (submit_bio() keeps
+ * the flag only then), else one of the interrupt-driven ones. Submission
+ * and every wait for the bio choose with it.
+ */
+static inline struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set,
+						     u32 opf, unsigned cpu)
+{
+	unsigned n;
 
-/* Poll queue (the bio's bi_cookie) of disk once; returns completions. */
-int blk_poll(struct gendisk *disk, unsigned queue);
+	if ((opf & REQ_POLLED) && set->nr_poll_queues) {
+		n = set->nr_poll_queues;
+		return &set->hctxs[set->nr_hw_queues + (cpu < n ? cpu : cpu % n)];
+	}
+	n = set->nr_hw_queues;
+	return &set->hctxs[cpu < n ? cpu : cpu % n];
+}
 
 /* ---- splitting and mapping, pure (host-tested) ---- */
 /*
@@ -242,8 +255,13 @@ bool blk_irqs_were_enabled(unsigned long flags);
 bool blk_in_interrupt(void);
 /* Called with interrupts disabled, and only by code that found them
  * enabled and is not in an interrupt handler: enable them and halt in one
- * step until an interrupt arrives, then disable them again. */
+ * step until an interrupt arrives, run the work it deferred (work.h), then
+ * disable interrupts again. */
 void blk_wait_interrupt(void);
+/* Called with interrupts enabled, outside any handler, after each poll of a
+ * polled wait: run deferred work (work.h) and, when the poll reaped nothing,
+ * pause the CPU (a spin-wait hint; never a halt). */
+void blk_poll_relax(bool reaped);
 /* The block layer's own init-time memory, zeroed; NULL on failure. Never on
  * the I/O path. kzalloc_boot() (mm.h) in the kernel; the host tests inject
  * failures here. Drivers allocate with kzalloc_boot() themselves. */

@@ -17,6 +17,7 @@ void (*host_blk_irq_handler)(void);
 void (*host_blk_irq_pending)(void);
 void (*host_blk_work)(void);
 unsigned host_blk_waits;
+unsigned host_blk_poll_relaxes;
 int host_blk_irq_depth;
 int host_blk_in_irq;
 
@@ -87,6 +88,18 @@ void blk_wait_interrupt(void)
 	host_blk_irq_depth = 1;
 }
 
+void blk_poll_relax(bool reaped)
+{
+	host_blk_poll_relaxes++;
+	if (host_blk_in_irq || host_blk_irq_depth) {
+		ktest_fail(__FILE__, __LINE__, "blk_poll_relax() %s",
+			   host_blk_in_irq ? "in an interrupt handler" : "with interrupts off");
+		abort();
+	}
+	if (host_blk_work)
+		host_blk_work();
+}
+
 void *blk_init_alloc(size_t size)
 {
 	void *p;
@@ -119,6 +132,7 @@ void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks)
 	host_blk_irq_pending = NULL;
 	host_blk_work = NULL;
 	host_blk_waits = 0;
+	host_blk_poll_relaxes = 0;
 	host_blk_irq_depth = 0;
 	host_blk_in_irq = 0;
 	if (nr_bios && bio_pool_init(nr_bios, nr_tables))

@@ -1231,7 +1231,8 @@ KTEST(blk_mq, polled_bio_uses_poll_queue)
 	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_READ | REQ_POLLED);
 	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 6 * 4096, 0), 0);
 	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
-	KT_EXPECT_EQ(b.bi_cookie, 2);
+	KT_EXPECT(b.bi_opf & REQ_POLLED);
+	KT_EXPECT(blk_mq_map_queue(&tq_set, b.bi_opf, 0) == &tq_set.hctxs[2]);
 	KT_EXPECT_EQ(tq_set.hctxs[2].completed, 6);
 	KT_EXPECT(tq.polls >= 2);
 	KT_EXPECT_EQ(host_blk_waits, 0);
@@ -1679,6 +1680,7 @@ KTEST(blk_mq, resubmit_from_polled_completion_does_not_nest_poll)
 		.init_request = tq_init_request,
 	};
 	const struct blk_mq_ops *saved;
+	unsigned long flags;
 
 	KT_ASSERT_EQ(tq_setup(1, 1), 0);
 	saved = tq_set.ops;
@@ -1689,8 +1691,10 @@ KTEST(blk_mq, resubmit_from_polled_completion_does_not_nest_poll)
 	ws.opf = REQ_OP_READ | REQ_POLLED;
 	submit_bio(ws_new(REQ_OP_READ | REQ_POLLED));
 	ws.spawn = 2;
+	flags = local_irq_save();
 	while (ws.nr < 3 || tq.nr_pending || tq_set.hctxs[2].parked)
-		blk_poll(&tq_disk, 2);
+		KT_ASSERT(blk_wait_once(&tq_disk, REQ_OP_READ | REQ_POLLED, flags));
+	local_irq_restore(flags);
 	KT_EXPECT_EQ(poll_max_depth, 1);
 	KT_EXPECT_EQ(tq_set.hctxs[2].parks, 1);
 	ws_check_and_free(3);
