@@ -56,7 +56,8 @@ long blk_split_bytes(const struct bio_vec *vecs, struct bvec_iter iter,
 		while (len) {
 			u32 seg = blk_seg_len(lim, phys, len);
 
-			if (nsegs == lim->max_segments)
+			/* full: this segment would add no byte to the piece */
+			if (nsegs == lim->max_segments || bytes == max_bytes)
 				goto split;
 			nsegs++;
 			if (bytes + seg > max_bytes) {
