@@ -151,6 +151,7 @@ static void bio_init_fields(struct bio *bio, struct gendisk *disk, u32 opf)
 	bio->bi_status = 0;
 	bio->bi_remaining = 1;
 	memset(&bio->bi_iter, 0, sizeof(bio->bi_iter));
+	bio->bi_phys_segments = 0;
 	bio->bi_disk = disk;
 	bio->bi_end_io = NULL;
 	bio->bi_private = NULL;

@@ -134,8 +134,8 @@ struct bio *blk_flush_start(struct bio *bio);
 struct bio *blk_flush_stage_done(struct bio *stage);
 
 /* ---- blk_mq.c ---- */
-/* Hand one checked piece within the limits to the request path, on the
- * queue blk_mq_map_queue() picks for its flags. */
-void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs);
+/* Hand one checked piece within the limits, its bi_phys_segments set, to
+ * the request path, on the queue blk_mq_map_queue() picks for its flags. */
+void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio);
 
 #endif

@@ -6,12 +6,15 @@
  * blk_wait_once() (block/blk_wait.c): halting until an interrupt, or
  * polling for REQ_POLLED bios.
  *
- * Splitting is all-or-nothing: a first pass over a copy of the iterator
- * finds every piece (and fails the bio with -EINVAL if some piece cannot be
- * aligned to the logical block size), then every split bio is taken from
- * the pool (or the bio fails with -ENOMEM), and only then is anything
- * dispatched. The pieces are chained to the original bio, which completes
- * last, once, with the first error.
+ * Splitting is all-or-nothing: one walk over a copy of the iterator finds
+ * every piece and counts its segments, once, taking a split bio from the
+ * pool for each piece but the last; the bio fails with -EINVAL if some
+ * piece cannot be aligned to the logical block size, else with -ENOMEM if
+ * the pool ran out, and only then is anything dispatched. Each piece goes
+ * to the driver with its count in bi_phys_segments (the request path keeps
+ * it for a piece it parks), so blk_rq_map_sg() is the only other walk. The
+ * pieces are chained to the original bio, which completes last, once, with
+ * the first error.
  *
  * Flushes: REQ_PREFLUSH and REQ_FUA are dropped for reads and for devices
  * without a volatile write cache (a FLUSH there completes at once). A bio
@@ -207,12 +210,12 @@ static long blk_piece_bytes(struct gendisk *disk, struct bio *bio,
 	}
 }
 
-static inline void blk_dispatch(struct gendisk *disk, struct bio *bio,
-				u32 nsegs)
+/* One piece, its bi_phys_segments set, to the driver. */
+static inline void blk_dispatch(struct gendisk *disk, struct bio *bio)
 {
 	blk_account_request(disk, bio_op(bio));
 	if (disk->tag_set)
-		blk_mq_submit_bio(disk, bio, nsegs);
+		blk_mq_submit_bio(disk, bio);
 	else
 		disk->fops->submit_bio(bio);
 }
@@ -226,18 +229,36 @@ static void blk_fail_unsplittable(struct gendisk *disk, struct bio *bio)
 	bio_endio_status(bio, -EINVAL);
 }
 
-/* A bio that needs more than one piece; first is the first piece's size. */
-static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first)
+static void blk_put_splits(struct bio *splits)
+{
+	while (splits) {
+		struct bio *s = splits;
+
+		splits = s->bi_next;
+		bio_put(s);
+	}
+}
+
+/*
+ * A bio that needs more than one piece; first and nsegs are the first
+ * piece's bytes and segment count. One walk finds every piece, each once,
+ * before anything moves: each piece but the last takes a split bio from the
+ * pool, which carries the piece's size and segment count until it is cut
+ * off the front of the bio (the last piece is what is left of the bio).
+ */
+static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first,
+			     u32 nsegs)
 {
 	struct bvec_iter iter = bio->bi_iter;
-	struct bio *splits = NULL;
+	struct bio *splits = NULL, **tail = &splits, *s;
 	unsigned pieces = 0;
-	u32 nsegs;
+	bool pool_empty = false;
 	long n = first;
 
 	/* every piece first: fail before anything moves */
 	for (;;) {
 		if (n <= 0) {
+			blk_put_splits(splits);
 			blk_fail_unsplittable(disk, bio);
 			return;
 		}
@@ -248,42 +269,39 @@ static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first)
 		pieces++;
 		if (!iter.bi_size)
 			break;
+		/* an empty pool fails the bio, after the walk: a piece that
+		 * cannot be cut is the error to report */
+		s = pool_empty ? NULL : bio_alloc(disk, 0, bio->bi_opf);
+		if (s) {
+			s->bi_iter.bi_size = (u32)n;	/* until __bio_split() */
+			s->bi_phys_segments = nsegs;
+			*tail = s;
+			tail = &s->bi_next;
+		} else {
+			pool_empty = true;
+		}
 		n = blk_piece_bytes(disk, bio, iter, &nsegs);
 	}
-
-	for (unsigned i = 1; i < pieces; i++) {
-		struct bio *s = bio_alloc(disk, 0, bio->bi_opf);
-
-		if (!s) {
-			while (splits) {
-				s = splits;
-				splits = s->bi_next;
-				bio_put(s);
-			}
-			pr_warn("%s: %s at sector %llu: bio pool exhausted (%u pieces)\n",
-				disk->disk_name, blk_op_name(bio_op(bio)),
-				(unsigned long long)bio->bi_iter.bi_sector,
-				pieces);
-			bio_endio_status(bio, -ENOMEM);
-			return;
-		}
-		s->bi_next = splits;
-		splits = s;
+	if (pool_empty) {
+		blk_put_splits(splits);
+		pr_warn("%s: %s at sector %llu: bio pool exhausted (%u pieces)\n",
+			disk->disk_name, blk_op_name(bio_op(bio)),
+			(unsigned long long)bio->bi_iter.bi_sector, pieces);
+		bio_endio_status(bio, -ENOMEM);
+		return;
 	}
 	blk_account_split(disk, bio_op(bio), pieces - 1);
 
 	while (splits) {
-		struct bio *s = splits;
-
+		s = splits;
 		splits = s->bi_next;
 		s->bi_next = NULL;
-		n = blk_piece_bytes(disk, bio, bio->bi_iter, &nsegs);
-		__bio_split(bio, (u32)n >> SECTOR_SHIFT, s);
+		__bio_split(bio, s->bi_iter.bi_size >> SECTOR_SHIFT, s);
 		bio_chain(s, bio);
-		blk_dispatch(disk, s, nsegs);
+		blk_dispatch(disk, s);
 	}
-	blk_piece_bytes(disk, bio, bio->bi_iter, &nsegs);
-	blk_dispatch(disk, bio, nsegs);
+	bio->bi_phys_segments = nsegs;
+	blk_dispatch(disk, bio);
 }
 
 /* A checked bio whose queue is chosen: to the driver, split if need be. */
@@ -293,14 +311,17 @@ static void blk_submit_checked(struct gendisk *disk, struct bio *bio)
 	long n;
 
 	if (unlikely(!bio->bi_iter.bi_size)) {		/* a flush */
-		blk_dispatch(disk, bio, 0);
+		bio->bi_phys_segments = 0;
+		blk_dispatch(disk, bio);
 		return;
 	}
 	n = blk_piece_bytes(disk, bio, bio->bi_iter, &nsegs);
-	if (likely(n == bio->bi_iter.bi_size))
-		blk_dispatch(disk, bio, nsegs);
-	else
-		blk_submit_split(disk, bio, n);
+	if (likely(n == bio->bi_iter.bi_size)) {
+		bio->bi_phys_segments = nsegs;
+		blk_dispatch(disk, bio);
+	} else {
+		blk_submit_split(disk, bio, n, nsegs);
+	}
 }
 
 static void blk_flush_endio(struct bio *stage);

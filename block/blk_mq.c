@@ -180,14 +180,14 @@ static inline void blk_mq_put_tag(struct blk_mq_hw_ctx *hctx, u32 tag)
 /* Fill rq in for one piece, then publish it. Interrupts disabled. */
 static inline void blk_mq_start_rq(struct blk_mq_hw_ctx *hctx,
 				   struct request *rq, struct gendisk *disk,
-				   struct bio *bio, u32 nsegs)
+				   struct bio *bio)
 {
 	rq->disk = disk;
 	rq->bio = bio;
 	rq->cmd_flags = bio->bi_opf;
 	rq->sector = bio->bi_iter.bi_sector;
 	rq->data_len = bio->bi_iter.bi_size;
-	rq->nr_phys_segments = nsegs;
+	rq->nr_phys_segments = bio->bi_phys_segments;
 	rq->next = NULL;
 	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
 	hctx->dispatched++;
@@ -238,17 +238,6 @@ struct request *blk_mq_tag_to_rq(struct blk_mq_hw_ctx *hctx, u32 tag)
 	       rq : NULL;
 }
 
-/* Segment count of a parked piece (it fits the limits: it was split). */
-static u32 blk_mq_bio_nsegs(struct bio *bio)
-{
-	u32 nsegs = 0;
-
-	if (op_has_data(bio_op(bio)))
-		blk_split_bytes(bio->bi_io_vec, bio->bi_iter,
-				&bio->bi_disk->limits, &nsegs);
-	return nsegs;
-}
-
 static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 			 bool may_wait);
 
@@ -284,7 +273,7 @@ static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 			hctx->parked_tail = NULL;
 		bio->bi_next = NULL;
 		rq = blk_mq_rq_at(hctx, (u32)tag);
-		blk_mq_start_rq(hctx, rq, bio->bi_disk, bio, blk_mq_bio_nsegs(bio));
+		blk_mq_start_rq(hctx, rq, bio->bi_disk, bio);
 		local_irq_restore(flags);
 		parked_again = blk_mq_issue(hctx, rq, false);
 		flags = local_irq_save();
@@ -404,7 +393,7 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 	return false;
 }
 
-void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
+void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio)
 {
 	struct blk_mq_hw_ctx *hctx = blk_mq_map_queue(disk->tag_set, bio->bi_opf,
 						      blk_this_cpu());
@@ -424,7 +413,7 @@ void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
 	}
 	rq = blk_mq_rq_at(hctx, (u32)tag);
 	BUG_ON(rq->state != RQ_IDLE);
-	blk_mq_start_rq(hctx, rq, disk, bio, nsegs);
+	blk_mq_start_rq(hctx, rq, disk, bio);
 	local_irq_restore(flags);
 	blk_mq_issue(hctx, rq, true);
 }

@@ -145,6 +145,9 @@ struct bio {
 	int bi_status;			/* 0 or -errno, set before bi_end_io */
 	u32 bi_remaining;		/* completions still expected (chaining) */
 	struct bvec_iter bi_iter;
+	u32 bi_phys_segments;		/* a piece at dispatch: scatterlist
+					 * entries it needs at most, as its
+					 * split counted them */
 	struct gendisk *bi_disk;
 	bio_end_io_t *bi_end_io;
 	void *bi_private;		/* for bi_end_io's owner */
