@@ -12,6 +12,27 @@
  * entry before a merge. The counters are plain stores on the submission
  * path (one CPU); in_flight and errors, which completions change from
  * interrupt handlers, are atomic.
+ *
+ * The block files are layered (each opening comment names its layer;
+ * scripts/check-floors --build checks that every call goes to a lower
+ * one, so they call each other in no circle):
+ *
+ *   5  blk_kernel.c, dma.c   boot-time setup: blk_init(), dma_init()
+ *   4  blk_core.c            submission and dispatch: checks, accounting,
+ *                            flush sequences, splits; submit_bio_wait()
+ *   3  blk_mq.c              the request path (beside dispatch: the target
+ *                            of request-based devices' pieces)
+ *   2  blk_merge.c           split arithmetic, scatterlist mapping
+ *      blk_flush.c           flush sequencing (blk_core.c submits)
+ *      blk_wait.c            the one wait, blk_wait_once()
+ *      dma_core.c            DMA mapping
+ *   1  bio.c                 the bio object
+ *      scatterlist.c         scatterlists and their pool
+ *   0  blk_plat.c, dma_plat.c   the kernel's platform hooks (the host
+ *      genhd.c                  tests have their own), the registry
+ *
+ * Upward, only pointers: bi_end_io, the drivers' ops. Accounting is the
+ * inline helpers below, which every layer may use.
  */
 #ifndef PFNOS_BLOCK_BLK_H
 #define PFNOS_BLOCK_BLK_H

@@ -34,8 +34,9 @@
  * parking (the hctx->kicks count moved), retries instead of being lost.
  *
  * Layer 3 of block/ (scripts/check-floors): the request path, beside
- * dispatch (blk_core.c hands it the pieces of request-based devices);
- * below it the bio, the split arithmetic and the wait.
+ * dispatch (blk_core.c hands it the pieces of request-based devices, as it
+ * hands a bio-based driver's its fops->submit_bio); below it the bio
+ * object, the wait and the platform hooks.
  *
  * Pure logic: the host unit tests build this file as it is.
  */
