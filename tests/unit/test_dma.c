@@ -1118,6 +1118,31 @@ KTEST(dma, coherent_under_the_mask)
 }
 
 /*
+ * A size above 2^63 bytes, which no order of pages holds, is refused as
+ * misuse like any size of PFN_MAX_ORDER pages or more; the page order of
+ * such a size must not be found by shifting PAGE_SIZE left until it is
+ * large enough (the shift passes 64 bits and never gets there).
+ */
+KTEST(dma, coherent_size_beyond_every_order)
+{
+	DEV(d64, 64);
+	dma_addr_t h = 0;
+
+	setup_pool(DMA_SEGMENT_SLOTS, 1);
+	memset(&frames, 0, sizeof(frames));
+	frames.next_normal = 0x140000;		/* 5 GiB */
+	host_log_clear();
+	KT_EXPECT(dma_alloc_coherent(&d64, (1ULL << 63) + 1, &h) == NULL);
+	KT_EXPECT(dma_alloc_coherent(&d64, SIZE_MAX, &h) == NULL);
+	KT_EXPECT(host_log_contains("bad dma_alloc_coherent"));
+	KT_EXPECT_EQ(frames.allocs, 0);
+	dma_free_coherent(&d64, SIZE_MAX, phys_to_virt(0x140000000ULL), 0x140000000ULL);
+	KT_EXPECT(host_log_contains("bad dma_free_coherent"));
+	KT_EXPECT_EQ(frames.frees, 0);
+	KT_EXPECT_EQ(stats().coherent_live, 0);
+}
+
+/*
  * Item 5 of the durability issue: what a device wrote into persistent
  * memory through a direct mapping (possibly into the CPU cache, with DDIO)
  * is handed to the platform to write back when the mapping is unmapped or
