@@ -93,15 +93,6 @@ static void bench_end_io(struct bio *bio)
 	local_irq_restore(flags);
 }
 
-static unsigned bench_order(u32 bytes)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
 static void bench_free_buffers(struct bench_job *j)
 {
 	for (u32 i = 0; i < j->nr_io; i++) {
@@ -114,7 +105,7 @@ static void bench_free_buffers(struct bench_job *j)
 
 static int bench_alloc_buffers(struct bench_job *j, u32 qd, u32 bs)
 {
-	j->order = bench_order(bs);
+	j->order = get_order(bs);
 	for (u32 i = 0; i < qd; i++) {
 		struct bench_io *io = &bench_ios[i];
 

@@ -18,15 +18,6 @@
 
 #define DMA_CHUNK_MAX	(PAGE_SIZE << (PFN_MAX_ORDER - 1))	/* 4 MiB */
 
-static unsigned bytes_order(u64 bytes)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
 /* swiotlb=<size>[,force] | force | noforce; returns false on garbage. */
 static bool parse_swiotlb(const char *opt, u64 *size, bool *force)
 {
@@ -87,14 +78,14 @@ int dma_init(void)
 	dma_set_force_bounce(force);
 
 	meta_size = dma_pool_meta_size(nchunks * chunk_slots);
-	meta_order = bytes_order(meta_size);
+	meta_order = get_order(meta_size);
 	meta = pfn_alloc(meta_order, PFN_ALLOC_ZERO);
 	if (pfn_t_is_null(meta)) {
 		err = -ENOMEM;
 		goto fail;
 	}
 	for (c = 0; c < nchunks; c++) {
-		pfn_t p = pfn_alloc(bytes_order(chunk), PFN_ALLOC_DMA32 | PFN_ALLOC_ZERO);
+		pfn_t p = pfn_alloc(get_order(chunk), PFN_ALLOC_DMA32 | PFN_ALLOC_ZERO);
 
 		if (pfn_t_is_null(p)) {
 			err = -ENOMEM;
@@ -118,7 +109,7 @@ int dma_init(void)
 
 free_chunks:
 	while (c--)
-		pfn_free(phys_to_pfn_t(bases[c], 0), bytes_order(chunk));
+		pfn_free(phys_to_pfn_t(bases[c], 0), get_order(chunk));
 	pfn_free(meta, meta_order);
 fail:
 	pr_err("dma: no memory for a %llu KiB bounce pool below 4 GiB: %d; bounced mappings will fail\n",

@@ -1019,19 +1019,10 @@ void dma_sync_sg_for_device(struct device *dev, struct scatterlist *sgl, int nen
 
 /* ------------------------------------------------------------ coherent */
 
-static unsigned size_order(size_t size)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
-
 void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle)
 {
 	u64 caller = (u64)__builtin_return_address(0);
-	unsigned order = size_order(size);
+	unsigned order = get_order(size);
 	u64 mask = dev ? dev->coherent_dma_mask : 0;
 	unsigned long f;
 	phys_addr_t pa;
@@ -1073,7 +1064,7 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr,
 
 	if (!cpu_addr)
 		return;
-	if (!size || size_order(size) >= PFN_MAX_ORDER || cpu_addr != phys_to_virt(handle) ||
+	if (!size || get_order(size) >= PFN_MAX_ORDER || cpu_addr != phys_to_virt(handle) ||
 	    !IS_ALIGNED(handle, PAGE_SIZE)) {
 		dma_misuse(dev, caller, "bad dma_free_coherent(%zu bytes, %p, bus 0x%llx): kept",
 			   size, cpu_addr, (unsigned long long)handle);
@@ -1087,7 +1078,7 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr,
 	if (dma_cnt.coherent_live)
 		dma_cnt.coherent_live--;
 	local_irq_restore(f);
-	pfn_free(phys_to_pfn_t(handle, 0), size_order(size));
+	pfn_free(phys_to_pfn_t(handle, 0), get_order(size));
 }
 
 /* ------------------------------------------------------------ statistics */

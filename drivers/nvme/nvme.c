@@ -205,15 +205,6 @@ static int nvme_enable(struct nvme_ctrl *ctrl)
 
 /* ---- queues ---- */
 
-static size_t nvme_pow2_pages(size_t bytes)
-{
-	size_t sz = PAGE_SIZE;
-
-	while (sz < bytes)
-		sz <<= 1;
-	return sz;
-}
-
 static void nvme_queue_reset(struct nvme_queue *q)
 {
 	q->sq_tail = q->sq_head = q->cq_head = 0;
@@ -229,10 +220,10 @@ static int nvme_alloc_queue(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 	q->entries = (u16)entries;
 	q->irq_entry = -1;
 	q->sq = dma_alloc_coherent(&ctrl->dev,
-				   nvme_pow2_pages(entries * sizeof(struct nvme_sqe)),
+				   PAGE_SIZE << get_order(entries * sizeof(struct nvme_sqe)),
 				   &q->sq_dma);
 	q->cq = dma_alloc_coherent(&ctrl->dev,
-				   nvme_pow2_pages(entries * sizeof(struct nvme_cqe)),
+				   PAGE_SIZE << get_order(entries * sizeof(struct nvme_cqe)),
 				   &q->cq_dma);
 	if (!q->sq || !q->cq)
 		return -ENOMEM;
