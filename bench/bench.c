@@ -98,7 +98,7 @@ static void bench_free_buffers(struct bench_job *j)
 	for (u32 i = 0; i < j->nr_io; i++) {
 		if (!pfn_t_is_null(bench_ios[i].pfn))
 			pfn_free(bench_ios[i].pfn, j->order);
-		bench_ios[i].pfn.val = 0;
+		bench_ios[i].pfn = PFN_T_NULL;
 	}
 	j->nr_io = 0;
 }

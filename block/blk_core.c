@@ -17,7 +17,12 @@
  * the first error.
  *
  * Flushes: REQ_PREFLUSH and REQ_FUA are dropped for reads and for devices
- * without a volatile write cache (a FLUSH there completes at once). A bio
+ * without a volatile write cache (a FLUSH there completes at once). A
+ * DISCARD carrying either is refused (-EINVAL), whatever the device: it
+ * writes no data whose durability they could promise, and NVMe's Dataset
+ * Management has no FUA bit, so a device declaring BLK_FEAT_FUA would drop
+ * the promise silently (Linux's submit_bio_noacct() refuses flush flags on
+ * anything but a write, with -EIO). A bio
  * that still has REQ_PREFLUSH, or REQ_FUA on a device without
  * BLK_FEAT_FUA, runs as a flush sequence: block/blk_flush.c hands back
  * each stage in turn, marked BIO_FLUSH_SEQ, and this file submits it
@@ -117,6 +122,16 @@ static int blk_check_bio(struct gendisk *disk, struct bio *bio)
 			pr_warn("%s: %s not supported\n", disk->disk_name,
 				blk_op_name(op));
 			return -EOPNOTSUPP;
+		}
+		if (unlikely(op == REQ_OP_DISCARD &&
+			     (bio->bi_opf & (REQ_FUA | REQ_PREFLUSH)))) {
+			u32 f = bio->bi_opf & (REQ_FUA | REQ_PREFLUSH);
+
+			pr_warn("%s: discard with %s refused: FUA and PREFLUSH are for writes\n",
+				disk->disk_name,
+				f == REQ_FUA ? "FUA" : f == REQ_PREFLUSH ? "PREFLUSH" :
+				"FUA and PREFLUSH");
+			return -EINVAL;
 		}
 		if (op == REQ_OP_FLUSH) {
 			if (size) {

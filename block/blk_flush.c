@@ -15,8 +15,8 @@
  * flags for it, and for reads. So drivers never see REQ_PREFLUSH, and see
  * REQ_FUA only when they declared BLK_FEAT_FUA.
  *
- * Memory (shared/DESIGN.md invariant 6): a sequence, with its flush bio and
- * its data clone embedded, comes from a pool allocated once at boot
+ * Memory (docs/architecture.md, invariant 6): a sequence, with its flush bio
+ * and its data clone embedded, comes from a pool allocated once at boot
  * (blk_flush_pool_init(), blk.flush_seqs=). A bio that finds the pool empty
  * is queued (FIFO, through bi_next), never waited for in its submitter's
  * context: the next sequence to end hands itself to it, so it starts

@@ -23,15 +23,15 @@
  * them on under the caller). Then the bio is parked on the queue's list,
  * and every completion on that queue first retries the parked bios (after
  * freeing its tag), as does blk_mq_run_hw_queue(). A parked bio always has
- * something to wake it, so it completes exactly once (DESIGN.md invariant
- * 5): for no tag or -EBUSY (room of this queue) a request in flight on the
- * queue, and -EBUSY with nothing in flight fails the bio instead; for
- * -EAGAIN (a shared resource, the bounce pool say) the driver's promise to
- * call blk_mq_run_hw_queue() when it frees; for a request the driver gives
- * back with blk_mq_requeue_request() (a reset that cannot resubmit it just
- * now), the same promise. A run asked for while the
- * parked list is being run, or between the driver's -EAGAIN and the
- * parking (the hctx->kicks count moved), retries instead of being lost.
+ * something to wake it, so it completes exactly once (docs/architecture.md,
+ * invariant 5): for no tag or -EBUSY (room of this queue) a request in
+ * flight on the queue, and -EBUSY with nothing in flight fails the bio
+ * instead; for -EAGAIN (a shared resource, the bounce pool say) the
+ * driver's promise to call blk_mq_run_hw_queue() when it frees; for a
+ * request the driver gives back with blk_mq_requeue_request() (a reset
+ * that cannot resubmit it just now), the same promise. A run asked for
+ * while the parked list is being run, or between the driver's -EAGAIN and
+ * the parking (the hctx->kicks count moved), retries instead of being lost.
  *
  * Layer 3 of block/ (scripts/check-floors): the request path, beside
  * dispatch (blk_core.c hands it the pieces of request-based devices, as it

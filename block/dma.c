@@ -1,8 +1,9 @@
 /*
  * dma.c - the DMA mapping layer's boot-time setup (kernel only):
- * dma_init() allocates the bounce pool below 4 GiB from the frame allocator
- * and reads swiotlb= and dma.debug=. The logic is in block/dma_core.c, the
- * kernel's platform hooks in block/dma_plat.c.
+ * dma_init() allocates the bounce pool below 4 GiB from the frame
+ * allocator, reads swiotlb= and dma.debug= and tells the core where memory
+ * ends. The logic is in block/dma_core.c, the kernel's platform hooks in
+ * block/dma_plat.c.
  *
  * Boot order (kmain): mm_init(); dma_init(); then drivers.
  *
@@ -13,10 +14,25 @@
 #include "dma_internal.h"
 #include "errno.h"
 #include "lib.h"
+#include "memmap.h"
 #include "mm.h"
 #include "printk.h"
 
 #define DMA_CHUNK_MAX	(PAGE_SIZE << (PFN_MAX_ORDER - 1))	/* 4 MiB */
+
+/* The last byte of RAM or persistent memory: what a device may be given. */
+static phys_addr_t memory_last(void)
+{
+	const struct memmap_range *r;
+	phys_addr_t last = 0;
+	unsigned n;
+
+	r = memmap_ranges(&n);
+	for (unsigned i = 0; i < n; i++)
+		if ((r[i].type == E820_RAM || r[i].region) && r[i].end - 1 > last)
+			last = r[i].end - 1;
+	return last;
+}
 
 /* swiotlb=<size>[,force] | force | noforce; returns false on garbage. */
 static bool parse_swiotlb(const char *opt, u64 *size, bool *force)
@@ -76,6 +92,7 @@ int dma_init(void)
 	nchunks = (unsigned)(size / chunk);
 	chunk_slots = (unsigned)(chunk / DMA_SLOT_SIZE);
 	dma_set_force_bounce(force);
+	dma_set_memory_top(memory_last());
 
 	meta_size = dma_pool_meta_size(nchunks * chunk_slots);
 	meta_order = get_order(meta_size);

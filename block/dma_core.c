@@ -27,6 +27,9 @@
 
 struct dma_pool dma_pool;
 static bool dma_force;
+/* The last byte of memory a mapping may name (RAM and persistent memory);
+ * all ones until the platform says (dma_set_memory_top). */
+static phys_addr_t dma_mem_last = ~0ULL;
 
 static struct {
 	u64 maps_direct, maps_bounced, map_errors, pool_full;
@@ -124,6 +127,35 @@ size_t dma_max_mapping_size(struct device *dev)
 	return dma_bounce_max_len(dev->dma_min_align_mask);
 }
 
+void dma_set_memory_top(phys_addr_t last)
+{
+	dma_mem_last = last;
+}
+
+bool dma_may_bounce(struct device *dev)
+{
+	return dma_force || dev->dma_force_bounce || dev->dma_mask < dma_mem_last;
+}
+
+/*
+ * An empty segment holds any one mapping of up to dma_max_mapping_size()
+ * (with its start offset kept); the allocator tries every start, so while
+ * fewer mappings than such segments are live, another one always finds an
+ * empty segment at least.
+ */
+unsigned dma_max_bounce_segments(struct device *dev)
+{
+	unsigned long f = local_irq_save();
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < dma_pool.nslots; s += DMA_SEGMENT_SLOTS)
+		if (dma_range_fits(dev->dma_mask, dma_pool_slot_addr(&dma_pool, s),
+				   DMA_SEGMENT_SIZE))
+			n++;
+	local_irq_restore(f);
+	return n;
+}
+
 int dma_set_mask(struct device *dev, u64 mask)
 {
 	if (mask < DMA_BIT_MASK(24))
@@ -156,6 +188,11 @@ bool dma_force_bounce(void)
 static bool slot_used(const struct dma_pool *pool, unsigned i)
 {
 	return pool->bitmap[i / 64] & BIT(i % 64);
+}
+
+static bool slot_lost(const struct dma_pool *pool, unsigned i)
+{
+	return pool->slots[i].state == DMA_SLOT_LOST;
 }
 
 size_t dma_pool_meta_size(unsigned nslots)
@@ -210,12 +247,14 @@ long dma_pool_addr_to_slot(const struct dma_pool *pool, phys_addr_t addr)
 }
 
 /*
- * First run in candidate starts [from, to) that is free, keeps the address
- * bits under amask equal to want, stays in one segment and ends at or below
- * limit. *possible is set when some start would do with every slot free.
+ * First run in candidate starts [from, to) with no blocked slot (in use, or
+ * for the question "ever?" lost), that keeps the address bits under amask
+ * equal to want, stays in one segment and ends at or below limit.
+ * *possible is set when some start would do with every slot free.
  */
 static long pool_scan(const struct dma_pool *pool, unsigned from, unsigned to,
 		      unsigned n, u64 amask, u64 want, u64 tail, u64 limit,
+		      bool (*blocked)(const struct dma_pool *pool, unsigned i),
 		      bool *possible)
 {
 	unsigned s = from;
@@ -239,13 +278,20 @@ static long pool_scan(const struct dma_pool *pool, unsigned from, unsigned to,
 			continue;
 		}
 		*possible = true;
-		for (j = s; j < s + n && !slot_used(pool, j); j++)
+		for (j = s; j < s + n && !blocked(pool, j); j++)
 			;
 		if (j == s + n)
 			return s;
 		s = j + 1;
 	}
 	return -1;
+}
+
+unsigned dma_pool_run_slots(phys_addr_t orig, size_t len, u64 align_mask)
+{
+	u64 off = align_mask ? orig & align_mask & (DMA_SLOT_SIZE - 1) : 0;
+
+	return (unsigned)DIV_ROUND_UP(off + len, (u64)DMA_SLOT_SIZE);
 }
 
 long dma_pool_alloc(struct dma_pool *pool, phys_addr_t orig, size_t len,
@@ -274,10 +320,17 @@ long dma_pool_alloc(struct dma_pool *pool, phys_addr_t orig, size_t len,
 	if (pool->cursor >= pool->nslots)
 		pool->cursor = 0;
 	s = pool_scan(pool, pool->cursor, pool->nslots, n, amask, want, tail, limit,
-		      &possible);
+		      slot_used, &possible);
 	if (s < 0)
 		s = pool_scan(pool, 0, pool->cursor, n, amask, want, tail, limit,
-			      &possible);
+			      slot_used, &possible);
+	if (s < 0 && possible && pool->lost) {
+		/* would a run do once everything but the lost slots is back? */
+		bool any = false;
+
+		possible = pool_scan(pool, 0, pool->nslots, n, amask, want, tail,
+				     limit, slot_lost, &any) >= 0;
+	}
 	if (s < 0)
 		return possible ? -ENOSPC : -EINVAL;
 	for (unsigned j = (unsigned)s; j < (unsigned)s + n; j++) {
@@ -308,6 +361,29 @@ void dma_pool_free(struct dma_pool *pool, unsigned head)
 		memset(&pool->slots[j], 0, sizeof(pool->slots[j]));
 	}
 	pool->used -= n;
+}
+
+void dma_pool_lose(struct dma_pool *pool, unsigned head)
+{
+	unsigned n = pool->slots[head].nslots;
+
+	BUG_ON(head + n > pool->nslots || !n);
+	for (unsigned j = head; j < head + n; j++) {
+		BUG_ON(!slot_used(pool, j) || pool->slots[j].head != head);
+		pool->slots[j].state = DMA_SLOT_LOST;
+	}
+	pool->lost += n;
+}
+
+unsigned dma_pool_usable(const struct dma_pool *pool, u64 limit)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < pool->nslots; i++)
+		if (!slot_lost(pool, i) &&
+		    dma_range_fits(limit, dma_pool_slot_addr(pool, i), DMA_SLOT_SIZE))
+			n++;
+	return n;
 }
 
 /* ------------------------------------------------------------ debug table */
@@ -613,6 +689,7 @@ void dma_core_reset(void)
 	dbg_clear();
 	dbg_errors = 0;
 	dma_force = false;
+	dma_mem_last = ~0ULL;
 	memset(&dma_cnt, 0, sizeof(dma_cnt));
 	pool_waiters = NULL;
 	pool_waiters_tail = &pool_waiters;
@@ -647,12 +724,18 @@ static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset
 	head = dma_pool_alloc(&dma_pool, phys, len, dev->dma_min_align_mask,
 			      dev->dma_mask, &bounce);
 	if (head < 0) {
+		unsigned lost = dma_pool.lost;
+
 		if (head == -ENOSPC)
 			dma_cnt.pool_full++;
 		local_irq_restore(f);
 		if (head == -ENOSPC) {
 			*why = -ENOMEM;
 			pr_debug("dma: %s: bounce pool full (%zu bytes)\n", dev_name(dev), len);
+		} else if (lost) {
+			dma_misuse(dev, caller, "no run of %u bounce slots can ever be free for len %zu under mask 0x%llx (%u kept out for good)",
+				   dma_pool_run_slots(phys, len, dev->dma_min_align_mask),
+				   len, (unsigned long long)dev->dma_mask, lost);
 		} else {
 			dma_misuse(dev, caller, "no bounce slots under mask 0x%llx for len %zu",
 				   (unsigned long long)dev->dma_mask, len);
@@ -849,6 +932,39 @@ void dma_unmap_pfn(struct device *dev, dma_addr_t addr, size_t len,
 		pool_wake_waiters();
 }
 
+/*
+ * After a mapping of the list found the pool full: could it ever fit? Not
+ * when the slots its bounced entries take add up to more than the pool can
+ * ever have free under the device's mask (the slots of abandoned runs never
+ * come back). Logged, so the -EINVAL says why.
+ */
+static bool sg_never_fits(struct device *dev, struct scatterlist *sgl,
+			  int nents, u64 caller)
+{
+	struct scatterlist *sg;
+	unsigned usable, lost;
+	unsigned long f;
+	u64 need = 0;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		phys_addr_t phys = pfn_t_to_phys(sg->pfn) + sg->offset;
+
+		if (dma_would_bounce(dev, phys, sg->length))
+			need += dma_pool_run_slots(phys, sg->length,
+						   dev->dma_min_align_mask);
+	}
+	f = local_irq_save();
+	usable = dma_pool_usable(&dma_pool, dev->dma_mask);
+	lost = dma_pool.lost;
+	local_irq_restore(f);
+	if (need <= usable)
+		return false;
+	dma_misuse(dev, caller, "%d entries need %llu bounce slots, the pool can hold %u (%u kept out for good)",
+		   nents, (unsigned long long)need, usable, lost);
+	return true;
+}
+
 static int dma_map_sg_caller(struct device *dev, struct scatterlist *sgl,
 			     int nents, enum dma_data_direction dir, u64 caller)
 {
@@ -886,6 +1002,8 @@ unwind:
 		s->dma_address = DMA_MAPPING_ERROR;
 		s->dma_length = 0;
 	}
+	if (why == -ENOMEM && sg_never_fits(dev, sgl, nents, caller))
+		why = -EINVAL;
 	return why;
 }
 
@@ -924,6 +1042,46 @@ void dma_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	}
 	if (freed && READ_ONCE(pool_waiters))
 		pool_wake_waiters();
+}
+
+void dma_abandon_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		    enum dma_data_direction dir)
+{
+	u64 caller = (u64)__builtin_return_address(0);
+	struct scatterlist *sg;
+	unsigned long f;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		struct dma_slot *h;
+		phys_addr_t start;
+		long slot;
+
+		if (!sg) {
+			dma_misuse(dev, caller, "dma_abandon_sg: list ends after %d of %d entries",
+				   i, nents);
+			break;
+		}
+		f = local_irq_save();
+		slot = dma_pool_addr_to_slot(&dma_pool, sg->dma_address);
+		if (slot < 0) {		/* direct: no pool memory to keep */
+			local_irq_restore(f);
+			continue;
+		}
+		h = &dma_pool.slots[dma_pool.slots[slot].head];
+		start = dma_pool_slot_addr(&dma_pool, dma_pool.slots[slot].head) +
+			h->bounce_off;
+		if (dma_pool.slots[slot].state == DMA_SLOT_FREE ||
+		    h->state != DMA_SLOT_LIVE || sg->dma_address != start ||
+		    h->dir != dir) {
+			local_irq_restore(f);
+			dma_misuse(dev, caller, "abandon of bus 0x%llx len %u: not a live bounce mapping of that direction",
+				   (unsigned long long)sg->dma_address, sg->dma_length);
+			continue;
+		}
+		dma_pool_lose(&dma_pool, dma_pool.slots[slot].head);
+		local_irq_restore(f);
+	}
 }
 
 /* Copy [addr, addr+len) of a bounce mapping toward the CPU or the device;
@@ -1098,6 +1256,7 @@ void dma_get_stats(struct dma_stats *st)
 	}
 	st->slots = dma_pool.nslots;
 	st->slots_used = dma_pool.used;
+	st->slots_lost = dma_pool.lost;
 	st->slots_peak = dma_pool.peak;
 	st->force = dma_force;
 	st->maps_direct = dma_cnt.maps_direct;

@@ -10,6 +10,9 @@
  * stays inside one DMA_SEGMENT_SLOTS segment; the run's first slot (its
  * head) holds the original (pfn, offset), the length and direction, every
  * slot of the run names its head. bitmap has a bit per slot, set = in use.
+ * A run abandoned to a device that may still use it (dma_abandon_sg) stays
+ * in use for good: its slots are DMA_SLOT_LOST and counted in lost, and no
+ * mapping that would need them is ever waited for.
  *
  * Nothing else in the kernel includes this file.
  */
@@ -30,6 +33,7 @@
 #define DMA_SLOT_LIVE		1	/* head of a mapped run */
 #define DMA_SLOT_TAIL		2	/* inside a run, not its head */
 #define DMA_SLOT_CLOSING	3	/* head being unmapped (copy-out running) */
+#define DMA_SLOT_LOST		4	/* any slot of an abandoned run: never free */
 
 struct dma_slot {
 	pfn_t orig_pfn;		/* head: the original's first frame */
@@ -47,7 +51,8 @@ struct dma_pool {
 	unsigned nchunks;
 	unsigned chunk_slots;	/* a multiple of DMA_SEGMENT_SLOTS */
 	unsigned nslots;
-	unsigned used, peak;
+	unsigned used, peak;	/* used includes lost */
+	unsigned lost;		/* slots kept out for good (DMA_SLOT_LOST) */
 	unsigned cursor;	/* where the next search starts */
 	u64 *bitmap;
 	struct dma_slot *slots;
@@ -86,13 +91,19 @@ void dma_pool_teardown(void);
  *
  * Only the bitmap, counters and run links are set; the caller fills the
  * head's record. Returns the head index, -EINVAL when no run could ever hold
- * it, or -ENOSPC when the pool is too full or fragmented just now.
- * The caller holds the pool lock.
+ * it (lost slots never come back), or -ENOSPC when the pool is too full or
+ * fragmented just now. The caller holds the pool lock.
  */
 long dma_pool_alloc(struct dma_pool *pool, phys_addr_t orig, size_t len,
 		    u64 align_mask, u64 limit, phys_addr_t *bounce);
+/* Slots a bounce of len bytes of orig takes (as dma_pool_alloc). */
+unsigned dma_pool_run_slots(phys_addr_t orig, size_t len, u64 align_mask);
 /* Give back the run headed by slot head. */
 void dma_pool_free(struct dma_pool *pool, unsigned head);
+/* Keep the run headed by slot head out of the pool for good. */
+void dma_pool_lose(struct dma_pool *pool, unsigned head);
+/* Slots under limit that are not lost: what can ever be free for it. */
+unsigned dma_pool_usable(const struct dma_pool *pool, u64 limit);
 /* Physical address of slot i. */
 phys_addr_t dma_pool_slot_addr(const struct dma_pool *pool, unsigned i);
 /* The slot holding addr, or -1 when addr is outside the pool. */
@@ -102,6 +113,10 @@ long dma_pool_addr_to_slot(const struct dma_pool *pool, phys_addr_t addr);
 size_t dma_bounce_max_len(u64 align_mask);
 /* Does [phys, phys+len) lie at or below mask? (len 0 or wrap: false) */
 bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len);
+
+/* The last byte of RAM or persistent memory (dma_init from the memory
+ * map): a mask below it may bounce (dma_may_bounce). */
+void dma_set_memory_top(phys_addr_t last);
 
 /* Reset every counter and the debug table, debug off (host tests). */
 void dma_core_reset(void);

@@ -33,6 +33,7 @@
 #include "irq.h"
 #include "lib.h"
 #include "mm.h"
+#include "persist.h"
 #include "panic.h"
 #include "printk.h"
 #include "time.h"
@@ -86,9 +87,13 @@ static u8 *null_page(struct null_blk_dev *nb, u64 pos, bool alloc)
 	return leaf[pg % NULLB_PTRS_PER_PAGE];
 }
 
-/* Copy len bytes between buf and the device at pos. */
+/*
+ * Copy len bytes between buf and the device at pos. A read into a buffer
+ * of persistent memory (pmem) stores durably (persist_store); the caller
+ * fences and declares the durability point.
+ */
 static int null_copy(struct null_blk_dev *nb, u64 pos, u8 *buf, u32 len,
-		     bool write)
+		     bool write, bool pmem)
 {
 	while (len) {
 		u32 in = (u32)(pos & (PAGE_SIZE - 1));
@@ -99,6 +104,8 @@ static int null_copy(struct null_blk_dev *nb, u64 pos, u8 *buf, u32 len,
 			if (!page)
 				return -ENOMEM;
 			memcpy(page + in, buf, n);
+		} else if (pmem) {
+			persist_store(buf, page ? page + in : NULL, n, PERSIST_WB_AUTO, NULL);
 		} else if (page) {
 			memcpy(buf, page + in, n);
 		} else {
@@ -134,6 +141,7 @@ static int null_handle(struct null_blk_dev *nb, struct bio *bio,
 	u64 pos = start.bi_sector << SECTOR_SHIFT;
 	struct bvec_iter iter;
 	struct bio_vec bv;
+	bool stored_pmem = false;
 	int err = 0;
 
 	if (!nb->cfg.memory)
@@ -151,16 +159,22 @@ static int null_handle(struct null_blk_dev *nb, struct bio *bio,
 		return 0;
 	__bio_for_each_segment(bv, bio, iter, start) {
 		bool ram = pfn_t_is_ram(bv.bv_pfn);
+		bool pmem = op == REQ_OP_READ && pfn_t_is_pmem(bv.bv_pfn);
 		u8 *va = ram ? phys_to_virt(pfn_t_to_phys(bv.bv_pfn))
 			     : kmap_atomic_pfn_t(bv.bv_pfn);
 
 		err = null_copy(nb, pos, va + bv.bv_offset, bv.bv_len,
-				op == REQ_OP_WRITE);
+				op == REQ_OP_WRITE, pmem);
 		if (!ram)
 			kunmap_atomic_pfn_t(va);
+		stored_pmem |= pmem;
 		if (err)
 			break;
 		pos += bv.bv_len;
+	}
+	if (stored_pmem) {	/* the read's durability point, as pmem's own */
+		persist_fence();
+		pmem_check_point(PMEM_POINT_BIO);
 	}
 	return err;
 }

@@ -247,8 +247,9 @@ int acpi_nfit_parse(struct acpi_nfit_info *out, const void *tbl, size_t len);
 /*
  * acpi_aml_find_s5 - find Name(\_S5, Package(){SLP_TYPa, SLP_TYPb, ...}) in
  * len bytes of AML (a DSDT or SSDT body, without its header). A bounded byte
- * scanner, not an interpreter. Returns 0, -ENOENT when there is no \_S5, or
- * -EINVAL when the package is malformed.
+ * scanner, not an interpreter: a malformed package is passed over and the
+ * scan goes on. Returns 0 for the first good one, -ENOENT when there is no
+ * \_S5, or -EINVAL when every one found was malformed.
  */
 int acpi_aml_find_s5(const void *aml, size_t len, struct acpi_s5 *out);
 

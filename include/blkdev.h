@@ -2,8 +2,8 @@
  * blkdev.h - the block layer as its users see it: bios, their vecs and
  * iterators, submission and waiting, and the registry of block devices.
  *
- * Every I/O is a bio (shared/DESIGN.md invariant 5). A bio names its memory
- * by pfn_t: a struct bio_vec is (pfn, offset, length) of physically
+ * Every I/O is a bio (docs/architecture.md, invariant 5). A bio names its
+ * memory by pfn_t: a struct bio_vec is (pfn, offset, length) of physically
  * contiguous memory, RAM or persistent memory alike. A vec may span several
  * frames (a "multi-page" vec, as in Linux): bio_add_pfn() merges a piece that
  * continues the previous vec physically. bv_offset is always below PAGE_SIZE.
@@ -22,7 +22,8 @@
  * with that status and a log line says what was wrong), splits at the
  * device's queue limits and hands the pieces to the driver. REQ_PREFLUSH
  * (flush the write cache first) and REQ_FUA (durable on completion) on a
- * write hold for the whole bio, split or not (block/blk_flush.c). bi_end_io
+ * write hold for the whole bio, split or not (block/blk_flush.c); on a
+ * DISCARD they are refused (-EINVAL). bi_end_io
  * runs exactly once, possibly in interrupt context, with bi_status 0 or
  * -errno.
  * Sectors are always 512 bytes, whatever the logical block size.

@@ -1,7 +1,7 @@
 /*
  * dma.h - DMA mapping without an IOMMU (after Linux's DMA API and swiotlb).
  *
- * Devices reach memory only through these calls (shared/DESIGN.md
+ * Devices reach memory only through these calls (docs/architecture.md,
  * invariant 4). A mapping turns (pfn_t, offset, length) into a bus address:
  * - direct: bus address = physical address, when the whole range fits the
  *   device's dma_mask and bouncing is not forced;
@@ -29,8 +29,10 @@
  * corruption. It is also transient and not the caller's own: every device
  * and queue shares the pool, and slots come back when any of them unmaps.
  * So a driver tells it apart (__dma_map_sg() says -ENOMEM) from a mapping
- * that can never be made, and waits for slots with dma_pool_wait() rather
- * than for a completion of its own, which may never come.
+ * that can never be made (-EINVAL: more slots than the pool can ever have
+ * free, counting those abandoned for good), and waits for slots with
+ * dma_pool_wait() rather than for a completion of its own, which may never
+ * come.
  * Map, unmap and sync may run in interrupt context; their copies use
  * lib/string.c's memcpy (general registers only). dma_alloc_coherent() and
  * dma_free_coherent() use the frame allocator: not on the I/O path.
@@ -110,6 +112,17 @@ size_t dma_max_mapping_size(struct device *dev);
 /* Would a mapping of [phys, phys+len) for dev bounce right now? */
 bool dma_would_bounce(struct device *dev, phys_addr_t phys, size_t len);
 
+/*
+ * Bounce-pool limits for a driver's queue limits. dma_may_bounce(): may a
+ * mapping of dev bounce at all (swiotlb=force, or a mask below the top of
+ * memory)? dma_max_bounce_segments(): how many mappings of up to
+ * dma_max_mapping_size() bytes one scatterlist of dev may have so that it
+ * always fits the pool once nothing else holds slots: one per pool segment
+ * under its mask (0: no pool). A list with more may never fit, and fails.
+ */
+bool dma_may_bounce(struct device *dev);
+unsigned dma_max_bounce_segments(struct device *dev);
+
 /**
  * dma_map_pfn - make len bytes at offset of frame pfn reachable by dev
  * @dev: the device
@@ -164,13 +177,25 @@ int dma_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
  * __dma_map_sg_attrs): returns nents, -ENOMEM when the bounce pool is too
  * full just now (transient: see dma_pool_wait()), or -EINVAL when the list
  * can never be mapped (bad input, no pool, an entry longer than a bounce
- * can be; logged). Nothing is left mapped on failure. Context: any.
+ * can be, or more bounce slots than the pool can ever have free: the
+ * pool's slots under the device's mask less those abandoned for good;
+ * logged). Nothing is left mapped on failure. Context: any.
  */
 int __dma_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		 enum dma_data_direction dir);
 /* Unmap what dma_map_sg() mapped; nents as passed to dma_map_sg(). */
 void dma_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		  enum dma_data_direction dir);
+/*
+ * dma_abandon_sg - instead of unmapping, leave a mapped list to a device
+ * that may still use it, for good (a controller that cannot be stopped):
+ * nothing is copied back, the bounce slots are never reused, and they stop
+ * counting as capacity the pool can ever have, so a mapping that would need
+ * them fails (-EINVAL) instead of waiting. The mapping stays live (counters,
+ * debug tracking). Context: any.
+ */
+void dma_abandon_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		    enum dma_data_direction dir);
 
 /*
  * Waiting for the bounce pool. dma_pool_wait(w) has w->fn(w) called once,
@@ -229,6 +254,7 @@ struct dma_stats {
 	phys_addr_t pool_lowest, pool_highest;	/* [lowest, highest) */
 	unsigned pool_chunks;
 	unsigned slots, slots_used, slots_peak;
+	unsigned slots_lost;		/* of slots_used: abandoned, never free */
 	bool force;
 	u64 maps_direct, maps_bounced, map_errors, pool_full;
 	u64 waiter_wakeups;		/* dma_pool_wait() callbacks run */

@@ -5,9 +5,10 @@
  * A test is registered with KTEST(suite, name) { ... } into the linker section
  * "ktest_set"; ktest_run() runs those whose "suite.name" contains a filter,
  * prints a KTAP line per test ("ok 3 mm.buddy_stress") and ends with
- * "N passed, N failed" (skipped tests print "ok N name # SKIP reason" and are
- * counted on a "# N skipped" line before it). Checks record a failure with file and line and the
- * KT_ASSERT family returns from the test at once.
+ * "N passed, N failed, N skipped". A test that cannot run here (its device
+ * is missing) calls ktest_skip() and returns: "ok N name # SKIP reason",
+ * counted as skipped, never as passed. Checks record a failure with file
+ * and line and the KT_ASSERT family returns from the test at once.
  *
  * The environment provides ktest_print() (printk in the guest, stdout on the
  * host) and may provide ktest_after_each() to check for leaks (held kmap
@@ -38,7 +39,8 @@ void ktest_fail(const char *file, int line, const char *fmt, ...) __printf(3, 4)
 void ktest_log(const char *fmt, ...) __printf(1, 2);
 bool ktest_failed(void);
 /* The test cannot run here (no device, no interrupts): KTAP "# SKIP". The
- * test should return right after. */
+ * test should return right after; a failure recorded before or after wins.
+ * The reason pointer is kept until the test's line is printed. */
 void ktest_skip(const char *reason);
 
 #define KT_EXPECT(cond)							\
@@ -70,6 +72,17 @@ void ktest_skip(const char *reason);
 			ktest_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", \
 				   #a, #b, _a, _b);			\
 	} while (0)
+
+/*
+ * Seeds: the environment gives the run one seed (ktest_set_seed(): the
+ * host from PFNOS_SEED or /dev/urandom, the guest from test.seed= or the
+ * TSC); ktest_run() prints it ("# seed N (test.seed=N repeats it)"), and a
+ * random test takes ktest_seed(), the run's seed mixed with its own
+ * "suite.name": the same for a test whatever the filter or order, and
+ * different between tests. Keep the variety, replay a failure exactly.
+ */
+void ktest_set_seed(u64 seed, const char *how);
+u64 ktest_seed(void);
 
 struct ktest_result {
 	unsigned passed;

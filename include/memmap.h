@@ -59,8 +59,12 @@
 #include "pfn_t.h"
 #include "types.h"
 
-#define MEMMAP_MAX_RANGES	512	/* sanitized map entries */
 #define MEMMAP_MAX_REGIONS	32	/* persistent regions */
+/* Sanitized map entries: the worst case of the change-point sweep. Each of
+ * the BOOT_MMAP_MAX loader entries and MEMMAP_MAX_REGIONS regions adds two
+ * change points, and n points bound n - 1 ranges (a RAM entry with 510
+ * reserved entries inside it and 32 regions splitting one more gives 1086). */
+#define MEMMAP_MAX_RANGES	(2 * (BOOT_MMAP_MAX + MEMMAP_MAX_REGIONS))
 #define MEMMAP_MAX_PROTECT	8	/* ranges memmap= may not carve */
 #define MEMMAP_SOURCE_LEN	12	/* "e820-12" and the NUL fit */
 #define MEMMAP_LINE_MAX		80	/* a formatted `mem:` line with its NUL */

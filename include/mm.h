@@ -2,8 +2,8 @@
  * mm.h - memory management for the rest of the kernel: frame allocation,
  * mappings, and the temporary per-CPU mappings of kmap_atomic_pfn_t().
  *
- * Invariants (shared/DESIGN.md): no per-frame structure for persistent
- * memory; RAM is in the direct map, persistent memory is not.
+ * Invariants 1 and 3 (docs/architecture.md): no per-frame structure for
+ * persistent memory; RAM is in the direct map, persistent memory is not.
  */
 #ifndef PFNOS_MM_H
 #define PFNOS_MM_H
@@ -40,10 +40,9 @@ static inline unsigned get_order(u64 size)
 	return 64 - (unsigned)__builtin_clzll((size - 1) >> PAGE_SHIFT);
 }
 
-/* Returns a RAM pfn_t, or a pfn_t with val 0 (pfn_t_is_null) on failure. */
+/* Returns a RAM pfn_t, or PFN_T_NULL (pfn_t_is_null) on failure. */
 pfn_t pfn_alloc(unsigned order, unsigned flags);
 void pfn_free(pfn_t pfn, unsigned order);
-static inline bool pfn_t_is_null(pfn_t p) { return p.val == 0; }
 /* Convenience: one zeroed page in the direct map, or NULL. */
 void *page_alloc_zeroed(void);
 void page_free(void *va);

@@ -197,6 +197,14 @@ void *pci_iomap(struct pci_dev *d, unsigned bar);
 /* Turn on memory (and I/O) decoding for the BARs the function has. */
 void pci_enable_device(struct pci_dev *d);
 void pci_set_master(struct pci_dev *d);
+/*
+ * pci_clear_master - stop the function from mastering the bus (Command
+ * register bit 2: no memory or I/O requests of its own, MSI-X messages
+ * included) and read the register back. Returns 0 when it reads back off,
+ * -EIO when it still reads on (a function gone from the bus reads all
+ * ones): then it may still reach memory.
+ */
+int pci_clear_master(struct pci_dev *d);
 /* Find a capability by id; 0 when absent. Bounded and loop-safe. */
 u8 pci_find_capability(const struct pci_dev *d, u8 id);
 /* Find an extended capability (ECAM only); 0 when absent. */

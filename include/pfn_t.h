@@ -29,6 +29,16 @@ typedef struct {
 	u64 val;
 } pfn_t;
 
+/*
+ * The null pfn_t: frame 0, no flags. Frame 0 is never allocated, so it is
+ * what a failed allocation or lookup returns, and what marks "no frame" in a
+ * structure; test it with pfn_t_is_null(). A constant expression, so it
+ * initializes static tables too.
+ */
+#define PFN_T_NULL	((pfn_t){ 0 })
+
+static inline bool pfn_t_is_null(pfn_t p) { return p.val == 0; }
+
 static inline pfn_t __pfn_to_pfn_t(u64 pfn, u64 flags)
 {
 	pfn_t p = { (pfn & PFN_PFN_MASK) | (flags & PFN_FLAGS_MASK) };

@@ -1,7 +1,7 @@
 /*
  * shell.h - the serial test shell's command table.
  *
- * Commands register themselves with SHELL_COMMAND(name, usage, help, fn) into
+ * Commands register themselves with SHELL_COMMAND(name, fn, usage, help) into
  * the linker section "shell_cmds"; any file may add one. A command gets
  * argc/argv (argv[0] is its name) and returns 0 or -errno; on failure it has
  * already printed one "error: ..." line (shell_error() does that). A failing
@@ -35,17 +35,19 @@ int shell_error(int err, const char *fmt, ...) __printf(2, 3);
 int shell_arg_u64(const char *what, const char *s, u64 *out);
 int shell_arg_size(const char *what, const char *s, u64 *out);
 
-/* Pure parts (tests/unit): split a line into words (quotes group), and the
- * line editor's state machine. */
+/* Pure parts (tests/unit): cut a line into ';'-separated commands, split a
+ * command into words (quotes group). */
+int shell_cut_command(const char **line, char *buf, size_t size);
 int shell_split(char *line, char **argv, int max);
 const struct shell_cmd *shell_find(const char *name);
 const struct shell_cmd *shell_cmds_begin(void);
 const struct shell_cmd *shell_cmds_end(void);
 
-/* Run one command line; returns the command's status. */
+/* Run one command (no ';' in it is special); returns the command's status. */
 int shell_run_line(const char *line);
 /* Run the run= commands ("a; b"), each echoed behind the prompt; every
- * command runs even after one fails, and a failure marks the boot failed. */
+ * command runs even after one fails, and a failure marks the boot failed.
+ * A line typed at the prompt is cut at ';' the same way. */
 void shell_run_script(const char *script);
 /* Interactive loop; never returns. */
 void shell_loop(void) __noreturn;

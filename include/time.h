@@ -2,7 +2,7 @@
  * time.h - TSC-based time.
  *
  * time_init() calibrates the TSC at boot (CPUID 0x15/0x16 or 0x40000010 when
- * they give a frequency, else against the HPET, ACPI PM timer or PIT). After
+ * they give a frequency, else against the PIT, to within 500 ppm). After
  * that, ktime_ns() is nanoseconds since kernel entry.
  */
 #ifndef PFNOS_TIME_H

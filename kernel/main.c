@@ -85,9 +85,10 @@ static void setup_cmdline(void)
 	err = cmdline_parse(&boot_cmdline, full_cmdline);
 	if (err)
 		pr_err("cmdline: too long or too many words; the rest is ignored\n");
-	console_loglevel = (int)kernel_param_u64("loglevel", LOGLEVEL_INFO);
-	if (console_loglevel > LOGLEVEL_DEBUG)
-		console_loglevel = LOGLEVEL_DEBUG;
+	/* clamp the 64-bit value: a cast first turns 0xffffffff into -1 and
+	 * 4g into 0, a silent console */
+	console_loglevel = (int)min_t(u64, kernel_param_u64("loglevel", LOGLEVEL_INFO),
+				      LOGLEVEL_DEBUG);
 }
 
 /*

@@ -1,9 +1,10 @@
 /*
  * ktest.c - the runner behind ktest.h, shared by host and guest builds.
  *
- * Output is KTAP: "KTAP version 1", "1..N", then "ok N suite.name" or
- * "not ok N suite.name" with "# file:line: message" lines for failures, and a
- * final plain "N passed, N failed".
+ * Output is KTAP: "KTAP version 1", "1..N", then "ok N suite.name",
+ * "not ok N suite.name" with "# file:line: message" lines for failures, or
+ * "ok N suite.name # SKIP reason", and a final plain
+ * "N passed, N failed, N skipped" (passed + failed + skipped = N).
  */
 #include <stdarg.h>
 #include "ktest.h"
@@ -13,6 +14,9 @@ extern const struct ktest __start_ktest_set[], __stop_ktest_set[];
 
 static bool cur_failed;
 static const char *cur_skip;
+static const struct ktest *cur_test;
+static u64 run_seed;
+static const char *seed_how = "the seed";
 
 void ktest_log(const char *fmt, ...)
 {
@@ -54,6 +58,25 @@ bool ktest_failed(void)
 	return cur_failed;
 }
 
+void ktest_set_seed(u64 seed, const char *how)
+{
+	run_seed = seed;
+	seed_how = how;
+}
+
+/* FNV-1a over "suite.name", then splitmix64 with the run's seed. */
+u64 ktest_seed(void)
+{
+	u64 h = 0xcbf29ce484222325ULL;
+	const char *parts[3] = { cur_test ? cur_test->suite : "", ".",
+				 cur_test ? cur_test->name : "" };
+
+	for (unsigned i = 0; i < 3; i++)
+		for (const char *p = parts[i]; *p; p++)
+			h = (h ^ (u8)*p) * 0x100000001b3ULL;
+	return splitmix64(run_seed ^ h);
+}
+
 __weak void ktest_after_each(const struct ktest *t)
 {
 	(void)t;
@@ -81,13 +104,18 @@ struct ktest_result ktest_run(const char *filter)
 	ktest_print("KTAP version 1\n");
 	snprintf(line, sizeof(line), "1..%u\n", total);
 	ktest_print(line);
+	snprintf(line, sizeof(line), "# seed %llu (%s=%llu repeats it)\n",
+		 (unsigned long long)run_seed, seed_how, (unsigned long long)run_seed);
+	ktest_print(line);
 	for (t = __start_ktest_set; t < __stop_ktest_set; t++) {
 		if (!ktest_match(t, filter))
 			continue;
 		cur_failed = false;
 		cur_skip = NULL;
+		cur_test = t;
 		t->fn();
 		ktest_after_each(t);
+		cur_test = NULL;
 		n++;
 		if (cur_skip && !cur_failed) {
 			snprintf(line, sizeof(line), "ok %u %s.%s # SKIP %s\n", n, t->suite,
@@ -103,11 +131,8 @@ struct ktest_result ktest_run(const char *filter)
 		}
 		ktest_print(line);
 	}
-	if (r.skipped) {
-		snprintf(line, sizeof(line), "# %u skipped\n", r.skipped);
-		ktest_print(line);
-	}
-	snprintf(line, sizeof(line), "%u passed, %u failed\n", r.passed, r.failed);
+	snprintf(line, sizeof(line), "%u passed, %u failed, %u skipped\n", r.passed,
+		 r.failed, r.skipped);
 	ktest_print(line);
 	return r;
 }

@@ -12,11 +12,20 @@
  * nothing. The nibble of a frame says:
  *	0			not the head of a block (inside a block, or reserved)
  *	1..PFN_MAX_ORDER	head of an allocated block of order (value - 1)
+ *	BUDDY_ST_UNTOUCHED	head of a free block of the largest order that
+ *				is on no list: added, never written since
  *	BUDDY_ST_FREE		head of a free block
  * The free lists are doubly linked through the free frames themselves
  * (struct buddy_free_node at the start of the head frame, which also holds
  * the block's order), reached through the frame_va callback; a free block's
  * buddy is found and unlinked in O(1), so alloc and free are O(orders).
+ *
+ * Adding RAM writes none of it: only the blocks below the largest order at
+ * a range's edges go onto the lists at once; the largest blocks are marked
+ * BUDDY_ST_UNTOUCHED and counted free, and an allocation that finds the
+ * lists empty puts the highest untouched one of its zone on the list (a
+ * reservation inside one does the same). A hypervisor backs guest RAM on
+ * first touch, so boot time stays flat in the amount of RAM.
  *
  * Zones: DMA32 (pfns below 4 GiB) and NORMAL (at or above). A range that
  * crosses 4 GiB is split in two. Plain allocations try NORMAL first; a
@@ -37,6 +46,7 @@
 #include "types.h"
 
 #define BUDDY_META_BITS		4	/* per RAM frame */
+#define BUDDY_ST_UNTOUCHED	0xe
 #define BUDDY_ST_FREE		0xf
 #define BUDDY_MAX_RANGES	128
 #define BUDDY_DMA32_END_PFN	(1ULL << (32 - PAGE_SHIFT))
@@ -44,7 +54,8 @@
 struct buddy_zone {
 	const char *name;
 	u64 free_head[PFN_MAX_ORDER];	/* first free block's pfn, 0: empty */
-	u64 nr_free[PFN_MAX_ORDER];	/* free blocks per order */
+	u64 nr_free[PFN_MAX_ORDER];	/* free blocks per order, untouched too */
+	u64 nr_untouched;		/* largest blocks on no list yet */
 	u64 total_pages;
 	u64 free_pages;
 };
@@ -55,6 +66,8 @@ struct buddy_range {
 	u64 end;
 	size_t meta_off;		/* its nibbles: meta + meta_off */
 	unsigned zone;
+	u64 nr_untouched;		/* largest blocks on no list yet */
+	u64 untouched_top;		/* none at or above this pfn */
 };
 
 struct buddy {

@@ -141,7 +141,7 @@ size_t buddy_metadata_bytes(void)
  * @order: 0..PFN_MAX_ORDER-1
  * @flags: PFN_ALLOC_ZERO, PFN_ALLOC_DMA32
  *
- * Returns: a RAM pfn_t, or a null pfn_t (pfn_t_is_null) on failure.
+ * Returns: a RAM pfn_t, or PFN_T_NULL on failure.
  * Context: any; takes no lock, interrupts are off inside.
  */
 pfn_t pfn_alloc(unsigned order, unsigned flags)
@@ -150,7 +150,7 @@ pfn_t pfn_alloc(unsigned order, unsigned flags)
 	pfn_t p;
 
 	if (!frames_up)
-		return __pfn_to_pfn_t(0, 0);
+		return PFN_T_NULL;
 	f = local_irq_save();
 	p = buddy_alloc(&frames_buddy, order, flags);
 	local_irq_restore(f);

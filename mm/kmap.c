@@ -41,18 +41,23 @@ struct kmap_cpu {
 static struct kmap_cpu kmap_cpus[KMAP_MAX_CPUS];
 static kmap_bug_fn kmap_bug_handler;
 
-/* A misuse: panic, unless a self test installed a handler to observe it. */
-#define KMAP_BUG(...)							\
-	do {								\
-		if (kmap_bug_handler) {					\
-			char _m[160];					\
-			snprintf(_m, sizeof(_m), __VA_ARGS__);		\
-			kmap_bug_handler(_m);				\
-			local_irq_restore(flags);			\
-			return KMAP_BUG_RET;				\
-		}							\
-		panic(__VA_ARGS__);					\
-	} while (0)
+/*
+ * A misuse: panic with the message, unless a self test installed a handler
+ * to observe it. Returns (only then) to a caller that must back out,
+ * changing nothing.
+ */
+static void __printf(1, 2) kmap_bug(const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!kmap_bug_handler)
+		panic("%s", msg);
+	kmap_bug_handler(msg);
+}
 
 void kmap_set_bug_handler(kmap_bug_fn fn)
 {
@@ -106,30 +111,30 @@ void *kmap_atomic_pfn_t(pfn_t pfn)
 			const struct memmap_range *r = memmap_lookup(pfn_t_to_phys(pfn));
 
 			if (!r || r->type != E820_RAM) {
-				flags = local_irq_save();
-#define KMAP_BUG_RET NULL
-				KMAP_BUG("kmap: pfn 0x%llx has no PFN_DEV but is not RAM (%s)",
+				kmap_bug("kmap: pfn 0x%llx has no PFN_DEV but is not RAM (%s)",
 					 (unsigned long long)pfn_t_to_pfn(pfn),
 					 r ? memmap_type_name(r->type) : "a hole");
-#undef KMAP_BUG_RET
+				return NULL;
 			}
 		}
 		return phys_to_virt(pfn_t_to_phys(pfn));
 	}
 	flags = local_irq_save();
 	k = this_kmap();
-#define KMAP_BUG_RET NULL
-	if (k->depth >= KMAP_SLOTS)
-		KMAP_BUG("kmap: more than %u nested mappings (mapping pfn 0x%llx)",
+	if (k->depth >= KMAP_SLOTS) {
+		kmap_bug("kmap: more than %u nested mappings (mapping pfn 0x%llx)",
 			 KMAP_SLOTS, (unsigned long long)pfn_t_to_pfn(pfn));
+		goto out_misuse;
+	}
 	if (kmap_debug) {
 		u64 page = k->debug_next++ % KMAP_DEBUG_PAGES;
 
 		va = KMAP_DEBUG_BASE + page * PAGE_SIZE;
 		pte = &debug_ptes[page / 512][page % 512];
-		if (*pte & PTE_P)	/* wrapped onto a page still in use */
-			KMAP_BUG("kmap: debug window exhausted at %llx", (unsigned long long)va);
-#undef KMAP_BUG_RET
+		if (*pte & PTE_P) {	/* wrapped onto a page still in use */
+			kmap_bug("kmap: debug window exhausted at %llx", (unsigned long long)va);
+			goto out_misuse;
+		}
 	} else {
 		va = slot_va(0, k->depth);
 		pte = k->pte[k->depth];
@@ -139,6 +144,10 @@ void *kmap_atomic_pfn_t(pfn_t pfn)
 	k->maps++;
 	local_irq_restore(flags);
 	return (void *)va;
+
+out_misuse:
+	local_irq_restore(flags);
+	return NULL;
 }
 
 void kunmap_atomic_pfn_t(void *addr)
@@ -152,13 +161,15 @@ void kunmap_atomic_pfn_t(void *addr)
 		return;		/* a RAM pfn: nothing was mapped */
 	flags = local_irq_save();
 	k = this_kmap();
-#define KMAP_BUG_RET
-	if (!k->depth)
-		KMAP_BUG("kunmap_atomic_pfn_t(%p): nothing is mapped", addr);
-	if (k->va[k->depth - 1] != va)
-		KMAP_BUG("kunmap_atomic_pfn_t(%p): out of order, the last mapping is %llx",
+	if (!k->depth) {
+		kmap_bug("kunmap_atomic_pfn_t(%p): nothing is mapped", addr);
+		goto out;
+	}
+	if (k->va[k->depth - 1] != va) {
+		kmap_bug("kunmap_atomic_pfn_t(%p): out of order, the last mapping is %llx",
 			 addr, (unsigned long long)k->va[k->depth - 1]);
-#undef KMAP_BUG_RET
+		goto out;
+	}
 	if (kmap_debug) {
 		u64 page = (va - KMAP_DEBUG_BASE) >> PAGE_SHIFT;
 
@@ -169,6 +180,7 @@ void kunmap_atomic_pfn_t(void *addr)
 	*pte = 0;
 	invlpg((void *)va);
 	k->depth--;
+out:
 	local_irq_restore(flags);
 }
 

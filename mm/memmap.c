@@ -20,10 +20,14 @@
 #include "errno.h"
 #include "lib.h"
 #include "memmap.h"
+#include "panic.h"
 #include "printk.h"
 
 #define MEMMAP_MAX_INPUTS	BOOT_MMAP_MAX
 #define MEMMAP_MAX_ENTRIES	(MEMMAP_MAX_INPUTS + MEMMAP_MAX_REGIONS)
+/* Every change point pair can start a range: the map never runs out. */
+_Static_assert(MEMMAP_MAX_RANGES >= 2 * MEMMAP_MAX_ENTRIES - 1,
+	       "the sanitized map must hold the sweep's worst case");
 #define MEMMAP_MIN_PHYS_BITS	32
 #define MEMMAP_MAX_PHYS_BITS	52
 
@@ -218,7 +222,7 @@ static bool same_kind(const struct memmap_range *a, const struct memmap_range *b
 	       !strcmp(a->source, b->source);
 }
 
-static void map_emit(u64 start, u64 end, const struct memmap_range *e, bool *overflow)
+static void map_emit(u64 start, u64 end, const struct memmap_range *e)
 {
 	struct memmap_range *last = nr_map ? &map[nr_map - 1] : NULL;
 
@@ -226,17 +230,7 @@ static void map_emit(u64 start, u64 end, const struct memmap_range *e, bool *ove
 		last->end = end;
 		return;
 	}
-	if (nr_map >= MEMMAP_MAX_RANGES) {
-		if (!*overflow) {
-			char r[48];
-
-			range_str(r, sizeof(r), start, end);
-			pr_err("memmap: more than %u ranges, %s and above dropped\n",
-			       MEMMAP_MAX_RANGES, r);
-		}
-		*overflow = true;
-		return;
-	}
+	BUG_ON(nr_map >= MEMMAP_MAX_RANGES);	/* sized for the worst case */
 	map[nr_map] = *e;
 	map[nr_map].start = start;
 	map[nr_map].end = end;
@@ -246,7 +240,6 @@ static void map_emit(u64 start, u64 end, const struct memmap_range *e, bool *ove
 static void map_rebuild(void)
 {
 	unsigned n = 0, np = 0, nactive = 0, w;
-	bool overflow = false;
 
 	for (unsigned i = 0; i < nr_inputs; i++) {
 		all[n] = inputs[i];
@@ -289,7 +282,7 @@ static void map_rebuild(void)
 		for (unsigned k = 1; k < nactive; k++)
 			if (entry_wins(active[k], w))
 				w = active[k];
-		map_emit(addr, points[i].addr, &all[w], &overflow);
+		map_emit(addr, points[i].addr, &all[w]);
 	}
 
 	/* RAM in whole frames only, for the allocator. */

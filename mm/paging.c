@@ -13,6 +13,11 @@
  *    whose page tables are built here so kmap never allocates.
  * Page-table pages come from the frame allocator (below 4 GiB while the
  * boot identity map is how we reach them).
+ *
+ * Before paging_init(), memremap() is the boot identity map: the low 4 GiB
+ * are there already, and what lies above (firmware may put ACPI tables
+ * there) is identity-mapped on demand a GiB at a time with 2 MiB pages,
+ * through a few page-table pages kept in .bss for that (early_map()).
  */
 #include "boot.h"
 #include "cpu.h"
@@ -240,6 +245,75 @@ void paging_init(void)
 
 /* ---- ioremap / memremap ---- */
 
+/*
+ * Early identity mappings above 4 GiB, into the boot tables (boot/entry.asm:
+ * PML4 entry 0 holds a PDPT whose first four entries map 0-4 GiB). Each GiB
+ * touched takes one spare page directory of 2 MiB pages (and, above 512 GiB,
+ * a spare PDPT): plenty for the ACPI tables the firmware may place there.
+ * Identity mapping stops at the lower half of the address space (128 TiB).
+ * The boot tables and these pages are left behind by paging_init().
+ */
+#define EARLY_PDS	8
+#define EARLY_PDPTS	2
+#define EARLY_IDENT_END	(1ULL << 47)
+
+static pte_t early_pd[EARLY_PDS][512] __aligned(SZ_4K);
+static pte_t early_pdpt[EARLY_PDPTS][512] __aligned(SZ_4K);
+static unsigned early_pds_used, early_pdpts_used;
+
+/* A spare table's physical address, or 0 when they are used up. */
+static u64 early_table(pte_t (*pool)[512], unsigned n, unsigned *used)
+{
+	if (*used >= n)
+		return 0;
+	return kernel_va_to_pa(pool[(*used)++]);
+}
+
+static int early_map_gib(u64 gib)
+{
+	/* the boot tables lie in the low 4 GiB: reached by their physical address */
+	pte_t *pml4 = (pte_t *)(read_cr3() & PTE_ADDR), *pdpt, *pd;
+	u64 t;
+
+	if (!(pml4[gib >> 9] & PTE_P)) {
+		t = early_table(early_pdpt, EARLY_PDPTS, &early_pdpts_used);
+		if (!t)
+			return -ENOMEM;
+		pml4[gib >> 9] = t | PTE_P | PTE_RW;
+	}
+	pdpt = (pte_t *)(pml4[gib >> 9] & PTE_ADDR);
+	if (pdpt[gib & 511] & PTE_P)
+		return 0;	/* mapped already, by the boot tables or by us */
+	t = early_table(early_pd, EARLY_PDS, &early_pds_used);
+	if (!t)
+		return -ENOMEM;
+	pd = (pte_t *)t;
+	for (u64 i = 0; i < 512; i++)
+		pd[i] = ((gib << 30) + (i << 21)) | PTE_P | PTE_RW | PTE_PS;
+	pdpt[gib & 511] = t | PTE_P | PTE_RW;
+	return 0;
+}
+
+static void *early_map(phys_addr_t phys, size_t len)
+{
+	u64 end = phys + len;
+
+	if (!len || end < phys || end > EARLY_IDENT_END) {
+		pr_warn("paging: 0x%llx+0x%zx cannot be identity-mapped before paging\n",
+			(unsigned long long)phys, len);
+		return NULL;
+	}
+	for (u64 gib = phys >> 30; gib <= (end - 1) >> 30; gib++) {
+		if (early_map_gib(gib)) {
+			pr_warn("paging: no spare early page tables for 0x%llx\n",
+				(unsigned long long)phys);
+			return NULL;
+		}
+	}
+	write_cr3(read_cr3());
+	return (void *)phys;
+}
+
 static void *map_phys(phys_addr_t phys, size_t len, unsigned type, bool large)
 {
 	u64 off = phys & (SZ_4K - 1), base = phys - off;
@@ -276,12 +350,8 @@ void iounmap(void *va, size_t len)
 
 void *memremap(phys_addr_t phys, size_t len, unsigned type)
 {
-	if (!paging_on) {
-		/* the boot identity map covers the low 4 GiB */
-		if (phys + len < phys || phys + len > (4ULL << 30))
-			return NULL;
-		return (void *)phys;
-	}
+	if (!paging_on)
+		return early_map(phys, len);
 	if (type == MAP_WB && memmap_lookup(phys) &&
 	    memmap_lookup(phys)->type == E820_RAM &&
 	    memmap_lookup(phys + len - 1) == memmap_lookup(phys))

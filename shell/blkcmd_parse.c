@@ -112,7 +112,10 @@ void blkcmd_locate(const struct blkcmd_range *r, u32 lbs, u64 i, u64 *lba,
 	*off = (u32)(i % lbs);
 }
 
+/* By distances, not ends: an end of 2^64 does not fit in 64 bits. */
 bool blkcmd_overlap(u64 a, u64 alen, u64 b, u64 blen)
 {
-	return alen && blen && a < b + blen && b < a + alen;
+	if (!alen || !blen)
+		return false;
+	return a >= b ? a - b < blen : b - a < alen;
 }

@@ -466,7 +466,7 @@ static int cmd_zero(int argc, char **argv)
 		memset(b.va, 0, b.bytes);
 	} else {
 		b.bytes = 1U << (CHUNK_ORDER + PAGE_SHIFT);
-		b.pfn.val = 0;
+		b.pfn = PFN_T_NULL;
 	}
 	for (u64 done = 0; done < r.bytes; done += b.bytes) {
 		u32 n = (u32)min_t(u64, r.bytes - done, b.bytes);
@@ -502,7 +502,7 @@ static int cmd_flush(int argc, char **argv)
 	d = arg_disk(argv[1]);
 	if (!d)
 		return -ENODEV;
-	err = blk_io(d, REQ_OP_FLUSH, 0, (pfn_t){ 0 }, 0, 0);
+	err = blk_io(d, REQ_OP_FLUSH, 0, PFN_T_NULL, 0, 0);
 	if (err)
 		return shell_error(err, "%s: flush failed: %s", d->disk_name,
 				   errno_name(err));

@@ -69,6 +69,9 @@ static int cmd_dma(int argc, char **argv)
 			st.force ? "on" : "off");
 	else
 		kprintf("dma: no bounce pool, force %s\n", st.force ? "on" : "off");
+	if (st.slots_lost)
+		kprintf("dma: %u slots kept out of the pool for good (left to a device that may still use them)\n",
+			st.slots_lost);
 	kprintf("dma: maps direct %llu bounced %llu errors %llu (pool full %llu); bounced bytes in %llu out %llu\n",
 		(unsigned long long)st.maps_direct, (unsigned long long)st.maps_bounced,
 		(unsigned long long)st.map_errors, (unsigned long long)st.pool_full,

@@ -4,6 +4,7 @@
  * kmap_atomic_pfn_t(), a page at a time, and the data pattern's byte offset
  * B is the offset inside the persistent region.
  */
+#include "blkcmd.h"
 #include "copy.h"
 #include "cpu.h"
 #include "errno.h"
@@ -195,30 +196,41 @@ SHELL_COMMAND("kmap-verify", cmd_kmap_verify, "<phys> <len> <seed>",
  * The persistence checker's permanent known-bad case (test only): one
  * store into the line at <phys> in persistent memory with no write-back and
  * no fence, then a durability point. Under --pmem-check exactly one
- * violation names that line; without the checker nothing shows it.
+ * violation names that line; without the checker nothing shows it. With
+ * claim=0 no point follows: the checker must still report the store when
+ * the run ends (a store nothing ever claimed is lost all the same).
  */
 static int cmd_pmem_unflushed(int argc, char **argv)
 {
 	const struct memmap_region *reg;
-	u64 phys;
+	u64 phys, claim = 1;
+	char why[96];
 	u8 *va;
 
-	if (argc != 2)
-		return shell_error(-EINVAL, "usage: pmem-unflushed <phys>");
+	if (argc < 2 || argc > 3)
+		return shell_error(-EINVAL, "usage: pmem-unflushed <phys> [claim=0|1]");
 	if (shell_arg_u64("address", argv[1], &phys))
 		return -EINVAL;
+	if (argc == 3) {
+		int err = blkcmd_parse_opt(argv[2], "claim", &claim, why, sizeof(why));
+
+		if (err <= 0 || claim > 1)
+			return shell_error(-EINVAL, "%s (claim=0|1)",
+					   err < 0 ? why : "bad argument");
+	}
 	phys = ALIGN_DOWN(phys, 64);
 	if (check_range(phys, 64, true, &reg))
 		return -EINVAL;
 	va = kmap_atomic_pfn_t(memmap_phys_to_pfn_t(phys));
 	WRITE_ONCE(va[phys & (PAGE_SIZE - 1)], (u8)(va[phys & (PAGE_SIZE - 1)] ^ 0xff));
 	kunmap_atomic_pfn_t(va);
-	pmem_check_point(PMEM_POINT_DECLARED);
-	kprintf("pmem-unflushed: stored line 0x%llx without write-back\n",
-		(unsigned long long)phys);
+	if (claim)
+		pmem_check_point(PMEM_POINT_DECLARED);
+	kprintf("pmem-unflushed: stored line 0x%llx without write-back%s\n",
+		(unsigned long long)phys, claim ? "" : ", never claimed");
 	return 0;
 }
-SHELL_COMMAND("pmem-unflushed", cmd_pmem_unflushed, "<phys>",
+SHELL_COMMAND("pmem-unflushed", cmd_pmem_unflushed, "<phys> [claim=0|1]",
 	      "test only: store into a pmem line without write-back, then claim durability");
 
 static int cmd_copy_routines(int argc, char **argv)

@@ -1,9 +1,11 @@
 /*
  * selftest.c - the in-guest side of ktest: the `selftest [filter]` command,
- * output through the console, leak checks after each test, and the
- * test.exit contract (exit.h) at the end of a run.
+ * output through the console, leak checks after each test, the run's seed
+ * (test.seed=, else the TSC), and the test.exit contract (exit.h) at the
+ * end of a run.
  */
 #include "cmdline.h"
+#include "cpu.h"
 #include "dma.h"
 #include "errno.h"
 #include "exit.h"
@@ -59,6 +61,8 @@ static int cmd_selftest(int argc, char **argv)
 		dma_debug_enable(true);	/* so the leak check has something to check */
 		dma_get_stats(&st);
 		dma_live_baseline = st.live;
+		ktest_set_seed(kernel_param_u64("test.seed", rdtsc() & 0xffffffffULL),
+			       "test.seed");
 		r = ktest_run(argc == 2 ? argv[1] : NULL);
 		if (!was)
 			dma_debug_enable(false);
@@ -72,11 +76,15 @@ static int cmd_selftest(int argc, char **argv)
 SHELL_COMMAND("selftest", cmd_selftest, "[filter]",
 	      "run the in-kernel self tests whose suite.name contains filter");
 
-/* Fails only when asked to, so the harness can check the failure path. */
+/* Fails when asked to, so the harness can check the failure path; without
+ * selftest.inject_failure=1 it has nothing to test and says so (# SKIP). */
 KTEST(selftest, injected_failure)
 {
 	const char *v = kernel_param("selftest.inject_failure");
 
-	if (v && strcmp(v, "0"))
-		ktest_fail(__FILE__, __LINE__, "failure injected by selftest.inject_failure");
+	if (!v || !strcmp(v, "0")) {
+		ktest_skip("not asked for (selftest.inject_failure=1)");
+		return;
+	}
+	ktest_fail(__FILE__, __LINE__, "failure injected by selftest.inject_failure");
 }

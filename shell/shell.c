@@ -114,30 +114,40 @@ int shell_run_line(const char *line)
 void shell_run_script(const char *script)
 {
 	char cmd[SHELL_MAX_LINE];
-	const char *p = script;
+	int n;
 
-	while (*p) {
-		const char *end = strchr(p, ';');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		size_t s = 0;
-
-		while (s < n && (p[s] == ' ' || p[s] == '\t'))
-			s++;
-		if (n - s >= sizeof(cmd)) {
-			kprintf(PROMPT "%.*s...\n", 40, p + s);
+	while ((n = shell_cut_command(&script, cmd, sizeof(cmd))) != -ENODATA) {
+		if (n == -E2BIG) {
+			kprintf(PROMPT "%.40s...\n", cmd);
 			shell_error(-E2BIG, "line too long (max %u characters)",
 				    SHELL_MAX_LINE - 1);
 			exit_mark_failed("run= line too long");
-		} else if (n > s) {
-			memcpy(cmd, p + s, n - s);
-			cmd[n - s] = '\0';
-			while (n - s && (cmd[n - s - 1] == ' ' || cmd[n - s - 1] == '\t'))
-				cmd[--n - s] = '\0';
-			kprintf(PROMPT "%s\n", cmd);
-			if (shell_run_line(cmd) < 0)
-				exit_mark_failed(cmd);
+			continue;
 		}
-		p += end ? n + 1 : n;
+		if (!n)
+			continue;
+		kprintf(PROMPT "%s\n", cmd);
+		if (shell_run_line(cmd) < 0)
+			exit_mark_failed(cmd);
+	}
+}
+
+/*
+ * A line typed at the prompt: its ';'-separated commands in turn (the line
+ * itself is already echoed), each run even after one fails, as in run=; a
+ * Ctrl-C that interrupts one drops the rest of the line.
+ */
+static void shell_run_typed(const char *line)
+{
+	char cmd[SHELL_MAX_LINE];
+	int n;
+
+	while ((n = shell_cut_command(&line, cmd, sizeof(cmd))) != -ENODATA) {
+		if (n == -E2BIG)
+			shell_error(-E2BIG, "command too long (max %u characters)",
+				    SHELL_MAX_LINE - 1);
+		else if (n && shell_run_line(cmd) == -EINTR)
+			return;
 	}
 }
 
@@ -198,6 +208,6 @@ void shell_loop(void)
 			continue;
 		}
 		le_history_add(&editor, editor.line);
-		shell_run_line(editor.line);
+		shell_run_typed(editor.line);
 	}
 }

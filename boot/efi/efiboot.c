@@ -1,7 +1,7 @@
 /*
  * efiboot.c - ELF and multiboot2 logic of the GNU-EFI loader, pure: header
- * checks, the "EFI amd64 entry address" search and the information block
- * writer (efiboot.h). Built into BOOTX64.EFI and, for tests/unit, for the
+ * checks, the "EFI amd64 entry address" search, the image span check
+ * against the EFI memory map and the information block writer (efiboot.h). Built into BOOTX64.EFI and, for tests/unit, for the
  * host.
  */
 #include "efiboot.h"
@@ -180,6 +180,88 @@ uint32_t efiboot_e820_type(uint32_t efi_type)
 	}
 }
 
+static int claimed(const struct efiboot_range *claims, size_t nclaims, uint64_t start,
+		   uint64_t end)
+{
+	for (size_t i = 0; i < nclaims; i++)
+		if (start >= claims[i].start && end <= claims[i].end)
+			return 1;
+	return 0;
+}
+
+/* A descriptor's range, its end saturated at 2^64 - 1 instead of wrapping. */
+static void desc_at(const uint8_t *m, struct efiboot_mem_desc *d, uint64_t *b, uint64_t *e)
+{
+	__builtin_memcpy(d, m, sizeof(*d));
+	*b = d->phys_start;
+	if (d->num_pages > (~0ULL - *b) / PAGE_SIZE)
+		*e = ~0ULL;
+	else
+		*e = *b + d->num_pages * PAGE_SIZE;
+}
+
+int efiboot_span_check(const void *map, size_t map_size, size_t desc_size,
+		       uint64_t start, uint64_t end, const struct efiboot_range *claims,
+		       size_t nclaims, struct efiboot_span_fault *fault)
+{
+	const uint8_t *m = map;
+	struct efiboot_mem_desc d;
+	uint64_t b, e, pos;
+
+	__builtin_memset(fault, 0, sizeof(*fault));
+	if (desc_size < sizeof(d)) {
+		fault->bad_desc_size = 1;
+		return -EINVAL;
+	}
+	/* every descriptor inside the span must be memory we may overwrite */
+	for (size_t off = 0; off + desc_size <= map_size; off += desc_size) {
+		desc_at(m + off, &d, &b, &e);
+		if (b < start)
+			b = start;
+		if (e > end)
+			e = end;
+		if (b >= e)
+			continue;
+		switch (d.type) {
+		case EFI_CONVENTIONAL:
+		case EFI_BS_CODE:
+		case EFI_BS_DATA:
+			continue;
+		case EFI_LOADER_DATA:
+			if (claimed(claims, nclaims, b, e))
+				continue;
+			break;
+		default:
+			break;
+		}
+		fault->start = b;
+		fault->end = e;
+		fault->type = d.type;
+		return -EINVAL;
+	}
+	/* and every address of it in one: from start, jump to the furthest end
+	 * of a descriptor holding pos, until end or a hole */
+	for (pos = start; pos < end;) {
+		uint64_t reach = pos, next = end;
+
+		for (size_t off = 0; off + desc_size <= map_size; off += desc_size) {
+			desc_at(m + off, &d, &b, &e);
+			if (b <= pos && e > reach)
+				reach = e;
+			else if (b > pos && b < next)
+				next = b;
+		}
+		if (reach == pos) {
+			fault->hole = 1;
+			fault->start = pos;
+			fault->end = next;
+			return -EINVAL;
+		}
+		pos = reach;
+	}
+	return 0;
+}
+
 size_t efiboot_mbi_size(size_t fixed, size_t map_max, size_t desc_size)
 {
 	size_t ndesc = map_max / desc_size;
@@ -237,9 +319,12 @@ static size_t e820_from_efi(struct mb2_mmap_entry *e, const uint8_t *map,
 size_t efiboot_finish(uint8_t *mbi, size_t off, const void *map, size_t map_size,
 		      size_t desc_size, uint32_t desc_version)
 {
-	size_t ndesc = map_size / desc_size, n;
+	size_t ndesc, n;
 	uint32_t hdr[4];
 
+	if (desc_size < sizeof(struct efiboot_mem_desc))
+		return 0;
+	ndesc = map_size / desc_size;
 	n = e820_from_efi((struct mb2_mmap_entry *)(mbi + off + 16), map, ndesc,
 			  desc_size);
 	hdr[0] = EFIBOOT_TAG_MMAP;

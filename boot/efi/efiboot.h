@@ -1,8 +1,8 @@
 /*
  * efiboot.h - the pure half of the GNU-EFI loader (boot/efi/loader.c):
  * checking pfnos.elf's headers, finding its multiboot2 "EFI amd64 entry
- * address", and writing the multiboot2 information block from an EFI memory
- * map. No firmware calls and no allocation, so tests/unit compiles
+ * address", checking the kernel's span against an EFI memory map, and
+ * writing the multiboot2 information block from an EFI memory map. No firmware calls and no allocation, so tests/unit compiles
  * boot/efi/efiboot.c for the host and feeds its output to the kernel's
  * parser (kernel/bootinfo.c).
  *
@@ -106,6 +106,36 @@ int efiboot_find_entry(const void *head, size_t head_len, uint32_t *entry,
 /* The e820 type reported for an EFI memory type (see efiboot.c). */
 uint32_t efiboot_e820_type(uint32_t efi_type);
 
+/* A physical range [start, end). */
+struct efiboot_range {
+	uint64_t start, end;
+};
+
+/* Why efiboot_span_check() refused the span. */
+struct efiboot_span_fault {
+	int bad_desc_size;	/* descriptors smaller than EFI_MEMORY_DESCRIPTOR */
+	int hole;		/* [start, end) of the span is in no descriptor */
+	uint64_t start, end;	/* else the offending descriptor, clipped to the span */
+	uint32_t type;		/* its EFI memory type */
+};
+
+/**
+ * efiboot_span_check() - may the kernel's image go to [start, end)?
+ * @map: EFI memory map of @map_size bytes in descriptors of @desc_size
+ * @claims: the @nclaims ranges the loader allocated in the span
+ * @fault: set to the first offender on failure
+ *
+ * The span must be RAM throughout, every page of it in a descriptor, and
+ * nothing but free memory, boot-services memory (free after
+ * ExitBootServices) or LoaderData pages inside one of @claims. Descriptors
+ * may overlap: coverage is followed address by address, not summed.
+ *
+ * Returns: 0 or -EINVAL.
+ */
+int efiboot_span_check(const void *map, size_t map_size, size_t desc_size,
+		       uint64_t start, uint64_t end, const struct efiboot_range *claims,
+		       size_t nclaims, struct efiboot_span_fault *fault);
+
 /**
  * efiboot_mbi_size() - bytes to reserve for the information block.
  * @fixed: bytes for the tags added with efiboot_add_tag(), headers included
@@ -139,7 +169,8 @@ size_t efiboot_add_tag(uint8_t *mbi, size_t off, uint32_t type,
  * safe between GetMemoryMap and ExitBootServices. @mbi must have
  * efiboot_mbi_size() bytes.
  *
- * Returns: total_size.
+ * Returns: total_size, or 0 (nothing written) when @desc_size is smaller
+ * than EFI_MEMORY_DESCRIPTOR.
  */
 size_t efiboot_finish(uint8_t *mbi, size_t off, const void *map, size_t map_size,
 		      size_t desc_size, uint32_t desc_version);

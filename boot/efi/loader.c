@@ -39,8 +39,9 @@
  *     loader and boot-services memory as RAM: the kernel must copy what it
  *     needs from the information (kmain does, first thing) and keep its own
  *     image reserved.
- *  5. GetMemoryMap into a buffer allocated beforehand with slack, fill the
- *     two map tags without allocating, check the span again,
+ *  5. GetMemoryMap into a buffer allocated beforehand with slack, check
+ *     that the descriptor size is the one the information was sized for,
+ *     fill the two map tags without allocating, check the span again,
  *     ExitBootServices(map key); on EFI_INVALID_PARAMETER (the map changed)
  *     retry without console output or allocation.
  *  6. A trampoline copied to EfiLoaderCode pages below 4 GiB switches to the
@@ -99,10 +100,6 @@
 static EFI_SYSTEM_TABLE *st;
 static EFI_BOOT_SERVICES *bs;
 
-struct range {
-	UINT64 start, end;
-};
-
 struct loader {
 	EFI_HANDLE image;
 	EFI_FILE_HANDLE root;
@@ -113,8 +110,8 @@ struct loader {
 	struct efiboot_phdr phdr[MAX_PHDRS];
 	UINTN phnum;
 	char cmdline[CMDLINE_LIMIT + 1];
-	struct range span;		/* page-aligned physical image span */
-	struct range claim[MAX_CLAIMS];	/* free pages of the span we took */
+	struct efiboot_range span;	/* page-aligned physical image span */
+	struct efiboot_range claim[MAX_CLAIMS];	/* free pages of the span we took */
 	UINTN nclaim;
 	UINT8 *stage;			/* the image, built here first */
 	UINT64 entry;
@@ -537,62 +534,31 @@ static EFI_STATUS map_snapshot(UINT8 **map, UINTN *size, UINTN *dsize)
 	return EFI_SUCCESS;
 }
 
-static BOOLEAN claimed(const struct loader *ld, UINT64 start, UINT64 end)
-{
-	for (UINTN i = 0; i < ld->nclaim; i++)
-		if (start >= ld->claim[i].start && end <= ld->claim[i].end)
-			return TRUE;
-	return FALSE;
-}
-
 /*
- * Check the span against an EFI memory map: RAM throughout, and nothing but
- * free memory, boot-services memory or pages this loader claimed. With
+ * Check the span against an EFI memory map (efiboot_span_check()). With
  * complain, name the first offender on ConOut (not allowed between the
  * final GetMemoryMap and ExitBootServices).
  */
 static BOOLEAN span_usable(const struct loader *ld, const UINT8 *map,
 			   UINTN size, UINTN dsize, BOOLEAN complain)
 {
-	UINT64 covered = 0;
+	struct efiboot_span_fault f;
 
-	for (UINTN off = 0; off + dsize <= size; off += dsize) {
-		const EFI_MEMORY_DESCRIPTOR *d = (const void *)(map + off);
-		UINT64 b = d->PhysicalStart, e = b + d->NumberOfPages * PAGE_SIZE;
-
-		if (b < ld->span.start)
-			b = ld->span.start;
-		if (e > ld->span.end)
-			e = ld->span.end;
-		if (b >= e)
-			continue;
-		covered += e - b;
-		switch (d->Type) {
-		case EfiConventionalMemory:
-		case EfiBootServicesCode:
-		case EfiBootServicesData:
-			continue;
-		case EfiLoaderData:
-			if (claimed(ld, b, e))
-				continue;
-			break;
-		default:
-			break;
-		}
-		if (complain)
-			con_printf(PFX "error: the kernel needs 0x%lx-0x%lx but "
-				   "0x%lx-0x%lx is EFI %s memory\n", ld->span.start,
-				   ld->span.end - 1, b, e - 1, mem_type_name(d->Type));
-		return FALSE;
-	}
-	if (covered != ld->span.end - ld->span.start) {
-		if (complain)
-			con_printf(PFX "error: the kernel needs 0x%lx-0x%lx, which is "
-				   "not all RAM in the EFI memory map\n",
-				   ld->span.start, ld->span.end - 1);
-		return FALSE;
-	}
-	return TRUE;
+	if (!efiboot_span_check(map, size, dsize, ld->span.start, ld->span.end,
+				ld->claim, ld->nclaim, &f))
+		return TRUE;
+	if (complain && f.bad_desc_size)
+		con_printf(PFX "error: EFI memory descriptors of %lu bytes are too "
+			   "small\n", (UINT64)dsize);
+	else if (complain && f.hole)
+		con_printf(PFX "error: the kernel needs 0x%lx-0x%lx, but 0x%lx-0x%lx "
+			   "is in no EFI memory descriptor\n", ld->span.start,
+			   ld->span.end - 1, f.start, f.end - 1);
+	else if (complain)
+		con_printf(PFX "error: the kernel needs 0x%lx-0x%lx but "
+			   "0x%lx-0x%lx is EFI %s memory\n", ld->span.start,
+			   ld->span.end - 1, f.start, f.end - 1, mem_type_name(f.type));
+	return FALSE;
 }
 
 /*
@@ -844,8 +810,9 @@ static __attribute__((noreturn)) void halt_forever(void)
 /*
  * Final memory map and ExitBootServices. Nothing may allocate or print
  * between GetMemoryMap and ExitBootServices; a stale key
- * (EFI_INVALID_PARAMETER) means the map changed, so take it again. After a
- * failed ExitBootServices only GetMemoryMap and ExitBootServices may be
+ * (EFI_INVALID_PARAMETER) means the map changed, so take it again. The
+ * descriptor size must be the one the boot information was sized for. After
+ * a failed ExitBootServices only GetMemoryMap and ExitBootServices may be
  * called, so later failures halt.
  */
 static EFI_STATUS exit_boot_services(struct loader *ld)
@@ -853,13 +820,20 @@ static EFI_STATUS exit_boot_services(struct loader *ld)
 	EFI_STATUS s;
 
 	for (int tries = 0; tries < 8; tries++) {
-		UINTN size = ld->map_alloc, key;
+		UINTN size = ld->map_alloc, key, dsize = 0;
 
-		s = bs->GetMemoryMap(&size, ld->map, &key, &ld->desc_size,
-				     &ld->desc_version);
+		s = bs->GetMemoryMap(&size, ld->map, &key, &dsize, &ld->desc_version);
 		if (EFI_ERROR(s)) {
 			if (tries == 0)
 				return fail(s, "GetMemoryMap");
+			halt_forever();
+		}
+		if (dsize != ld->desc_size) {
+			if (tries == 0) {
+				con_printf(PFX "error: EFI memory descriptors were %lu bytes, "
+					   "now %lu\n", (UINT64)ld->desc_size, (UINT64)dsize);
+				return EFI_UNSUPPORTED;
+			}
 			halt_forever();
 		}
 		if (!span_usable(ld, (UINT8 *)ld->map, size, ld->desc_size, FALSE)) {
@@ -869,8 +843,12 @@ static EFI_STATUS exit_boot_services(struct loader *ld)
 			}
 			halt_forever();
 		}
-		efiboot_finish(ld->mbi, ld->mbi_fixed, ld->map, size, ld->desc_size,
-			       ld->desc_version);
+		if (!efiboot_finish(ld->mbi, ld->mbi_fixed, ld->map, size, ld->desc_size,
+				    ld->desc_version)) {
+			if (tries == 0)
+				return fail(EFI_UNSUPPORTED, "EFI memory descriptors too small");
+			halt_forever();
+		}
 		s = bs->ExitBootServices(ld->image, key);
 		if (s == EFI_SUCCESS)
 			return s;

@@ -14,6 +14,7 @@
 #include "acpi.h"
 #include "actbl.h"
 #include "apic.h"
+#include "cmdline.h"
 #include "cpu.h"
 #include "errno.h"
 #include "exit.h"
@@ -60,11 +61,24 @@ static int rsdp_at(u64 phys, struct acpi_rsdp_info *r)
 	return 0;
 }
 
+/* acpi.rsdp=<phys> names the RSDP (Linux's acpi_rsdp=); then the loader's
+ * copy, PVH's address, the EBDA and the BIOS area are searched in turn. */
 static int find_rsdp(const struct boot_info *bi, struct acpi_rsdp_info *r)
 {
+	const char *opt = kernel_param("acpi.rsdp");
 	const u16 *ebda_seg;
 	u64 phys;
 
+	if (opt) {
+		if (parse_u64(opt, &phys))
+			pr_warn("acpi: acpi.rsdp=%s is not an address, ignored\n", opt);
+		else if (rsdp_at(phys, r))
+			pr_warn("acpi: acpi.rsdp=%s: no valid RSDP there, searching\n", opt);
+		else {
+			pr_info("acpi: RSDP at 0x%llx (acpi.rsdp=)\n", (unsigned long long)phys);
+			return 0;
+		}
+	}
 	if (bi->rsdp_len) {
 		if (!acpi_rsdp_validate(bi->rsdp, bi->rsdp_len, r)) {
 			pr_debug("acpi: RSDP from the loader\n");

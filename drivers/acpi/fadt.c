@@ -240,9 +240,13 @@ static int parse_s5_package(const u8 *p, size_t len, struct acpi_s5 *out)
 	return 0;
 }
 
+/* A malformed package is passed over (the byte scan may have hit one that
+ * is not \_S5 at all, or firmware may carry a broken copy): the first good
+ * one wins; -EINVAL when only malformed ones were seen. */
 int acpi_aml_find_s5(const void *aml, size_t len, struct acpi_s5 *out)
 {
 	const u8 *a = aml;
+	int ret = -ENOENT;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 1; i + 4 < len; i++) {
@@ -256,7 +260,10 @@ int acpi_aml_find_s5(const void *aml, size_t len, struct acpi_s5 *out)
 			j--;
 		if (j == 0 || a[j - 1] != AML_NAME_OP || a[i + 4] != AML_PACKAGE_OP)
 			continue;
-		return parse_s5_package(a + i + 4, len - i - 4, out);
+		if (!parse_s5_package(a + i + 4, len - i - 4, out))
+			return 0;
+		memset(out, 0, sizeof(*out));
+		ret = -EINVAL;
 	}
-	return -ENOENT;
+	return ret;
 }

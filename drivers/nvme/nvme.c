@@ -25,7 +25,11 @@
  * now is not this queue's shortage (every device maps from it): queue_rq
  * queues the queue's DMA pool waiter, which runs the queue when any unmap
  * gives slots back, and answers -EAGAIN, so the block layer waits or parks
- * the request; it never fails for it. Completions are found by the phase
+ * the request; it never fails for it. A mapping that could never fit
+ * (more slots than the pool can ever have free, say after a dead
+ * controller kept some for good) is -EINVAL from the DMA layer and fails
+ * the request at once; the queue limits (nvme_set_limits) keep a live
+ * pool's requests from ever being that. Completions are found by the phase
  * tag, from the MSI-X handler or ops->poll(); the entries are collected
  * first and completed after the head doorbell is written (for every entry
  * consumed), so a completion that submits more I/O finds the queue
@@ -48,10 +52,12 @@
  * as deferred work (work.h), from the places that wait (the block layer's
  * halt, the shell, ops->poll). A controller that does not come back is
  * marked dead and fails I/O with -EIO; the kernel keeps running. One that
- * does not even disable (CSTS.RDY still 1 after CAP.TO) may go on writing
- * into what it held: it is dead at once, its commands fail with -EIO, and
- * their bounce slots and list pages stay out of the pools for good. CC.EN
- * is only ever set while RDY reads 0.
+ * does not even disable (CSTS.RDY still 1 after CAP.TO) may go on working
+ * on what it held: it is dead at once, and before its commands fail with
+ * -EIO the bus glue turns its bus mastering off (ops->stop_dma). When that
+ * reads back off, their memory goes back to the pools; when it cannot be
+ * made certain, their bounce slots and list pages stay out of the pools
+ * for good. CC.EN is only ever set while RDY reads 0.
  * While a reset runs, a submission (only an interrupt handler or a
  * completion can make one then) gets -EAGAIN: the block layer parks it,
  * and the reset runs every queue when it ends.
@@ -1071,35 +1077,58 @@ static void nvme_run_queues(struct nvme_ctrl *ctrl)
 /*
  * The controller did not disable: CSTS.RDY still 1 after CAP.TO, or the
  * registers read all ones. It may still be working on every command it was
- * given and write their buffers, their bounce slots and their PRP/SGL list
- * pages at any moment. So the controller is marked dead and the commands
- * on pending fail with -EIO, but nothing they hold goes back: their DMA
- * mappings are never unmapped (the bounce slots stay taken) and their list
- * pages never return to the queue's pool. That memory is leaked on purpose,
- * for good; handing it to the next I/O would let the controller write
- * into someone else's data. (A direct mapping's buffer goes back to its
- * owner with the error: only turning off bus mastering could keep the
- * device from it.) Later I/O fails with -EIO before it touches anything.
+ * given and read or write their buffers, their bounce slots and their
+ * PRP/SGL list pages at any moment. It is marked dead, and before anything
+ * on pending completes, the bus glue turns its bus mastering off
+ * (ops->stop_dma); nothing else keeps it from a direct mapping's buffer,
+ * which goes back to its owner with the error.
+ *
+ * When bus mastering reads back off, the controller can reach no memory
+ * any more (pci_clear_master() says why the read back is enough), so the
+ * commands give back what they hold as after a disable: mappings unmapped,
+ * list pages to the queue's pool. When it cannot be made certain (no such
+ * op, or it still reads on, as a function gone from the bus does), nothing
+ * they hold goes back: their DMA mappings are abandoned, never unmapped
+ * (dma_abandon_sg(): the bounce slots stay taken, and a mapping that would
+ * need them fails instead of waiting), and their list pages never return to
+ * the pool. That memory is leaked on purpose, for good; handing it to the
+ * next I/O would let the controller write into someone else's data. Either
+ * way the
+ * commands fail with -EIO, and later I/O fails with -EIO before it touches
+ * anything.
  */
 static void nvme_ctrl_dead(struct nvme_ctrl *ctrl, struct request *pending,
 			   int err)
 {
 	unsigned long flags;
 	unsigned n = 0, maps = 0, pages = 0;
+	int stop;
 
 	flags = local_irq_save();
 	ctrl->state = NVME_CTRL_DEAD;
 	ctrl->reset_why = NULL;
 	local_irq_restore(flags);
+	stop = ctrl->ops->stop_dma ? ctrl->ops->stop_dma(ctrl) : -EOPNOTSUPP;
 	for (struct request *rq = pending; rq; rq = rq->next) {
 		struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
 
 		n++;
 		maps += (unsigned)iod->nents;
 		pages += iod->nr_pages;
+		if (!stop) {
+			nvme_iod_release(ctrl, rq->mq_hctx->driver_data, iod);
+		} else if (iod->nents) {
+			/* the DMA layer stops counting these slots as capacity */
+			dma_abandon_sg(&ctrl->dev, iod->sg, iod->nents, iod->dir);
+			iod->nents = 0;
+		}
 	}
-	pr_err("%s: controller did not disable (-%s): marked dead; %u commands fail with -EIO, their %u DMA mappings and %u list pages stay out of the pools\n",
-	       ctrl->name, errno_name(err), n, maps, pages);
+	if (!stop)
+		pr_err("%s: controller did not disable (-%s): marked dead, bus mastering off; %u commands fail with -EIO, their %u DMA mappings and %u list pages go back\n",
+		       ctrl->name, errno_name(err), n, maps, pages);
+	else
+		pr_err("%s: controller did not disable (-%s) and its bus mastering cannot be turned off (-%s): marked dead; %u commands fail with -EIO, their %u DMA mappings and %u list pages stay out of the pools\n",
+		       ctrl->name, errno_name(err), errno_name(stop), n, maps, pages);
 	while (pending) {
 		struct request *rq = pending;
 
@@ -1393,21 +1422,39 @@ static int nvme_alloc_io_queues(struct nvme_ctrl *ctrl)
 	return 0;
 }
 
+/*
+ * Queue limits. A device whose mappings may bounce (swiotlb=force, or a
+ * DMA mask below the top of memory) gets at most one segment per bounce
+ * pool segment (dma_max_bounce_segments()), each at most a bounce long: a
+ * command then always fits the pool once other I/O gives its slots back,
+ * and the block layer splits a bigger one instead of the command waiting
+ * for slots that cannot exist (swiotlb=256k is one 256 KiB segment, and a
+ * 512 KiB command would be three bounces).
+ */
 static void nvme_set_limits(struct nvme_ctrl *ctrl, struct nvme_ns *ns)
 {
 	struct queue_limits *lim = &ns->disk.limits;
 	size_t dma_max = dma_max_mapping_size(&ctrl->dev);
 	u64 max_bytes = min_t(u64, ctrl->max_xfer, (u64)NVME_MAX_NLB << ns->geom.lba_shift);
+	unsigned bounce_segs = 0;
 
 	blk_set_default_limits(lim);
 	lim->logical_block_size = ns->lbs;
 	lim->physical_block_size = ns->lbs;
-	lim->max_hw_sectors = (u32)(max_bytes >> SECTOR_SHIFT);
-	lim->max_segments = (u32)(max_bytes / NVME_PAGE_SIZE) + 1;
 	lim->max_segment_size = (u32)min_t(u64, ALIGN_DOWN((u64)dma_max, (u64)NVME_PAGE_SIZE),
 					   max_bytes);
 	if (lim->max_segment_size < NVME_PAGE_SIZE)
 		lim->max_segment_size = NVME_PAGE_SIZE;
+	lim->max_segments = (u32)(max_bytes / NVME_PAGE_SIZE) + 1;
+	if (dma_may_bounce(&ctrl->dev))
+		bounce_segs = dma_max_bounce_segments(&ctrl->dev);
+	if (bounce_segs && bounce_segs < lim->max_segments) {
+		lim->max_segments = bounce_segs;
+		max_bytes = min_t(u64, max_bytes,
+				  ALIGN_DOWN((u64)bounce_segs * lim->max_segment_size,
+					     (u64)ns->lbs));
+	}
+	lim->max_hw_sectors = (u32)(max_bytes >> SECTOR_SHIFT);
 	lim->seg_boundary_mask = ~0ULL;
 	lim->virt_boundary_mask = NVME_PAGE_SIZE - 1;
 	lim->dma_alignment = 3;			/* PRP offsets are dword aligned */

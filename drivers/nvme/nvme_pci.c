@@ -3,7 +3,8 @@
  * find controllers by class code 01:08:02, turn on memory decoding and bus
  * mastering, map BAR0 (64-bit BARs anywhere, e.g. 0xe000000000 under OVMF),
  * enable MSI-X and hand the controller to the core with the interrupt
- * operations it needs. The register accessors the core uses live here
+ * operations it needs, and the one that turns bus mastering off again for
+ * a controller the core declares dead. The register accessors the core uses live here
  * too, with the bus. Also the public info calls of include/nvme.h.
  *
  * nvme_init() is the kernel's entry: kmain calls it once after pci_init(),
@@ -70,10 +71,17 @@ static unsigned nvme_pci_nr_irqs(struct nvme_ctrl *ctrl)
 	return d->msix_table ? d->msix_size : 0;
 }
 
+/* A dead controller: bus mastering off, MSI-X messages with it. */
+static int nvme_pci_stop_dma(struct nvme_ctrl *ctrl)
+{
+	return pci_clear_master(nvme_pdev(ctrl));
+}
+
 static const struct nvme_bus_ops nvme_pci_ops = {
 	.request_irq = nvme_pci_request_irq,
 	.free_irq = nvme_pci_free_irq,
 	.nr_irqs = nvme_pci_nr_irqs,
+	.stop_dma = nvme_pci_stop_dma,
 };
 
 static int nvme_pci_probe(struct pci_dev *d, unsigned instance)

@@ -6,7 +6,8 @@
  *
  * Layering: nvme_pci.c finds controllers on PCI, maps BAR0, enables bus
  * mastering and MSI-X, fills a struct nvme_ctrl (registers, struct device
- * for DMA, bus ops for interrupts) and calls nvme_ctrl_attach() in the core
+ * for DMA, bus ops for interrupts and for cutting a dead controller off
+ * from memory) and calls nvme_ctrl_attach() in the core
  * (nvme.c), which speaks only NVMe: registers, queues, commands. The rest
  * of the kernel sees include/nvme.h.
  *
@@ -169,6 +170,12 @@ struct nvme_bus_ops {
 	void (*free_irq)(struct nvme_ctrl *ctrl, unsigned entry);
 	/* MSI-X entries the function has (0: none). */
 	unsigned (*nr_irqs)(struct nvme_ctrl *ctrl);
+	/*
+	 * Keep the controller from memory for good (PCI: clear bus mastering
+	 * and read it back). 0 when that is certain: nothing it does can reach
+	 * memory from then on. -errno when it may still. Optional.
+	 */
+	int (*stop_dma)(struct nvme_ctrl *ctrl);
 };
 
 /* Behind every block request (tag_set.cmd_size). */

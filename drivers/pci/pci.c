@@ -12,7 +12,8 @@
  * Every function found is recorded in a fixed registry with its BARs sized
  * (decoding off while all-ones are written, the originals restored) and its
  * capabilities located. Drivers then call pci_iomap(), pci_enable_device(),
- * pci_set_master() and the pci_msix_*() functions.
+ * pci_set_master() and the pci_msix_*() functions; pci_clear_master() when
+ * a device must be kept from memory for good.
  *
  * References: PCI Local Bus 3.0 (3.2.2.3.2 mechanism #1, 6.2.5 BARs, 6.8.2
  * MSI-X), PCI Express Base 4.0 7.2.2 (ECAM: bus << 20 | dev << 15 | fn << 12).
@@ -494,6 +495,26 @@ void pci_set_master(struct pci_dev *d)
 
 	if (!(cmd & PCI_COMMAND_MASTER))
 		pci_write_config16(d, PCI_COMMAND, cmd | PCI_COMMAND_MASTER);
+}
+
+/*
+ * Bus Master Enable clear: the function may issue no memory or I/O requests
+ * (PCI 3.0 6.2.2; PCIe Base 4.0 7.5.1.1.3). The read back is a non-posted
+ * configuration read: when it returns the bit clear, the write took effect
+ * before the read reached the function, and its completion cannot have
+ * passed a memory write the function posted before (PCIe Base 4.0 2.4.1).
+ * So nothing of the function's is still on its way to memory, and nothing
+ * more will come. A read that still shows the bit (or all ones) proves
+ * nothing, and the caller must assume the function can still write.
+ */
+int pci_clear_master(struct pci_dev *d)
+{
+	u16 cmd = pci_read_config16(d, PCI_COMMAND);
+
+	if (cmd & PCI_COMMAND_MASTER)
+		pci_write_config16(d, PCI_COMMAND, cmd & ~(u16)PCI_COMMAND_MASTER);
+	cmd = pci_read_config16(d, PCI_COMMAND);
+	return cmd & PCI_COMMAND_MASTER ? -EIO : 0;
 }
 
 /* ---- MSI-X ---- */

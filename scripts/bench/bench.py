@@ -2,10 +2,13 @@
 """bench.py - run the I/O benchmarks and collect build/bench/results.json.
 
     scripts/bench/bench.py [--build DIR] [--out DIR] [--pin CPU] [--quick]
-                           [--pfnos] [--linux] [--no-plots]
+                           [--pfnos] [--linux] [--boot-only] [--no-plots]
 
 --pfnos boots pfnos (scripts/pfnos-qemu --boot kernel, pinned with --pin,
 default CPU 0) with run="bench-suite; poweroff" and parses its BENCH lines;
+then boots it straight to power-off five times (once with --quick) per RAM
+size of BOOT_RAM_SIZES and keeps each boot's "kernel entry to prompt"
+figure, so that boot time growing with RAM shows (--boot-only: just that);
 --linux boots Debian's kernel with the initramfs of
 scripts/bench/linux-initramfs.sh (built first if missing) twice: with the
 default CPU and with ERMS hidden (-cpu max,-erms), and parses fio's JSON.
@@ -38,6 +41,8 @@ sys.path.insert(0, str(HERE))
 import report  # noqa: E402
 
 INT_FIELDS = ("bs", "qd", "poll", "rwmixread", "ios", "iops", "ops")
+BOOT_RAM_SIZES = ("64M", "512M", "2G", "4G")
+BOOT_LINE = re.compile(r"^boot: kernel entry to prompt (\d+) us$", re.M)
 
 
 def now_iso():
@@ -222,6 +227,30 @@ def run_pfnos(a):
     return run
 
 
+def run_boot_by_ram(a):
+    """Boot time per RAM size: ([{"mem": size, "entry_to_prompt_us": [...]}],
+    the QEMU command line and guest CPU of the last boot)."""
+    boots = 1 if a.quick else 5
+    print("bench.py: pfnos: boot time at %s, %d boot(s) each (QEMU pinned to CPU %s)"
+          % (", ".join(BOOT_RAM_SIZES), boots, a.pin), file=sys.stderr)
+    rows, cmd, text = [], "", ""
+    for mem in BOOT_RAM_SIZES:
+        row = {"mem": mem, "entry_to_prompt_us": []}
+        for i in range(boots):
+            st, text, _, cmd = boot_guest(
+                ["--build", str(a.build), "--boot", "kernel", "--mem", mem, "--timeout", "60",
+                 "--cmdline", 'run="poweroff"'] + machine_args(a),
+                "\0", a.out / ("boot_%s_%d.serial" % (mem, i)), 70)
+            m = BOOT_LINE.search(text)
+            if st != 0 or not m:
+                row.setdefault("notes", []).append("boot %d: status %s%s" % (
+                    i, st, "" if m else ", no boot line"))
+                continue
+            row["entry_to_prompt_us"].append(int(m.group(1)))
+        rows.append(row)
+    return rows, cmd, parse_pfnos(text).get("guest_cpu", "?")
+
+
 def ensure_linux(a):
     d = a.out / "linux"
     if not (d / "vmlinuz").exists() or not (d / "initramfs.cpio").exists() or \
@@ -283,9 +312,11 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="100 ms warm-up, 500 ms per job")
     ap.add_argument("--pfnos", action="store_true")
     ap.add_argument("--linux", action="store_true")
+    ap.add_argument("--boot-only", action="store_true",
+                    help="only the pfnos boot time per RAM size")
     ap.add_argument("--no-plots", action="store_true")
     a = ap.parse_args(argv)
-    if not a.pfnos and not a.linux:
+    if not a.pfnos and not a.linux and not a.boot_only:
         a.pfnos = True
     a.build = Path(a.build).resolve()
     a.out = Path(a.out).resolve() if a.out else a.build / "bench"
@@ -297,8 +328,16 @@ def main(argv=None):
         version = ""
     res = {"meta": {"started": now_iso(), "host_cpu": host_cpu(), "pfnos_version": version,
                     "quick": a.quick, "pin": a.pin}, "runs": {}}
-    if a.pfnos:
+    if a.boot_only:
+        started = now_iso()
+        rows, cmd, guest_cpu = run_boot_by_ram(a)
+        run = {"boot_by_ram": rows, "qemu_cmdline": cmd, "guest_cpu": guest_cpu,
+               "started": started, "finished": now_iso()}
+        run["accel"], run["cpu"] = qemu_facts(cmd)
+        res["runs"]["pfnos"] = run
+    elif a.pfnos:
         res["runs"]["pfnos"] = run_pfnos(a)
+        res["runs"]["pfnos"]["boot_by_ram"] = run_boot_by_ram(a)[0]
     if a.linux:
         res["runs"]["linux"] = run_linux(a, False)
         res["runs"]["linux_noerms"] = run_linux(a, True)
@@ -308,6 +347,9 @@ def main(argv=None):
     print("bench.py: wrote %s" % path, file=sys.stderr)
     rargs = [str(path)] + (["--no-plots"] if a.no_plots else [])
     report.main(rargs)
+    if a.boot_only:
+        rows = res["runs"]["pfnos"]["boot_by_ram"]
+        return 0 if all(r["entry_to_prompt_us"] and not r.get("notes") for r in rows) else 1
     ok = all(r.get("status") == 0 and r.get("jobs") for r in res["runs"].values())
     return 0 if ok else 1
 

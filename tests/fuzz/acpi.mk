@@ -6,3 +6,7 @@ FUZZ_BINS += acpi_tables acpi_madt acpi_nfit
 acpi_tables_FUZZ_SRCS := $(ACPI_FUZZ_COMMON) tests/fuzz/fuzz_acpi_tables.c
 acpi_madt_FUZZ_SRCS := $(ACPI_FUZZ_COMMON) tests/fuzz/fuzz_acpi_madt.c
 acpi_nfit_FUZZ_SRCS := $(ACPI_FUZZ_COMMON) tests/fuzz/fuzz_acpi_nfit.c
+# The RSDP scan of the BIOS areas and the RSDP check against a reference;
+# seeds in tests/fuzz/corpus/acpi_rsdp/.
+FUZZ_BINS += acpi_rsdp
+acpi_rsdp_FUZZ_SRCS := $(ACPI_FUZZ_COMMON) tests/fuzz/fuzz_acpi_rsdp.c

@@ -4,9 +4,11 @@
  *
  * Input:
  *	byte 0		physical address width, 32 + byte % 21
- *	byte 1		bit 0: the entries are an EFI map; bit 1: compact entries
- *	byte 2		number of loader entries E
- *	byte 3		number of memmap_add_region() calls R
+ *	byte 1		bit 0: the entries are an EFI map; bit 1: compact entries;
+ *			bit 2: wide counts (a full map of BOOT_MMAP_MAX entries)
+ *	byte 2		number of loader entries E (wide: bytes 2-3, u16, at most
+ *			BOOT_MMAP_MAX)
+ *	byte 3		number of memmap_add_region() calls R (wide: byte 4)
  *	E entries	compact: u32 page, u32 pages, u8 type (9 bytes)
  *			else: u64 addr, u64 len, u32 type (20 bytes)
  *	R regions	u32 page, u32 pages, u8 type (even: 7, odd: 12) (9 bytes)
@@ -41,9 +43,19 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	bits = 32 + p[0] % 21;
 	efi = p[1] & 1;
 	compact = p[1] & 2;
-	nent = p[2];
-	nreg = p[3];
-	p += 4;
+	if (p[1] & 4) {
+		if (size < 5)
+			return 0;
+		nent = (unsigned)get(p + 2, 2);
+		if (nent > BOOT_MMAP_MAX)
+			nent = BOOT_MMAP_MAX;
+		nreg = p[4];
+		p += 5;
+	} else {
+		nent = p[2];
+		nreg = p[3];
+		p += 4;
+	}
 	esize = compact ? 9 : 20;
 
 	memset(&bi, 0, sizeof(bi));

@@ -8,8 +8,8 @@ A test function takes a Context:
 
     @test("boot.bios_iso", timeout=60)
     def bios_iso(ctx):
-        g = ctx.boot(cmdline='test.exit=1 run="selftest; poweroff"')
-        g.expect(r"(\\d+) passed, 0 failed")
+        g = ctx.boot(cmdline='test.exit=1 run="selftest mm.; poweroff"')
+        g.expect(r"(\\d+) passed, 0 failed, 0 skipped")
         ctx.check_status(g.wait(), 0)
 
 Every guest of a test gets fresh backing files in build/test/<name>/
@@ -19,6 +19,7 @@ hang: every wait is bounded by the test's deadline, and the launcher itself
 runs with --timeout.
 """
 
+import hashlib
 import os
 import re
 import shutil
@@ -69,6 +70,7 @@ class Config:
     testdir = REPO / "build" / "test"
     timeout_factor = 1.0
     verbose = False
+    seed = 0
 
 
 def clean_output(data):
@@ -228,6 +230,19 @@ class Guest:
         except OSError:
             return ""
 
+    def ended_by(self):
+        """How the launcher says the run ended, from its own last line (not
+        from the echoed QEMU command line): "ACPI power-off (S5)",
+        "isa-debug-exit 0x10", ..., "reset", or None when it said nothing."""
+        for line in reversed(self.launcher_stderr().splitlines()):
+            m = re.match(r"pfnos-qemu: guest ended by (.*?)(?: \(a failure\)| \(panic\))?, "
+                         r"status \d+$", line)
+            if m:
+                return m.group(1)
+            if re.match(r"pfnos-qemu: guest reset or triple fault", line):
+                return "reset"
+        return None
+
 
 class Context:
     """What a test function gets: its directory, deadline and boot helper."""
@@ -240,6 +255,10 @@ class Context:
         self.deadline = time.monotonic() + self.timeout
         self.guests = []
         self.notes = []
+        # The test's own seed: the run's seed mixed with its name, the same
+        # whatever else runs. Guests get it as test.seed= (self tests).
+        h = hashlib.sha256(("%d:%s" % (Config.seed, t.name)).encode()).digest()
+        self.seed = int.from_bytes(h[:4], "little")
         if self.dir.exists():
             shutil.rmtree(self.dir)
         self.dir.mkdir(parents=True)
@@ -257,14 +276,17 @@ class Context:
         self.notes.append(msg)
 
     def boot(self, cmdline=None, firmware="bios", boot=None, stdin=False,
-             pmem=None, nvme=None, args=(), timeout=None, name=None):
+             pmem=None, nvme=None, args=(), timeout=None, name=None, seed=True):
         """Start a guest. boot defaults to iso; pmem/nvme default to one
-        fresh 1 GiB file each in the test directory."""
+        fresh 1 GiB file each in the test directory. A given cmdline gets
+        test.seed=<ctx.seed> appended (seed=False: the line as it is)."""
         name = name or "guest%d" % len(self.guests)
         a = ["--firmware", firmware]
         if boot:
             a += ["--boot", boot]
         if cmdline is not None:
+            if seed:
+                cmdline = ("%s test.seed=%d" % (cmdline, self.seed)).strip()
             a += ["--cmdline", cmdline]
         if stdin:
             a += ["--stdin"]
@@ -277,12 +299,15 @@ class Context:
         self.guests.append(g)
         return g
 
-    def run(self, cmdline, status, firmware="bios", boot="kernel", **kw):
-        """Boot with cmdline, wait for the exit, check the status; return the
-        output text."""
+    def run(self, cmdline, status, firmware="bios", boot="kernel", ended_by=None, **kw):
+        """Boot with cmdline, wait for the exit, check the status (and, when
+        given, the path that ended the run: see Guest.ended_by()); return
+        the output text."""
         g = self.boot(cmdline, firmware=firmware, boot=boot, **kw)
         st = g.wait()
         check_status(g, st, status)
+        if ended_by is not None:
+            check_ended_by(g, ended_by)
         return g.text
 
     def cleanup(self):
@@ -297,17 +322,108 @@ def check_status(g, got, want):
                           % (g.name, got, want, err[-1] if err else "-", g._tail()))
 
 
+def check_ended_by(g, want):
+    """The launcher says the run ended through want (e.g. "ACPI power-off
+    (S5)"; a power-off through the debug-exit port gives the same status)."""
+    got = g.ended_by()
+    if got != want:
+        raise TestFailure("%s: the run ended by %s, expected %s" % (
+            g.name, got or "(the launcher did not say)", want))
+
+
 def check(cond, msg):
     if not cond:
         raise TestFailure(msg)
 
 
-def ktap_results(text):
-    """Parse selftest output: ([(ok, number, name)], passed, failed) from the
-    KTAP lines and the last 'N passed, N failed' line (None if missing)."""
-    results = [(m.group(1) is None, int(m.group(2)), m.group(3))
-               for m in re.finditer(r"^(not )?ok (\d+) (\S+)", text, re.M)]
-    summary = re.findall(r"^(\d+) passed, (\d+) failed$", text, re.M)
-    if not summary:
+# Self tests that may report # SKIP in any run on the standard machine: they
+# have no device to miss, only an option that turns them on.
+ALLOWED_SKIPS = ("selftest.injected_failure",)
+
+
+class KtapResult:
+    """One KTAP result line: ok, number, name, and skip (the reason after
+    '# SKIP', or None)."""
+
+    def __init__(self, ok, number, name, skip):
+        self.ok, self.number, self.name, self.skip = ok, number, name, skip
+
+    def __repr__(self):
+        return "%sok %d %s%s" % ("" if self.ok else "not ", self.number, self.name,
+                                 " # SKIP " + self.skip if self.skip is not None else "")
+
+
+class Ktap:
+    """The last selftest run in some output: results, the plan (1..N) and
+    the closing 'N passed, N failed, N skipped' counts (None if missing)."""
+
+    def __init__(self, results, plan, passed, failed, skipped):
+        self.results, self.plan = results, plan
+        self.passed, self.failed, self.skipped = passed, failed, skipped
+
+    @property
+    def ran(self):
+        return [r for r in self.results if r.skip is None]
+
+    @property
+    def skips(self):
+        return [r for r in self.results if r.skip is not None]
+
+    @property
+    def not_ok(self):
+        return [r for r in self.results if not r.ok]
+
+
+SUMMARY = r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$"
+
+
+def ktap_parse(text):
+    """Parse the last selftest run in text (from its 'KTAP version 1')."""
+    start = text.rfind("KTAP version 1\n")
+    if start >= 0:
+        text = text[start:]
+    results = []
+    for m in re.finditer(r"^(not )?ok (\d+) (\S+)(?: # SKIP ?(.*))?$", text, re.M):
+        results.append(KtapResult(m.group(1) is None, int(m.group(2)), m.group(3),
+                                  m.group(4)))
+    plan = re.search(r"^1\.\.(\d+)$", text, re.M)
+    summary = re.findall(SUMMARY, text, re.M)
+    counts = (None, None, None)
+    if summary:
+        p, f, sk = summary[-1]
+        counts = (int(p), int(f), int(sk) if sk else 0)
+    return Ktap(results, int(plan.group(1)) if plan else None, *counts)
+
+
+def check_ktap(k, allow_skips=ALLOWED_SKIPS):
+    """The run is whole and counted right: the plan is 1..N with N result
+    lines numbered 1..N, and the closing line's passed, failed and skipped
+    equal the ok, not ok and '# SKIP' lines. A skip is a failure unless the
+    test is in allow_skips (True: any): on the standard machine (NVDIMM and
+    NVMe present) no device test may skip."""
+    check(k.passed is not None, "no closing 'N passed, N failed, N skipped' line")
+    check(k.plan is not None and k.plan == len(k.results),
+          "KTAP plan 1..%s but %d result lines" % (k.plan, len(k.results)))
+    nums = [r.number for r in k.results]
+    check(nums == list(range(1, len(nums) + 1)), "KTAP numbers not 1..N: %s" % nums)
+    ok = len([r for r in k.ran if r.ok])
+    check((k.passed, k.failed, k.skipped) == (ok, len(k.not_ok), len(k.skips)),
+          "closing line says %d passed, %d failed, %d skipped but there are %d ok, "
+          "%d not ok and %d skip lines" % (k.passed, k.failed, k.skipped, ok,
+                                            len(k.not_ok), len(k.skips)))
+    if allow_skips is not True:
+        bad = [r for r in k.skips if r.name not in allow_skips]
+        check(not bad, "self tests skipped on a machine that should run them: %s"
+              % "; ".join("%s (%s)" % (r.name, r.skip) for r in bad))
+
+
+def ktap_results(text, allow_skips=ALLOWED_SKIPS):
+    """Parse and check (check_ktap) the last selftest run in text; return
+    ([(ok, number, name)] of the tests that ran, passed, failed). Without a
+    closing line: (results, None, None), unchecked."""
+    k = ktap_parse(text)
+    results = [(r.ok, r.number, r.name) for r in k.ran]
+    if k.passed is None:
         return results, None, None
-    return results, int(summary[-1][0]), int(summary[-1][1])
+    check_ktap(k, allow_skips)
+    return results, k.passed, k.failed

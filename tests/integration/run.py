@@ -2,7 +2,7 @@
 """run.py - run the integration tests (boots pfnos under QEMU).
 
     tests/integration/run.py [-k PATTERN]... [-l] [-j N] [--build DIR]
-                             [--timeout-factor F] [-v]
+                             [--timeout-factor F] [--seed N] [-v]
 
 Imports every tests/integration/test_*.py (each registers its tests with
 harness.test), runs the selected ones at most -j at once (default 2), each
@@ -13,12 +13,16 @@ in a fresh build/test/<name>/, and prints one line per test:
 
 then "N passed, N failed". Exits 1 if any test failed. -k selects tests
 whose name contains PATTERN (several -k: any of them); -l lists them.
+--seed N (default $PFNOS_SEED, else random; printed first) seeds every
+random choice: each test gets ctx.seed, derived from N and its name, and
+each guest it boots gets test.seed=<ctx.seed> on its command line.
 """
 
 import argparse
 import concurrent.futures
 import importlib
 import os
+import random
 import sys
 import threading
 import time
@@ -66,6 +70,8 @@ def main():
     ap.add_argument("--timeout-factor", type=float,
                     default=float(os.environ.get("PFNOS_TIMEOUT_FACTOR", "1")),
                     help="multiply every test timeout (slow machines)")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="seed of the run (default $PFNOS_SEED, else random)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print each failing test's serial log path")
     args = ap.parse_args()
@@ -74,6 +80,10 @@ def main():
     harness.Config.testdir = harness.Config.build / "test"
     harness.Config.timeout_factor = args.timeout_factor
     harness.Config.verbose = args.verbose
+    if args.seed is None:
+        env = os.environ.get("PFNOS_SEED", "")
+        args.seed = int(env) if env else random.randrange(1 << 32)
+    harness.Config.seed = args.seed
 
     tests = load_tests()
     if args.k:
@@ -87,6 +97,8 @@ def main():
         print("0 passed, 0 failed")
         return 1
 
+    print("seed %d (--seed %d, or make test SEED=%d, repeats it)"
+          % (args.seed, args.seed, args.seed), flush=True)
     lock = threading.Lock()
     passed = failed = 0
 

@@ -305,3 +305,27 @@ def queue_depth_2_flush_fua(ctx):
           "nvme stats counted trouble")
     for lba, count, seed, _ in writes:
         patcheck(ctx.dir / "nvme0.img", lba * 512, count * 512, seed)
+
+
+@test("nvme.small_bounce_pool_fits", timeout=30)
+def small_bounce_pool_fits(ctx):
+    """The smallest bounce pool (swiotlb=256k: one 256 KiB segment) with
+    every mapping bounced: a 512 KiB write would be three bounces (252 K +
+    252 K + 8 K), more than the whole pool, so it must never wait for
+    slots that cannot exist. The namespace's limits fit the pool (one
+    bounce per command), the write and a read back succeed, and the image
+    holds the data. Then a 32-bit DMA mask, which bounces the NVDIMM above
+    4 GiB: a 512 KiB zero-copy from pmem0 fits the same way."""
+    out = ctx.run('test.exit=1 swiotlb=256k,force run="write nvme0n1 0 1024 1; '
+                  'verify nvme0n1 0 1024 1; poweroff"', 0, args=PIN, name="force")
+    check(re.search(r"nvme0n1: namespace 1: .* max 252 KiB per command", out),
+          "the namespace's limits do not fit a one-segment pool")
+    check("write ok nvme0n1 0 1024" in out, "512 KiB write through the small pool failed")
+    check("verify ok nvme0n1 0 1024" in out, "512 KiB read through the small pool failed")
+    patcheck(ctx.dir / "nvme0.img", 0, 1024 * 512, 1)
+    out = ctx.run('test.exit=1 swiotlb=256k nvme.dma_mask=32 run="write pmem0 0 1024 2; '
+                  'copy pmem0 0 nvme0n1 4096 1024; verify nvme0n1 4096 1024 2 from=0; '
+                  'poweroff"', 0, args=PIN, name="mask32")
+    check("copy: zero-copy 524288 bytes" in out, "the copy from pmem0 was not a zero copy")
+    check("verify ok nvme0n1 4096 1024" in out, "the copy did not land")
+    patcheck(ctx.dir / "nvme0.img", 4096 * 512, 1024 * 512, 2, 0)

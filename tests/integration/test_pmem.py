@@ -1,7 +1,8 @@
 """test_pmem.py - the pmem block driver and the block shell commands
 (issue 4), seen from outside: the pmem self tests, data written with
 `write` found by the host in the NVDIMM backing file (after poweroff, and
-after QEMU is killed with SIGKILL right after `write ok`) and verified by
+after QEMU is killed with SIGKILL right after `write ok`: stored before the
+reply, which is not the same as flushed) and verified by
 the next boot, the commands' output formats and counters, zero-copy and
 bounced copies across block sizes, every argument error, and Ctrl-C.
 
@@ -113,10 +114,14 @@ def write_persists(ctx):
     check("verify FAILED pmem0 at lba 100 offset 0" in out, "a wrong seed was not detected")
 
 
-@test("pmem.write_survives_sigkill", timeout=90)
-def write_survives_sigkill(ctx):
+@test("pmem.write_in_file_before_ok", timeout=90)
+def write_in_file_before_ok(ctx):
     """QEMU killed with SIGKILL as soon as `write` reports success: the
-    data is in the backing file."""
+    data is in the backing file, so `write ok` comes after the stores, not
+    before them. It cannot show that they were flushed: the NVDIMM is a
+    shared mapping of the file, so a store is in the host's page cache
+    whether or not its cache line was written back. Flushes are the
+    persistence checker's to check (the durability issue)."""
     g = shell(ctx)
     g.send("write pmem0 2048 2056 4321\r")
     g.expect(r"write ok pmem0 2048 2056\n")
@@ -138,8 +143,16 @@ def commands(ctx):
 
     ok(g, "write pmem0 8 8 7", "write ok pmem0 8 8")
     v = dev_line(g.command("lsblk -v"), "lsblk", "pmem0", "pmem")
-    if v["flush"] != "nt":
-        check(v["last_write_lines"] == "64", "4 KiB write flushed %s lines" % v["last_write_lines"])
+    # The boot measurement picks the method: each has its own counts.
+    ctx.note("pmem.flush=%s" % v["flush"])
+    if v["flush"] == "nt":
+        check(v["last_write_lines"] == "0" and v["nt_bytes"] == "4096",
+              "4 KiB write with non-temporal stores: %s lines flushed, %s nt bytes"
+              % (v["last_write_lines"], v["nt_bytes"]))
+    else:
+        check(v["last_write_lines"] == "64" and v["nt_bytes"] == "0",
+              "4 KiB write with %s: %s lines flushed, %s nt bytes"
+              % (v["flush"], v["last_write_lines"], v["nt_bytes"]))
     check(v["last_write_fences"] == "1" and v["fences"] == "1",
           "4 KiB write: %s fences" % v["last_write_fences"])
 

@@ -2,8 +2,9 @@
  * test_buddy.c - in-guest stress test of the frame allocator (mm/frames.c).
  *
  * mm.buddy_stress allocates and frees blocks of random orders and flags
- * through pfn_alloc()/pfn_free(), seeded from the TSC or buddy.seed=<n> on
- * the command line (the seed is logged). Every page of a held block carries
+ * through pfn_alloc()/pfn_free(), seeded from the run's seed (ktest_seed():
+ * test.seed=<n> repeats the run) or buddy.seed=<n> on the command line (the
+ * seed is logged). Every page of a held block carries
  * a tag naming its block in its first 8 bytes and the block's last byte a
  * second one; tags are checked before each free, and each new block is
  * checked against all held ones, so an overlap or a stray write shows.
@@ -85,9 +86,9 @@ KTEST(mm, buddy_stress)
 	u64 seed;
 
 	KT_ASSERT(frames_ready());
-	seed = kernel_param_u64("buddy.seed", rdtsc());
+	seed = kernel_param_u64("buddy.seed", ktest_seed());
 	rng.state = seed;
-	ktest_log("seed %llu (buddy.seed=<n> to repeat)", (unsigned long long)seed);
+	ktest_log("seed %llu (buddy.seed=<n> repeats this test alone)", (unsigned long long)seed);
 	frames_get_stats(&st0);
 	ktest_log("free %llu of %llu pages", (unsigned long long)st0.free_pages,
 		  (unsigned long long)st0.total_pages);

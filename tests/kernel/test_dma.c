@@ -5,7 +5,8 @@
  * (region 0, checked through kmap_atomic_pfn_t, restored afterwards),
  * scatterlists of many entries, a full pool refusing with nothing
  * corrupted, coherent memory under a 32-bit mask, and debug mode catching
- * a bad unmap and a leak with the caller's name in the log.
+ * a bad unmap and a leak with the caller's name in the log. The pmem cases
+ * report # SKIP without a persistent region.
  *
  * The "device" is the CPU writing the bounce buffer through the direct map
  * between map and unmap. Each test runs with debug mode on (restoring the
@@ -72,9 +73,16 @@ static void pmem_rw(u64 phys, void *buf, size_t len, bool write)
 	}
 }
 
+/* False when the test cannot go on: failed, or skipped (want_pmem without a
+ * persistent region big enough); nothing is held then. */
 static bool td_begin(struct td_ctx *c, bool want_pmem)
 {
 	memset(c, 0, sizeof(*c));
+	c->reg = memmap_region(0);
+	if (want_pmem && (!c->reg || c->reg->size < 2 * TD_PMEM_BYTES)) {
+		ktest_skip("no persistent memory region of 256 KiB");
+		return false;
+	}
 	c->debug_was = dma_debug_enabled();
 	if (!c->debug_was && dma_debug_enable(true))
 		ktest_log("mappings live before the test: running without debug mode");
@@ -89,8 +97,7 @@ static bool td_begin(struct td_ctx *c, bool want_pmem)
 		return false;
 	}
 	c->ram_va = phys_to_virt(pfn_t_to_phys(c->ram));
-	c->reg = memmap_region(0);
-	if (want_pmem && c->reg && c->reg->size >= 2 * TD_PMEM_BYTES) {
+	if (want_pmem) {
 		c->pmem = c->reg->base + c->reg->size - 2 * TD_PMEM_BYTES;
 		c->save = pfn_alloc(TD_SAVE_ORDER, 0);
 		if (pfn_t_is_null(c->save)) {
@@ -98,8 +105,7 @@ static bool td_begin(struct td_ctx *c, bool want_pmem)
 			return false;
 		}
 		pmem_rw(c->pmem, phys_to_virt(pfn_t_to_phys(c->save)), TD_PMEM_BYTES, false);
-	} else if (want_pmem) {
-		ktest_log("no persistent memory region: pmem cases skipped");
+	} else {
 		c->reg = NULL;
 	}
 	return true;
@@ -208,8 +214,6 @@ KTEST(dma, pmem_bounced_for_32bit_device)
 
 	if (!td_begin(&c, true))
 		return;
-	if (!c.reg)
-		goto out;
 	ktest_log("pmem area at 0x%llx (region 0 at 0x%llx)", (unsigned long long)c.pmem,
 		  (unsigned long long)c.reg->base);
 	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
@@ -250,7 +254,6 @@ KTEST(dma, pmem_bounced_for_32bit_device)
 		KT_EXPECT_EQ(got[1], edge[1]);
 	}
 	KT_EXPECT_EQ(dev32.dma_stats.map_errors, 0);
-out:
 	td_end(&c);
 }
 
@@ -272,10 +275,10 @@ KTEST(dma, sg_many_entries_ram_and_pmem)
 	pmem_next = c.pmem;
 	sg_init_table(sgl, n);
 	for_each_sg(sgl, sg, n, i) {
-		/* odd entries in pmem (when there is some), even ones in RAM,
-		 * apart from each other, every length and offset different */
+		/* odd entries in pmem, even ones in RAM, apart from each
+		 * other, every length and offset different */
 		u32 len = 100 + (u32)i * 23;
-		bool pm = (i & 1) && c.reg;
+		bool pm = i & 1;
 		u64 *next = pm ? &pmem_next : &ram_next;
 		u64 phys = *next + ((u32)i * 97) % 512;
 		pfn_t pfn = pm ? memmap_phys_to_pfn_t(phys & PAGE_MASK) :
@@ -316,7 +319,7 @@ KTEST(dma, sg_many_entries_ram_and_pmem)
 			ktest_fail(__FILE__, __LINE__, "entry %d (phys 0x%llx len %u) not copied back",
 				   i, (unsigned long long)sg_phys(sg), sg->length);
 	}
-	if (c.reg && c.pmem + TD_PMEM_BYTES > (1ULL << 32))
+	if (c.pmem + TD_PMEM_BYTES > (1ULL << 32))
 		KT_EXPECT(dev32.dma_stats.maps_bounced >= n / 2);
 	td_end(&c);
 }
@@ -438,7 +441,7 @@ KTEST(dma, debug_catches_bad_unmap_and_leak)
 	if (!td_begin(&c, false))
 		return;
 	if (!dma_debug_enabled()) {
-		ktest_log("debug mode unavailable (mappings live): skipped");
+		ktest_skip("debug mode unavailable (mappings were live when it was asked for)");
 		goto out;
 	}
 	errs = dma_debug_errors();

@@ -6,7 +6,10 @@
  * self-IPI is delivered (and held while interrupts are off); ISA IRQ 0 from
  * the PIT reaches a vector through the IOAPIC and the MADT's override, and
  * stops when masked; PCI enumeration finds the host bridge and, when QEMU
- * has one, the NVMe controller 1b36:0010 with a usable MSI-X table.
+ * has one, the NVMe controller 1b36:0010 with a usable MSI-X table, whose
+ * bus mastering goes off and reads back off (and on again), while a
+ * function that is not there cannot be said to be off (# SKIP without a
+ * controller).
  * They need kmain's interrupt setup (apic_init, ioapic_init, timer_init,
  * pci_init, interrupts enabled) and fail saying so when it is missing.
  */
@@ -272,7 +275,7 @@ KTEST(irq, pci_nvme_msix)
 	int vec;
 
 	if (!d) {
-		ktest_log("no QEMU NVMe controller (1b36:0010): skipped");
+		ktest_skip("no QEMU NVMe controller (1b36:0010)");
 		return;
 	}
 	KT_EXPECT_EQ(d->class, 0x010802);
@@ -322,4 +325,34 @@ KTEST(irq, pci_nvme_msix)
 		KT_EXPECT(!(pci_read_config16(d, d->msix_cap + PCI_MSIX_FLAGS) &
 			    PCI_MSIX_FLAGS_ENABLE));
 	}
+}
+
+/*
+ * pci_clear_master() on the NVMe controller (idle between tests; interrupts
+ * off meanwhile, so its timer does not run): 0, and the Command register
+ * reads the bit clear and nothing else changed; pci_set_master() puts it
+ * back. A function that is not there reads all ones: -EIO.
+ */
+KTEST(irq, pci_clear_master_reads_back)
+{
+	struct pci_dev absent = { .bus = 0xfe, .dev = 31, .fn = 7 };
+	struct pci_dev *d = pci_find_class(0x010802, 0);
+	unsigned long flags;
+	u16 cmd, off;
+
+	KT_EXPECT_EQ(pci_read_config16(&absent, PCI_VENDOR_ID), 0xffff);
+	KT_EXPECT_EQ(pci_clear_master(&absent), -EIO);
+	if (!d) {	/* the absent function was checked; the rest needs one */
+		ktest_skip("no NVMe controller");
+		return;
+	}
+	cmd = pci_read_config16(d, PCI_COMMAND);
+	KT_ASSERT(cmd & PCI_COMMAND_MASTER);	/* the driver's pci_set_master() */
+	flags = local_irq_save();
+	KT_EXPECT_EQ(pci_clear_master(d), 0);
+	off = pci_read_config16(d, PCI_COMMAND);
+	pci_set_master(d);
+	local_irq_restore(flags);
+	KT_EXPECT_EQ(off, cmd & ~(u16)PCI_COMMAND_MASTER);
+	KT_EXPECT_EQ(pci_read_config16(d, PCI_COMMAND), cmd);
 }

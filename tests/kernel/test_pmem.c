@@ -113,9 +113,12 @@ static bool pt_begin(struct pt *t)
 	memset(t, 0, sizeof(*t));
 	t->d = blk_find_disk("pmem0");
 	t->reg = memmap_region(0);
-	if (!t->d || !t->reg || t->reg->size < 2 * PT_AREA) {
-		ktest_fail(__FILE__, __LINE__,
-			   "no pmem0 of at least 4 MiB (pmem_init() at boot, an NVDIMM)");
+	if (!t->d || !t->reg) {
+		ktest_skip("no pmem0");
+		return false;
+	}
+	if (t->reg->size < 2 * PT_AREA) {
+		ktest_fail(__FILE__, __LINE__, "pmem0 is smaller than 4 MiB");
 		return false;
 	}
 	t->area = t->reg->size - PT_AREA;
@@ -168,7 +171,10 @@ KTEST(pmem, devices_match_regions)
 {
 	struct gendisk *d;
 
-	KT_ASSERT(memmap_nr_regions() >= 1);
+	if (!memmap_nr_regions()) {
+		ktest_skip("no persistent region");
+		return;
+	}
 	for (unsigned i = 0; i < memmap_nr_regions(); i++) {
 		const struct memmap_region *reg = memmap_region(i);
 		char name[16];

@@ -2,6 +2,9 @@
  * host.c - the host side of unit tests: main() runs the ktest tests linked in
  * (optionally filtered by argv[1]) and exits 1 if any failed.
  *
+ * The run's seed (ktest_seed()) is PFNOS_SEED (decimal or 0x hex) when set,
+ * so `make test SEED=n` replays a run, else 32 bits from /dev/urandom.
+ *
  * It also stands in for the kernel services pure code may call: printk and
  * kprintf print to stdout and keep the last lines for host_log_contains();
  * panic() longjmps back into host_catch_panic() when one is active (so
@@ -112,9 +115,33 @@ const char *host_panic_message(void)
 	return panic_msg;
 }
 
+static u64 host_seed(void)
+{
+	const char *s = getenv("PFNOS_SEED");
+	u64 seed = 0;
+	FILE *f;
+
+	if (s && *s) {
+		if (parse_u64(s, &seed)) {
+			fprintf(stderr, "PFNOS_SEED=%s is not a number\n", s);
+			exit(2);
+		}
+		return seed;
+	}
+	f = fopen("/dev/urandom", "rb");
+	if (!f || fread(&seed, sizeof(seed), 1, f) != 1) {
+		fprintf(stderr, "cannot read /dev/urandom for a seed\n");
+		exit(2);
+	}
+	fclose(f);
+	return seed & 0xffffffffULL;
+}
+
 int main(int argc, char **argv)
 {
-	struct ktest_result r = ktest_run(argc > 1 ? argv[1] : NULL);
+	struct ktest_result r;
 
+	ktest_set_seed(host_seed(), "PFNOS_SEED");
+	r = ktest_run(argc > 1 ? argv[1] : NULL);
 	return r.failed ? 1 : 0;
 }

@@ -447,6 +447,10 @@ static bool fake_post(struct nvme_fake *f, u16 cqid, u16 sqid, u16 cid,
 	struct nvme_cqe *e = (struct nvme_cqe *)phys_to_virt(cq->dma) + cq->tail;
 	u32 head = fake_db(f, nvme_cq_doorbell(cqid, 0));
 
+	if (!f->bus_master) {
+		f->dma_blocked++;
+		return true;		/* the write never leaves the function */
+	}
 	if ((u16)((cq->tail + 1) % cq->entries) == head)
 		return false;
 	e->dw0 = dw0;
@@ -477,6 +481,10 @@ static void fake_xfer(struct nvme_fake *f, const struct nvme_sqe *c, u64 pos,
 	u64 *list = NULL;
 	unsigned idx = 0;
 
+	if (!f->bus_master) {
+		f->dma_blocked++;
+		return;
+	}
 	while (len) {
 		u32 n = (u32)min_t(u64, len, NVME_PAGE_SIZE - (addr & (NVME_PAGE_SIZE - 1)));
 		u8 *p = phys_to_virt(addr);
@@ -610,6 +618,10 @@ void nvme_fake_run(struct nvme_fake *f)
 	/* a controller that is not ready, or was told to disable, runs nothing */
 	if (!(f->csts & NVME_CSTS_RDY) || !(f->cc & NVME_CC_EN) || f->wedged)
 		return;
+	if (!f->bus_master) {		/* it cannot even fetch a command */
+		f->dma_blocked++;
+		return;
+	}
 	for (u16 qid = 0; qid < NVME_FAKE_QUEUES; qid++) {
 		struct nvme_fake_sq *sq = &f->sq[qid];
 
@@ -691,10 +703,21 @@ static unsigned fake_nr_irqs(struct nvme_ctrl *ctrl)
 	return NVME_FAKE_MSIX;
 }
 
+/* Clear bus mastering and read it back, as pci_clear_master(). */
+static int fake_stop_dma(struct nvme_ctrl *ctrl)
+{
+	struct nvme_fake *f = fake_of(ctrl);
+
+	if (!f->bme_stuck)
+		f->bus_master = false;
+	return f->bus_master ? -EIO : 0;
+}
+
 static const struct nvme_bus_ops fake_bus_ops = {
 	.request_irq = fake_request_irq,
 	.free_irq = fake_free_irq,
 	.nr_irqs = fake_nr_irqs,
+	.stop_dma = fake_stop_dma,
 };
 
 int nvme_fake_attach(struct nvme_fake *f, const char *name)
@@ -710,6 +733,7 @@ int nvme_fake_attach(struct nvme_fake *f, const char *name)
 	f->ctrl.regs_size = FAKE_BAR_SIZE;
 	f->ctrl.ops = &fake_bus_ops;
 	f->ctrl.bus = f;
+	f->bus_master = true;		/* the glue's pci_set_master() */
 	fake_active = f;
 	return nvme_ctrl_attach(&f->ctrl);
 }

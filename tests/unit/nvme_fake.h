@@ -23,12 +23,21 @@
  * through the PRPs, lists followed) and FLUSH. CC.EN 1->0 resets it:
  * queues, doorbells and held commands are dropped and CSTS.RDY clears.
  *
+ * Bus mastering (PCI Command register bit 2): the fake touches host memory
+ * (fetches SQ entries, moves data, posts completions) only while
+ * bus_master is set, as a PCI function may issue memory requests only
+ * then. Attach sets it, as the PCI glue's pci_set_master() does;
+ * dma_blocked counts what the fake would have done without it.
+ *
  * Faults and observations a test sets or reads in struct nvme_fake:
  * rdy_stuck (CSTS.RDY stays 1 after CC.EN is cleared: the controller never
- * disables and keeps its commands), hold_io (I/O commands are fetched but
- * not completed: "in flight"), on_enable (called when the host sets
- * CC.EN=1), en_while_rdy (times the host set CC.EN=1 while CSTS.RDY was
- * still 1, which NVMe 1.4 3.1.6 forbids).
+ * disables and keeps its commands), bme_stuck (bus mastering cannot be
+ * turned off: the Command register keeps reading it set, as a function that
+ * fell off the bus reads all ones), hold_io (I/O commands are fetched but
+ * not completed: "in flight"; nvme_fake_complete_held() carries them out
+ * later, even on a controller the host gave up on), on_enable (called
+ * when the host sets CC.EN=1), en_while_rdy (times the host set CC.EN=1
+ * while CSTS.RDY was still 1, which NVMe 1.4 3.1.6 forbids).
  *
  * The rest of the environment: a frame allocator over aligned host memory
  * (physical address = virt_to_phys() of the host address, so phys_to_virt()
@@ -76,8 +85,11 @@ struct nvme_fake {
 	void (*irq_fn[NVME_FAKE_MSIX])(struct pt_regs *regs, void *arg);
 	void *irq_arg[NVME_FAKE_MSIX];
 
+	bool bus_master;		/* PCI Command.BME: may touch host memory */
+
 	/* faults the test sets */
 	bool rdy_stuck;
+	bool bme_stuck;			/* bus_master cannot be cleared */
 	bool hold_io;
 	void (*on_enable)(struct nvme_fake *f);
 
@@ -88,6 +100,7 @@ struct nvme_fake {
 	unsigned nr_held;
 	unsigned enables, disables, en_while_rdy;
 	u64 io_cmds;			/* I/O commands fetched */
+	u64 dma_blocked;		/* memory accesses refused: bus_master off */
 };
 
 /* Bring a controller named name ("nvme0") up through nvme_ctrl_attach(). */
@@ -97,7 +110,9 @@ int nvme_fake_attach(struct nvme_fake *f, const char *name);
 void nvme_fake_detach(struct nvme_fake *f);
 /* Fetch and run what the doorbells say; post completions. */
 void nvme_fake_run(struct nvme_fake *f);
-/* Complete every held command with success (hold_io cleared first). */
+/* Carry out every held command and post its completion (hold_io cleared
+ * first), whatever the host did meanwhile: what a controller that did not
+ * disable may still do. Nothing reaches memory without bus_master. */
 void nvme_fake_complete_held(struct nvme_fake *f);
 /* The interrupt: run the controller, call the MSI-X handlers due. */
 void nvme_fake_irq(void);

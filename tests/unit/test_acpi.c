@@ -799,6 +799,16 @@ static const struct s5_case s5_cases[] = {
 			      0x00 }, 10, -EINVAL, 0, 0 },
 	{ "reserved pkglen bits", { 0x08, '_', 'S', '5', '_', 0x12, 0x70, 0x00,
 				    0x02, 0x00, 0x00 }, 11, -EINVAL, 0, 0 },
+	/* a malformed package does not hide a good \_S5 after it */
+	{ "malformed, then a good one", { 0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00,
+					  0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02,
+					  0x01, 0x00 }, 18, 0, 1, 0 },
+	{ "value above 7, then a good one", { 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02,
+					      0x0a, 0x08, 0x00, 0x08, '_', 'S', '5', '_',
+					      0x12, 0x04, 0x02, 0x07, 0x03 }, 21, 0, 7, 3 },
+	{ "malformed, then no other", { 0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00,
+					0x08, '_', 'S', '4', '_', 0x12, 0x04, 0x02,
+					0x01, 0x00 }, 18, -EINVAL, 0, 0 },
 };
 
 KTEST(acpi, s5_encodings)

@@ -1,12 +1,11 @@
 /*
  * test_bench.c - host tests of the benchmark's pure parts: the log-linear
- * histogram against a sorted reference on random data (seeds printed;
- * BENCH_TEST_SEED=<n> replays one), bucket geometry, job options in fio
+ * histogram against a sorted reference on random data (ktest_seed(), printed;
+ * PFNOS_SEED=<n> replays the run), bucket geometry, job options in fio
  * spellings (good and bad, with the error text), and the BENCH lines.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/time.h>
 #include "bench.h"
 #include "errno.h"
 #include "hist.h"
@@ -15,20 +14,6 @@
 
 static struct hist h1, h2;
 
-static u64 now_seed(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (u64)tv.tv_sec * 1000000 + (u64)tv.tv_usec;
-}
-
-static u64 test_seed(void)
-{
-	const char *s = getenv("BENCH_TEST_SEED");
-
-	return s ? strtoull(s, NULL, 0) : now_seed();
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -97,14 +82,13 @@ KTEST(hist, percentiles_vs_sorted_reference)
 {
 	static const u32 pcts[] = { 0, 1, 1000, 25000, 50000, 75000, 90000,
 				    99000, 99900, 99990, 99999, 100000 };
-	u64 seed = test_seed();
+	u64 seed = ktest_seed();
 	struct prng r = { seed };
 	size_t cap = 200000;
 	u64 *vals = malloc(cap * sizeof(*vals));
 
 	KT_ASSERT(vals);
-	ktest_log("hist seed %llu (BENCH_TEST_SEED=%llu replays)",
-		  (unsigned long long)seed, (unsigned long long)seed);
+	ktest_log("hist seed %llu", (unsigned long long)seed);
 	for (int round = 0; round < 40; round++) {
 		size_t n = 1 + prng_next(&r) % (round < 10 ? 50 : cap);
 		unsigned shape = round % 4;
@@ -154,7 +138,7 @@ KTEST(hist, percentiles_vs_sorted_reference)
 
 KTEST(hist, merge_equals_recording_all)
 {
-	struct prng r = { test_seed() };
+	struct prng r = { ktest_seed() };
 
 	hist_reset(&h1);
 	hist_reset(&h2);

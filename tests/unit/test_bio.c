@@ -3,8 +3,8 @@
  * and iterating bios, split points at every queue limit, chaining and error
  * propagation, double-completion BUGs, the checks submit_bio() makes before
  * any byte moves, registration, and the request path (tags, waiting by
- * "interrupt" and by polling, -EBUSY, errors). Random tests print their
- * seed (UNIT_SEED=n repeats one).
+ * "interrupt" and by polling, -EBUSY, errors). Random tests seed from
+ * ktest_seed() (PFNOS_SEED=n repeats the run) and print it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +24,9 @@ static pfn_t P(u64 pfn)
 
 static u64 test_seed(void)
 {
-	const char *s = getenv("UNIT_SEED");
-	u64 seed = 0x5eed;
-	FILE *f;
+	u64 seed = ktest_seed();
 
-	if (s) {
-		seed = strtoull(s, NULL, 0);
-	} else if ((f = fopen("/dev/urandom", "rb"))) {
-		if (fread(&seed, sizeof(seed), 1, f) != 1)
-			seed = 0x5eed;
-		fclose(f);
-		seed &= 0xffffffffULL;
-	}
-
-	ktest_log("seed %llu (UNIT_SEED=%llu repeats)", (unsigned long long)seed,
-		  (unsigned long long)seed);
+	ktest_log("seed %llu", (unsigned long long)seed);
 	return seed;
 }
 

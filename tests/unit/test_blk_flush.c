@@ -10,7 +10,9 @@
  * where the device declares BLK_FEAT_FUA, else one FLUSH follows after
  * every piece completed; a device without a write cache sees neither; the
  * original bio completes once, after all of it, with the first error (a
- * failed flush or piece ends the sequence there).
+ * failed flush or piece ends the sequence there). A DISCARD with REQ_FUA or
+ * REQ_PREFLUSH is refused before anything reaches the device, as Linux's
+ * submit_bio_noacct() refuses flush flags on anything but a write.
  *
  * The device holds everything it is given; the test completes it, oldest
  * first, as an interrupt would (manual stepping), from a "completion
@@ -76,7 +78,7 @@ static void fd_record(u32 opf, sector_t sector, u32 size, struct bio *bio,
 	memset(o, 0, sizeof(*o));
 	snprintf(o->tok, sizeof(o->tok), "%s%s%s",
 		 op == REQ_OP_FLUSH ? "F" : op == REQ_OP_WRITE ? "W" :
-		 op == REQ_OP_WRITE_ZEROES ? "Z" : "?",
+		 op == REQ_OP_WRITE_ZEROES ? "Z" : op == REQ_OP_DISCARD ? "D" : "?",
 		 (opf & REQ_FUA) ? "f" : "", (opf & REQ_PREFLUSH) ? "+p" : "");
 	o->sector = sector;
 	o->size = size;
@@ -160,6 +162,7 @@ static void fd_setup(bool mq, unsigned depth, u32 features)
 	blk_set_default_limits(&fd.disk.limits);
 	fd.disk.limits.max_hw_sectors = FD_PIECE >> SECTOR_SHIFT;
 	fd.disk.limits.max_write_zeroes_sectors = FD_PIECE >> SECTOR_SHIFT;
+	fd.disk.limits.max_discard_sectors = FD_PIECE >> SECTOR_SHIFT;
 	fd.disk.limits.features = features;
 	if (mq) {
 		fd.set.ops = &fd_mq_ops;
@@ -211,7 +214,8 @@ static void fd_bio(struct bio *b, struct bio_vec *vecs, u32 opf)
 {
 	bio_init(b, &fd.disk, vecs, 1, opf);
 	b->bi_iter.bi_sector = FD_SECTOR;
-	if ((opf & REQ_OP_MASK) == REQ_OP_WRITE_ZEROES)
+	if ((opf & REQ_OP_MASK) == REQ_OP_WRITE_ZEROES ||
+	    (opf & REQ_OP_MASK) == REQ_OP_DISCARD)
 		b->bi_iter.bi_size = FD_PIECES * FD_PIECE;
 	else if (bio_add_pfn(b, __pfn_to_pfn_t(100, 0), FD_PIECES * FD_PIECE, 0))
 		abort();
@@ -221,7 +225,8 @@ static void fd_bio(struct bio *b, struct bio_vec *vecs, u32 opf)
 
 /*
  * Check the ops against want: stages separated by " / ", ops by spaces
- * (F flush, W write, Wf write with FUA, Z / Zf write zeroes). Every data
+ * (F flush, W write, Wf write with FUA, Z / Zf write zeroes, D discard);
+ * "" when nothing may reach the device. Every data
  * op must be a piece in order; every op of a stage must have been
  * dispatched only after every op of the stages before it completed.
  */
@@ -290,6 +295,7 @@ struct flush_case {
 #define FUA	BLK_FEAT_FUA
 #define WR	REQ_OP_WRITE
 #define WZ	REQ_OP_WRITE_ZEROES
+#define DS	REQ_OP_DISCARD
 
 static const struct flush_case flush_cases[] = {
 	{ "preflush+fua, device fua", WC | FUA, WR | REQ_PREFLUSH | REQ_FUA, -1,
@@ -318,6 +324,21 @@ static const struct flush_case flush_cases[] = {
 	  "F / W W W W", -EIO },
 	{ "post-flush fails", WC, WR | REQ_PREFLUSH | REQ_FUA, 5,
 	  "F / W W W W / F", -EIO },
+	/*
+	 * A discard has no data whose durability FUA could promise, and
+	 * NVMe's Dataset Management has no FUA bit: a device declaring
+	 * BLK_FEAT_FUA would drop it silently. Refused, as Linux does.
+	 */
+	{ "discard", WC | FUA, DS, -1,
+	  "D D D D", 0 },
+	{ "discard fua, device fua", WC | FUA, DS | REQ_FUA, -1,
+	  "", -EINVAL },
+	{ "discard fua, no device fua", WC, DS | REQ_FUA, -1,
+	  "", -EINVAL },
+	{ "discard preflush", WC | FUA, DS | REQ_PREFLUSH, -1,
+	  "", -EINVAL },
+	{ "discard preflush+fua, no write cache", 0, DS | REQ_PREFLUSH | REQ_FUA, -1,
+	  "", -EINVAL },
 };
 
 /*
@@ -469,6 +490,27 @@ KTEST(blk_flush, pool_exhaustion_queues_in_order)
 	KT_EXPECT_EQ(fd.nr_ops, 9);
 	KT_EXPECT_EQ(blk_flush_pool_free(), 1);
 	KT_EXPECT_EQ(fd.disk.stats.in_flight[BLK_STAT_WRITE], 0);
+	fd_teardown();
+}
+
+/* The refusal says which device and why, before anything moves. */
+KTEST(blk_flush, discard_with_fua_refused_loudly)
+{
+	struct bio_vec vecs[1];
+	struct bio b;
+
+	fd_setup(true, 16, BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);
+	host_log_clear();
+	fd_bio(&b, vecs, REQ_OP_DISCARD | REQ_FUA);
+	submit_bio(&b);
+	KT_EXPECT_EQ(orig_done.calls, 1);
+	KT_EXPECT_EQ(orig_done.status, -EINVAL);
+	KT_EXPECT_EQ(fd.nr_ops, 0);
+	KT_EXPECT(host_log_contains("fd0: discard with FUA refused"));
+	KT_EXPECT_EQ(fd.disk.stats.errors[BLK_STAT_DISCARD], 1);
+	/* anything that did reach the device ends, so the teardown finds it idle */
+	while (fd_complete_one())
+		;
 	fd_teardown();
 }
 

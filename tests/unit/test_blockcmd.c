@@ -187,4 +187,9 @@ KTEST(blockcmd, overlap)
 	KT_EXPECT(blkcmd_overlap(4096, 4096, 0, 4097));
 	KT_EXPECT(blkcmd_overlap(100, 1, 0, 1 << 20));
 	KT_EXPECT(!blkcmd_overlap(0, 0, 0, 4096));
+	/* ranges whose last byte is the last one 64 bits can name */
+	KT_EXPECT(blkcmd_overlap(~0ULL - 4095, 4096, ~0ULL - 4095, 4096));
+	KT_EXPECT(blkcmd_overlap(~0ULL - 4095, 4096, ~0ULL, 1));
+	KT_EXPECT(blkcmd_overlap(~0ULL - 8191, 8192, ~0ULL - 4095, 4096));
+	KT_EXPECT(!blkcmd_overlap(~0ULL - 8191, 4096, ~0ULL - 4095, 4096));
 }

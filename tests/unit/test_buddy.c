@@ -4,8 +4,8 @@
  * "RAM" is a malloc'd buffer per range, reached through the frame_va
  * callback, so the pfns can be anything (above 4 GiB, with huge holes)
  * while the host memory stays small. A shadow bitmap tracks what the tests
- * hold to prove blocks never overlap. Randomized tests print their seed;
- * rerun one with BUDDY_SEED=<seed>.
+ * hold to prove blocks never overlap. Randomized tests seed from
+ * ktest_seed() (PFNOS_SEED=<n> repeats the run) and print it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,15 +113,6 @@ static void ref_split(u64 s, u64 e, u64 *nr_free)
 	}
 }
 
-static u64 test_seed(u64 fallback)
-{
-	const char *env = getenv("BUDDY_SEED");
-	u64 v;
-
-	if (env && !parse_u64(env, &v))
-		return v;
-	return fallback;
-}
 
 /* Take a block: it must be RAM, aligned, in the right zone, and not held. */
 static bool hold(pfn_t p, unsigned order)
@@ -298,7 +289,7 @@ KTEST(buddy, exhaust_every_order_and_recover)
 {
 	static const struct span r = { 0x800, 0xc00 };
 	static pfn_t held[1024];
-	struct prng rng = { test_seed(0xb0dd1) };
+	struct prng rng = { ktest_seed() };
 
 	ktest_log("seed %llu", (unsigned long long)rng.state);
 	for (unsigned order = 0; order < PFN_MAX_ORDER; order++) {
@@ -425,11 +416,11 @@ KTEST(buddy, random_alloc_free_no_overlap)
 		{ 0xfff80, 0x100200 }, { 0x1000003, 0x10005f5 },
 	};
 	static struct { pfn_t p; unsigned order; } held[4096];
-	struct prng rng = { test_seed(0x5eed5eed) };
+	struct prng rng = { ktest_seed() };
 	struct buddy_stats st0, st;
 	unsigned n = 0, fails = 0;
 
-	ktest_log("seed %llu (BUDDY_SEED to repeat)", (unsigned long long)rng.state);
+	ktest_log("seed %llu", (unsigned long long)rng.state);
 	KT_ASSERT_EQ(fake_setup(r, ARRAY_SIZE(r), 0), 0);
 	buddy_get_stats(&B, &st0);
 	for (unsigned step = 0; step < 40000; step++) {
@@ -480,7 +471,7 @@ KTEST(buddy, random_exhaustion_recovers_coalescing)
 {
 	static const struct span r[] = { { 0x3, 0x5f1 }, { 0x100007, 0x1003f0 } };
 	static struct { pfn_t p; unsigned order; } held[4096];
-	struct prng rng = { test_seed(0xe4a057) };
+	struct prng rng = { ktest_seed() };
 	struct buddy_stats st0, st;
 	unsigned n = 0;
 
@@ -743,5 +734,310 @@ KTEST(buddy, use_after_free_detected)
 	f.order = 0;
 	KT_EXPECT(host_catch_panic(do_free, &f));	/* merging looks at 0x401 */
 	KT_EXPECT(strstr(host_panic_message(), "free frame 0x401 overwritten") != NULL);
+	fake_teardown();
+}
+
+/* ---- sparse RAM: a frame gets host memory when the allocator first touches it ---- */
+
+/*
+ * For ranges of gigabytes: the test sees which frames the allocator writes
+ * or reads (every access goes through frame_va) without allocating them all.
+ * sparse_touched counts distinct frames reached since sparse_setup().
+ */
+#define SPARSE_SLOTS	(1u << 15)
+
+static struct {
+	u64 pfn;
+	u8 *page;
+} sparse[SPARSE_SLOTS];
+static unsigned sparse_touched;
+static const struct span *sparse_ranges;
+static unsigned sparse_nr;
+
+static void sparse_teardown(void)
+{
+	for (unsigned i = 0; i < SPARSE_SLOTS; i++) {
+		free(sparse[i].page);
+		sparse[i].page = NULL;
+	}
+	sparse_touched = 0;
+	free(meta);
+	meta = NULL;
+}
+
+static void *sparse_va(u64 pfn)
+{
+	unsigned i = (unsigned)((pfn * 0x9e3779b97f4a7c15ULL) >> 49);
+	bool ram = false;
+
+	for (unsigned r = 0; r < sparse_nr; r++)
+		ram |= pfn >= sparse_ranges[r].start && pfn < sparse_ranges[r].end;
+	if (!ram) {
+		fprintf(stderr, "test_buddy: allocator touched pfn %#llx, not RAM\n",
+			(unsigned long long)pfn);
+		abort();
+	}
+	for (;; i = (i + 1) % SPARSE_SLOTS) {
+		if (sparse[i].page && sparse[i].pfn == pfn)
+			return sparse[i].page;
+		if (!sparse[i].page)
+			break;
+	}
+	if (sparse_touched >= SPARSE_SLOTS / 2) {
+		fprintf(stderr, "test_buddy: more than %u frames touched\n", SPARSE_SLOTS / 2);
+		abort();
+	}
+	sparse[i].pfn = pfn;
+	sparse[i].page = malloc(PAGE_SIZE);
+	memset(sparse[i].page, 0xa5, PAGE_SIZE);
+	sparse_touched++;
+	return sparse[i].page;
+}
+
+/* An empty allocator sized for the ranges, over sparse RAM; nothing added. */
+static void sparse_setup(const struct span *s, unsigned n)
+{
+	u64 pages = 0;
+	size_t bytes;
+
+	sparse_teardown();
+	fake_teardown();
+	for (unsigned i = 0; i < n; i++)
+		pages += s[i].end - s[i].start;
+	sparse_ranges = s;
+	sparse_nr = n;
+	bytes = buddy_metadata_size(pages, 2 * n);
+	meta = malloc(bytes);
+	buddy_init(&B, meta, bytes, sparse_va);
+}
+
+struct block {
+	u64 pfn;
+	unsigned order;
+};
+
+static int block_cmp(const void *a, const void *b)
+{
+	const struct block *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/* The maximal aligned split of [s, e) as blocks, appended at *n. */
+static void ref_split_blocks(u64 s, u64 e, struct block *out, unsigned *n)
+{
+	if (s == 0)
+		s = 1;
+	while (s < e) {
+		unsigned k = PFN_MAX_ORDER - 1;
+
+		while (k && ((s & ((1ULL << k) - 1)) || s + (1ULL << k) > e))
+			k--;
+		out[(*n)++] = (struct block){ s, k };
+		s += 1ULL << k;
+	}
+}
+
+/* The split of every range, cut at 4 GiB as the zones are, sorted. */
+static unsigned ref_free_blocks(const struct span *s, unsigned nr, struct block *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nr; i++) {
+		u64 lim = BUDDY_DMA32_END_PFN;
+
+		if (s[i].start < lim)
+			ref_split_blocks(s[i].start, min(s[i].end, lim), out, &n);
+		if (s[i].end > lim)
+			ref_split_blocks(max(s[i].start, lim), s[i].end, out, &n);
+	}
+	qsort(out, n, sizeof(*out), block_cmp);
+	return n;
+}
+
+/*
+ * What an allocator over freshly added ranges holds, read back from the
+ * outside: allocate every block of the highest order until none is left,
+ * then of the next order, and so on. Nothing ever needs a split (all larger
+ * blocks are gone by then), so each allocation returns one of the free
+ * blocks exactly as init left it.
+ */
+static unsigned drain_free_blocks(struct block *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (int k = PFN_MAX_ORDER - 1; k >= 0; k--) {
+		pfn_t p;
+
+		while (!pfn_t_is_null(p = buddy_alloc(&B, (unsigned)k, 0))) {
+			if (n == max)
+				return n + 1;
+			out[n++] = (struct block){ pfn_t_to_pfn(p), (unsigned)k };
+		}
+	}
+	qsort(out, n, sizeof(*out), block_cmp);
+	return n;
+}
+
+static const struct {
+	const char *name;
+	struct span ranges[4];
+	unsigned n;
+} big_cases[] = {
+	{ "512 MiB machine", { { 0x1, 0x9f }, { 0x100, 0x1000 }, { 0x1c80, 0x1cb0 },
+			       { 0x1cb8, 0x1ffd6 } }, 4 },
+	{ "4 GiB machine", { { 0x1, 0x9f }, { 0x100, 0x7ffd6 }, { 0x100000, 0x180000 } }, 3 },
+	{ "odd edges across 4 GiB", { { 0xff801, 0x140403 } }, 1 },
+	{ "4 GiB far up", { { 0x10000007, 0x10100c05 } }, 1 },
+};
+
+/*
+ * The allocator's init must leave exactly the free memory of the maximal
+ * aligned split of every range: the same blocks, nothing more, nothing less,
+ * however it gets there (tests/unit/test_buddy.c initial_free_blocks checks
+ * the counts; this checks the blocks, on machine-sized ranges).
+ */
+KTEST(buddy, init_yields_exactly_the_split)
+{
+	static struct block want[1 << 15], got[1 << 15];
+
+	for (unsigned c = 0; c < ARRAY_SIZE(big_cases); c++) {
+		struct buddy_stats st;
+		unsigned nw, ng;
+		u64 pages = 0;
+
+		ktest_log("case %s", big_cases[c].name);
+		sparse_setup(big_cases[c].ranges, big_cases[c].n);
+		for (unsigned i = 0; i < big_cases[c].n; i++)
+			KT_ASSERT_EQ(buddy_add_range(&B, big_cases[c].ranges[i].start,
+						     big_cases[c].ranges[i].end), 0);
+		KT_EXPECT_EQ(buddy_check(&B), 0);
+		nw = ref_free_blocks(big_cases[c].ranges, big_cases[c].n, want);
+		for (unsigned i = 0; i < nw; i++)
+			pages += 1ULL << want[i].order;
+		buddy_get_stats(&B, &st);
+		KT_EXPECT_EQ(st.free_pages, pages);
+		KT_EXPECT_EQ(st.total_pages, pages);
+		ng = drain_free_blocks(got, ARRAY_SIZE(got));
+		KT_ASSERT_EQ(ng, nw);
+		for (unsigned i = 0; i < nw; i++)
+			if (got[i].pfn != want[i].pfn || got[i].order != want[i].order) {
+				ktest_fail(__FILE__, __LINE__,
+					   "block %u: got %#llx order %u, want %#llx order %u", i,
+					   (unsigned long long)got[i].pfn, got[i].order,
+					   (unsigned long long)want[i].pfn, want[i].order);
+				break;
+			}
+		buddy_get_stats(&B, &st);
+		KT_EXPECT_EQ(st.free_pages, 0);
+		KT_EXPECT_EQ(buddy_check(&B), 0);
+	}
+	sparse_teardown();
+}
+
+/*
+ * Boot time must not grow with RAM: adding a range may write the allocator's
+ * own metadata, but of the free frames themselves only those heading the few
+ * blocks below the largest order (at most two per order at the range's
+ * edges). A range of 4 GiB costs what a range of 40 MiB costs. Frames are
+ * reached through frame_va only, so sparse RAM sees every access.
+ */
+KTEST(buddy, add_range_touches_no_frame_per_max_block)
+{
+	static const struct span sizes[] = {
+		{ 0x401, 0x2c05 },		/* 40 MiB: 9 blocks of order 10 */
+		{ 0x401, 0xffc05 },		/* 4 GiB: 1022 of them */
+		{ 0x100000, 0x200000 },		/* 4 GiB above 4 GiB, only order 10 */
+	};
+	static struct block want[4096];
+
+	for (unsigned c = 0; c < ARRAY_SIZE(sizes); c++) {
+		unsigned nw = ref_free_blocks(&sizes[c], 1, want), small = 0;
+		u64 top = 0;
+		pfn_t p;
+
+		for (unsigned i = 0; i < nw; i++)
+			small += want[i].order < PFN_MAX_ORDER - 1;
+		ktest_log("range %#llx-%#llx: %u blocks, %u below order %u",
+			  (unsigned long long)sizes[c].start, (unsigned long long)sizes[c].end,
+			  nw, small, PFN_MAX_ORDER - 1);
+		sparse_setup(&sizes[c], 1);
+		KT_ASSERT_EQ(buddy_add_range(&B, sizes[c].start, sizes[c].end), 0);
+		KT_EXPECT_EQ(sparse_touched, small);
+		/* Memory is still all there: the largest block comes out at once,
+		 * the highest one first, costing a frame or two, not a scan. */
+		for (unsigned i = 0; i < nw; i++)
+			if (want[i].order == PFN_MAX_ORDER - 1)
+				top = want[i].pfn;
+		sparse_touched = 0;
+		p = buddy_alloc(&B, PFN_MAX_ORDER - 1, 0);
+		KT_EXPECT_EQ(pfn_t_to_pfn(p), top);
+		KT_EXPECT(sparse_touched <= 2);
+		buddy_free(&B, p, PFN_MAX_ORDER - 1);
+		KT_EXPECT_EQ(buddy_check(&B), 0);
+	}
+	sparse_teardown();
+}
+
+/*
+ * Reserving frames inside a free block of the largest order that nothing
+ * has allocated from yet, and freeing a pfn heading one, behave as on any
+ * free block (init may leave such blocks untouched until they are needed).
+ */
+KTEST(buddy, reserve_and_bad_free_inside_untouched_blocks)
+{
+	static const struct span r = { 0x100000, 0x140000 };	/* 1 GiB above 4 GiB */
+	struct buddy_stats st;
+	struct bad_free f = { __pfn_to_pfn_t(0x120000, 0), PFN_MAX_ORDER - 1 };
+	pfn_t p;
+
+	sparse_setup(&r, 1);
+	KT_ASSERT_EQ(buddy_add_range(&B, r.start, r.end), 0);
+	KT_EXPECT(host_catch_panic(do_free, &f));
+	KT_EXPECT(strstr(host_panic_message(), "pfn_free: pfn 0x120000 is already free") != NULL);
+	KT_ASSERT_EQ(buddy_reserve_range(&B, 0x120003, 0x120805), 0);
+	KT_EXPECT_EQ(buddy_check(&B), 0);
+	buddy_get_stats(&B, &st);
+	KT_EXPECT_EQ(st.nr_reserved, 0x802);
+	KT_EXPECT_EQ(st.free_pages, 0x40000 - 0x802);
+	/* Reserving again overlaps: refused, nothing changes. */
+	KT_EXPECT_EQ(buddy_reserve_range(&B, 0x120800, 0x120c01), -EBUSY);
+	buddy_get_stats(&B, &st);
+	KT_EXPECT_EQ(st.free_pages, 0x40000 - 0x802);
+	/* Everything else is still handed out; the reserved frames never are. */
+	for (unsigned i = 0; i < 0x100 - 3; i++) {
+		p = buddy_alloc(&B, PFN_MAX_ORDER - 1, 0);
+		KT_ASSERT(!pfn_t_is_null(p));
+		KT_ASSERT(pfn_t_to_pfn(p) + 0x400 <= 0x120000 || pfn_t_to_pfn(p) >= 0x120c00);
+	}
+	KT_EXPECT(pfn_t_is_null(buddy_alloc(&B, PFN_MAX_ORDER - 1, 0)));
+	p = buddy_alloc(&B, 1, 0);
+	KT_ASSERT(!pfn_t_is_null(p));
+	KT_EXPECT(pfn_t_to_pfn(p) >= 0x120000 && pfn_t_to_pfn(p) < 0x120c00 &&
+		  (pfn_t_to_pfn(p) + 2 <= 0x120003 || pfn_t_to_pfn(p) >= 0x120805));
+	KT_EXPECT_EQ(buddy_check(&B), 0);
+	sparse_teardown();
+}
+
+/* ---- the null pfn_t ---- */
+
+KTEST(buddy, failure_returns_pfn_t_null)
+{
+	static const struct span r = { 0x400, 0x800 };
+	static const pfn_t in_table[] = { PFN_T_NULL, PFN_T_NULL };
+
+	/* The constant: frame 0, no flags, and the only pfn_t that is null. */
+	KT_EXPECT(pfn_t_is_null(PFN_T_NULL));
+	KT_EXPECT_EQ(pfn_t_to_pfn(PFN_T_NULL), 0);
+	KT_EXPECT_EQ(pfn_t_flags(PFN_T_NULL), 0);
+	KT_EXPECT(pfn_t_equal(in_table[1], PFN_T_NULL));
+	KT_EXPECT(!pfn_t_is_null(__pfn_to_pfn_t(0, PFN_DEV)));
+	KT_EXPECT(!pfn_t_is_null(__pfn_to_pfn_t(1, 0)));
+	/* What a failed allocation returns. */
+	KT_ASSERT_EQ(fake_setup(&r, 1, 0), 0);
+	KT_EXPECT(pfn_t_equal(buddy_alloc(&B, PFN_MAX_ORDER, 0), PFN_T_NULL));
+	KT_EXPECT(pfn_t_equal(buddy_alloc(&B, 0, BIT(7)), PFN_T_NULL));
+	KT_ASSERT(!pfn_t_is_null(buddy_alloc(&B, 10, 0)));
+	KT_EXPECT(pfn_t_equal(buddy_alloc(&B, 0, 0), PFN_T_NULL));
 	fake_teardown();
 }

@@ -171,7 +171,7 @@ pfn_t pfn_alloc(unsigned order, unsigned flags)
 
 	frames.last_flags = flags;
 	if (!pfn)
-		return __pfn_to_pfn_t(0, 0);
+		return PFN_T_NULL;
 	*next += 1ULL << order;
 	frames.allocs++;
 	return __pfn_to_pfn_t(pfn, 0);
@@ -621,6 +621,66 @@ KTEST(dma, pool_beyond_a_small_mask)
 	KT_EXPECT_EQ(stats().slots_used, 0);
 }
 
+/*
+ * What a driver sizes its queue limits by: whether a device may bounce at
+ * all (forced, or a mask below the end of memory), and how many segments of
+ * the pool lie under its mask. As many mappings of the longest bounce (with
+ * any start offset) as there are such segments always fit an empty pool,
+ * wherever the allocator's cursor stands.
+ */
+KTEST(dma, bounce_limits_for_queue_limits)
+{
+	struct device d25 = { .name = "d25", .dma_mask = POOL1 - 1 };	/* chunk 0 only */
+	struct device nvme = { .name = "nvme", .dma_mask = DMA_BIT_MASK(64),
+			       .dma_min_align_mask = 4095, .dma_force_bounce = true };
+	static const u32 offs[] = { 0, 2048 + 512, 4092 };
+	dma_addr_t a[4];
+	size_t max = dma_max_mapping_size(&nvme);
+	DEV(d64, 64);
+	DEV(d32, 32);
+	DEV(d24, 24);
+
+	setup_pool(2 * DMA_SEGMENT_SLOTS, 2);
+	/* nothing said about memory yet: any mask below 64 bits may bounce */
+	KT_EXPECT(!dma_may_bounce(&d64));
+	KT_EXPECT(dma_may_bounce(&d32));
+	dma_set_memory_top(RAM_1T + (1 << 20) - 1);
+	KT_EXPECT(!dma_may_bounce(&d64));
+	KT_EXPECT(dma_may_bounce(&d32));
+	dma_set_memory_top(0xffffffffULL);		/* everything below 4 GiB */
+	KT_EXPECT(!dma_may_bounce(&d32));
+	KT_EXPECT(dma_may_bounce(&d24));
+	KT_EXPECT(dma_may_bounce(&nvme));		/* forced for the device */
+	dma_set_force_bounce(true);
+	KT_EXPECT(dma_may_bounce(&d32));
+	dma_set_force_bounce(false);
+
+	KT_EXPECT_EQ(dma_max_bounce_segments(&d64), 4);
+	KT_EXPECT_EQ(dma_max_bounce_segments(&nvme), 4);
+	KT_EXPECT_EQ(dma_max_bounce_segments(&d25), 2);
+	KT_EXPECT_EQ(dma_max_bounce_segments(&d24), 0);
+
+	KT_ASSERT_EQ(max, DMA_SEGMENT_SIZE - 4096);
+	for (unsigned c = 0; c < dma_pool.nslots; c += 5)
+		for (unsigned o = 0; o < ARRAY_SIZE(offs); o++) {
+			dma_pool.cursor = c;
+			for (unsigned i = 0; i < 4; i++) {
+				a[i] = map(&nvme, PMEM_BASE + offs[o], max, DMA_TO_DEVICE);
+				if (dma_mapping_error(&nvme, a[i])) {
+					ktest_fail(__FILE__, __LINE__, "cursor %u offset %u: mapping %u failed",
+						   c, offs[o], i);
+					break;
+				}
+				KT_EXPECT_EQ(a[i] & 4095, offs[o]);
+			}
+			for (unsigned i = 0; i < 4 && !dma_mapping_error(&nvme, a[i]); i++)
+				dma_unmap_pfn(&nvme, a[i], max, DMA_TO_DEVICE);
+		}
+	KT_EXPECT_EQ(stats().slots_used, 0);
+	dma_pool_teardown();
+	KT_EXPECT_EQ(dma_max_bounce_segments(&d64), 0);
+}
+
 KTEST(dma, slot_allocator_random_against_shadow)
 {
 	struct prng r = { 12345 };
@@ -823,13 +883,27 @@ KTEST(dma, sg_map_says_why)
 	struct scatterlist sgl[8], *sg;
 	int i;
 
+	DEV(other, 32);
+	dma_addr_t held;
+
 	setup_pool(DMA_SEGMENT_SLOTS, 1);
 	sg_init_table(sgl, 8);
-	for_each_sg(sgl, sg, 8, i)	/* 8 x 48 KiB > 256 KiB: the 6th fails */
+	for_each_sg(sgl, sg, 8, i)
 		sg_set_pfn(sg, pfn_of(PMEM_BASE), 48 * 1024, 0);
-	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 8, DMA_TO_DEVICE), -ENOMEM);
+	/* 5 x 48 KiB fit the empty pool, but not while another device holds
+	 * 200 KiB of it: just now (transient) */
+	held = map(&other, PMEM_BASE, 200 * 1024, DMA_TO_DEVICE);
+	KT_ASSERT(in_pool(held));
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 5, DMA_TO_DEVICE), -ENOMEM);
+	KT_EXPECT_EQ(stats().slots_used, 100);
+	dma_unmap_pfn(&other, held, 200 * 1024, DMA_TO_DEVICE);
 	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 5, DMA_TO_DEVICE), 5);
 	dma_unmap_sg(&dev, sgl, 5, DMA_TO_DEVICE);
+	/* 8 x 48 KiB = 192 slots > 128: never, whatever comes back; logged */
+	host_log_clear();
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 8, DMA_TO_DEVICE), -EINVAL);
+	KT_EXPECT(host_log_contains("dma: dev: 8 entries need 192 bounce slots, the pool can hold 128"));
+	KT_EXPECT_EQ(stats().slots_used, 0);
 	/* longer than a bounce may be: never */
 	sg_init_table(sgl, 1);
 	sg_set_pfn(&sgl[0], pfn_of(PMEM_BASE), DMA_SEGMENT_SIZE + 4096, 0);
@@ -840,6 +914,82 @@ KTEST(dma, sg_map_says_why)
 	dma_pool_teardown();
 	sg_set_pfn(&sgl[0], pfn_of(PMEM_BASE), 4096, 0);
 	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 1, DMA_TO_DEVICE), -EINVAL);
+}
+
+/*
+ * A list abandoned to a device that may still use it keeps its slots for
+ * good: they stay used, count as lost, are never handed out, and stop
+ * counting as capacity. A list that needs more than what is left, or one
+ * entry that needs a run the lost slots cut everywhere, is -EINVAL (logged)
+ * even though the pool is merely full; one that fits what is left is still
+ * a transient -ENOMEM while others hold slots.
+ */
+KTEST(dma, abandoned_slots_never_waited_for)
+{
+	DEV(dev, 32);
+	DEV(other, 32);
+	struct device nvme = { .name = "nvme", .dma_mask = DMA_BIT_MASK(64),
+			       .dma_min_align_mask = 4095, .dma_force_bounce = true };
+	struct scatterlist lost[2], sgl[2], one[1];
+	dma_addr_t held, a;
+
+	setup_pool(DMA_SEGMENT_SLOTS, 1);
+	sg_init_table(lost, 2);
+	sg_set_pfn(&lost[0], pfn_of(PMEM_BASE), 48 * 1024, 0);
+	sg_set_pfn(&lost[1], pfn_of(PMEM_BASE + 65536), 48 * 1024, 0);
+	KT_ASSERT_EQ(__dma_map_sg(&dev, lost, 2, DMA_FROM_DEVICE), 2);
+	dma_abandon_sg(&dev, lost, 2, DMA_FROM_DEVICE);
+	KT_EXPECT_EQ(stats().slots_used, 48);
+	KT_EXPECT_EQ(stats().slots_lost, 48);
+	KT_EXPECT_EQ(stats().live, 2);
+	KT_EXPECT_EQ(dma_pool_usable(&dma_pool, DMA_BIT_MASK(32)), 80);
+	/* an unmap of it now is a misuse and changes nothing */
+	host_log_clear();
+	dma_unmap_sg(&dev, lost, 2, DMA_FROM_DEVICE);
+	KT_EXPECT(host_log_contains("not a live bounce mapping"));
+	KT_EXPECT_EQ(stats().slots_lost, 48);
+	KT_EXPECT_EQ(stats().slots_used, 48);
+
+	/* 2 x 84 KiB = 84 slots > 80 that can ever be free: never */
+	sg_init_table(sgl, 2);
+	sg_set_pfn(&sgl[0], pfn_of(PMEM_BASE), 84 * 1024, 0);
+	sg_set_pfn(&sgl[1], pfn_of(PMEM_BASE + 86016), 84 * 1024, 0);
+	host_log_clear();
+	KT_EXPECT_EQ(__dma_map_sg(&dev, sgl, 2, DMA_TO_DEVICE), -EINVAL);
+	KT_EXPECT(host_log_contains("dma: dev: 2 entries need 84 bounce slots, the pool can hold 80 (48 kept out for good)"));
+
+	/* 64 KiB fits what is left, but not while another device holds 60 */
+	held = map(&other, PMEM_BASE, 120 * 1024, DMA_TO_DEVICE);
+	KT_ASSERT(in_pool(held));
+	sg_init_table(one, 1);
+	sg_set_pfn(&one[0], pfn_of(PMEM_BASE), 64 * 1024, 0);
+	KT_EXPECT_EQ(__dma_map_sg(&dev, one, 1, DMA_TO_DEVICE), -ENOMEM);
+	dma_unmap_pfn(&other, held, 120 * 1024, DMA_TO_DEVICE);
+	KT_ASSERT_EQ(__dma_map_sg(&dev, one, 1, DMA_TO_DEVICE), 1);
+	KT_EXPECT(sg_dma_address(&one[0]) < sg_dma_address(&lost[0]) ||
+		  sg_dma_address(&one[0]) >= sg_dma_address(&lost[1]) + 48 * 1024 ||
+		  (sg_dma_address(&one[0]) >= sg_dma_address(&lost[0]) + 48 * 1024 &&
+		   sg_dma_address(&one[0]) + 64 * 1024 <= sg_dma_address(&lost[1])));
+	dma_unmap_sg(&dev, one, 1, DMA_TO_DEVICE);
+	KT_EXPECT_EQ(stats().slots_used, 48);
+
+	/* one lost slot in the middle: no 126-slot run can ever be free */
+	setup_pool(DMA_SEGMENT_SLOTS, 1);
+	dma_pool.cursor = 64;
+	sg_init_table(one, 1);
+	sg_set_pfn(&one[0], pfn_of(PMEM_BASE), 2048, 0);
+	KT_ASSERT_EQ(__dma_map_sg(&dev, one, 1, DMA_TO_DEVICE), 1);
+	KT_EXPECT_EQ(dma_pool_addr_to_slot(&dma_pool, sg_dma_address(&one[0])), 64);
+	dma_abandon_sg(&dev, one, 1, DMA_TO_DEVICE);
+	host_log_clear();
+	a = map(&nvme, PMEM_BASE, dma_max_mapping_size(&nvme), DMA_TO_DEVICE);
+	KT_EXPECT(dma_mapping_error(&nvme, a));
+	KT_EXPECT(host_log_contains("dma: nvme: no run of 126 bounce slots can ever be free"));
+	KT_EXPECT_EQ(stats().pool_full, 0);
+	/* while a run of 63 still can be */
+	a = map(&nvme, PMEM_BASE, 63 * 2048, DMA_TO_DEVICE);
+	KT_EXPECT(in_pool(a));
+	dma_unmap_pfn(&nvme, a, 63 * 2048, DMA_TO_DEVICE);
 }
 
 static struct {

@@ -3,7 +3,7 @@
  * GNU-EFI loader: ELF header checks (good and each way of being bad), the
  * multiboot2 header search for the "EFI amd64 entry address" tag (good,
  * bad checksum, misaligned, too far, malformed tags), the EFI -> e820 type
- * table, and information blocks written from synthetic EFI memory maps
+ * table, the kernel span against EFI memory maps, and information blocks written from synthetic EFI memory maps
  * (unsorted, zero-length entries, neighbours to merge, 48-byte descriptors,
  * empty) that must parse with the kernel's kernel/bootinfo.c.
  *
@@ -434,4 +434,110 @@ KTEST(efiboot, info_large_map_fits)
 			     ((N - 1 - i) & 1) ? E820_RAM : E820_RESERVED);
 	}
 	KT_EXPECT_EQ(bi.nefi, N);
+}
+
+/* ------------------------------------------------------------ the kernel's span */
+
+#define SPAN_START	0x1000000ULL
+#define SPAN_END	0x1400000ULL	/* 4 MiB at 16 MiB, 1024 pages */
+
+struct span_case {
+	const char *what;
+	struct desc d[4];
+	size_t n;
+	int ret;
+	int hole;
+	u32 type;		/* of the offender */
+};
+
+static const struct efiboot_range span_claims[] = {
+	{ SPAN_START + 0x100000, SPAN_START + 0x200000 },
+};
+
+static const struct span_case span_cases[] = {
+	{ "free and boot-services memory", {
+		{ EFI_CONVENTIONAL_MEMORY, 0x800000, 0x900 },
+		{ EFI_BOOT_SERVICES_DATA, 0x1100000, 0x100 },
+		{ EFI_BOOT_SERVICES_CODE, 0x1200000, 0x400 } }, 3, 0, 0, 0 },
+	{ "claimed loader data", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x100 },
+		{ EFI_LOADER_DATA, SPAN_START + 0x100000, 0x100 },
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START + 0x200000, 0x200 } }, 3, 0, 0, 0 },
+	{ "loader data not ours", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x200 },
+		{ EFI_LOADER_DATA, SPAN_START + 0x200000, 0x200 } }, 2, -EINVAL, 0,
+	  EFI_LOADER_DATA },
+	{ "runtime data inside", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x400 },
+		{ EFI_RUNTIME_SERVICES_DATA, SPAN_START + 0x3ff000, 1 } }, 2, -EINVAL, 0,
+	  EFI_RUNTIME_SERVICES_DATA },
+	{ "a hole at the end", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x3ff } }, 1, -EINVAL, 1, 0 },
+	{ "a hole in the middle", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x100 },
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START + 0x101000, 0x2ff } }, 2, -EINVAL, 1, 0 },
+	/* overlapping descriptors count once: their sum must not hide a hole */
+	{ "a duplicate hides a hole", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x200 },
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x200 } }, 2, -EINVAL, 1, 0 },
+	{ "an overlap hides a hole", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x180 },
+		{ EFI_BOOT_SERVICES_DATA, SPAN_START + 0x100000, 0x180 },
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START + 0x300000, 0x100 } }, 3, -EINVAL, 1, 0 },
+	{ "overlapping, no hole", {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x300 },
+		{ EFI_BOOT_SERVICES_DATA, SPAN_START + 0x100000, 0x300 } }, 2, 0, 0, 0 },
+};
+
+KTEST(efiboot, span_check)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(span_cases); i++) {
+		const struct span_case *c = &span_cases[i];
+		u8 map[4 * DSIZE];
+		size_t size = make_map(map, c->d, c->n);
+		u8 *copy = dup_exact(map, size);
+		struct efiboot_span_fault f;
+		int ret = efiboot_span_check(copy, size, DSIZE, SPAN_START, SPAN_END,
+					     span_claims, ARRAY_SIZE(span_claims), &f);
+
+		free(copy);
+		if (ret != c->ret) {
+			ktest_fail(__FILE__, __LINE__, "%s: ret %d, want %d", c->what, ret, c->ret);
+			continue;
+		}
+		if (!ret)
+			continue;
+		if (f.hole != c->hole || (!c->hole && f.type != c->type))
+			ktest_fail(__FILE__, __LINE__, "%s: fault hole %d type %u, want %d %u",
+				   c->what, f.hole, f.type, c->hole, c->type);
+	}
+}
+
+/* Descriptors smaller than EFI_MEMORY_DESCRIPTOR (a bad map, or a size the
+ * firmware changed between two GetMemoryMap calls) are refused, not read
+ * past their end or divided by. */
+KTEST(efiboot, small_descriptors_refused)
+{
+	static const struct desc d[] = {
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START, 0x400 },
+		{ EFI_CONVENTIONAL_MEMORY, SPAN_START + 0x400000, 0x400 },
+	};
+	u8 map[ARRAY_SIZE(d) * DSIZE], *copy, *mbi;
+	size_t size = make_map(map, d, ARRAY_SIZE(d)), room, fixed;
+	struct efiboot_span_fault f;
+
+	KT_EXPECT_EQ(efiboot_span_check(map, size, DSIZE, SPAN_START, SPAN_END, NULL, 0, &f), 0);
+	copy = dup_exact(map, 24);
+	KT_EXPECT_EQ(efiboot_span_check(copy, 24, 24, SPAN_START, SPAN_END, NULL, 0, &f),
+		     -EINVAL);
+	KT_EXPECT_EQ(efiboot_span_check(copy, 24, 0, SPAN_START, SPAN_END, NULL, 0, &f),
+		     -EINVAL);
+	room = efiboot_mbi_size(8192, size, DSIZE);
+	mbi = calloc(1, room);
+	KT_ASSERT(mbi);
+	fixed = fixed_tags(mbi, "x", NULL, 0);
+	KT_EXPECT_EQ(efiboot_finish(mbi, fixed, copy, 24, 24, 1), 0);
+	KT_EXPECT_EQ(efiboot_finish(mbi, fixed, copy, 24, 0, 1), 0);
+	free(copy);
+	free(mbi);
 }

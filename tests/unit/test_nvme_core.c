@@ -3,9 +3,15 @@
  * it is, against the fake controller of nvme_fake.c, with the real block
  * layer and DMA core: bring-up, I/O through interrupts, polling and the
  * bounce pool, and the controller reset (commands taken back and
- * resubmitted). Every I/O's data is checked in the fake's disk.
+ * resubmitted); a controller that will not disable (dead: bus mastering
+ * off before its I/O fails, or its memory kept for good when that cannot
+ * be made certain), and a pool short for good failing I/O at once instead
+ * of waiting. Every I/O's data is checked in the fake's disk.
  */
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "../../block/dma_internal.h"
 #include "blkdev_driver.h"
 #include "block_host.h"
@@ -48,15 +54,21 @@ static bool core_setup(size_t pool_bytes)
 	return disk != NULL;
 }
 
-static void core_teardown(void)
+/* The rest of the teardown once the controller (f) is detached. */
+static void core_teardown_of(struct nvme_fake *f)
 {
 	KT_EXPECT_EQ(host_blk_irq_depth, 0);
-	nvme_fake_detach(&fk);
+	nvme_fake_detach(f);
 	KT_EXPECT_EQ(dma_debug_errors(), 0);
 	nvme_fake_pool_teardown();
 	nvme_fake_free_all();
 	host_blk_teardown();
 	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+}
+
+static void core_teardown(void)
+{
+	core_teardown_of(&fk);
 }
 
 /* One bio of len bytes at device byte pos, buffer offset off; waits. */
@@ -224,8 +236,9 @@ static bool pool_page_free(struct nvme_queue *q, u64 bus)
 
 /*
  * Three bounced writes, each with a PRP list page, are held by the
- * controller; the reset clears CC.EN and CSTS.RDY stays 1 past CAP.TO. The
- * controller may still be working on them, so: it is marked dead (a log
+ * controller; the reset clears CC.EN and CSTS.RDY stays 1 past CAP.TO, and
+ * its bus mastering cannot be turned off either. The controller may still
+ * be working on them, so: it is marked dead (a log
  * line names it), never enabled again (no CC.EN=1 while RDY is 1), the
  * writes fail with -EIO, and their bounce slots and list pages stay out of
  * the pools: the pool accounting does not move, and another device that
@@ -247,6 +260,8 @@ KTEST(nvme_core, reset_when_the_controller_will_not_disable)
 		goto out;
 	q = &fk.ctrl.ioq[0];
 	memset(&as, 0, sizeof(as));
+	/* nor can its bus mastering be turned off (it reads back set) */
+	fk.bme_stuck = true;
 	dma_set_force_bounce(true);
 	fk.hold_io = true;
 	for (unsigned i = 0; i < 3; i++)
@@ -464,6 +479,237 @@ KTEST(nvme_core, reset_resubmission_waits_for_the_bounce_pool)
 	KT_EXPECT(!host_log_contains("busy with nothing in flight"));
 out:
 	hog_release();
+	dma_set_force_bounce(false);
+	core_teardown();
+}
+
+/* ---- a dead controller's bus mastering ---- */
+
+/* Bios whose end records whether the controller could still master the
+ * bus at that moment. */
+static bool bme_at_end[16];
+
+static void bme_end_io(struct bio *bio)
+{
+	bme_at_end[(uintptr_t)bio->bi_private] = fk.bus_master;
+	as_end_io(bio);
+}
+
+/* Bio i: len bytes at device byte pos, into or from the buffer at off. */
+static void bme_submit(unsigned i, enum req_op op, u64 pos, u32 off, u32 len)
+{
+	struct bio *bio = bio_alloc(disk, 1, op);
+
+	if (!bio) {
+		ktest_fail(__FILE__, __LINE__, "bio pool empty");
+		return;
+	}
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	bio_add_pfn(bio, buf, len, off);
+	bio->bi_end_io = bme_end_io;
+	bio->bi_private = (void *)(uintptr_t)i;
+	submit_bio(bio);
+}
+
+static bool all_bytes(const u8 *p, size_t len, u8 v)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+#define BME_LEN		(16384 + 512)	/* a PRP list page each */
+#define BME_POS(i)	((256ULL + (i) * 64) << 10)
+#define BME_OFF(i)	((i) * 32768U)
+
+/*
+ * A controller that will not disable may go on carrying out what it held.
+ * Before any of it completes with -EIO, its bus mastering must be off (PCI
+ * Command register bit 2): else a read's buffer, mapped directly and given
+ * back to its owner with the error, is written afterwards. Held here: a
+ * read mapped directly, a bounced read and a bounced write. Bus mastering
+ * goes off and reads back off, so the controller can touch no memory, and
+ * what the commands held (bounce slots, list pages) goes back to the pools.
+ * Then the controller carries the commands out: nothing it does reaches
+ * memory, neither the direct buffer nor the returned slots, now another
+ * device's.
+ */
+KTEST(nvme_core, dead_controller_masters_the_bus_no_more)
+{
+	struct dma_stats st;
+	struct nvme_queue *q;
+	unsigned hogged;
+
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	q = &fk.ctrl.ioq[0];
+	hog_n = 0;
+	memset(&as, 0, sizeof(as));
+	memset(bme_at_end, 1, sizeof(bme_at_end));
+	for (unsigned i = 0; i < 3; i++)
+		pattern_fill(fk.disk + BME_POS(i), BME_POS(i), BME_LEN, (u16)(40 + i));
+	memset(bufva, 0x5a, 2 * 32768);
+	pattern_fill(bufva + BME_OFF(2), BME_POS(2), BME_LEN, 50);
+	fk.hold_io = true;
+	bme_submit(0, REQ_OP_READ, BME_POS(0), BME_OFF(0), BME_LEN);
+	dma_set_force_bounce(true);
+	bme_submit(1, REQ_OP_READ, BME_POS(1), BME_OFF(1), BME_LEN);
+	bme_submit(2, REQ_OP_WRITE, BME_POS(2), BME_OFF(2), BME_LEN);
+	dma_set_force_bounce(false);
+	nvme_fake_run(&fk);
+	KT_ASSERT_EQ(fk.nr_held, 3);
+	dma_get_stats(&st);
+	KT_EXPECT(st.slots_used >= 2 * (BME_LEN / DMA_SLOT_SIZE));
+	KT_EXPECT_EQ(q->nr_pool_free, NVME_POOL_PAGES - 3);
+
+	fk.rdy_stuck = true;
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: the controller will not disable"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_EXPECT(fk.ctrl.state == NVME_CTRL_DEAD);
+	KT_EXPECT_EQ(as.done, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		KT_EXPECT_EQ(as.status[i], -EIO);
+		/* off before the error reached the bio's owner */
+		KT_EXPECT(!bme_at_end[i]);
+	}
+	KT_EXPECT(!fk.bus_master);
+	KT_EXPECT(host_log_contains("nvme0: controller did not disable"));
+	KT_EXPECT(host_log_contains("bus mastering off"));
+	/* nothing can reach memory any more: what the commands held is back */
+	dma_get_stats(&st);
+	KT_EXPECT_EQ(st.slots_used, 0);
+	KT_EXPECT_EQ(st.live, 0);
+	KT_EXPECT_EQ(q->nr_pool_free, NVME_POOL_PAGES);
+
+	/* another device gets every slot, the returned ones among them */
+	memset(bufva + 3 * 32768, 0xc3, DMA_SLOT_SIZE);
+	dma_set_force_bounce(true);
+	for (hogged = 0; hogged < ARRAY_SIZE(hog_maps); hogged++) {
+		dma_addr_t a = dma_map_pfn(&hog, pfn_t_add(buf, 3 * 32768 / PAGE_SIZE), 0,
+					   DMA_SLOT_SIZE, DMA_TO_DEVICE);
+
+		if (dma_mapping_error(&hog, a))
+			break;
+		hog_maps[hog_n++] = a;
+	}
+	dma_set_force_bounce(false);
+	KT_EXPECT_EQ(hogged, DMA_SEGMENT_SLOTS);
+
+	/* the controller carries out what it held: none of it lands */
+	nvme_fake_complete_held(&fk);
+	KT_EXPECT(fk.dma_blocked > 0);
+	KT_EXPECT(all_bytes(bufva + BME_OFF(0), BME_LEN, 0x5a));
+	KT_EXPECT(all_bytes(bufva + BME_OFF(1), BME_LEN, 0x5a));
+	for (unsigned i = 0; i < hog_n; i++)
+		if (!all_bytes(phys_to_virt(hog_maps[i]), DMA_SLOT_SIZE, 0xc3)) {
+			ktest_fail(__FILE__, __LINE__, "another device's bounce slot %u was written",
+				   i);
+			break;
+		}
+	KT_EXPECT(!disk_holds(BME_POS(2), BME_LEN, 50));
+out:
+	hog_release();
+	dma_set_force_bounce(false);
+	core_teardown();
+}
+
+/* ---- slots kept out of the pool for good: never a wait ---- */
+
+static struct nvme_fake fk2;
+
+static void io_hangs(int sig)
+{
+	static const char msg[] =
+		"# nvme_core.permanently_short_pool_fails: the write still waits after 10 s\n"
+		"not ok - nvme_core.permanently_short_pool_fails (killed by its alarm)\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+static void submit_64k_from_irq(void)
+{
+	struct bio *bio = bio_alloc(disk, 1, REQ_OP_WRITE);
+
+	if (!bio) {
+		ktest_fail(__FILE__, __LINE__, "bio pool empty");
+		return;
+	}
+	bio->bi_iter.bi_sector = 0;
+	bio_add_pfn(bio, buf, 65536, 0);
+	bio->bi_end_io = as_end_io;
+	bio->bi_private = (void *)(uintptr_t)0;
+	submit_bio(bio);
+}
+
+/*
+ * nvme0 dies holding 120 of the pool's 128 bounce slots, with bus
+ * mastering stuck on: those slots are gone for good. nvme1 then needs 32
+ * slots for a 64 KiB bounced write, more than can ever be free: it fails
+ * at once, with a line naming the device, both from an interrupt handler
+ * (where a bio would otherwise be parked for good) and in process context
+ * (where it would otherwise wait for good: an alarm ends the run after
+ * 10 s). A 4 KiB write, which fits what is left, still works.
+ */
+KTEST(nvme_core, permanently_short_pool_fails)
+{
+	struct dma_stats st;
+
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	memset(&as, 0, sizeof(as));
+	dma_set_force_bounce(true);
+	fk.hold_io = true;
+	for (unsigned i = 0; i < 3; i++) {
+		struct bio *bio = bio_alloc(disk, 1, REQ_OP_WRITE);
+
+		KT_ASSERT(bio);
+		bio->bi_iter.bi_sector = (u64)i * 256;
+		bio_add_pfn(bio, buf, 80 * 1024, 0);		/* 40 slots */
+		bio->bi_end_io = as_end_io;
+		bio->bi_private = (void *)(uintptr_t)i;
+		submit_bio(bio);
+	}
+	nvme_fake_run(&fk);
+	KT_ASSERT_EQ(fk.nr_held, 3);
+	dma_get_stats(&st);
+	KT_ASSERT_EQ(st.slots_used, 120);
+	fk.rdy_stuck = true;
+	fk.bme_stuck = true;
+	KT_ASSERT(nvme_schedule_reset(&fk.ctrl, "test: dies holding the pool"));
+	KT_EXPECT_EQ(work_run_pending(), 1);
+	KT_ASSERT(fk.ctrl.state == NVME_CTRL_DEAD);
+	KT_EXPECT_EQ(as.done, 3);
+	nvme_fake_detach(&fk);
+
+	/* another controller, on the same pool */
+	KT_ASSERT_EQ(nvme_fake_attach(&fk2, "nvme1"), 0);
+	disk = blk_find_disk("nvme1n1");
+	KT_ASSERT(disk);
+	host_log_clear();
+	memset(&as, 0, sizeof(as));
+	host_blk_raise_irq(submit_64k_from_irq);
+	as_wait(1);
+	KT_EXPECT_EQ(as.done, 1);
+	KT_EXPECT_EQ(as.status[0], -EINVAL);
+	KT_EXPECT(host_log_contains("dma: nvme1: no run of 32 bounce slots can ever be free"));
+	KT_EXPECT(host_log_contains("(120 kept out for good)"));
+
+	signal(SIGALRM, io_hangs);
+	alarm(10);
+	KT_EXPECT_EQ(io(REQ_OP_WRITE, 0, 0, 0, 65536), -EINVAL);
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	pattern_fill(bufva, 1 << 20, 4096, 9);
+	KT_EXPECT_EQ(io(REQ_OP_WRITE, 0, 1 << 20, 0, 4096), 0);
+	KT_EXPECT_EQ(pattern_check(fk2.disk + (1 << 20), 1 << 20, 4096, 9), 4096);
+	dma_set_force_bounce(false);
+	core_teardown_of(&fk2);
+	return;
+out:
 	dma_set_force_bounce(false);
 	core_teardown();
 }

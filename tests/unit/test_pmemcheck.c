@@ -408,3 +408,70 @@ KTEST(pmemcheck, elf_symbols)
 	img[4] = 1;			/* ELFCLASS32 */
 	KT_EXPECT(pmc_syms_load(&s, img, len) != 0);
 }
+
+/* Stores nothing ever claimed are lost all the same: pmc_finish() reports
+ * every line still not clean when the run ends, once. */
+KTEST(pmemcheck, unclaimed_at_exit)
+{
+	struct pmc m;
+
+	model_init(&m);
+	pmc_store(&m, 0, R_OFF + 640, 8, false, 0x1000);	/* never written back */
+	pmc_store(&m, 1, R_OFF + 704, 8, true, 0x1004);	/* nt, never fenced */
+	pmc_store(&m, 0, R_OFF + 768, 8, false, 0x1008);	/* durable */
+	pmc_writeback(&m, 0, R_OFF + 768, PMC_I_CLWB);
+	pmc_fence(&m, 0);
+	KT_EXPECT_EQ(m.violations, 0);
+	pmc_finish(&m);
+	KT_ASSERT_EQ(m.violations, 2);
+	KT_ASSERT_EQ(m.nr_reports, 2);
+	for (unsigned r = 0; r < 2; r++) {
+		KT_EXPECT_EQ(m.report[r].point_id, 0);		/* "at exit" */
+		KT_EXPECT(m.report[r].phys == R_PHYS + 640 || m.report[r].phys == R_PHYS + 704);
+		KT_EXPECT_EQ(m.report[r].state,
+			     m.report[r].phys == R_PHYS + 640 ? PMC_DIRTY : PMC_NT);
+	}
+	pmc_finish(&m);
+	KT_EXPECT_EQ(m.violations, 2);
+	KT_EXPECT_EQ(pmc_live_lines(&m), 0);
+	pmc_fini(&m);
+}
+
+/*
+ * The load before a write-back names its line only if it addresses the
+ * same operand: same base, index, scale, displacement, REX.B/X, address
+ * size and segment. Anything else is a checker error, never trusted.
+ */
+KTEST(pmemcheck, probe_must_match_the_write_back)
+{
+	static const uint8_t clwb_rdi[] = { 0x66, 0x0f, 0xae, 0x37 };
+	static const uint8_t clwb_r8[] = { 0x66, 0x41, 0x0f, 0xae, 0x30 };
+	static const uint8_t clflush_rdi[] = { 0x0f, 0xae, 0x3f };
+	static const uint8_t clwb_sib[] = { 0x66, 0x0f, 0xae, 0x74, 0x8f, 0x10 };	/* [rdi+rcx*4+16] */
+	static const struct {
+		uint8_t b[8];
+		size_t n;
+		const uint8_t *wb;
+		size_t wn;
+		bool match;
+	} t[] = {
+		{ { 0x0f, 0xb6, 0x07 }, 3, clwb_rdi, 4, true },		/* movzx eax, byte [rdi] */
+		{ { 0x0f, 0xb6, 0x07 }, 3, clflush_rdi, 3, true },
+		{ { 0x8a, 0x07 }, 2, clwb_rdi, 4, true },			/* mov al, [rdi] */
+		{ { 0x0f, 0xb6, 0x47, 0x40 }, 4, clwb_rdi, 4, false },	/* [rdi+64]: next line */
+		{ { 0x0f, 0xb6, 0x06 }, 3, clwb_rdi, 4, false },		/* [rsi] */
+		{ { 0x48, 0x89, 0xf8 }, 3, clwb_rdi, 4, false },		/* mov rax, rdi: no load */
+		{ { 0x0f, 0xb6, 0xc7 }, 3, clwb_rdi, 4, false },		/* movzx eax, bh */
+		{ { 0x41, 0x0f, 0xb6, 0x00 }, 4, clwb_r8, 5, true },	/* movzx eax, byte [r8] */
+		{ { 0x0f, 0xb6, 0x00 }, 3, clwb_r8, 5, false },		/* [rax] vs [r8] */
+		{ { 0x67, 0x0f, 0xb6, 0x07 }, 4, clwb_rdi, 4, false },	/* [edi] */
+		{ { 0x65, 0x0f, 0xb6, 0x07 }, 4, clwb_rdi, 4, false },	/* gs:[rdi] */
+		{ { 0x0f, 0xb6, 0x44, 0x8f, 0x10 }, 5, clwb_sib, 6, true },
+		{ { 0x0f, 0xb6, 0x44, 0x4f, 0x10 }, 5, clwb_sib, 6, false },	/* scale 2 */
+		{ { 0x0f, 0xb6, 0x05, 0, 0, 0, 0 }, 7, clwb_rdi, 4, false },	/* rip-relative */
+	};
+
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (pmc_probe_matches(t[i].b, t[i].n, t[i].wb, t[i].wn) != t[i].match)
+			ktest_fail(__FILE__, __LINE__, "case %u: match %d expected", i, t[i].match);
+}

@@ -1,7 +1,8 @@
 /*
  * test_shell.c - host tests of command-line parsing (Linux parse_args
- * quoting, repeated keys, run= appending), shell word splitting and the line
- * editor's handling of editing keys, history and garbage.
+ * quoting, repeated keys, run= appending), shell word splitting, cutting a
+ * line into ';'-separated commands, and the line editor's handling of
+ * editing keys, history and garbage.
  */
 #include "cmdline.h"
 #include "errno.h"
@@ -103,6 +104,53 @@ KTEST(shell, split_too_many)
 	char *argv[4];
 
 	KT_EXPECT_EQ(shell_split(buf, argv, 4), -E2BIG);
+}
+
+/* Every piece shell_cut_command() gives for in, "!E2BIG" for a refused one. */
+static void cut_all(const char *in, size_t size, const char *const *want, unsigned nwant)
+{
+	const char *p = in;
+	char buf[64];
+	unsigned n = 0;
+	int len;
+
+	while ((len = shell_cut_command(&p, buf, size)) != -ENODATA) {
+		const char *got = len == -E2BIG ? "!E2BIG" : buf;
+
+		KT_ASSERT(len >= 0 || len == -E2BIG);
+		KT_ASSERT(n < nwant);
+		if (len >= 0)
+			KT_EXPECT_EQ((size_t)len, strlen(buf));
+		if (strcmp(got, want[n]))
+			ktest_fail(__FILE__, __LINE__, "\"%s\" piece %u: \"%s\", want \"%s\"",
+				   in, n, got, want[n]);
+		n++;
+	}
+	KT_EXPECT_EQ(n, nwant);
+	KT_EXPECT(*p == '\0');
+}
+
+KTEST(shell, cut_commands)
+{
+	static const struct {
+		const char *in;
+		size_t size;
+		unsigned n;
+		const char *want[4];
+	} cases[] = {
+		{ "", 64, 0, { NULL } },
+		{ "help", 64, 1, { "help" } },
+		{ "write pmem0 0 8 1; echo x", 64, 2, { "write pmem0 0 8 1", "echo x" } },
+		{ " a ;b;  ; \tc\t", 64, 4, { "a", "b", "", "c" } },
+		{ "a;", 64, 1, { "a" } },
+		{ ";a", 64, 2, { "", "a" } },
+		{ "echo \"a;b\" c; echo d", 64, 2, { "echo \"a;b\" c", "echo d" } },
+		{ "echo \"open; still", 64, 1, { "echo \"open; still" } },
+		{ "12345678; 1234567;x", 8, 3, { "!E2BIG", "1234567", "x" } },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		cut_all(cases[i].in, cases[i].size, cases[i].want, cases[i].n);
 }
 
 static char echo_buf[4096];

@@ -122,6 +122,103 @@ struct pmc_insn pmc_decode(const uint8_t *b, size_t n)
 	return r;
 }
 
+/* A memory operand in canonical form (SDM vol. 2, 2.1.5 and 2.2.1). */
+struct memop {
+	unsigned mod, rm, scale, index, base, rex_b, rex_x, seg;
+	bool addr32;
+	int32_t disp;
+};
+
+/*
+ * The memory operand of the instruction in b[0..n) whose ModRM byte
+ * follows opcode op (1 or 2 bytes: 0x8a, 0x0fb6, 0x0fae). False when the
+ * bytes are not that instruction, the operand is a register, or it is
+ * RIP-relative (the same encoding names different addresses at different
+ * instructions).
+ */
+static bool memop_of(const uint8_t *b, size_t n, unsigned op, struct memop *o)
+{
+	size_t i = 0;
+	unsigned rex = 0, m;
+
+	memset(o, 0, sizeof(*o));
+	for (; i < n; i++) {
+		uint8_t c = b[i];
+
+		if (c == 0x67)
+			o->addr32 = true;
+		else if (c == 0x2e || c == 0x36 || c == 0x3e || c == 0x26 ||
+			 c == 0x64 || c == 0x65)
+			o->seg = c;
+		else if (c != 0x66 && c != 0xf2 && c != 0xf3)
+			break;
+	}
+	if (i < n && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (op > 0xff) {
+		if (i + 1 >= n || b[i] != 0x0f || b[i + 1] != (op & 0xff))
+			return false;
+		i += 2;
+	} else {
+		if (i >= n || b[i] != op)
+			return false;
+		i++;
+	}
+	if (i >= n)
+		return false;
+	m = b[i++];
+	o->mod = m >> 6;
+	o->rm = m & 7;
+	o->rex_b = !!(rex & 1);
+	o->rex_x = !!(rex & 2);
+	if (o->mod == 3 || (o->mod == 0 && o->rm == 5))
+		return false;
+	if (o->rm == 4) {
+		if (i >= n)
+			return false;
+		o->scale = b[i] >> 6;
+		o->index = (b[i] >> 3) & 7;
+		o->base = b[i] & 7;
+		i++;
+		if (o->mod == 0 && o->base == 5) {	/* no base: disp32 */
+			if (i + 4 > n)
+				return false;
+			o->disp = (int32_t)((uint32_t)b[i] | (uint32_t)b[i + 1] << 8 |
+					    (uint32_t)b[i + 2] << 16 | (uint32_t)b[i + 3] << 24);
+			return true;
+		}
+	} else {
+		o->rex_x = 0;		/* no index: REX.X means nothing */
+	}
+	if (o->mod == 1) {
+		if (i >= n)
+			return false;
+		o->disp = (int8_t)b[i];
+	} else if (o->mod == 2) {
+		if (i + 4 > n)
+			return false;
+		o->disp = (int32_t)((uint32_t)b[i] | (uint32_t)b[i + 1] << 8 |
+				    (uint32_t)b[i + 2] << 16 | (uint32_t)b[i + 3] << 24);
+	}
+	return true;
+}
+
+bool pmc_probe_matches(const uint8_t *p, size_t pn, const uint8_t *wb, size_t wn)
+{
+	struct memop a, b;
+
+	if (!memop_of(wb, wn, 0x0fae, &b))
+		return false;
+	if (!memop_of(p, pn, 0x0fb6, &a) && !memop_of(p, pn, 0x8a, &a))
+		return false;
+	/* mod may differ only in how a zero displacement is encoded */
+	return a.rm == b.rm && a.scale == b.scale && a.index == b.index &&
+	       a.base == b.base && a.rex_b == b.rex_b && a.rex_x == b.rex_x &&
+	       a.seg == b.seg && a.addr32 == b.addr32 && a.disp == b.disp &&
+	       (a.mod == b.mod || (a.mod != 0 && b.mod != 0) ||
+		(a.rm != 5 && !(a.rm == 4 && a.base == 5)));
+}
+
 /* ------------------------------------------------------------ the model */
 
 struct pmc_line {
@@ -392,8 +489,10 @@ static void count_site(struct pmc *m, uint64_t store_pc, uint64_t point_pc)
 		if (m->site[s].pc == store_pc && m->site[s].point_pc == point_pc)
 			break;
 	if (s == m->nr_sites) {
-		if (s == PMC_MAX_SITES)
+		if (s == PMC_MAX_SITES) {
+			m->sites_dropped++;
 			return;
+		}
 		m->nr_sites++;
 		m->site[s].pc = store_pc;
 		m->site[s].point_pc = point_pc;
@@ -441,6 +540,37 @@ void pmc_point(struct pmc *m, unsigned vcpu, uint64_t pc, unsigned id)
 		put_line(m, l);
 	}
 	li->n = keep;
+}
+
+void pmc_finish(struct pmc *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		struct pmc_line *l = &m->lines[i];
+
+		if (!l->key)
+			continue;
+		for (unsigned c = 0; c < PMC_MAX_VCPUS; c++) {
+			if (!l->st[c])
+				continue;
+			m->violations++;
+			count_site(m, l->pc[c], 0);
+			if (m->nr_reports < PMC_MAX_REPORTS) {
+				struct pmc_violation *r = &m->report[m->nr_reports++];
+
+				r->off = (l->key - 1) * PMC_LINE;
+				r->phys = pmc_phys(m, r->off);
+				r->state = worst(l->st[c]);
+				r->point_pc = 0;
+				r->point_id = 0;
+				r->store_pc = l->pc[c];
+				r->vcpu = c;
+			}
+			l->st[c] = 0;
+		}
+	}
+	/* everything reported: start clean (the lists' entries go stale) */
+	memset(m->lines, 0, m->cap * sizeof(*m->lines));
+	m->used = 0;
 }
 
 void pmc_irq_enter(struct pmc *m, unsigned vcpu)

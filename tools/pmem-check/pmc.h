@@ -61,6 +61,10 @@ struct pmc_insn {
  * PMC_I_PLAIN (their stores, if any, count as plain stores). */
 struct pmc_insn pmc_decode(const uint8_t *b, size_t n);
 
+/* Does the instruction p (movzx r, byte [m] or mov r8, [m]) load from the
+ * very memory operand of the write-back wb? (RIP-relative never matches.) */
+bool pmc_probe_matches(const uint8_t *p, size_t pn, const uint8_t *wb, size_t wn);
+
 /* ---- the model ---- */
 enum {
 	PMC_DIRTY = 1,		/* stored, not written back */
@@ -99,6 +103,7 @@ struct pmc {
 	unsigned nr_reports;
 	struct { uint64_t pc, point_pc, count; } site[PMC_MAX_SITES];	/* per store site */
 	unsigned nr_sites;
+	uint64_t sites_dropped;		/* violations of sites past PMC_MAX_SITES */
 };
 
 int pmc_init(struct pmc *m);
@@ -116,6 +121,8 @@ void pmc_writeback(struct pmc *m, unsigned vcpu, uint64_t off,
 		   enum pmc_insn_kind how);
 void pmc_fence(struct pmc *m, unsigned vcpu);
 void pmc_point(struct pmc *m, unsigned vcpu, uint64_t pc, unsigned id);
+/* The run ended: every line still not clean is a violation (point id 0). */
+void pmc_finish(struct pmc *m);
 void pmc_irq_enter(struct pmc *m, unsigned vcpu);
 void pmc_irq_exit(struct pmc *m, unsigned vcpu);
 /* Calibration: a load of off after a CAL marker (kind, arg). */

@@ -3,7 +3,10 @@
  * version 1, QEMU 7.2). `scripts/pfnos-qemu --pmem-check` builds and loads
  * it; the model is pmc.c, the markers include/pmem_check.h.
  *
- *   -plugin pmem-check.so,elf=<pfnos.elf>,out=<report file>
+ *   -plugin pmem-check.so,elf=<pfnos.elf>,out=<report file>[,expect=<n>]
+ *
+ * expect=: the machine has n NVDIMMs, so at least n regions must be
+ * calibrated; fewer is an error (nothing was checked there).
  *
  * At translation each instruction is classified from its bytes:
  *   - stores of every instruction reach pmc_store() (non-temporal ones
@@ -11,9 +14,10 @@
  *     store lands in a calibrated persistent region;
  *   - a write-back (CLWB/CLFLUSHOPT/CLFLUSH) has no memory access under
  *     TCG, so the load just before it in the same block names the line
- *     (pfnos's write-back loops in mm/persist_wb.asm keep the pair together);
- *     a write-back that starts a block has no such load and is counted as
- *     an error, never silently trusted;
+ *     (pfnos's write-back loops in mm/persist_wb.asm keep the pair together)
+ *     when it addresses the very same operand (pmc_probe_matches); a
+ *     write-back without such a load (first in its block, or after anything
+ *     else) is counted as an error, never silently trusted;
  *   - fences and locked instructions, durability points and interrupt
  *     entry/exit markers get execution callbacks;
  *   - the load after a calibration marker tells where a region lies in
@@ -21,9 +25,12 @@
  *     those, not guest-physical addresses) and its guest-physical base.
  * Device DMA is invisible to plugins; so is everything before calibration.
  *
- * At exit it writes to out= (or stderr):
+ * At exit every line still not clean is a violation too (no point ever
+ * claimed it: lost at power-off all the same). Then it writes to out= (or
+ * stderr):
  *   pmem-check: <S> stores to persistent memory, <P> durability points, <V> violations
  *   pmem-check: violation: line 0x<phys> <dirty|wb-pending|nt-pending> at <point> (stored by 0x<pc> <symbol+offset>)
+ *     (<point> is <kind>:<symbol+offset> of the marker, or "exit")
  *   pmem-check: <N> violations stored by 0x<pc> <symbol+offset> at <point>
  *                                    (per site, when more than 20)
  *   pmem-check: error: <what>       (the checker could not check something)
@@ -67,6 +74,7 @@ static struct pmc_syms syms;
 static struct insn_info *info_hash[INFO_BUCKETS];
 static volatile unsigned have_regions;	/* read without the lock: a hint */
 static char *out_path;
+static unsigned expect_regions;
 static char errors[MAX_ERRORS][160];
 static unsigned nr_errors;
 
@@ -187,7 +195,8 @@ static void on_exec(unsigned vcpu, void *udata)
 	case PMC_I_CLFLUSHOPT:
 	case PMC_I_CLFLUSH:
 		if (have_regions)
-			error_locked("write-back without an address probe before it", i->vaddr);
+			error_locked("write-back without a load of the same operand just before it",
+				     i->vaddr);
 		break;
 	case PMC_I_MARKER:
 		switch (i->arg >> 8) {
@@ -231,13 +240,20 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		switch (c.kind) {
 		case PMC_I_CLWB:
 		case PMC_I_CLFLUSHOPT:
-		case PMC_I_CLFLUSH:
-			if (k)
+		case PMC_I_CLFLUSH: {
+			struct qemu_plugin_insn *pi = k ? qemu_plugin_tb_get_insn(tb, k - 1) : NULL;
+
+			/* the load just before must address the very same operand */
+			if (pi && pmc_probe_matches(qemu_plugin_insn_data(pi),
+						    qemu_plugin_insn_size(pi),
+						    qemu_plugin_insn_data(insn),
+						    qemu_plugin_insn_size(insn)))
 				mem[k - 1].probe = c.kind;
 			else
 				ex[k] = (struct insn_info){ .vaddr = mem[k].vaddr,
 					.exec = true, .kind = c.kind };
 			break;
+		}
 		case PMC_I_MARKER:
 			if (c.mark_kind == PMEM_CHECK_K_CAL_BASE ||
 			    c.mark_kind == PMEM_CHECK_K_CAL_END ||
@@ -282,6 +298,7 @@ static void report(qemu_plugin_id_t id, void *p)
 	if (!f)
 		f = stderr;
 	pthread_mutex_lock(&lock);
+	pmc_finish(&model);	/* what no point claimed is lost at power-off */
 	fprintf(f, "pmem-check: %llu stores to persistent memory, %llu durability points, %llu violations\n",
 		(unsigned long long)model.stores, (unsigned long long)model.points,
 		(unsigned long long)model.violations);
@@ -290,9 +307,13 @@ static void report(qemu_plugin_id_t id, void *p)
 		const char *pn = v->point_id < PMEM_POINT_NR && point_names[v->point_id] ?
 				 point_names[v->point_id] : "point";
 
-		fprintf(f, "pmem-check: violation: line 0x%llx %s at %s:%s (stored by 0x%llx %s)\n",
-			(unsigned long long)v->phys, pmc_state_name(v->state), pn,
-			pmc_syms_name(&syms, v->point_pc, a, sizeof(a)),
+		if (!v->point_id)	/* never claimed: lost at the end of the run */
+			snprintf(a, sizeof(a), "exit");
+		else
+			snprintf(a, sizeof(a), "%s:%s", pn,
+				 pmc_syms_name(&syms, v->point_pc, b, sizeof(b)));
+		fprintf(f, "pmem-check: violation: line 0x%llx %s at %s (stored by 0x%llx %s)\n",
+			(unsigned long long)v->phys, pmc_state_name(v->state), a,
 			(unsigned long long)v->store_pc,
 			pmc_syms_name(&syms, v->store_pc, b, sizeof(b)));
 	}
@@ -301,14 +322,27 @@ static void report(qemu_plugin_id_t id, void *p)
 			(unsigned long long)model.site[s].count,
 			(unsigned long long)model.site[s].pc,
 			pmc_syms_name(&syms, model.site[s].pc, a, sizeof(a)),
-			pmc_syms_name(&syms, model.site[s].point_pc, b, sizeof(b)));
+			model.site[s].point_pc ?
+			pmc_syms_name(&syms, model.site[s].point_pc, b, sizeof(b)) : "exit");
 	for (unsigned r = 0; r < model.nr_regions; r++)
 		fprintf(f, "pmem-check: region 0x%llx-0x%llx (QEMU RAM offset 0x%llx)\n",
 			(unsigned long long)model.region[r].phys,
 			(unsigned long long)(model.region[r].phys + model.region[r].size),
 			(unsigned long long)model.region[r].off);
-	if (!model.nr_regions)
-		fprintf(f, "pmem-check: warning: no persistent region was calibrated; nothing was checked\n");
+	{
+		unsigned cal = 0;
+
+		for (unsigned r = 0; r < model.nr_regions; r++)
+			cal += model.region[r].size != 0;
+		if (cal < expect_regions)
+			fprintf(f, "pmem-check: error: %u NVDIMMs but %u regions calibrated: not all persistent memory was checked\n",
+				expect_regions, cal);
+		else if (!cal)
+			fprintf(f, "pmem-check: warning: no persistent region was calibrated; nothing was checked\n");
+	}
+	if (model.sites_dropped)
+		fprintf(f, "pmem-check: %llu more violations from store sites not listed\n",
+			(unsigned long long)model.sites_dropped);
 	for (unsigned e = 0; e < nr_errors; e++)
 		fprintf(f, "pmem-check: error: %s\n", errors[e]);
 	if (model.errors > nr_errors)
@@ -358,8 +392,16 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			}
 		} else if (!strncmp(argv[i], "out=", 4)) {
 			out_path = strdup(argv[i] + 4);
+		} else if (!strncmp(argv[i], "expect=", 7)) {
+			char *end;
+
+			expect_regions = (unsigned)strtoul(argv[i] + 7, &end, 10);
+			if (*end || end == argv[i] + 7) {
+				fprintf(stderr, "pmem-check: bad %s\n", argv[i]);
+				return -1;
+			}
 		} else {
-			fprintf(stderr, "pmem-check: unknown argument '%s' (elf=, out=)\n",
+			fprintf(stderr, "pmem-check: unknown argument '%s' (elf=, out=, expect=)\n",
 				argv[i]);
 			return -1;
 		}
