@@ -25,9 +25,11 @@
  *   2  blk_merge.c           split arithmetic, scatterlist mapping
  *      blk_flush.c           flush sequencing (blk_core.c submits)
  *      blk_wait.c            the one wait, blk_wait_once()
- *      dma_core.c            DMA mapping
+ *      dma_mapping.c         DMA mapping
  *   1  bio.c                 the bio object
  *      scatterlist.c         scatterlists and their pool
+ *      dma_pool.c            the DMA bounce pool's slot allocator
+ *      dma_debug.c           the DMA debug table
  *   0  blk_plat.c, dma_plat.c   the kernel's platform hooks (the host
  *      genhd.c                  tests have their own), the registry
  *

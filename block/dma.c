@@ -2,8 +2,9 @@
  * dma.c - the DMA mapping layer's boot-time setup (kernel only):
  * dma_init() allocates the bounce pool below 4 GiB from the frame
  * allocator, reads swiotlb= and dma.debug= and tells the core where memory
- * ends. The logic is in block/dma_core.c, the kernel's platform hooks in
- * block/dma_plat.c.
+ * ends. The logic is in block/dma_mapping.c (with the pool's allocator in
+ * block/dma_pool.c and the debug table in block/dma_debug.c), the
+ * kernel's platform hooks in block/dma_plat.c.
  *
  * Boot order (kmain): mm_init(); dma_init(); then drivers.
  *

@@ -1,5 +1,6 @@
 /*
- * test_dma.c - host tests of the DMA mapping core (block/dma_core.c).
+ * test_dma.c - host tests of the DMA mapping layer (block/dma_mapping.c,
+ * block/dma_pool.c, block/dma_debug.c).
  *
  * "Physical memory" is a few host buffers at chosen physical addresses:
  * low RAM, RAM straddling 4 GiB, persistent memory above 4 GiB, memory at
