@@ -107,14 +107,37 @@ void dma_pool_lose(struct dma_pool *pool, unsigned head);
 /* Slots under limit that are not lost: what can ever be free for it. */
 unsigned dma_pool_usable(const struct dma_pool *pool, u64 limit);
 /* Physical address of slot i. */
-phys_addr_t dma_pool_slot_addr(const struct dma_pool *pool, unsigned i);
-/* The slot holding addr, or -1 when addr is outside the pool. */
-long dma_pool_addr_to_slot(const struct dma_pool *pool, phys_addr_t addr);
+static inline phys_addr_t dma_pool_slot_addr(const struct dma_pool *pool,
+					       unsigned i)
+{
+	return pool->chunk_base[i / pool->chunk_slots] +
+	       (phys_addr_t)(i % pool->chunk_slots) * DMA_SLOT_SIZE;
+}
+
+/* The slot holding addr, or -1 when addr is outside the pool (every unmap
+ * asks: inline). */
+static inline long dma_pool_addr_to_slot(const struct dma_pool *pool,
+					 phys_addr_t addr)
+{
+	u64 chunk_bytes = (u64)pool->chunk_slots * DMA_SLOT_SIZE;
+
+	for (unsigned c = 0; c < pool->nchunks; c++)
+		if (addr >= pool->chunk_base[c] && addr - pool->chunk_base[c] < chunk_bytes)
+			return (long)c * pool->chunk_slots +
+			       (long)((addr - pool->chunk_base[c]) >> DMA_SLOT_SHIFT);
+	return -1;
+}
 
 /* The longest mapping a device with this min_align_mask may bounce. */
 size_t dma_bounce_max_len(u64 align_mask);
-/* Does [phys, phys+len) lie at or below mask? (len 0 or wrap: false) */
-bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len);
+/* Does [phys, phys+len) lie at or below mask? (len 0 or wrap: false;
+ * every mapping asks: inline) */
+static inline bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len)
+{
+	u64 last = phys + len - 1;
+
+	return len && last >= phys && last <= mask;
+}
 
 /* ---- the debug table (block/dma_debug.c), for the mapping code ---- */
 enum dma_debug_type {

@@ -5,8 +5,10 @@
  * dma_min_align_mask asks for and end under its mask, found from a cursor
  * (next fit); runs given back, and runs given up for good (dma_pool_lose:
  * a dead controller may still write them), which then tell "never" from
- * "not now". Also the mask arithmetic it needs (dma_range_fits,
- * dma_bounce_max_len).
+ * "not now". Also the longest bounce a device may ask for
+ * (dma_bounce_max_len). What every mapping asks of the pool - the slot of
+ * a bus address, a slot's address, whether a range fits a mask - is inline
+ * in block/dma_internal.h.
  *
  * The caller holds the pool lock (interrupts off): block/dma_mapping.c,
  * which fills the run's head record and copies the data, and block/dma.c,
@@ -25,13 +27,6 @@
 struct dma_pool dma_pool;
 
 /* ------------------------------------------------------------ mask logic */
-
-bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len)
-{
-	u64 last = phys + len - 1;
-
-	return len && last >= phys && last <= mask;
-}
 
 size_t dma_bounce_max_len(u64 align_mask)
 {
@@ -86,23 +81,6 @@ int dma_pool_setup(const phys_addr_t *bases, unsigned nchunks,
 void dma_pool_teardown(void)
 {
 	memset(&dma_pool, 0, sizeof(dma_pool));
-}
-
-phys_addr_t dma_pool_slot_addr(const struct dma_pool *pool, unsigned i)
-{
-	return pool->chunk_base[i / pool->chunk_slots] +
-	       (phys_addr_t)(i % pool->chunk_slots) * DMA_SLOT_SIZE;
-}
-
-long dma_pool_addr_to_slot(const struct dma_pool *pool, phys_addr_t addr)
-{
-	u64 chunk_bytes = (u64)pool->chunk_slots * DMA_SLOT_SIZE;
-
-	for (unsigned c = 0; c < pool->nchunks; c++)
-		if (addr >= pool->chunk_base[c] && addr - pool->chunk_base[c] < chunk_bytes)
-			return (long)c * pool->chunk_slots +
-			       (long)((addr - pool->chunk_base[c]) >> DMA_SLOT_SHIFT);
-	return -1;
 }
 
 /*
