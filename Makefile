@@ -96,7 +96,8 @@ include boot/efi/efi.mk
 
 # ------------------------------------------------------------ host unit tests
 # Each tests/unit/<area>.mk adds one binary: "UNIT_BINS += area" and
-# "area_SRCS := <the kernel's pure .c files> tests/unit/test_area.c".
+# "area_SRCS := <the kernel's pure .c files> tests/unit/test_area.c"
+# (and "area_LDFLAGS := ..." if it needs link options).
 # `make unit-<area>` builds and runs one; `make unit` all of them.
 # -fno-builtin: the pure code is freestanding, and with the builtins GCC
 # folds calls such as snprintf() on constant arguments to their libc result,
@@ -121,7 +122,7 @@ $(BUILD)/unit/%.o: %.c $(BUILD)/unit/flags.txt
 define unit_rule
 $(BUILD)/unit/bin/$(1): $(patsubst %.c,$(BUILD)/unit/%.o,$(sort $(UNIT_COMMON) $($(1)_SRCS)))
 	@mkdir -p $$(dir $$@)
-	$(HOSTCC) $(UCFLAGS) -o $$@ $$^
+	$(HOSTCC) $(UCFLAGS) -o $$@ $$^ $($(1)_LDFLAGS)
 .PHONY: unit-$(1)
 unit-$(1): $(BUILD)/unit/bin/$(1)
 	$(BUILD)/unit/bin/$(1) $(FILTER)

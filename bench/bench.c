@@ -8,11 +8,12 @@
  * in our memory through bio_init()), stamped with rdtsc() before
  * submit_bio(), and its bi_end_io stamps the completion and pushes the slot
  * on a completion list. The loop reaps that list, records the latency in
- * the histograms and resubmits, and when nothing has completed it waits: by
- * driving the queue's poll operation when the bio went to a polled queue
- * (poll=1 on a device with polled queues; `pause` between empty polls,
- * never a halt: docs/bench.md has what that does under TCG), else by
- * halting until an interrupt. Nothing on this path allocates.
+ * the histograms and resubmits, and when nothing has completed it waits
+ * with blk_wait_once(), as submit_bio_wait() does: by driving the queue's
+ * poll operation when the bios went to a polled queue (poll=1 on a device
+ * with polled queues; `pause` between empty polls, never a halt:
+ * docs/bench.md has what that does under TCG), else by halting until an
+ * interrupt. Nothing on this path allocates.
  *
  * Time: a warm-up (ramp_time, default 500 ms) whose completions are not
  * counted, then the timed window (runtime, default 2 s): an I/O counts when
@@ -29,7 +30,7 @@
  * when the slot already holds that block from an earlier I/O.
  */
 #include "bench.h"
-#include "blkdev_driver.h"
+#include "blkdev.h"
 #include "cpu.h"
 #include "errno.h"
 #include "irq.h"
@@ -38,7 +39,6 @@
 #include "printk.h"
 #include "shell.h"
 #include "time.h"
-#include "work.h"
 
 struct bench_job;
 
@@ -71,8 +71,8 @@ struct bench_job {
 	u64 seq;			/* next block of a sequential pass */
 	u16 pat_seed;
 	unsigned order;			/* of each buffer */
-	bool polled;
-	unsigned cookie;
+	bool polled;			/* the bios went to a polled queue */
+	u32 wait_opf;			/* a submitted bio's bi_opf: where to wait */
 	struct bench_result *res;
 	u64 verify_reported;
 };
@@ -93,15 +93,6 @@ static void bench_end_io(struct bio *bio)
 	local_irq_restore(flags);
 }
 
-static unsigned bench_order(u32 bytes)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
 static void bench_free_buffers(struct bench_job *j)
 {
 	for (u32 i = 0; i < j->nr_io; i++) {
@@ -114,7 +105,7 @@ static void bench_free_buffers(struct bench_job *j)
 
 static int bench_alloc_buffers(struct bench_job *j, u32 qd, u32 bs)
 {
-	j->order = bench_order(bs);
+	j->order = get_order(bs);
 	for (u32 i = 0; i < qd; i++) {
 		struct bench_io *io = &bench_ios[i];
 
@@ -260,11 +251,11 @@ static void bench_submit(struct bench_job *j, struct bench_io *io,
 	j->inflight++;
 	io->start_tsc = rdtsc();
 	submit_bio(&io->bio);
-	if (!j->polled && io->bio.bi_cookie != BIO_COOKIE_NONE &&
-	    (io->bio.bi_opf & REQ_POLLED)) {
+	/* REQ_POLLED as submit_bio() left it: set where the bio went to a
+	 * polled queue, which blk_wait_once() finds again from it */
+	j->wait_opf = io->bio.bi_opf;
+	if (io->bio.bi_opf & REQ_POLLED)
 		j->polled = true;
-		j->cookie = io->bio.bi_cookie;
-	}
 }
 
 /* Take the completion list (oldest last); wait for one if it is empty. */
@@ -277,14 +268,11 @@ static struct bench_io *bench_reap(struct bench_job *j)
 		flags = local_irq_save();
 		list = j->done;
 		j->done = NULL;
-		if (!list && !j->polled)
-			blk_wait_interrupt();
+		if (!list)
+			blk_wait_once(j->disk, j->wait_opf, flags);
 		local_irq_restore(flags);
 		if (list)
 			return list;
-		work_run_pending();	/* deferred by interrupts (work.h) */
-		if (j->polled && blk_poll(j->disk, j->cookie) <= 0)
-			cpu_relax();
 	}
 }
 

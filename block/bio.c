@@ -19,9 +19,12 @@
  * bio_endio() counts the bi_end_io callbacks running (blk_endio_depth), so
  * that a submission from inside one never waits (block/blk_mq.c).
  *
+ * Layer 1 of block/ (scripts/check-floors): the bio object, at the bottom;
+ * below it only the platform hooks.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "errno.h"
 #include "irq.h"
 #include "lib.h"
@@ -144,11 +147,11 @@ static void bio_init_fields(struct bio *bio, struct gendisk *disk, u32 opf)
 {
 	bio->bi_magic = BIO_MAGIC_LIVE;
 	bio->bi_vcnt = 0;
-	bio->bi_cookie = BIO_COOKIE_NONE;
 	bio->bi_opf = opf;
 	bio->bi_status = 0;
 	bio->bi_remaining = 1;
 	memset(&bio->bi_iter, 0, sizeof(bio->bi_iter));
+	bio->bi_phys_segments = 0;
 	bio->bi_disk = disk;
 	bio->bi_end_io = NULL;
 	bio->bi_private = NULL;
@@ -325,7 +328,6 @@ void __bio_split(struct bio *bio, unsigned sectors, struct bio *split)
 	split->bi_flags |= BIO_CLONED;
 	split->bi_iter = bio->bi_iter;
 	split->bi_iter.bi_size = sectors << SECTOR_SHIFT;
-	split->bi_cookie = bio->bi_cookie;
 	bio_advance(bio, sectors << SECTOR_SHIFT);
 }
 
@@ -336,7 +338,6 @@ void bio_init_clone(struct bio *bio, struct bio *src, u32 opf)
 	bio->bi_flags = BIO_CLONED;
 	bio->bi_vcnt = src->bi_vcnt;
 	bio->bi_iter = src->bi_iter;
-	bio->bi_cookie = src->bi_cookie;
 }
 
 void bio_chain(struct bio *child, struct bio *parent)

@@ -2,15 +2,19 @@
  * blk_core.c - submission: submit_bio() checks a bio against its device
  * before any byte moves, accounts it, splits it at the queue limits and
  * hands the pieces to the driver (fops->submit_bio, or a request through
- * blk_mq_submit_bio()); submit_bio_wait() waits for bi_end_io by halting
- * until an interrupt, or by polling for REQ_POLLED bios.
+ * blk_mq_submit_bio()); submit_bio_wait() waits for bi_end_io with
+ * blk_wait_once() (block/blk_wait.c): halting until an interrupt, or
+ * polling for REQ_POLLED bios.
  *
- * Splitting is all-or-nothing: a first pass over a copy of the iterator
- * finds every piece (and fails the bio with -EINVAL if some piece cannot be
- * aligned to the logical block size), then every split bio is taken from
- * the pool (or the bio fails with -ENOMEM), and only then is anything
- * dispatched. The pieces are chained to the original bio, which completes
- * last, once, with the first error.
+ * Splitting is all-or-nothing: one walk over a copy of the iterator finds
+ * every piece and counts its segments, once, taking a split bio from the
+ * pool for each piece but the last; the bio fails with -EINVAL if some
+ * piece cannot be aligned to the logical block size, else with -ENOMEM if
+ * the pool ran out, and only then is anything dispatched. Each piece goes
+ * to the driver with its count in bi_phys_segments (the request path keeps
+ * it for a piece it parks), so blk_rq_map_sg() is the only other walk. The
+ * pieces are chained to the original bio, which completes last, once, with
+ * the first error.
  *
  * Flushes: REQ_PREFLUSH and REQ_FUA are dropped for reads and for devices
  * without a volatile write cache (a FLUSH there completes at once). A
@@ -20,9 +24,9 @@
  * the promise silently (Linux's submit_bio_noacct() refuses flush flags on
  * anything but a write, with -EIO). A bio
  * that still has REQ_PREFLUSH, or REQ_FUA on a device without
- * BLK_FEAT_FUA, runs as a flush sequence (block/blk_flush.c), whose stages
- * come back through submit_bio() marked BIO_FLUSH_SEQ and go straight to
- * the split and dispatch.
+ * BLK_FEAT_FUA, runs as a flush sequence: block/blk_flush.c hands back
+ * each stage in turn, marked BIO_FLUSH_SEQ, and this file submits it
+ * through submit_bio(), straight to the split and dispatch.
  *
  * A submit_bio() called while one is running on this CPU (from a
  * completion, or an interrupt during a tag wait) queues the bio for the
@@ -37,9 +41,13 @@
  * division, and submit_bio_wait() returns at once when the driver
  * completed the bio inline.
  *
+ * Layer 4 of block/ (scripts/check-floors): submission and dispatch, above
+ * the bio, the split arithmetic, the flush sequencer, the wait and the
+ * request path.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "errno.h"
 #include "irq.h"
 #include "lib.h"
@@ -50,31 +58,6 @@ static struct {
 	bool active;
 	struct bio *head, *tail;
 } blk_submit_state;
-
-enum blk_stat_group blk_stat_group(enum req_op op)
-{
-	switch (op) {
-	case REQ_OP_READ:
-		return BLK_STAT_READ;
-	case REQ_OP_DISCARD:
-	case REQ_OP_WRITE_ZEROES:
-		return BLK_STAT_DISCARD;
-	case REQ_OP_FLUSH:
-		return BLK_STAT_FLUSH;
-	default:
-		return BLK_STAT_WRITE;
-	}
-}
-
-void blk_account_io_done(struct bio *bio)
-{
-	struct blk_io_stats *st = &bio->bi_disk->stats;
-	enum blk_stat_group g = blk_stat_group(bio_op(bio));
-
-	__atomic_sub_fetch(&st->in_flight[g], 1, __ATOMIC_RELAXED);
-	if (bio->bi_status)
-		__atomic_add_fetch(&st->errors[g], 1, __ATOMIC_RELAXED);
-}
 
 /* Does some vec of bio's remaining data break the DMA alignment mask? */
 static bool blk_bio_misaligned(const struct bio *bio, u32 mask)
@@ -242,12 +225,12 @@ static long blk_piece_bytes(struct gendisk *disk, struct bio *bio,
 	}
 }
 
-static inline void blk_dispatch(struct gendisk *disk, struct bio *bio,
-				u32 nsegs)
+/* One piece, its bi_phys_segments set, to the driver. */
+static inline void blk_dispatch(struct gendisk *disk, struct bio *bio)
 {
-	disk->stats.requests[blk_stat_group(bio_op(bio))]++;
+	blk_account_request(disk, bio_op(bio));
 	if (disk->tag_set)
-		blk_mq_submit_bio(disk, bio, nsegs);
+		blk_mq_submit_bio(disk, bio);
 	else
 		disk->fops->submit_bio(bio);
 }
@@ -261,19 +244,36 @@ static void blk_fail_unsplittable(struct gendisk *disk, struct bio *bio)
 	bio_endio_status(bio, -EINVAL);
 }
 
-/* A bio that needs more than one piece; first is the first piece's size. */
-static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first)
+static void blk_put_splits(struct bio *splits)
 {
-	enum blk_stat_group g = blk_stat_group(bio_op(bio));
+	while (splits) {
+		struct bio *s = splits;
+
+		splits = s->bi_next;
+		bio_put(s);
+	}
+}
+
+/*
+ * A bio that needs more than one piece; first and nsegs are the first
+ * piece's bytes and segment count. One walk finds every piece, each once,
+ * before anything moves: each piece but the last takes a split bio from the
+ * pool, which carries the piece's size and segment count until it is cut
+ * off the front of the bio (the last piece is what is left of the bio).
+ */
+static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first,
+			     u32 nsegs)
+{
 	struct bvec_iter iter = bio->bi_iter;
-	struct bio *splits = NULL;
+	struct bio *splits = NULL, **tail = &splits, *s;
 	unsigned pieces = 0;
-	u32 nsegs;
+	bool pool_empty = false;
 	long n = first;
 
 	/* every piece first: fail before anything moves */
 	for (;;) {
 		if (n <= 0) {
+			blk_put_splits(splits);
 			blk_fail_unsplittable(disk, bio);
 			return;
 		}
@@ -284,42 +284,39 @@ static void blk_submit_split(struct gendisk *disk, struct bio *bio, long first)
 		pieces++;
 		if (!iter.bi_size)
 			break;
+		/* an empty pool fails the bio, after the walk: a piece that
+		 * cannot be cut is the error to report */
+		s = pool_empty ? NULL : bio_alloc(disk, 0, bio->bi_opf);
+		if (s) {
+			s->bi_iter.bi_size = (u32)n;	/* until __bio_split() */
+			s->bi_phys_segments = nsegs;
+			*tail = s;
+			tail = &s->bi_next;
+		} else {
+			pool_empty = true;
+		}
 		n = blk_piece_bytes(disk, bio, iter, &nsegs);
 	}
-
-	for (unsigned i = 1; i < pieces; i++) {
-		struct bio *s = bio_alloc(disk, 0, bio->bi_opf);
-
-		if (!s) {
-			while (splits) {
-				s = splits;
-				splits = s->bi_next;
-				bio_put(s);
-			}
-			pr_warn("%s: %s at sector %llu: bio pool exhausted (%u pieces)\n",
-				disk->disk_name, blk_op_name(bio_op(bio)),
-				(unsigned long long)bio->bi_iter.bi_sector,
-				pieces);
-			bio_endio_status(bio, -ENOMEM);
-			return;
-		}
-		s->bi_next = splits;
-		splits = s;
+	if (pool_empty) {
+		blk_put_splits(splits);
+		pr_warn("%s: %s at sector %llu: bio pool exhausted (%u pieces)\n",
+			disk->disk_name, blk_op_name(bio_op(bio)),
+			(unsigned long long)bio->bi_iter.bi_sector, pieces);
+		bio_endio_status(bio, -ENOMEM);
+		return;
 	}
-	disk->stats.splits[g] += pieces - 1;
+	blk_account_split(disk, bio_op(bio), pieces - 1);
 
 	while (splits) {
-		struct bio *s = splits;
-
+		s = splits;
 		splits = s->bi_next;
 		s->bi_next = NULL;
-		n = blk_piece_bytes(disk, bio, bio->bi_iter, &nsegs);
-		__bio_split(bio, (u32)n >> SECTOR_SHIFT, s);
+		__bio_split(bio, s->bi_iter.bi_size >> SECTOR_SHIFT, s);
 		bio_chain(s, bio);
-		blk_dispatch(disk, s, nsegs);
+		blk_dispatch(disk, s);
 	}
-	blk_piece_bytes(disk, bio, bio->bi_iter, &nsegs);
-	blk_dispatch(disk, bio, nsegs);
+	bio->bi_phys_segments = nsegs;
+	blk_dispatch(disk, bio);
 }
 
 /* A checked bio whose queue is chosen: to the driver, split if need be. */
@@ -329,21 +326,39 @@ static void blk_submit_checked(struct gendisk *disk, struct bio *bio)
 	long n;
 
 	if (unlikely(!bio->bi_iter.bi_size)) {		/* a flush */
-		blk_dispatch(disk, bio, 0);
+		bio->bi_phys_segments = 0;
+		blk_dispatch(disk, bio);
 		return;
 	}
 	n = blk_piece_bytes(disk, bio, bio->bi_iter, &nsegs);
-	if (likely(n == bio->bi_iter.bi_size))
-		blk_dispatch(disk, bio, nsegs);
-	else
-		blk_submit_split(disk, bio, n);
+	if (likely(n == bio->bi_iter.bi_size)) {
+		bio->bi_phys_segments = nsegs;
+		blk_dispatch(disk, bio);
+	} else {
+		blk_submit_split(disk, bio, n, nsegs);
+	}
+}
+
+static void blk_flush_endio(struct bio *stage);
+
+/* Submit a flush sequence's next stage, if there is one (blk_flush.c). */
+static void blk_flush_submit_stage(struct bio *stage)
+{
+	if (stage) {
+		stage->bi_end_io = blk_flush_endio;
+		submit_bio(stage);
+	}
+}
+
+static void blk_flush_endio(struct bio *stage)
+{
+	blk_flush_submit_stage(blk_flush_stage_done(stage));
 }
 
 static void blk_submit_one(struct bio *bio)
 {
 	struct gendisk *disk = bio->bi_disk;
 	struct blk_mq_tag_set *set;
-	enum blk_stat_group g;
 	int err;
 
 	if (unlikely(bio->bi_flags & BIO_FLUSH_SEQ)) {
@@ -352,18 +367,13 @@ static void blk_submit_one(struct bio *bio)
 		return;
 	}
 	err = blk_check_bio(disk, bio);
-	g = blk_stat_group(bio_op(bio));
 	if (unlikely(err)) {
 		if (disk)
-			__atomic_add_fetch(&disk->stats.errors[g], 1,
-					   __ATOMIC_RELAXED);
+			blk_account_io_failed(disk, bio_op(bio));
 		bio_endio_status(bio, err);
 		return;
 	}
-	disk->stats.ios[g]++;
-	disk->stats.sectors[g] += bio_sectors(bio);
-	__atomic_add_fetch(&disk->stats.in_flight[g], 1, __ATOMIC_RELAXED);
-	bio->bi_flags |= BIO_ACCT;
+	blk_account_io_start(bio);
 
 	/* flushes only matter for writes to a volatile cache (as Linux) */
 	if (unlikely(bio->bi_opf & (REQ_FUA | REQ_PREFLUSH)) &&
@@ -375,27 +385,24 @@ static void blk_submit_one(struct bio *bio)
 		bio_endio(bio);
 		return;
 	}
-	/* the queue: blk_mq_map_queue() for this CPU (0) */
+	/*
+	 * Polled or not: REQ_POLLED stays (or is set, on a request-based
+	 * device that polls by default) only where there are polled queues;
+	 * blk_mq_map_queue() then picks the queue from it, at dispatch and for
+	 * every wait (blk_wait_once()).
+	 */
 	set = disk->tag_set;
-	if (set) {
-		if (((bio->bi_opf & REQ_POLLED) ||
-		     (disk->limits.features & BLK_FEAT_POLL_DEFAULT)) && set->nr_poll_queues) {
-			bio->bi_opf |= REQ_POLLED;
-			bio->bi_cookie = (u16)set->nr_hw_queues;
-		} else {
-			bio->bi_opf &= ~REQ_POLLED;
-			bio->bi_cookie = 0;
-		}
-	} else if ((bio->bi_opf & REQ_POLLED) && disk->fops->poll) {
-		bio->bi_cookie = 0;
-	} else {
+	if (set ? set->nr_poll_queues &&
+		  ((bio->bi_opf & REQ_POLLED) ||
+		   (disk->limits.features & BLK_FEAT_POLL_DEFAULT)) :
+		  (bio->bi_opf & REQ_POLLED) && disk->fops->poll)
+		bio->bi_opf |= REQ_POLLED;
+	else
 		bio->bi_opf &= ~REQ_POLLED;
-		bio->bi_cookie = BIO_COOKIE_NONE;
-	}
 
 	if (unlikely(bio->bi_opf & (REQ_FUA | REQ_PREFLUSH)) &&
 	    blk_flush_needed(disk, bio->bi_opf)) {
-		blk_flush_submit(bio);
+		blk_flush_submit_stage(blk_flush_start(bio));
 		return;
 	}
 	blk_submit_checked(disk, bio);
@@ -445,21 +452,6 @@ void submit_bio(struct bio *bio)
 	}
 }
 
-int blk_poll(struct gendisk *disk, unsigned queue)
-{
-	struct blk_mq_tag_set *set = disk->tag_set;
-
-	if (set) {
-		if (queue >= set->nr_hw_queues + set->nr_poll_queues ||
-		    !set->hctxs[queue].polled)
-			return 0;
-		return set->ops->poll(&set->hctxs[queue]);
-	}
-	if (disk->fops && disk->fops->poll)
-		return disk->fops->poll(disk, queue);
-	return 0;
-}
-
 static void blk_wait_endio(struct bio *bio)
 {
 	WRITE_ONCE(*(bool *)bio->bi_private, true);
@@ -478,17 +470,11 @@ int submit_bio_wait(struct bio *bio)
 	if (unlikely(blk_in_interrupt() || blk_endio_depth))
 		panic("BUG: submit_bio_wait() on %s from an interrupt handler or a completion: it would wait forever",
 		      bio->bi_disk ? bio->bi_disk->disk_name : "?");
-	if ((bio->bi_opf & REQ_POLLED) && bio->bi_cookie != BIO_COOKIE_NONE) {
-		while (!READ_ONCE(done))
-			blk_poll(bio->bi_disk, bio->bi_cookie);
-		return bio->bi_status;
-	}
 	flags = local_irq_save();
-	if (!READ_ONCE(done) && unlikely(!blk_irqs_were_enabled(flags)))
-		panic("BUG: submit_bio_wait() on %s with interrupts off: its completion interrupt could never arrive",
-		      bio->bi_disk ? bio->bi_disk->disk_name : "?");
 	while (!READ_ONCE(done))
-		blk_wait_interrupt();
+		if (unlikely(!blk_wait_once(bio->bi_disk, bio->bi_opf, flags)))
+			panic("BUG: submit_bio_wait() on %s with interrupts off: its completion interrupt could never arrive",
+			      bio->bi_disk->disk_name);
 	local_irq_restore(flags);
 	return bio->bi_status;
 }

@@ -22,20 +22,26 @@
  * context: the next sequence to end hands itself to it, so it starts
  * exactly once, and its submitter waits for bi_end_io as for any bio.
  *
- * Context: each stage is submitted with submit_bio() from the completion
- * of the stage before (an interrupt handler, ops->poll, or inside the
- * driver's submission when it completes inline), so the block layer's
- * rules apply unchanged (blk_core.c, blk_mq.c): queued for the outer
- * submit_bio() when one runs on this CPU, parked instead of waiting for a
- * tag where waiting is not allowed. The flush and data bios carry the
- * original's REQ_POLLED and queue cookie, so a submit_bio_wait() polling
- * the original's queue reaps every stage. They are marked BIO_FLUSH_SEQ:
+ * This file only sequences: blk_flush_start() and blk_flush_stage_done()
+ * hand back the bio to submit next, and blk_core.c submits it with
+ * submit_bio(), with a bi_end_io that calls blk_flush_stage_done() (so a
+ * stage is submitted from the completion of the stage before: an interrupt
+ * handler, ops->poll, or inside the driver's submission when it completes
+ * inline). The block layer's rules apply unchanged (blk_core.c, blk_mq.c):
+ * queued for the outer submit_bio() when one runs on this CPU, parked
+ * instead of waiting for a tag where waiting is not allowed. The flush and
+ * data bios carry the
+ * original's REQ_POLLED, so they go to the queue blk_mq_map_queue() picks
+ * for the original, and a submit_bio_wait() polling it reaps every stage. They are marked BIO_FLUSH_SEQ:
  * checked and accounted as the original, so blk_core.c dispatches them as
  * they are (the flush counts as a request, not as a bio, in the stats).
  *
+ * Layer 2 of block/ (scripts/check-floors): a sequencer above the bio
+ * object; blk_core.c submits the stages it hands back.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "errno.h"
 #include "irq.h"
 #include "lib.h"
@@ -47,6 +53,7 @@ struct blk_flush_seq {
 	struct bio flush;		/* the preflush, then the post-flush */
 	struct bio data;		/* the original's data, flags fit to the device */
 	bool postflush;			/* REQ_FUA without BLK_FEAT_FUA */
+	bool in_post;			/* the flush bio is the post-flush */
 	struct blk_flush_seq *next;	/* free list */
 };
 
@@ -95,12 +102,8 @@ u64 blk_flush_pool_waits(void)
 	return flush_pool.waits;
 }
 
-static void blk_flush_pre_done(struct bio *flush);
-static void blk_flush_data_done(struct bio *data);
-static void blk_flush_post_done(struct bio *flush);
-
-/* Submit seq's flush bio, completing into end_io. */
-static void blk_flush_issue(struct blk_flush_seq *seq, bio_end_io_t *end_io)
+/* seq's flush bio, the pre- or post-flush, ready to submit. */
+static struct bio *blk_flush_stage_flush(struct blk_flush_seq *seq)
 {
 	struct bio *orig = seq->orig;
 	struct bio *flush = &seq->flush;
@@ -108,34 +111,33 @@ static void blk_flush_issue(struct blk_flush_seq *seq, bio_end_io_t *end_io)
 	bio_init(flush, orig->bi_disk, NULL, 0,
 		 REQ_OP_FLUSH | (orig->bi_opf & REQ_POLLED));
 	flush->bi_flags |= BIO_FLUSH_SEQ;
-	flush->bi_cookie = orig->bi_cookie;
-	flush->bi_end_io = end_io;
 	flush->bi_private = seq;
-	submit_bio(flush);
+	return flush;
 }
 
-static void blk_flush_start(struct blk_flush_seq *seq, struct bio *orig)
+/* seq takes orig; returns its first stage. */
+static struct bio *blk_flush_seq_start(struct blk_flush_seq *seq,
+				       struct bio *orig)
 {
 	u32 opf = orig->bi_opf & ~REQ_PREFLUSH;
 
 	seq->orig = orig;
 	seq->postflush = (opf & REQ_FUA) &&
 			 !(orig->bi_disk->limits.features & BLK_FEAT_FUA);
+	seq->in_post = false;
 	if (seq->postflush)
 		opf &= ~REQ_FUA;
 	bio_init_clone(&seq->data, orig, opf);
 	seq->data.bi_flags |= BIO_FLUSH_SEQ;
-	seq->data.bi_end_io = blk_flush_data_done;
 	seq->data.bi_private = seq;
 	if (orig->bi_opf & REQ_PREFLUSH)
-		blk_flush_issue(seq, blk_flush_pre_done);
-	else
-		submit_bio(&seq->data);
+		return blk_flush_stage_flush(seq);
+	return &seq->data;
 }
 
-/* The end: the original completes; seq goes to the next waiting bio or
- * back to the pool. */
-static void blk_flush_end(struct blk_flush_seq *seq, int status)
+/* The end: the original completes; seq goes to the next waiting bio, whose
+ * first stage is returned, or back to the pool. */
+static struct bio *blk_flush_end(struct blk_flush_seq *seq, int status)
 {
 	struct bio *orig = seq->orig;
 	struct bio *next;
@@ -157,37 +159,28 @@ static void blk_flush_end(struct blk_flush_seq *seq, int status)
 	local_irq_restore(flags);
 	bio_endio_status(orig, status);
 	if (next)
-		blk_flush_start(seq, next);
+		return blk_flush_seq_start(seq, next);
+	return NULL;
 }
 
-static void blk_flush_pre_done(struct bio *flush)
+struct bio *blk_flush_stage_done(struct bio *stage)
 {
-	struct blk_flush_seq *seq = flush->bi_private;
+	struct blk_flush_seq *seq = stage->bi_private;
+	int status = stage->bi_status;
 
-	if (flush->bi_status)
-		blk_flush_end(seq, flush->bi_status);
-	else
-		submit_bio(&seq->data);
+	if (stage == &seq->data) {
+		if (!status && seq->postflush) {
+			seq->in_post = true;
+			return blk_flush_stage_flush(seq);
+		}
+		return blk_flush_end(seq, status);
+	}
+	if (!seq->in_post && !status)		/* the pre-flush */
+		return &seq->data;
+	return blk_flush_end(seq, status);
 }
 
-static void blk_flush_data_done(struct bio *data)
-{
-	struct blk_flush_seq *seq = data->bi_private;
-
-	if (!data->bi_status && seq->postflush)
-		blk_flush_issue(seq, blk_flush_post_done);
-	else
-		blk_flush_end(seq, data->bi_status);
-}
-
-static void blk_flush_post_done(struct bio *flush)
-{
-	struct blk_flush_seq *seq = flush->bi_private;
-
-	blk_flush_end(seq, flush->bi_status);
-}
-
-void blk_flush_submit(struct bio *bio)
+struct bio *blk_flush_start(struct bio *bio)
 {
 	struct blk_flush_seq *seq;
 	unsigned long flags;
@@ -196,7 +189,7 @@ void blk_flush_submit(struct bio *bio)
 		pr_warn("%s: %s with flush flags but no flush sequence pool\n",
 			bio->bi_disk->disk_name, blk_op_name(bio_op(bio)));
 		bio_endio_status(bio, -ENOMEM);
-		return;
+		return NULL;
 	}
 	flags = local_irq_save();
 	seq = flush_pool.free;
@@ -210,10 +203,10 @@ void blk_flush_submit(struct bio *bio)
 			flush_pool.waiting = bio;
 		flush_pool.waiting_tail = bio;
 		local_irq_restore(flags);
-		return;
+		return NULL;
 	}
 	flush_pool.free = seq->next;
 	flush_pool.nr_free--;
 	local_irq_restore(flags);
-	blk_flush_start(seq, bio);
+	return blk_flush_seq_start(seq, bio);
 }

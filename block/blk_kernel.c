@@ -1,10 +1,10 @@
 /*
- * blk_kernel.c - the block layer's machine glue (kernel only; the host unit
- * tests provide these hooks themselves): whether this context may halt
- * (interrupts on, no handler running), halting until an interrupt,
- * init-time memory (mm's kzalloc_boot()), and blk_init(), which sizes
- * the bio and scatterlist pools once at boot. Interrupt masking is the
- * kernel's own local_irq_save()/local_irq_restore() (irq.h).
+ * blk_kernel.c - the block layer's boot-time setup (kernel only):
+ * blk_init(), which sizes the bio, scatterlist and flush sequence pools
+ * once at boot. The platform hooks the block code calls are in
+ * block/blk_plat.c.
+ * Layer 5 of block/ (scripts/check-floors): blk_init() sets the layers
+ * below up at boot.
  *
  * Command line: blk.bios= (default 1024, 1..16384), blk.vec_tables=
  * (default 64, 1..1024, 4 KiB each), blk.sg_chunks= (default 64, 1..1024,
@@ -14,42 +14,12 @@
  * the 64-bit number it is, is refused with a line naming the key and the
  * range, and the default is used.
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "cmdline.h"
-#include "cpu.h"
 #include "errno.h"
-#include "irq.h"
 #include "mm.h"
 #include "printk.h"
 #include "scatterlist.h"
-#include "work.h"
-
-bool blk_irqs_were_enabled(unsigned long flags)
-{
-	return flags & BIT(9);	/* RFLAGS.IF (SDM vol. 1, 3.4.3) */
-}
-
-bool blk_in_interrupt(void)
-{
-	return in_interrupt();
-}
-
-void blk_wait_interrupt(void)
-{
-	safe_halt();		/* sti; hlt: the wakeup cannot be lost */
-	work_run_pending();	/* what the interrupt deferred (work.h) */
-	local_irq_disable();
-}
-
-void *blk_init_alloc(size_t size)
-{
-	return kzalloc_boot(size);
-}
-
-void blk_init_free(void *p, size_t size)
-{
-	kfree_boot(p, size);
-}
 
 /* The largest single kzalloc_boot(): 2^(PFN_MAX_ORDER - 1) pages. */
 #define BLK_POOL_MAX_BYTES	((u64)PAGE_SIZE << (PFN_MAX_ORDER - 1))

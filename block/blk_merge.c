@@ -11,9 +11,12 @@
  * of a request starts on the boundary and every vec but the last ends on
  * it; a gap splits the bio there.
  *
+ * Layer 2 of block/ (scripts/check-floors): split arithmetic and mapping,
+ * above the bio and the scatterlist.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "errno.h"
 #include "lib.h"
 #include "panic.h"
@@ -53,7 +56,8 @@ long blk_split_bytes(const struct bio_vec *vecs, struct bvec_iter iter,
 		while (len) {
 			u32 seg = blk_seg_len(lim, phys, len);
 
-			if (nsegs == lim->max_segments)
+			/* full: this segment would add no byte to the piece */
+			if (nsegs == lim->max_segments || bytes == max_bytes)
 				goto split;
 			nsegs++;
 			if (bytes + seg > max_bytes) {
@@ -153,6 +157,6 @@ int blk_rq_map_sg(struct request *rq, struct scatterlist *sgl)
 	iter.bi_size = rq->data_len;
 	n = blk_map_sg(&rq->disk->limits, bio->bi_io_vec, iter, sgl, &merges);
 	if (merges)
-		rq->disk->stats.merges[blk_stat_group(req_op(rq))] += merges;
+		blk_account_merges(rq->disk, req_op(rq), merges);
 	return n;
 }

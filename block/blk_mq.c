@@ -13,9 +13,9 @@
  * local_irq_save(), since completions run in interrupt handlers.
  *
  * When a queue has no free tag, or the driver answers -EBUSY or -EAGAIN,
- * the submitter waits if it may: polled queues by calling ops->poll(),
- * interrupt-driven ones by halting with interrupts enabled
- * (blk_wait_interrupt) until an interrupt, then it retries. It may not wait
+ * the submitter waits if it may, with blk_wait_once() (block/blk_wait.c):
+ * polled queues by calling ops->poll(), interrupt-driven ones by halting
+ * with interrupts enabled until an interrupt, then it retries. It may not wait
  * in an interrupt handler (the local APIC delivers nothing of the same or
  * lower priority before that handler's EOI: the halt would never end),
  * inside a bi_end_io callback (ops->poll may be running below it), or, on
@@ -33,9 +33,14 @@
  * while the parked list is being run, or between the driver's -EAGAIN and
  * the parking (the hctx->kicks count moved), retries instead of being lost.
  *
+ * Layer 3 of block/ (scripts/check-floors): the request path, beside
+ * dispatch (blk_core.c hands it the pieces of request-based devices, as it
+ * hands a bio-based driver's its fops->submit_bio); below it the bio
+ * object, the wait and the platform hooks.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
-#include "blkdev_driver.h"
+#include "blk.h"
 #include "errno.h"
 #include "irq.h"
 #include "lib.h"
@@ -148,19 +153,6 @@ void blk_mq_free_tag_set(struct blk_mq_tag_set *set)
 	set->hctxs = NULL;
 }
 
-struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set, u32 opf,
-				       unsigned cpu)
-{
-	unsigned n;
-
-	if ((opf & REQ_POLLED) && set->nr_poll_queues) {
-		n = set->nr_poll_queues;
-		return &set->hctxs[set->nr_hw_queues + (cpu < n ? cpu : cpu % n)];
-	}
-	n = set->nr_hw_queues;
-	return &set->hctxs[cpu < n ? cpu : cpu % n];
-}
-
 /* A free tag, or -1. Interrupts disabled. */
 static inline int blk_mq_get_tag(struct blk_mq_hw_ctx *hctx)
 {
@@ -189,14 +181,14 @@ static inline void blk_mq_put_tag(struct blk_mq_hw_ctx *hctx, u32 tag)
 /* Fill rq in for one piece, then publish it. Interrupts disabled. */
 static inline void blk_mq_start_rq(struct blk_mq_hw_ctx *hctx,
 				   struct request *rq, struct gendisk *disk,
-				   struct bio *bio, u32 nsegs)
+				   struct bio *bio)
 {
 	rq->disk = disk;
 	rq->bio = bio;
 	rq->cmd_flags = bio->bi_opf;
 	rq->sector = bio->bi_iter.bi_sector;
 	rq->data_len = bio->bi_iter.bi_size;
-	rq->nr_phys_segments = nsegs;
+	rq->nr_phys_segments = bio->bi_phys_segments;
 	rq->next = NULL;
 	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
 	hctx->dispatched++;
@@ -236,27 +228,6 @@ static void blk_mq_park(struct blk_mq_hw_ctx *hctx, struct bio *bio,
 	hctx->parked_tail = bio;
 }
 
-/*
- * Wait for a completion on hctx if this context may (see the top of this
- * file); false when it may not. Interrupts disabled on entry and return;
- * flags is what the caller's local_irq_save() returned.
- */
-static bool blk_mq_wait(struct blk_mq_hw_ctx *hctx, unsigned long flags)
-{
-	if (blk_endio_depth || blk_in_interrupt())
-		return false;
-	if (hctx->polled) {
-		local_irq_restore(flags);
-		hctx->set->ops->poll(hctx);
-		(void)local_irq_save();
-		return true;
-	}
-	if (!blk_irqs_were_enabled(flags))
-		return false;
-	blk_wait_interrupt();
-	return true;
-}
-
 struct request *blk_mq_tag_to_rq(struct blk_mq_hw_ctx *hctx, u32 tag)
 {
 	struct request *rq;
@@ -266,17 +237,6 @@ struct request *blk_mq_tag_to_rq(struct blk_mq_hw_ctx *hctx, u32 tag)
 	rq = blk_mq_rq_at(hctx, tag);
 	return __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_IN_FLIGHT ?
 	       rq : NULL;
-}
-
-/* Segment count of a parked piece (it fits the limits: it was split). */
-static u32 blk_mq_bio_nsegs(struct bio *bio)
-{
-	u32 nsegs = 0;
-
-	if (op_has_data(bio_op(bio)))
-		blk_split_bytes(bio->bi_io_vec, bio->bi_iter,
-				&bio->bi_disk->limits, &nsegs);
-	return nsegs;
 }
 
 static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
@@ -314,7 +274,7 @@ static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 			hctx->parked_tail = NULL;
 		bio->bi_next = NULL;
 		rq = blk_mq_rq_at(hctx, (u32)tag);
-		blk_mq_start_rq(hctx, rq, bio->bi_disk, bio, blk_mq_bio_nsegs(bio));
+		blk_mq_start_rq(hctx, rq, bio->bi_disk, bio);
 		local_irq_restore(flags);
 		parked_again = blk_mq_issue(hctx, rq, false);
 		flags = local_irq_save();
@@ -392,7 +352,7 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 			break;
 		flags = local_irq_save();
 		hctx->busy_retries++;
-		if (may_wait && blk_mq_wait(hctx, flags)) {
+		if (may_wait && blk_wait_once(disk, rq->cmd_flags, flags)) {
 			local_irq_restore(flags);
 			continue;
 		}
@@ -434,9 +394,10 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 	return false;
 }
 
-void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
+void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio)
 {
-	struct blk_mq_hw_ctx *hctx = &disk->tag_set->hctxs[bio->bi_cookie];
+	struct blk_mq_hw_ctx *hctx = blk_mq_map_queue(disk->tag_set, bio->bi_opf,
+						      blk_this_cpu());
 	struct request *rq;
 	unsigned long flags;
 	int tag;
@@ -444,7 +405,7 @@ void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
 	flags = local_irq_save();
 	while (unlikely((tag = blk_mq_get_tag(hctx)) < 0)) {
 		hctx->tag_waits++;
-		if (!blk_mq_wait(hctx, flags)) {
+		if (!blk_wait_once(disk, bio->bi_opf, flags)) {
 			/* every tag is in flight: a completion will run it */
 			blk_mq_park(hctx, bio, false);
 			local_irq_restore(flags);
@@ -453,7 +414,7 @@ void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs)
 	}
 	rq = blk_mq_rq_at(hctx, (u32)tag);
 	BUG_ON(rq->state != RQ_IDLE);
-	blk_mq_start_rq(hctx, rq, disk, bio, nsegs);
+	blk_mq_start_rq(hctx, rq, disk, bio);
 	local_irq_restore(flags);
 	blk_mq_issue(hctx, rq, true);
 }

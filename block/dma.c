@@ -1,102 +1,25 @@
 /*
- * dma.c - the DMA mapping layer's kernel glue: dma_init() allocates the
- * bounce pool below 4 GiB from the frame allocator, reads swiotlb= and
- * dma.debug= and tells the core where memory ends; the platform hooks of block/dma_internal.h mask interrupts
- * and copy between the pool and the original buffer (RAM through the direct
- * map, anything else through kmap_atomic_pfn_t a page at a time, copies into
- * persistent memory made durable with persist_store()), and write back what
- * a device wrote into persistent memory through a direct mapping
- * (dma_plat_device_wrote). The logic is in block/dma_core.c.
+ * dma.c - the DMA mapping layer's boot-time setup (kernel only):
+ * dma_init() allocates the bounce pool below 4 GiB from the frame
+ * allocator, reads swiotlb= and dma.debug= and tells the core where memory
+ * ends. The logic is in block/dma_mapping.c (with the pool's allocator in
+ * block/dma_pool.c and the debug table in block/dma_debug.c), the
+ * kernel's platform hooks in block/dma_plat.c.
  *
  * Boot order (kmain): mm_init(); dma_init(); then drivers.
+ *
+ * Layer 5 of block/ (scripts/check-floors): dma_init() sets the mapping
+ * layer up at boot.
  */
 #include "cmdline.h"
-#include "copy.h"
-#include "cpu.h"
 #include "dma_internal.h"
 #include "errno.h"
 #include "lib.h"
 #include "memmap.h"
 #include "mm.h"
-#include "persist.h"
 #include "printk.h"
 
 #define DMA_CHUNK_MAX	(PAGE_SIZE << (PFN_MAX_ORDER - 1))	/* 4 MiB */
-
-void dma_plat_copy(phys_addr_t bounce, pfn_t pfn, unsigned long off,
-		   size_t len, bool to_pool)
-{
-	u8 *pool = phys_to_virt(bounce);
-	bool flush = !to_pool && pfn_t_is_pmem(pfn);
-
-	if (pfn_t_is_ram(pfn)) {	/* physically contiguous: one direct-map copy */
-		u8 *va = (u8 *)phys_to_virt(pfn_t_to_phys(pfn)) + off;
-
-		if (to_pool)
-			copy_memcpy(pool, va, len);
-		else
-			copy_memcpy(va, pool, len);
-		return;
-	}
-	pfn = pfn_t_add(pfn, off >> PAGE_SHIFT);
-	off &= PAGE_SIZE - 1;
-	while (len) {
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-		u8 *va = kmap_atomic_pfn_t(pfn);
-
-		if (!va)
-			break;		/* only with a self test's kmap bug handler */
-		if (to_pool)
-			copy_memcpy(pool, va + off, n);
-		else if (flush)
-			persist_store(va + off, pool, n, PERSIST_WB_AUTO, NULL);
-		else
-			copy_memcpy(va + off, pool, n);
-		kunmap_atomic_pfn_t(va);
-		pool += n;
-		len -= n;
-		off = 0;
-		pfn = pfn_t_add(pfn, 1);
-	}
-	if (flush) {		/* the bounce copy's durability point */
-		persist_fence();
-		pmem_check_point(PMEM_POINT_DMA_BOUNCE);
-	}
-}
-
-u64 dma_plat_device_wrote(phys_addr_t phys, size_t len)
-{
-	pfn_t pfn = memmap_phys_to_pfn_t(phys);
-	u64 lines = 0;
-
-	if (!pfn_t_is_pmem(pfn) || !len)
-		return 0;
-	for (size_t off = phys & (PAGE_SIZE - 1); len;) {
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-		u8 *va = kmap_atomic_pfn_t(pfn);
-
-		if (!va)
-			break;		/* only with a self test's kmap bug handler */
-		lines += persist_wb_range(va + off, n, PERSIST_WB_AUTO);
-		kunmap_atomic_pfn_t(va);
-		len -= n;
-		off = 0;
-		pfn = pfn_t_add(pfn, 1);
-	}
-	persist_fence();
-	/* durable here: the device's data, as the CPU's own stores would be */
-	pmem_check_point(PMEM_POINT_DMA_DEVICE);
-	return lines;
-}
-
-static unsigned bytes_order(u64 bytes)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
 
 /* The last byte of RAM or persistent memory: what a device may be given. */
 static phys_addr_t memory_last(void)
@@ -173,14 +96,14 @@ int dma_init(void)
 	dma_set_memory_top(memory_last());
 
 	meta_size = dma_pool_meta_size(nchunks * chunk_slots);
-	meta_order = bytes_order(meta_size);
+	meta_order = get_order(meta_size);
 	meta = pfn_alloc(meta_order, PFN_ALLOC_ZERO);
 	if (pfn_t_is_null(meta)) {
 		err = -ENOMEM;
 		goto fail;
 	}
 	for (c = 0; c < nchunks; c++) {
-		pfn_t p = pfn_alloc(bytes_order(chunk), PFN_ALLOC_DMA32 | PFN_ALLOC_ZERO);
+		pfn_t p = pfn_alloc(get_order(chunk), PFN_ALLOC_DMA32 | PFN_ALLOC_ZERO);
 
 		if (pfn_t_is_null(p)) {
 			err = -ENOMEM;
@@ -204,7 +127,7 @@ int dma_init(void)
 
 free_chunks:
 	while (c--)
-		pfn_free(phys_to_pfn_t(bases[c], 0), bytes_order(chunk));
+		pfn_free(phys_to_pfn_t(bases[c], 0), get_order(chunk));
 	pfn_free(meta, meta_order);
 fail:
 	pr_err("dma: no memory for a %llu KiB bounce pool below 4 GiB: -%s; bounced mappings will fail\n",

@@ -1,7 +1,10 @@
 /*
- * dma_internal.h - what block/dma_core.c (pure mapping logic, host-tested),
- * block/dma.c (the kernel glue) and tests/unit/test_dma.c share: the bounce
- * pool and its slot allocator, and the platform hooks the core calls.
+ * dma_internal.h - the one header between the DMA mapping layer's files:
+ * the pure ones, host-tested - the bounce pool's slot allocator
+ * (block/dma_pool.c), the debug table (block/dma_debug.c) and the mapping
+ * logic above them (block/dma_mapping.c) - the kernel's side (block/dma.c
+ * sets the pool up, block/dma_plat.c has the hooks) and
+ * tests/unit/test_dma.c.
  *
  * The pool is nchunks chunks of RAM below 4 GiB, each chunk_slots slots of
  * DMA_SLOT_SIZE bytes at chunk_base[c] (chunks need not be adjacent). Slot i
@@ -104,15 +107,70 @@ void dma_pool_lose(struct dma_pool *pool, unsigned head);
 /* Slots under limit that are not lost: what can ever be free for it. */
 unsigned dma_pool_usable(const struct dma_pool *pool, u64 limit);
 /* Physical address of slot i. */
-phys_addr_t dma_pool_slot_addr(const struct dma_pool *pool, unsigned i);
-/* The slot holding addr, or -1 when addr is outside the pool. */
-long dma_pool_addr_to_slot(const struct dma_pool *pool, phys_addr_t addr);
+static inline phys_addr_t dma_pool_slot_addr(const struct dma_pool *pool,
+					       unsigned i)
+{
+	return pool->chunk_base[i / pool->chunk_slots] +
+	       (phys_addr_t)(i % pool->chunk_slots) * DMA_SLOT_SIZE;
+}
+
+/* The slot holding addr, or -1 when addr is outside the pool (every unmap
+ * asks: inline). */
+static inline long dma_pool_addr_to_slot(const struct dma_pool *pool,
+					 phys_addr_t addr)
+{
+	u64 chunk_bytes = (u64)pool->chunk_slots * DMA_SLOT_SIZE;
+
+	for (unsigned c = 0; c < pool->nchunks; c++)
+		if (addr >= pool->chunk_base[c] && addr - pool->chunk_base[c] < chunk_bytes)
+			return (long)c * pool->chunk_slots +
+			       (long)((addr - pool->chunk_base[c]) >> DMA_SLOT_SHIFT);
+	return -1;
+}
 
 /* The longest mapping a device with this min_align_mask may bounce. */
 size_t dma_bounce_max_len(u64 align_mask);
-/* Does [phys, phys+len) lie at or below mask? (len 0 or wrap: false) */
-bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len);
+/* Does [phys, phys+len) lie at or below mask? (len 0 or wrap: false;
+ * every mapping asks: inline) */
+static inline bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len)
+{
+	u64 last = phys + len - 1;
 
+	return len && last >= phys && last <= mask;
+}
+
+/* ---- the debug table (block/dma_debug.c), for the mapping code ---- */
+enum dma_debug_type {
+	DMA_DBG_SINGLE = 1,	/* dma_map_pfn() */
+	DMA_DBG_SG,		/* dma_map_sg() */
+	DMA_DBG_COHERENT,	/* dma_alloc_coherent() */
+};
+/* Record a mapping (nothing when debug is off). Interrupts off. */
+void dma_dbg_add(struct device *dev, dma_addr_t addr, pfn_t pfn, u64 offset,
+		 size_t len, unsigned dir, unsigned type, u32 sg_nents, u64 caller);
+/* Check an unmap or coherent free against the table and drop its entry;
+ * false when debug is on and nothing matched (the release is bogus).
+ * Interrupts off. */
+bool dma_dbg_remove(struct device *dev, dma_addr_t addr, size_t len,
+		    unsigned dir, unsigned type, u32 sg_nents, u64 caller);
+/* Check a sync: inside a live mapping of dev, matching direction.
+ * Interrupts off. */
+void dma_dbg_check_sync(struct device *dev, dma_addr_t addr, size_t len,
+			unsigned dir, u64 caller, const char *what);
+/* Start tracking with an empty table (coherent_partial: coherent
+ * allocations made before are live, and a free of one is no error), or
+ * stop. Interrupts off; dma_debug_enable() decides. */
+void dma_dbg_start(bool coherent_partial);
+void dma_dbg_stop(void);
+/* Entries in the table. */
+unsigned dma_dbg_tracked(void);
+/* Off, empty, no error counted (dma_core_reset). */
+void dma_dbg_reset_all(void);
+/* For log lines: a direction's name, a caller as symbol+offset. */
+const char *dma_dir_name(unsigned dir);
+void dma_fmt_caller(char *buf, size_t size, u64 caller);
+
+/* ---- the mapping logic (block/dma_mapping.c) ---- */
 /* The last byte of RAM or persistent memory (dma_init from the memory
  * map): a mask below it may bounce (dma_may_bounce). */
 void dma_set_memory_top(phys_addr_t last);
@@ -120,7 +178,7 @@ void dma_set_memory_top(phys_addr_t last);
 /* Reset every counter and the debug table, debug off (host tests). */
 void dma_core_reset(void);
 
-/* ---- platform hooks: block/dma.c, or the host tests ---- */
+/* ---- platform hooks: block/dma_plat.c, or the host tests ---- */
 /*
  * Copy len bytes between the pool at physical bounce (RAM below 4 GiB) and
  * the original at byte offset off of frame pfn (any memory: persistent

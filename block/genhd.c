@@ -8,6 +8,9 @@
  * reports such limits in 512-byte units whatever the LBA size); the split
  * rounds it down (blk_core.c). It must hold at least one block.
  *
+ * Layer 0 of block/ (scripts/check-floors): the registry calls no other
+ * block file.
+ *
  * Pure logic: the host unit tests build this file as it is.
  */
 #include "blkdev_driver.h"

@@ -2,6 +2,9 @@
  * scatterlist.c - page-less scatter/gather lists (include/scatterlist.h):
  * table setup, chaining, walking, and tables built from the boot-time chunk
  * pool. Pure logic: the host unit tests build this file as it is.
+ *
+ * Layer 1 of block/ (scripts/check-floors): below it only the platform
+ * hooks.
  */
 #include "blkdev_driver.h"
 #include "errno.h"

@@ -142,11 +142,13 @@ struct bio {
 	u16 bi_flags;
 	u16 bi_vcnt;			/* vecs in bi_io_vec */
 	u16 bi_max_vecs;
-	u16 bi_cookie;			/* queue it went to (for polling) */
 	u32 bi_opf;			/* enum req_op | REQ_* flags */
 	int bi_status;			/* 0 or -errno, set before bi_end_io */
 	u32 bi_remaining;		/* completions still expected (chaining) */
 	struct bvec_iter bi_iter;
+	u32 bi_phys_segments;		/* a piece at dispatch: scatterlist
+					 * entries it needs at most, as its
+					 * split counted them */
 	struct gendisk *bi_disk;
 	bio_end_io_t *bi_end_io;
 	void *bi_private;		/* for bi_end_io's owner */
@@ -155,8 +157,6 @@ struct bio {
 	struct bio_vec *bi_io_vec;
 	struct bio_vec bi_inline_vecs[BIO_INLINE_VECS];
 };
-
-#define BIO_COOKIE_NONE	0xffff
 
 static inline enum req_op bio_op(const struct bio *bio)
 {
@@ -266,14 +266,36 @@ void submit_bio(struct bio *bio);
 
 /*
  * submit_bio_wait - submit and wait for completion: none when the driver
- * completed it inline; else halting with interrupts enabled until
- * bi_end_io runs, or, for a REQ_POLLED bio on a device with polled queues,
- * driving the device's poll operation.
+ * completed it inline; else with blk_wait_once() until bi_end_io runs
+ * (halting with interrupts enabled, or, for a REQ_POLLED bio on a device
+ * with polled queues, driving the device's poll operation).
  * Returns the bio's status (0 or -errno). Sets bi_end_io and bi_private.
  * Context: process, interrupts enabled (not from a completion or an
  * interrupt handler: a wait there could never end, and is a BUG).
  */
 int submit_bio_wait(struct bio *bio);
+
+/*
+ * blk_wait_once - wait once for I/O on the queue that disk's bios with
+ * flags opf go to: drive its poll operation once when that is a polled
+ * queue (then run deferred work, work.h, and pause if nothing was reaped),
+ * else halt until an interrupt (which runs deferred work too). opf is a
+ * submitted bio's bi_opf, as submit_bio() left it: REQ_POLLED kept only
+ * where the device has polled queues, and set on every bio of a device that
+ * polls by default. Callers loop until what they wait for has happened:
+ *
+ *	flags = local_irq_save();
+ *	while (!done)
+ *		if (!blk_wait_once(disk, bio->bi_opf, flags))
+ *			... no wait is possible here ...
+ *	local_irq_restore(flags);
+ *
+ * Returns true after waiting, false without waiting where no wait could end
+ * (an interrupt handler, a bi_end_io callback, or a halt with interrupts
+ * off in the caller). Context: interrupts disabled on entry and on return;
+ * flags is what the caller's local_irq_save() returned (block/blk_wait.c).
+ */
+bool blk_wait_once(struct gendisk *disk, u32 opf, unsigned long flags);
 
 /* ---- block devices ---- */
 #define DISK_NAME_LEN	32

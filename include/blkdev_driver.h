@@ -30,7 +30,7 @@
  * blk_set_default_limits(), fops and/or tag_set), blk_register_disk().
  *
  * Platform hooks (bottom of this file) are what the pure block code needs
- * from the machine; block/blk_kernel.c implements them in the kernel and the
+ * from the machine; block/blk_plat.c implements them in the kernel and the
  * host unit tests provide their own.
  */
 #ifndef PFNOS_BLKDEV_DRIVER_H
@@ -47,7 +47,8 @@ struct blk_mq_hw_ctx;
 struct block_device_operations {
 	/* bio-based drivers: a checked bio within the limits */
 	void (*submit_bio)(struct bio *bio);
-	/* bio-based polling (optional): reap completions, return how many */
+	/* bio-based polling (optional): reap completions, return how many;
+	 * REQ_POLLED bios are waited for with it (queue 0) */
 	int (*poll)(struct gendisk *disk, unsigned queue);
 	/* memory behind a sector (optional): see blk_direct_access() */
 	long (*direct_access)(struct gendisk *disk, sector_t sector, u64 nr,
@@ -200,12 +201,24 @@ void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx);
  */
 void blk_mq_requeue_request(struct request *rq);
 
-/* Which queue a bio goes to: polled ones for REQ_POLLED when there are. */
-struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set, u32 opf,
-				       unsigned cpu);
+/*
+ * blk_mq_map_queue - the queue a bio with flags opf goes to from cpu: one
+ * of the polled queues for REQ_POLLED when there are (submit_bio() keeps
+ * the flag only then), else one of the interrupt-driven ones. Submission
+ * and every wait for the bio choose with it.
+ */
+static inline struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set,
+						     u32 opf, unsigned cpu)
+{
+	unsigned n;
 
-/* Poll queue (the bio's bi_cookie) of disk once; returns completions. */
-int blk_poll(struct gendisk *disk, unsigned queue);
+	if ((opf & REQ_POLLED) && set->nr_poll_queues) {
+		n = set->nr_poll_queues;
+		return &set->hctxs[set->nr_hw_queues + (cpu < n ? cpu : cpu % n)];
+	}
+	n = set->nr_hw_queues;
+	return &set->hctxs[cpu < n ? cpu : cpu % n];
+}
 
 /* ---- splitting and mapping, pure (host-tested) ---- */
 /*
@@ -235,48 +248,20 @@ int blk_map_sg(const struct queue_limits *lim, const struct bio_vec *vecs,
  * cleared. */
 int blk_rq_map_sg(struct request *rq, struct scatterlist *sgl);
 
-/* ---- block layer internals shared between block/ files ---- */
-/* bio_split() into a bio the caller already took from the pool. */
-void __bio_split(struct bio *bio, unsigned sectors, struct bio *split);
-/* bio (the caller's memory) becomes a clone of src: its vecs, position,
- * size and queue cookie, with op and flags opf. */
-void bio_init_clone(struct bio *bio, struct bio *src, u32 opf);
-/*
- * Flush sequencing (block/blk_flush.c). The pool of sequences is allocated
- * once (init time; blk_flush_pool_init() returns 0, -EINVAL for 0 or
- * -ENOMEM); blk_flush_pool_exit() gives it back (every sequence idle).
- */
-int blk_flush_pool_init(unsigned nr);
-void blk_flush_pool_exit(void);
-unsigned blk_flush_pool_free(void);
-/* Bios that found every sequence busy and waited for one. */
-u64 blk_flush_pool_waits(void);
-/* Does a checked write (flags already fit to the device) need a sequence? */
-static inline bool blk_flush_needed(const struct gendisk *disk, u32 opf)
-{
-	return (opf & REQ_PREFLUSH) ||
-	       ((opf & REQ_FUA) && !(disk->limits.features & BLK_FEAT_FUA));
-}
-/* Run bio (checked, accounted, queue chosen) as its flush sequence. */
-void blk_flush_submit(struct bio *bio);
-/* Hand one checked piece within the limits to the request path. */
-void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio, u32 nsegs);
-enum blk_stat_group blk_stat_group(enum req_op op);
-/* Called by bio_endio() when an accounted bio completes. */
-void blk_account_io_done(struct bio *bio);
-/* bi_end_io callbacks running on this CPU (bio_endio() counts them): a
- * submission from inside one must not wait (see blk_mq.c). */
-extern unsigned blk_endio_depth;
-
-/* ---- platform hooks: block/blk_kernel.c, or the host tests ---- */
+/* ---- platform hooks: block/blk_plat.c, or the host tests ---- */
 /* Were interrupts enabled when local_irq_save() (irq.h) returned flags? */
 bool blk_irqs_were_enabled(unsigned long flags);
 /* Is this CPU running an interrupt handler? */
 bool blk_in_interrupt(void);
 /* Called with interrupts disabled, and only by code that found them
  * enabled and is not in an interrupt handler: enable them and halt in one
- * step until an interrupt arrives, then disable them again. */
+ * step until an interrupt arrives, run the work it deferred (work.h), then
+ * disable interrupts again. */
 void blk_wait_interrupt(void);
+/* Called with interrupts enabled, outside any handler, after each poll of a
+ * polled wait: run deferred work (work.h) and, when the poll reaped nothing,
+ * pause the CPU (a spin-wait hint; never a halt). */
+void blk_poll_relax(bool reaped);
 /* The block layer's own init-time memory, zeroed; NULL on failure. Never on
  * the I/O path. kzalloc_boot() (mm.h) in the kernel; the host tests inject
  * failures here. Drivers allocate with kzalloc_boot() themselves. */

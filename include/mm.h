@@ -26,6 +26,20 @@ static inline phys_addr_t virt_to_phys(const void *va) { return (u64)va - DIRECT
 #define PFN_ALLOC_ZERO		BIT(0)		/* zero the frames */
 #define PFN_ALLOC_DMA32		BIT(1)		/* entirely below 4 GiB */
 
+/*
+ * get_order - the smallest order (a block of PAGE_SIZE << order bytes)
+ * that holds size bytes: 0 for 0..PAGE_SIZE, 1 up to two pages, and so on
+ * up to 52 for anything above 2^63 bytes (2^52 pages hold every u64). As
+ * Linux's get_order(), and 0 for 0. Compare the result with PFN_MAX_ORDER
+ * before allocating.
+ */
+static inline unsigned get_order(u64 size)
+{
+	if (size <= PAGE_SIZE)
+		return 0;
+	return 64 - (unsigned)__builtin_clzll((size - 1) >> PAGE_SHIFT);
+}
+
 /* Returns a RAM pfn_t, or PFN_T_NULL (pfn_t_is_null) on failure. */
 pfn_t pfn_alloc(unsigned order, unsigned flags);
 void pfn_free(pfn_t pfn, unsigned order);

@@ -1,9 +1,9 @@
 /*
  * work.c - deferred work (include/work.h): a FIFO of struct work filled by
  * work_queue() from any context and drained by work_run_pending() where
- * the kernel waits (blk_wait_interrupt, the shell's idle loop, the bench
- * reap loop, the NVMe poll operation). One CPU: the list is protected by
- * disabling interrupts.
+ * the kernel waits (the block layer's blk_wait_once(), halting or polling,
+ * which every I/O wait uses; the shell's idle loop; the NVMe poll
+ * operation). One CPU: the list is protected by disabling interrupts.
  */
 #include "compiler.h"
 #include "cpu.h"

@@ -202,16 +202,6 @@ void page_free(void *va)
 	pfn_free(phys_to_pfn_t(virt_to_phys(va), 0), 0);
 }
 
-/* The order of the smallest block of pages that holds size bytes. */
-static unsigned frames_size_order(size_t size)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
-
 /**
  * kzalloc_boot - setup-time memory from the frame allocator
  * @size: bytes; rounded up to a power-of-two number of pages
@@ -223,7 +213,7 @@ static unsigned frames_size_order(size_t size)
  */
 void *kzalloc_boot(size_t size)
 {
-	unsigned order = frames_size_order(size);
+	unsigned order = get_order(size);
 	pfn_t pfn;
 
 	if (order >= PFN_MAX_ORDER)
@@ -242,5 +232,5 @@ void *kzalloc_boot(size_t size)
 void kfree_boot(void *p, size_t size)
 {
 	if (p)
-		pfn_free(phys_to_pfn_t(virt_to_phys(p), 0), frames_size_order(size));
+		pfn_free(phys_to_pfn_t(virt_to_phys(p), 0), get_order(size));
 }

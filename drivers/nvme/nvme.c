@@ -212,15 +212,6 @@ static int nvme_enable(struct nvme_ctrl *ctrl)
 
 /* ---- queues ---- */
 
-static size_t nvme_pow2_pages(size_t bytes)
-{
-	size_t sz = PAGE_SIZE;
-
-	while (sz < bytes)
-		sz <<= 1;
-	return sz;
-}
-
 static void nvme_queue_reset(struct nvme_queue *q)
 {
 	q->sq_tail = q->sq_head = q->cq_head = 0;
@@ -231,7 +222,7 @@ static void nvme_queue_reset(struct nvme_queue *q)
 /* Bytes of a ring of entries: what a queue allocates for its SQ or CQ. */
 static size_t nvme_ring_bytes(unsigned entries, size_t entry_size)
 {
-	return nvme_pow2_pages(entries * entry_size);
+	return PAGE_SIZE << get_order(entries * entry_size);
 }
 
 /* A queue's SQ and CQ rings and doorbell offsets; nvme_free_queue() undoes it. */

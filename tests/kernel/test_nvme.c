@@ -259,7 +259,6 @@ static void nt_many(struct nt *t, enum req_op op, u32 flags, unsigned nr,
 	unsigned long irqf;
 	u64 pos = t->area;
 	u32 off = 0;
-	u16 cookie = BIO_COOKIE_NONE;
 
 	w->done = 0;
 	w->err = 0;
@@ -279,19 +278,13 @@ static void nt_many(struct nt *t, enum req_op op, u32 flags, unsigned nr,
 		bio->bi_end_io = nt_end_io;
 		bio->bi_private = w;
 		submit_bio(bio);
-		cookie = bio->bi_cookie;
 		pos += len;
 		off += len;
 	}
-	if (flags & REQ_POLLED) {
-		while (READ_ONCE(w->done) < nr)
-			blk_poll(t->d, cookie);
-	} else {
-		irqf = local_irq_save();
-		while (READ_ONCE(w->done) < nr)
-			blk_wait_interrupt();
-		local_irq_restore(irqf);
-	}
+	irqf = local_irq_save();
+	while (READ_ONCE(w->done) < nr)
+		blk_wait_once(t->d, op | flags, irqf);
+	local_irq_restore(irqf);
 }
 
 static void nt_queue_depth(u32 flags)
@@ -680,6 +673,16 @@ static void nt_one_end_io(struct bio *bio)
 	bio_put(bio);
 }
 
+/* Poll the queue polled bios go to until *done. */
+static void nt_poll_until(struct nt *t, bool *done)
+{
+	unsigned long flags = local_irq_save();
+
+	while (!READ_ONCE(*done))
+		blk_wait_once(t->d, REQ_OP_WRITE | REQ_POLLED, flags);
+	local_irq_restore(flags);
+}
+
 /*
  * Submit bio on the polled queue and check what the controller is given:
  * before anyone polls, only the preflush (the data must wait for its
@@ -707,8 +710,7 @@ static int nt_preflush_polled(struct nt *t, struct bio *bio, u8 opc,
 	KT_EXPECT_EQ(nt_sqe_opc(&cmds[0]), NVME_CMD_FLUSH);
 	KT_EXPECT(nt_wait_cqes(q, 1));
 	KT_EXPECT_EQ(nt_sq_since(t, &m, cmds, ARRAY_SIZE(cmds)), 1);
-	while (!READ_ONCE(o.done))
-		blk_poll(t->d, (unsigned)(q->hctx - t->ctrl->set.hctxs));
+	nt_poll_until(t, &o.done);
 	n = nt_sq_since(t, &m, cmds, ARRAY_SIZE(cmds));
 	if (n != 1 + want_data) {
 		ktest_fail(__FILE__, __LINE__, "%u commands, expected a flush and %u data",
@@ -827,26 +829,24 @@ static void nt_race_end_io(struct bio *bio)
 	bio_put(bio);
 }
 
-/* Submit nr polled writes of 4 KiB at pos from the buffer; their cookie. */
-static u16 nt_polled_writes(struct nt *t, unsigned nr, u64 pos,
-			    void (*end_io)(struct bio *), void *priv)
+/* Submit nr polled writes of 4 KiB at pos from the buffer; false when the
+ * bio pool ran out. */
+static bool nt_polled_writes(struct nt *t, unsigned nr, u64 pos,
+			     void (*end_io)(struct bio *), void *priv)
 {
-	u16 cookie = BIO_COOKIE_NONE;
-
 	for (unsigned i = 0; i < nr; i++) {
 		struct bio *bio = bio_alloc(t->d, 1, REQ_OP_WRITE | REQ_POLLED);
 
 		if (!bio)
-			return BIO_COOKIE_NONE;
+			return false;
 		pattern_fill(t->va + i * PAGE_SIZE, pos + i * PAGE_SIZE, PAGE_SIZE, 51);
 		bio->bi_iter.bi_sector = (pos + i * PAGE_SIZE) >> SECTOR_SHIFT;
 		bio_add_pfn(bio, t->buf, PAGE_SIZE, i * PAGE_SIZE);
 		bio->bi_end_io = end_io;
 		bio->bi_private = priv;
 		submit_bio(bio);
-		cookie = bio->bi_cookie;
 	}
-	return cookie;
+	return true;
 }
 
 KTEST(nvme, reset_inside_reaped_batch)
@@ -855,7 +855,7 @@ KTEST(nvme, reset_inside_reaped_batch)
 	struct nt_race r = { 0 };
 	struct nvme_queue *q;
 	u64 retries, spurious, resets, pos;
-	u16 cookie;
+	unsigned long flags;
 
 	if (!nt_setup(&t))
 		return;
@@ -870,11 +870,12 @@ KTEST(nvme, reset_inside_reaped_batch)
 	spurious = q->spurious;
 	resets = t.ctrl->resets;
 	pos = t.area + (4ULL << 20);
-	cookie = nt_polled_writes(&t, 3, pos, nt_race_end_io, &r);
-	KT_ASSERT(cookie != BIO_COOKIE_NONE);
+	KT_ASSERT(nt_polled_writes(&t, 3, pos, nt_race_end_io, &r));
 	KT_ASSERT(nt_wait_cqes(q, 3));
 	/* one poll reaps all three in one batch */
-	blk_poll(t.d, cookie);
+	flags = local_irq_save();
+	blk_wait_once(t.d, REQ_OP_WRITE | REQ_POLLED, flags);
+	local_irq_restore(flags);
 	KT_EXPECT_EQ(r.done, 3);
 	KT_EXPECT_EQ(r.resets_run, 1);
 	KT_EXPECT_EQ(r.err, 0);
@@ -898,7 +899,6 @@ KTEST(nvme, timeout_reaps_polled_cq)
 	struct nvme_queue *q;
 	u64 timeouts, aborts, resets, end;
 	unsigned long flags;
-	u16 cookie;
 
 	if (!nt_setup(&t))
 		return;
@@ -911,8 +911,7 @@ KTEST(nvme, timeout_reaps_polled_cq)
 	timeouts = t.ctrl->timeouts;
 	aborts = t.ctrl->aborts;
 	resets = t.ctrl->resets;
-	cookie = nt_polled_writes(&t, 1, t.area + (5ULL << 20), nt_one_end_io, &o);
-	KT_ASSERT(cookie != BIO_COOKIE_NONE);
+	KT_ASSERT(nt_polled_writes(&t, 1, t.area + (5ULL << 20), nt_one_end_io, &o));
 	KT_ASSERT(nt_wait_cqes(q, 1));
 	flags = local_irq_save();
 	for (u32 tag = 0; tag < q->hctx->depth; tag++) {
@@ -933,11 +932,8 @@ KTEST(nvme, timeout_reaps_polled_cq)
 	KT_EXPECT_EQ(t.ctrl->timeouts, timeouts);
 	KT_EXPECT_EQ(t.ctrl->aborts, aborts);
 	KT_EXPECT_EQ(t.ctrl->resets, resets);
-	if (!o.done) {
-		/* let the driver finish it before the buffer goes */
-		while (!READ_ONCE(o.done))
-			blk_poll(t.d, cookie);
-	}
+	if (!o.done)	/* let the driver finish it before the buffer goes */
+		nt_poll_until(&t, &o.done);
 	nt_teardown(&t);
 }
 

@@ -2,10 +2,10 @@
  * block_host.c - the block layer's platform hooks for host unit tests
  * (see block_host.h), and the kernel's interrupt masking (irq.h) as the
  * block code sees it on the host; the kernel's hooks are in
- * block/blk_kernel.c.
+ * block/blk_plat.c.
  */
 #include <stdlib.h>
-#include "blkdev_driver.h"
+#include "block/blk.h"
 #include "block_host.h"
 #include "irq.h"
 #include "ktest.h"
@@ -15,7 +15,9 @@ int host_blk_alloc_fail_after = -1;
 int host_blk_allocs_live;
 void (*host_blk_irq_handler)(void);
 void (*host_blk_irq_pending)(void);
+void (*host_blk_work)(void);
 unsigned host_blk_waits;
+unsigned host_blk_poll_relaxes;
 int host_blk_irq_depth;
 int host_blk_in_irq;
 
@@ -77,10 +79,25 @@ void blk_wait_interrupt(void)
 		ktest_fail(__FILE__, __LINE__, "wait with no interrupt source");
 		abort();
 	}
-	/* sti;hlt: the interrupt is taken with the waiter's mask lifted */
+	/* sti;hlt: the interrupt is taken with the waiter's mask lifted; then
+	 * the work it deferred runs (blk_plat.c), before cli */
 	host_blk_irq_depth = 0;
 	host_blk_raise_irq(host_blk_irq_handler);
+	if (host_blk_work)
+		host_blk_work();
 	host_blk_irq_depth = 1;
+}
+
+void blk_poll_relax(bool reaped)
+{
+	host_blk_poll_relaxes++;
+	if (host_blk_in_irq || host_blk_irq_depth) {
+		ktest_fail(__FILE__, __LINE__, "blk_poll_relax() %s",
+			   host_blk_in_irq ? "in an interrupt handler" : "with interrupts off");
+		abort();
+	}
+	if (host_blk_work)
+		host_blk_work();
 }
 
 void *blk_init_alloc(size_t size)
@@ -113,7 +130,9 @@ void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks)
 	host_blk_alloc_fail_after = -1;
 	host_blk_irq_handler = NULL;
 	host_blk_irq_pending = NULL;
+	host_blk_work = NULL;
 	host_blk_waits = 0;
+	host_blk_poll_relaxes = 0;
 	host_blk_irq_depth = 0;
 	host_blk_in_irq = 0;
 	if (nr_bios && bio_pool_init(nr_bios, nr_tables))

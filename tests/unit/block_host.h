@@ -2,12 +2,13 @@
  * block_host.h - the host side of the block layer's platform hooks, for
  * the block unit tests (tests/unit/block_host.c): init memory from calloc
  * with failure injection, interrupt masking (local_irq_save/restore of
- * irq.h) that is checked for balance,
- * a blk_wait_interrupt() that "delivers an interrupt" by calling the test's
- * handler (which completes pending requests) and fails the test when a
- * real CPU would never wake (a halt inside an interrupt handler, or one
- * that would enable interrupts inside the caller's interrupts-off
- * section), and an optional "pending interrupt" taken each time
+ * irq.h) that is checked for balance, a blk_wait_interrupt() that
+ * "delivers an interrupt" by calling the test's handler (which completes
+ * pending requests) and then runs the test's deferred work, and fails the
+ * test when a real CPU would never wake (a halt inside an interrupt
+ * handler, or one that would enable interrupts inside the caller's
+ * interrupts-off section), a blk_poll_relax() that runs the deferred work
+ * between polls, and an optional "pending interrupt" taken each time
  * interrupts come back on.
  */
 #ifndef PFNOS_BLOCK_HOST_H
@@ -24,7 +25,13 @@ extern void (*host_blk_irq_handler)(void);
 /* When set, run as an interrupt each time local_irq_restore() turns
  * interrupts back on outside any handler. */
 extern void (*host_blk_irq_pending)(void);
+/* Deferred work (work.h), as the kernel runs it where it waits: after the
+ * interrupt that ends a halt, with interrupts enabled. NULL: none queued. */
+extern void (*host_blk_work)(void);
 extern unsigned host_blk_waits;
+/* blk_poll_relax() calls: one after each poll of a polled wait, which runs
+ * host_blk_work too. */
+extern unsigned host_blk_poll_relaxes;
 /* Interrupt-disable nesting depth (must be 0 between calls). */
 extern int host_blk_irq_depth;
 /* Interrupt handlers running (blk_in_interrupt()). */

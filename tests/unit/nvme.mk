@@ -10,7 +10,8 @@ nvme_SRCS := drivers/nvme/nvme_prp.c drivers/nvme/nvme_cmd.c \
 # with the real block layer and DMA core: bring-up, I/O, reset paths.
 UNIT_BINS += nvme_core
 nvme_core_SRCS := drivers/nvme/nvme.c drivers/nvme/nvme_prp.c \
-	drivers/nvme/nvme_cmd.c drivers/nvme/nvme_status.c block/dma_core.c \
+	drivers/nvme/nvme_cmd.c drivers/nvme/nvme_status.c block/dma_pool.c \
+	block/dma_debug.c block/dma_mapping.c \
 	$(filter block/%.c,$(block_SRCS)) tests/unit/block_host.c \
 	tests/unit/nvme_fake.c tests/unit/test_nvme_core.c
 # GCC cannot tell ns->disk.disk_name from ctrl->name (one object) at -O1

@@ -8,7 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "blkdev_driver.h"
+#include "block/blk.h"
 #include "block_host.h"
 #include "errno.h"
 #include "irq.h"
@@ -1219,7 +1219,8 @@ KTEST(blk_mq, polled_bio_uses_poll_queue)
 	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_READ | REQ_POLLED);
 	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 6 * 4096, 0), 0);
 	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
-	KT_EXPECT_EQ(b.bi_cookie, 2);
+	KT_EXPECT(b.bi_opf & REQ_POLLED);
+	KT_EXPECT(blk_mq_map_queue(&tq_set, b.bi_opf, 0) == &tq_set.hctxs[2]);
 	KT_EXPECT_EQ(tq_set.hctxs[2].completed, 6);
 	KT_EXPECT(tq.polls >= 2);
 	KT_EXPECT_EQ(host_blk_waits, 0);
@@ -1667,6 +1668,7 @@ KTEST(blk_mq, resubmit_from_polled_completion_does_not_nest_poll)
 		.init_request = tq_init_request,
 	};
 	const struct blk_mq_ops *saved;
+	unsigned long flags;
 
 	KT_ASSERT_EQ(tq_setup(1, 1), 0);
 	saved = tq_set.ops;
@@ -1677,8 +1679,10 @@ KTEST(blk_mq, resubmit_from_polled_completion_does_not_nest_poll)
 	ws.opf = REQ_OP_READ | REQ_POLLED;
 	submit_bio(ws_new(REQ_OP_READ | REQ_POLLED));
 	ws.spawn = 2;
+	flags = local_irq_save();
 	while (ws.nr < 3 || tq.nr_pending || tq_set.hctxs[2].parked)
-		blk_poll(&tq_disk, 2);
+		KT_ASSERT(blk_wait_once(&tq_disk, REQ_OP_READ | REQ_POLLED, flags));
+	local_irq_restore(flags);
 	KT_EXPECT_EQ(poll_max_depth, 1);
 	KT_EXPECT_EQ(tq_set.hctxs[2].parks, 1);
 	ws_check_and_free(3);
@@ -1858,4 +1862,134 @@ KTEST(bio, bvec_iter_past_4g_in_one_vec)
 	KT_EXPECT_EQ(it.bi_bvec_done, 0x1000);
 	bv = bvec_iter_bvec(v, it);
 	KT_EXPECT_EQ(pfn_t_to_phys(bv.bv_pfn) + bv.bv_offset, 0x900000000ULL + 0x1010);
+}
+
+/* ---- segments are counted once per piece ---- */
+/*
+ * The block binary is linked with --wrap=blk_split_bytes (block.mk): every
+ * call from outside blk_merge.c comes through here. A piece whose data is
+ * in more than one vec has its segments counted by blk_split_bytes(); that
+ * count goes with the piece to the driver (and with a parked piece until it
+ * is dispatched), so each such piece costs exactly one call.
+ */
+long __real_blk_split_bytes(const struct bio_vec *vecs, struct bvec_iter iter,
+			    const struct queue_limits *lim, u32 *nsegs);
+static unsigned split_calls;
+
+long __wrap_blk_split_bytes(const struct bio_vec *vecs, struct bvec_iter iter,
+			    const struct queue_limits *lim, u32 *nsegs)
+{
+	split_calls++;
+	return __real_blk_split_bytes(vecs, iter, lim, nsegs);
+}
+
+/* nr vecs of len bytes each, none contiguous with the next. */
+static void add_scattered(struct bio *b, unsigned nr, u32 len)
+{
+	for (unsigned i = 0; i < nr; i++)
+		KT_ASSERT_EQ(bio_add_pfn(b, P(400 + 2 * i), len, 0), 0);
+}
+
+KTEST(blk_core, segments_counted_once_per_piece)
+{
+	struct bio_vec vecs[12];
+	struct bio b;
+
+	/* bio-based: 12 vecs of 4 KiB in pieces of 16 KiB, four vecs each */
+	td_setup(512, 1 << 20);
+	td.disk.limits.max_hw_sectors = 32;
+	bio_init(&b, &td.disk, vecs, 12, REQ_OP_WRITE);
+	add_scattered(&b, 12, 4096);
+	split_calls = 0;
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(td.nr_pieces, 3);
+	KT_EXPECT_EQ(split_calls, 3);
+	td_teardown();
+}
+
+KTEST(blk_mq, parked_piece_keeps_its_segment_count)
+{
+	struct bio_vec vecs[4];
+	struct bio b;
+	unsigned long flags;
+
+	/* one tag, held by a single-vec bio; then two pieces of two 2 KiB vecs
+	 * each, submitted with interrupts off: both are parked */
+	KT_ASSERT_EQ(tq_setup(1, 0), 0);
+	memset(&ws, 0, sizeof(ws));
+	submit_bio(ws_new(REQ_OP_READ));
+	KT_ASSERT_EQ(tq.nr_pending, 1);
+	bio_init(&b, &tq_disk, vecs, 4, REQ_OP_WRITE);
+	b.bi_iter.bi_sector = 64;
+	add_scattered(&b, 4, 2048);
+	b.bi_end_io = rec_endio;
+	memset(&done, 0, sizeof(done));
+	split_calls = 0;
+	flags = local_irq_save();
+	submit_bio(&b);
+	local_irq_restore(flags);
+	KT_EXPECT_EQ(tq_set.hctxs[0].parks, 2);
+	while (tq.nr_pending)
+		host_blk_raise_irq(tq_irq);
+	KT_EXPECT_EQ(done.calls, 1);
+	KT_EXPECT_EQ(done.status, 0);
+	KT_EXPECT_EQ(tq.max_nsegs, 2);
+	KT_EXPECT_EQ(tq_set.hctxs[0].dispatched, 3);
+	KT_EXPECT_EQ(split_calls, 2);
+	ws_check_and_free(1);
+	tq_teardown();
+}
+
+/*
+ * Deferred work (work.h) runs where the kernel waits, and a polled wait is
+ * one: what completes the bio may be work an interrupt queued (an NVMe
+ * reset queued by the timeout timer, which resubmits). Here the queue's
+ * poll never reaps; the deferred work does.
+ */
+static unsigned stuck_polls, works_run;
+
+static void tq_work_reap(void)
+{
+	KT_EXPECT_EQ(host_blk_irq_depth, 0);	/* work runs with interrupts on */
+	KT_EXPECT_EQ(host_blk_in_irq, 0);
+	if (tq.nr_pending)
+		works_run++;
+	tq_reap();
+}
+
+static int tq_poll_stuck(struct blk_mq_hw_ctx *hctx)
+{
+	if (++stuck_polls == 1000) {
+		ktest_fail(__FILE__, __LINE__, "1000 polls and the deferred work never ran");
+		tq_reap();
+		return 1;
+	}
+	return 0;
+}
+
+KTEST(blk_mq, polled_wait_runs_deferred_work)
+{
+	static const struct blk_mq_ops ops = {
+		.queue_rq = tq_queue_rq,
+		.poll = tq_poll_stuck,
+		.init_request = tq_init_request,
+	};
+	const struct blk_mq_ops *saved;
+	struct bio_vec vecs[1];
+	struct bio b;
+
+	KT_ASSERT_EQ(tq_setup(4, 1), 0);
+	saved = tq_set.ops;
+	tq_set.ops = &ops;
+	host_blk_irq_handler = NULL;		/* any halt fails the test */
+	host_blk_work = tq_work_reap;
+	stuck_polls = works_run = 0;
+	bio_init(&b, &tq_disk, vecs, 1, REQ_OP_READ | REQ_POLLED);
+	KT_ASSERT_EQ(bio_add_pfn(&b, P(100), 4096, 0), 0);
+	KT_EXPECT_EQ(submit_bio_wait(&b), 0);
+	KT_EXPECT_EQ(works_run, 1);
+	KT_EXPECT(stuck_polls >= 1 && stuck_polls < 1000);
+	KT_EXPECT_EQ(tq_set.hctxs[2].completed, 1);
+	tq_set.ops = saved;
+	tq_teardown();
 }

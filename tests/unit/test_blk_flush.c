@@ -24,7 +24,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "blkdev_driver.h"
+#include "block/blk.h"
 #include "block_host.h"
 #include "errno.h"
 #include "ktest.h"

@@ -183,6 +183,36 @@ static const struct init_case {
 	  0, 0xbf9 + 1 },
 };
 
+/* get_order() (mm.h) at its edges: each order's first and last size, 0,
+ * and the sizes no order below 52 holds. */
+KTEST(mm, get_order_edges)
+{
+	static const struct {
+		u64 size;
+		unsigned order;
+	} t[] = {
+		{ 0, 0 }, { 1, 0 }, { PAGE_SIZE - 1, 0 }, { PAGE_SIZE, 0 },
+		{ PAGE_SIZE + 1, 1 }, { 2 * PAGE_SIZE, 1 }, { 2 * PAGE_SIZE + 1, 2 },
+		{ 3 * PAGE_SIZE, 2 }, { 4 << 20, 10 }, { (4 << 20) + 1, 11 },
+		{ 1ULL << 32, 20 }, { 1ULL << 63, 51 }, { (1ULL << 63) + 1, 52 },
+		{ ~0ULL, 52 },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++)
+		if (get_order(t[i].size) != t[i].order)
+			ktest_fail(__FILE__, __LINE__, "get_order(%llu) = %u, want %u",
+				   (unsigned long long)t[i].size, get_order(t[i].size),
+				   t[i].order);
+	/* every order: its largest size, and one byte more */
+	for (unsigned o = 0; o < 52; o++) {
+		u64 top = (u64)PAGE_SIZE << o;
+
+		KT_EXPECT_EQ(get_order(top), o);
+		KT_EXPECT_EQ(get_order(top + 1), o + 1);
+		KT_EXPECT_EQ(get_order(top - top / 4), o);
+	}
+}
+
 KTEST(buddy, initial_free_blocks)
 {
 	for (unsigned c = 0; c < ARRAY_SIZE(init_cases); c++) {

@@ -1,5 +1,6 @@
 /*
- * test_dma.c - host tests of the DMA mapping core (block/dma_core.c).
+ * test_dma.c - host tests of the DMA mapping layer (block/dma_mapping.c,
+ * block/dma_pool.c, block/dma_debug.c).
  *
  * "Physical memory" is a few host buffers at chosen physical addresses:
  * low RAM, RAM straddling 4 GiB, persistent memory above 4 GiB, memory at
@@ -1265,6 +1266,31 @@ KTEST(dma, coherent_under_the_mask)
 	KT_EXPECT_EQ(frames.last_freed, h >> PAGE_SHIFT);
 	KT_EXPECT_EQ(stats().coherent_live, 0);
 	dma_debug_enable(false);
+}
+
+/*
+ * A size above 2^63 bytes, which no order of pages holds, is refused as
+ * misuse like any size of PFN_MAX_ORDER pages or more; the page order of
+ * such a size must not be found by shifting PAGE_SIZE left until it is
+ * large enough (the shift passes 64 bits and never gets there).
+ */
+KTEST(dma, coherent_size_beyond_every_order)
+{
+	DEV(d64, 64);
+	dma_addr_t h = 0;
+
+	setup_pool(DMA_SEGMENT_SLOTS, 1);
+	memset(&frames, 0, sizeof(frames));
+	frames.next_normal = 0x140000;		/* 5 GiB */
+	host_log_clear();
+	KT_EXPECT(dma_alloc_coherent(&d64, (1ULL << 63) + 1, &h) == NULL);
+	KT_EXPECT(dma_alloc_coherent(&d64, SIZE_MAX, &h) == NULL);
+	KT_EXPECT(host_log_contains("bad dma_alloc_coherent"));
+	KT_EXPECT_EQ(frames.allocs, 0);
+	dma_free_coherent(&d64, SIZE_MAX, phys_to_virt(0x140000000ULL), 0x140000000ULL);
+	KT_EXPECT(host_log_contains("bad dma_free_coherent"));
+	KT_EXPECT_EQ(frames.frees, 0);
+	KT_EXPECT_EQ(stats().coherent_live, 0);
 }
 
 /*

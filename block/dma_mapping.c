@@ -1,17 +1,22 @@
 /*
- * dma_core.c - the DMA mapping layer's logic (include/dma.h): direct or
- * bounced mapping decisions against the device's mask, the bounce pool's
- * slot allocator, map/unmap/sync of single ranges and scatterlists,
- * coherent allocations, counters, and the debug mode's tracking table.
+ * dma_mapping.c - the DMA mapping layer's logic (include/dma.h): direct or
+ * bounced mapping decisions against the device's mask, map/unmap/sync of
+ * single ranges and scatterlists (a bounce takes a run of the pool,
+ * block/dma_pool.c, and copies through the platform), waiting for bounce
+ * slots, coherent allocations, the counters, and when the debug table
+ * (block/dma_debug.c) may start.
  *
- * Pure: no hardware access. The kernel glue (block/dma.c) supplies the
- * platform hooks of block/dma_internal.h (interrupt masking, the copy
- * between pool and original) and sets the pool up at boot; host unit tests
+ * Pure: no hardware access. The kernel supplies the platform hooks of
+ * block/dma_internal.h (block/dma_plat.c: the copy between pool and
+ * original) and sets the pool up at boot (block/dma.c); host unit tests
  * (tests/unit/test_dma.c) supply fakes and build this file as it is.
  *
  * Locking: one CPU for now; pool, counters and the debug table change with
  * interrupts off (local_irq_save), since completions unmap from interrupt
  * handlers. Copies run outside that section, on slots the mapping owns.
+ *
+ * Layer 2 of block/ (scripts/check-floors): above the pool, the debug
+ * table, the scatterlist and the platform hooks.
  */
 #include "dma_internal.h"
 #include "errno.h"
@@ -22,7 +27,6 @@
 #include "printk.h"
 #include "scatterlist.h"
 
-struct dma_pool dma_pool;
 static bool dma_force;
 /* The last byte of memory a mapping may name (RAM and persistent memory);
  * all ones until the platform says (dma_set_memory_top). */
@@ -41,18 +45,6 @@ static struct {
 static struct dma_pool_waiter *pool_waiters, **pool_waiters_tail = &pool_waiters;
 static u64 pool_wait_seq;
 
-static const char *dir_name(unsigned dir)
-{
-	static const char *const names[] = {
-		[DMA_BIDIRECTIONAL] = "bidirectional",
-		[DMA_TO_DEVICE] = "to_device",
-		[DMA_FROM_DEVICE] = "from_device",
-		[DMA_NONE] = "none",
-	};
-
-	return dir < ARRAY_SIZE(names) ? names[dir] : "invalid";
-}
-
 static bool dir_valid(enum dma_data_direction dir)
 {
 	return dir == DMA_BIDIRECTIONAL || dir == DMA_TO_DEVICE ||
@@ -70,17 +62,6 @@ static bool dir_to_device(unsigned dir)
 	return dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL;
 }
 
-static void fmt_caller(char *buf, size_t size, u64 caller)
-{
-	u64 off;
-	const char *name = caller ? ksym_lookup(caller, &off) : NULL;
-
-	if (name)
-		snprintf(buf, size, "%s+0x%llx", name, (unsigned long long)off);
-	else
-		snprintf(buf, size, "0x%llx", (unsigned long long)caller);
-}
-
 /* A misuse seen with debug off too (bad input, a bad bounce unmap). */
 static void __printf(3, 4) dma_misuse(const struct device *dev, u64 caller,
 				      const char *fmt, ...)
@@ -91,27 +72,11 @@ static void __printf(3, 4) dma_misuse(const struct device *dev, u64 caller,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fmt_caller(sym, sizeof(sym), caller);
+	dma_fmt_caller(sym, sizeof(sym), caller);
 	pr_err("dma: %s: %s (caller %s)\n", dev_name(dev), msg, sym);
 }
 
 /* ------------------------------------------------------------ mask logic */
-
-bool dma_range_fits(u64 mask, phys_addr_t phys, size_t len)
-{
-	u64 last = phys + len - 1;
-
-	return len && last >= phys && last <= mask;
-}
-
-size_t dma_bounce_max_len(u64 align_mask)
-{
-	u64 m = align_mask & (DMA_SEGMENT_SIZE - 1);
-
-	if (!align_mask)
-		return DMA_SEGMENT_SIZE;
-	return DMA_SEGMENT_SIZE - ALIGN_UP(m + 1, (u64)DMA_SLOT_SIZE);
-}
 
 bool dma_would_bounce(struct device *dev, phys_addr_t phys, size_t len)
 {
@@ -180,511 +145,29 @@ bool dma_force_bounce(void)
 	return dma_force;
 }
 
-/* ------------------------------------------------------------ slot allocator */
+/* ------------------------------------------------------------ debug mode */
 
-static bool slot_used(const struct dma_pool *pool, unsigned i)
-{
-	return pool->bitmap[i / 64] & BIT(i % 64);
-}
-
-static bool slot_lost(const struct dma_pool *pool, unsigned i)
-{
-	return pool->slots[i].state == DMA_SLOT_LOST;
-}
-
-size_t dma_pool_meta_size(unsigned nslots)
-{
-	return (size_t)nslots * sizeof(struct dma_slot) +
-	       DIV_ROUND_UP(nslots, 64) * sizeof(u64);
-}
-
-int dma_pool_setup(const phys_addr_t *bases, unsigned nchunks,
-		   unsigned chunk_slots, void *meta)
-{
-	unsigned nslots = nchunks * chunk_slots;
-
-	if (!nchunks || nchunks > DMA_POOL_MAX_CHUNKS || !chunk_slots ||
-	    chunk_slots % DMA_SEGMENT_SLOTS || !meta ||
-	    (u64)nslots * DMA_SLOT_SIZE > DMA_POOL_MAX_SIZE)
-		return -EINVAL;
-	for (unsigned c = 0; c < nchunks; c++)
-		if (!IS_ALIGNED(bases[c], (u64)DMA_SEGMENT_SIZE) ||
-		    bases[c] + (u64)chunk_slots * DMA_SLOT_SIZE < bases[c])
-			return -EINVAL;
-	memset(&dma_pool, 0, sizeof(dma_pool));
-	memcpy(dma_pool.chunk_base, bases, nchunks * sizeof(bases[0]));
-	dma_pool.nchunks = nchunks;
-	dma_pool.chunk_slots = chunk_slots;
-	dma_pool.nslots = nslots;
-	dma_pool.slots = meta;
-	dma_pool.bitmap = (u64 *)((char *)meta + (size_t)nslots * sizeof(struct dma_slot));
-	return 0;
-}
-
-void dma_pool_teardown(void)
-{
-	memset(&dma_pool, 0, sizeof(dma_pool));
-}
-
-phys_addr_t dma_pool_slot_addr(const struct dma_pool *pool, unsigned i)
-{
-	return pool->chunk_base[i / pool->chunk_slots] +
-	       (phys_addr_t)(i % pool->chunk_slots) * DMA_SLOT_SIZE;
-}
-
-long dma_pool_addr_to_slot(const struct dma_pool *pool, phys_addr_t addr)
-{
-	u64 chunk_bytes = (u64)pool->chunk_slots * DMA_SLOT_SIZE;
-
-	for (unsigned c = 0; c < pool->nchunks; c++)
-		if (addr >= pool->chunk_base[c] && addr - pool->chunk_base[c] < chunk_bytes)
-			return (long)c * pool->chunk_slots +
-			       (long)((addr - pool->chunk_base[c]) >> DMA_SLOT_SHIFT);
-	return -1;
-}
-
-/*
- * First run in candidate starts [from, to) with no blocked slot (in use, or
- * for the question "ever?" lost), that keeps the address bits under amask
- * equal to want, stays in one segment and ends at or below limit.
- * *possible is set when some start would do with every slot free.
- */
-static long pool_scan(const struct dma_pool *pool, unsigned from, unsigned to,
-		      unsigned n, u64 amask, u64 want, u64 tail, u64 limit,
-		      bool (*blocked)(const struct dma_pool *pool, unsigned i),
-		      bool *possible)
-{
-	unsigned s = from;
-
-	while (s < to) {
-		unsigned seg_end = (s / DMA_SEGMENT_SLOTS + 1) * DMA_SEGMENT_SLOTS;
-		phys_addr_t a = dma_pool_slot_addr(pool, s);
-		unsigned j;
-
-		if ((a & amask) != want) {
-			s++;
-			continue;
-		}
-		if (s + n > seg_end) {
-			s = seg_end;
-			continue;
-		}
-		if (a + tail < a || a + tail > limit) {
-			/* chunks are ordered by nothing: try the next one */
-			s = (s / pool->chunk_slots + 1) * pool->chunk_slots;
-			continue;
-		}
-		*possible = true;
-		for (j = s; j < s + n && !blocked(pool, j); j++)
-			;
-		if (j == s + n)
-			return s;
-		s = j + 1;
-	}
-	return -1;
-}
-
-unsigned dma_pool_run_slots(phys_addr_t orig, size_t len, u64 align_mask)
-{
-	u64 off = align_mask ? orig & align_mask & (DMA_SLOT_SIZE - 1) : 0;
-
-	return (unsigned)DIV_ROUND_UP(off + len, (u64)DMA_SLOT_SIZE);
-}
-
-long dma_pool_alloc(struct dma_pool *pool, phys_addr_t orig, size_t len,
-		    u64 align_mask, u64 limit, phys_addr_t *bounce)
-{
-	u64 amask, want, off, tail;
-	bool possible = false;
-	unsigned n;
-	long s;
-
-	if (!pool->nslots || !len || len > DMA_SEGMENT_SIZE)
-		return -EINVAL;
-	if (align_mask) {
-		off = orig & align_mask & (DMA_SLOT_SIZE - 1);
-		amask = align_mask & (DMA_SEGMENT_SIZE - 1) & ~(u64)(DMA_SLOT_SIZE - 1);
-		want = orig & amask;
-	} else {
-		off = 0;
-		amask = len >= PAGE_SIZE ? (PAGE_SIZE - 1) & ~(u64)(DMA_SLOT_SIZE - 1) : 0;
-		want = 0;
-	}
-	n = (unsigned)DIV_ROUND_UP(off + len, (u64)DMA_SLOT_SIZE);
-	if (n > DMA_SEGMENT_SLOTS)
-		return -EINVAL;
-	tail = off + len - 1;
-	if (pool->cursor >= pool->nslots)
-		pool->cursor = 0;
-	s = pool_scan(pool, pool->cursor, pool->nslots, n, amask, want, tail, limit,
-		      slot_used, &possible);
-	if (s < 0)
-		s = pool_scan(pool, 0, pool->cursor, n, amask, want, tail, limit,
-			      slot_used, &possible);
-	if (s < 0 && possible && pool->lost) {
-		/* would a run do once everything but the lost slots is back? */
-		bool any = false;
-
-		possible = pool_scan(pool, 0, pool->nslots, n, amask, want, tail,
-				     limit, slot_lost, &any) >= 0;
-	}
-	if (s < 0)
-		return possible ? -ENOSPC : -EINVAL;
-	for (unsigned j = (unsigned)s; j < (unsigned)s + n; j++) {
-		pool->bitmap[j / 64] |= BIT(j % 64);
-		memset(&pool->slots[j], 0, sizeof(pool->slots[j]));
-		pool->slots[j].head = (u32)s;
-		pool->slots[j].state = DMA_SLOT_TAIL;
-	}
-	pool->slots[s].state = DMA_SLOT_LIVE;
-	pool->slots[s].nslots = (u16)n;
-	pool->slots[s].bounce_off = (u16)off;
-	pool->used += n;
-	if (pool->used > pool->peak)
-		pool->peak = pool->used;
-	pool->cursor = ((unsigned)s + n) % pool->nslots;
-	*bounce = dma_pool_slot_addr(pool, (unsigned)s) + off;
-	return s;
-}
-
-void dma_pool_free(struct dma_pool *pool, unsigned head)
-{
-	unsigned n = pool->slots[head].nslots;
-
-	BUG_ON(head + n > pool->nslots || !n);
-	for (unsigned j = head; j < head + n; j++) {
-		BUG_ON(!slot_used(pool, j) || pool->slots[j].head != head);
-		pool->bitmap[j / 64] &= ~BIT(j % 64);
-		memset(&pool->slots[j], 0, sizeof(pool->slots[j]));
-	}
-	pool->used -= n;
-}
-
-void dma_pool_lose(struct dma_pool *pool, unsigned head)
-{
-	unsigned n = pool->slots[head].nslots;
-
-	BUG_ON(head + n > pool->nslots || !n);
-	for (unsigned j = head; j < head + n; j++) {
-		BUG_ON(!slot_used(pool, j) || pool->slots[j].head != head);
-		pool->slots[j].state = DMA_SLOT_LOST;
-	}
-	pool->lost += n;
-}
-
-unsigned dma_pool_usable(const struct dma_pool *pool, u64 limit)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < pool->nslots; i++)
-		if (!slot_lost(pool, i) &&
-		    dma_range_fits(limit, dma_pool_slot_addr(pool, i), DMA_SLOT_SIZE))
-			n++;
-	return n;
-}
-
-/* ------------------------------------------------------------ debug table */
-
-#define DMA_DEBUG_ENTRIES	4096
-#define DMA_DEBUG_BUCKETS	1024
-
-enum dma_debug_type {
-	DMA_DBG_SINGLE = 1,
-	DMA_DBG_SG,
-	DMA_DBG_COHERENT,
-};
-
-static const char *const dbg_type_name[] = {
-	[DMA_DBG_SINGLE] = "dma_map_pfn",
-	[DMA_DBG_SG] = "dma_map_sg",
-	[DMA_DBG_COHERENT] = "dma_alloc_coherent",
-};
-
-struct dma_debug_entry {
-	struct device *dev;
-	dma_addr_t addr;
-	pfn_t pfn;
-	u64 offset;
-	u64 caller;
-	u32 len;
-	u32 sg_nents;		/* the nents dma_map_sg() was given */
-	u8 dir;
-	u8 type;		/* enum dma_debug_type, 0: free */
-	s32 next;		/* bucket chain or free list */
-};
-
-static struct dma_debug_entry dbg_entries[DMA_DEBUG_ENTRIES];
-static s32 dbg_bucket[DMA_DEBUG_BUCKETS];
-static s32 dbg_free;
-static unsigned dbg_count;
-static bool dbg_on;
-/* Turned on with coherent allocations live (a driver's queues): a free of
- * an untracked one is not an error then. */
-static bool dbg_coherent_partial;
-static u64 dbg_errors;
-
-static unsigned dbg_hash(dma_addr_t addr)
-{
-	return (unsigned)(((addr >> DMA_SLOT_SHIFT) ^ (addr >> 24)) % DMA_DEBUG_BUCKETS);
-}
-
-static void dbg_clear(void)
-{
-	for (unsigned b = 0; b < DMA_DEBUG_BUCKETS; b++)
-		dbg_bucket[b] = -1;
-	for (unsigned i = 0; i < DMA_DEBUG_ENTRIES; i++) {
-		dbg_entries[i].type = 0;
-		dbg_entries[i].next = i + 1 < DMA_DEBUG_ENTRIES ? (s32)i + 1 : -1;
-	}
-	dbg_free = 0;
-	dbg_count = 0;
-}
-
-static void __printf(4, 5) dbg_report(const struct device *dev, u64 caller,
-				      const struct dma_debug_entry *e,
-				      const char *fmt, ...)
-{
-	char msg[160], sym[96], by[96];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fmt_caller(sym, sizeof(sym), caller);
-	dbg_errors++;
-	if (e) {
-		fmt_caller(by, sizeof(by), e->caller);
-		pr_err("dma-debug: %s: %s (caller %s; mapped by %s)\n", dev_name(dev),
-		       msg, sym, by);
-	} else {
-		pr_err("dma-debug: %s: %s (caller %s)\n", dev_name(dev), msg, sym);
-	}
-}
-
-static void dbg_add(struct device *dev, dma_addr_t addr, pfn_t pfn, u64 offset,
-		    size_t len, unsigned dir, unsigned type, u32 sg_nents, u64 caller)
-{
-	struct dma_debug_entry *e;
-	unsigned b;
-
-	if (!dbg_on)
-		return;
-	if (dbg_free < 0) {
-		dbg_report(dev, caller, NULL,
-			   "debug table full (%u mappings live): debug mode off",
-			   DMA_DEBUG_ENTRIES);
-		dbg_on = false;
-		dbg_clear();
-		return;
-	}
-	e = &dbg_entries[dbg_free];
-	dbg_free = e->next;
-	b = dbg_hash(addr);
-	*e = (struct dma_debug_entry){
-		.dev = dev, .addr = addr, .pfn = pfn, .offset = offset,
-		.caller = caller, .len = (u32)len, .sg_nents = sg_nents,
-		.dir = (u8)dir, .type = (u8)type, .next = dbg_bucket[b],
-	};
-	dbg_bucket[b] = (s32)(e - dbg_entries);
-	dbg_count++;
-}
-
-/* The entry of (dev, addr), preferring one that matches exactly; *prevp
- * gets the chain link pointing at it. */
-static s32 dbg_find(struct device *dev, dma_addr_t addr, size_t len,
-		    unsigned dir, unsigned type, s32 **prevp)
-{
-	s32 *link = &dbg_bucket[dbg_hash(addr)], *best_link = NULL;
-	s32 best = -1;
-
-	for (; *link >= 0; link = &dbg_entries[*link].next) {
-		struct dma_debug_entry *e = &dbg_entries[*link];
-
-		if (e->dev != dev || e->addr != addr)
-			continue;
-		if (e->len == len && e->dir == dir && e->type == type) {
-			best = *link;
-			best_link = link;
-			break;
-		}
-		if (best < 0) {
-			best = *link;
-			best_link = link;
-		}
-	}
-	if (prevp)
-		*prevp = best_link;
-	return best;
-}
-
-/*
- * Check an unmap (or coherent free) against the table and drop the entry.
- * Returns false when debug is on and nothing matched (the release is bogus).
- */
-static bool dbg_remove(struct device *dev, dma_addr_t addr, size_t len,
-		       unsigned dir, unsigned type, u32 sg_nents, u64 caller)
-{
-	struct dma_debug_entry *e;
-	const char *what = type == DMA_DBG_COHERENT ? "free" : "unmap";
-	s32 *link, i;
-
-	if (!dbg_on)
-		return true;
-	i = dbg_find(dev, addr, len, dir, type, &link);
-	if (i < 0 && type == DMA_DBG_COHERENT && dbg_coherent_partial)
-		return true;
-	if (i < 0) {
-		dbg_report(dev, caller, NULL,
-			   "%s of bus 0x%llx len %zu %s that was never mapped", what,
-			   (unsigned long long)addr, len, dir_name(dir));
-		return false;
-	}
-	e = &dbg_entries[i];
-	if (e->type != type)
-		dbg_report(dev, caller, e, "bus 0x%llx mapped with %s, released as %s",
-			   (unsigned long long)addr, dbg_type_name[e->type],
-			   dbg_type_name[type]);
-	if (e->len != len)
-		dbg_report(dev, caller, e, "%s of bus 0x%llx: length %zu, mapped %u", what,
-			   (unsigned long long)addr, len, e->len);
-	if (type != DMA_DBG_COHERENT && e->dir != dir)
-		dbg_report(dev, caller, e, "%s of bus 0x%llx: direction %s, mapped %s", what,
-			   (unsigned long long)addr, dir_name(dir), dir_name(e->dir));
-	if (type == DMA_DBG_SG && e->type == DMA_DBG_SG && e->sg_nents != sg_nents)
-		dbg_report(dev, caller, e, "dma_unmap_sg of bus 0x%llx with nents %u, mapped with %u",
-			   (unsigned long long)addr, sg_nents, e->sg_nents);
-	*link = e->next;
-	e->type = 0;
-	e->next = dbg_free;
-	dbg_free = i;
-	dbg_count--;
-	return true;
-}
-
-/* Check a sync: [addr, addr+len) inside a live mapping of dev, matching
- * direction. */
-static void dbg_check_sync(struct device *dev, dma_addr_t addr, size_t len,
-			   unsigned dir, u64 caller, const char *what)
-{
-	const struct dma_debug_entry *e = NULL;
-
-	if (!dbg_on)
-		return;
-	for (unsigned i = 0; i < DMA_DEBUG_ENTRIES; i++) {
-		const struct dma_debug_entry *c = &dbg_entries[i];
-
-		if (c->type && c->type != DMA_DBG_COHERENT && c->dev == dev &&
-		    addr >= c->addr && addr - c->addr < c->len) {
-			e = c;
-			break;
-		}
-	}
-	if (!e) {
-		dbg_report(dev, caller, NULL, "%s of bus 0x%llx len %zu that is not mapped",
-			   what, (unsigned long long)addr, len);
-		return;
-	}
-	if (len > e->len - (addr - e->addr))
-		dbg_report(dev, caller, e, "%s of bus 0x%llx len %zu runs past the mapping (len %u)",
-			   what, (unsigned long long)addr, len, e->len);
-	if (e->dir != DMA_BIDIRECTIONAL && e->dir != dir)
-		dbg_report(dev, caller, e, "%s of bus 0x%llx: direction %s, mapped %s", what,
-			   (unsigned long long)addr, dir_name(dir), dir_name(e->dir));
-}
-
+/* Tracking starts only with no mapping live: it must see every unmap's map. */
 int dma_debug_enable(bool on)
 {
 	unsigned long f = local_irq_save();
 	int err = 0;
 
-	if (on && !dbg_on) {
-		if (dma_cnt.live) {
+	if (on && !dma_debug_enabled()) {
+		if (dma_cnt.live)
 			err = -EBUSY;
-		} else {
-			dbg_clear();
-			dbg_on = true;
-			dbg_coherent_partial = dma_cnt.coherent_live != 0;
-		}
+		else
+			dma_dbg_start(dma_cnt.coherent_live != 0);
 	} else if (!on) {
-		dbg_on = false;
-		dbg_clear();
+		dma_dbg_stop();
 	}
 	local_irq_restore(f);
 	return err;
 }
 
-bool dma_debug_enabled(void)
-{
-	return dbg_on;
-}
-
-u64 dma_debug_errors(void)
-{
-	return dbg_errors;
-}
-
-static int fmt_entry(char *buf, size_t size, const struct dma_debug_entry *e)
-{
-	char sym[96];
-
-	fmt_caller(sym, sizeof(sym), e->caller);
-	return snprintf(buf, size, "%s bus 0x%llx pfn 0x%llx+0x%llx%s len %u %s %s by %s",
-			dev_name(e->dev), (unsigned long long)e->addr,
-			(unsigned long long)pfn_t_to_pfn(e->pfn),
-			(unsigned long long)e->offset, pfn_t_is_pmem(e->pfn) ? " (pmem)" : "",
-			e->len, e->type == DMA_DBG_COHERENT ? "coherent" : dir_name(e->dir),
-			dbg_type_name[e->type], sym);
-}
-
-unsigned dma_debug_for_each(void (*fn)(const char *line, void *arg), void *arg)
-{
-	unsigned n = 0;
-	char line[256];
-
-	for (unsigned i = 0; i < DMA_DEBUG_ENTRIES; i++) {
-		if (!dbg_entries[i].type)
-			continue;
-		fmt_entry(line, sizeof(line), &dbg_entries[i]);
-		n++;
-		if (fn)
-			fn(line, arg);
-	}
-	return n;
-}
-
-unsigned dma_debug_check_leaks(void)
-{
-	unsigned n = 0;
-	char line[256];
-
-	if (!dbg_on)
-		return 0;
-	for (unsigned i = 0; i < DMA_DEBUG_ENTRIES; i++) {
-		const struct dma_debug_entry *e = &dbg_entries[i];
-
-		if (!e->type || e->type == DMA_DBG_COHERENT)
-			continue;
-		fmt_entry(line, sizeof(line), e);
-		pr_err("dma-debug: leak: %s\n", line);
-		n++;
-	}
-	return n;
-}
-
-void dma_debug_reset(void)
-{
-	unsigned long f = local_irq_save();
-
-	if (dbg_on)
-		dbg_clear();
-	local_irq_restore(f);
-}
-
 void dma_core_reset(void)
 {
-	dbg_on = false;
-	dbg_clear();
-	dbg_errors = 0;
+	dma_dbg_reset_all();
 	dma_force = false;
 	dma_mem_last = ~0ULL;
 	memset(&dma_cnt, 0, sizeof(dma_cnt));
@@ -770,7 +253,7 @@ static dma_addr_t __dma_map(struct device *dev, pfn_t pfn, unsigned long offset,
 	if (!dir_valid(dir) || !len || len > 0xffffffffUL || phys < pfn_t_to_phys(pfn) ||
 	    phys + len - 1 < phys || !dev->dma_mask) {
 		dma_misuse(dev, caller, "bad mapping: pfn 0x%llx offset 0x%lx len %zu %s mask 0x%llx",
-			   (unsigned long long)pfn_t_to_pfn(pfn), offset, len, dir_name(dir),
+			   (unsigned long long)pfn_t_to_pfn(pfn), offset, len, dma_dir_name(dir),
 			   (unsigned long long)dev->dma_mask);
 		addr = DMA_MAPPING_ERROR;
 	} else if (!dma_would_bounce(dev, phys, len)) {
@@ -793,7 +276,7 @@ static dma_addr_t __dma_map(struct device *dev, pfn_t pfn, unsigned long offset,
 			dev->dma_stats.maps_bounced++;
 		}
 		dma_cnt.live++;
-		dbg_add(dev, addr, pfn, offset, len, dir, type, sg_nents, caller);
+		dma_dbg_add(dev, addr, pfn, offset, len, dir, type, sg_nents, caller);
 	}
 	local_irq_restore(f);
 	return addr;
@@ -828,7 +311,7 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 	bool known;
 	long slot;
 
-	known = dbg_remove(dev, addr, len, dir, type, sg_nents, caller);
+	known = dma_dbg_remove(dev, addr, len, dir, type, sg_nents, caller);
 	slot = dma_pool_addr_to_slot(&dma_pool, addr);
 	if (slot < 0) {			/* a direct mapping */
 		if (known && dma_cnt.live)
@@ -847,10 +330,10 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 			   (unsigned long long)addr, len);
 		return false;
 	}
-	if (!dbg_on && (h->len != len || h->dir != dir))
+	if (!dma_debug_enabled() && (h->len != len || h->dir != dir))
 		dma_misuse(dev, caller, "unmap of bus 0x%llx len %zu %s: mapped len %u %s",
-			   (unsigned long long)addr, len, dir_name(dir), h->len,
-			   dir_name(h->dir));
+			   (unsigned long long)addr, len, dma_dir_name(dir), h->len,
+			   dma_dir_name(h->dir));
 	h->state = DMA_SLOT_CLOSING;
 	snap = *h;
 	local_irq_restore(f);
@@ -1129,7 +612,7 @@ static void __dma_sync(struct device *dev, dma_addr_t addr, size_t len,
 {
 	unsigned long f = local_irq_save();
 
-	dbg_check_sync(dev, addr, len, dir, caller,
+	dma_dbg_check_sync(dev, addr, len, dir, caller,
 		       for_cpu ? "sync_for_cpu" : "sync_for_device");
 	local_irq_restore(f);
 	bounce_sync(dev, addr, len, dir, for_cpu, caller);
@@ -1174,19 +657,10 @@ void dma_sync_sg_for_device(struct device *dev, struct scatterlist *sgl, int nen
 
 /* ------------------------------------------------------------ coherent */
 
-static unsigned size_order(size_t size)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
-
 void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle)
 {
 	u64 caller = (u64)__builtin_return_address(0);
-	unsigned order = size_order(size);
+	unsigned order = get_order(size);
 	u64 mask = dev ? dev->coherent_dma_mask : 0;
 	unsigned long f;
 	phys_addr_t pa;
@@ -1215,7 +689,7 @@ void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle)
 	*handle = pa;
 	f = local_irq_save();
 	dma_cnt.coherent_live++;
-	dbg_add(dev, pa, pfn, 0, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller);
+	dma_dbg_add(dev, pa, pfn, 0, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller);
 	local_irq_restore(f);
 	return phys_to_virt(pa);
 }
@@ -1228,21 +702,21 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr,
 
 	if (!cpu_addr)
 		return;
-	if (!size || size_order(size) >= PFN_MAX_ORDER || cpu_addr != phys_to_virt(handle) ||
+	if (!size || get_order(size) >= PFN_MAX_ORDER || cpu_addr != phys_to_virt(handle) ||
 	    !IS_ALIGNED(handle, PAGE_SIZE)) {
 		dma_misuse(dev, caller, "bad dma_free_coherent(%zu bytes, %p, bus 0x%llx): kept",
 			   size, cpu_addr, (unsigned long long)handle);
 		return;
 	}
 	f = local_irq_save();
-	if (!dbg_remove(dev, handle, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller)) {
+	if (!dma_dbg_remove(dev, handle, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller)) {
 		local_irq_restore(f);
 		return;		/* never allocated: freeing it would corrupt */
 	}
 	if (dma_cnt.coherent_live)
 		dma_cnt.coherent_live--;
 	local_irq_restore(f);
-	pfn_free(phys_to_pfn_t(handle, 0), size_order(size));
+	pfn_free(phys_to_pfn_t(handle, 0), get_order(size));
 }
 
 /* ------------------------------------------------------------ statistics */
@@ -1275,8 +749,8 @@ void dma_get_stats(struct dma_stats *st)
 	st->pmem_wb_lines = dma_cnt.dev_wb_lines;
 	st->live = dma_cnt.live;
 	st->coherent_live = dma_cnt.coherent_live;
-	st->debug = dbg_on;
-	st->debug_tracked = dbg_count;
-	st->debug_errors = dbg_errors;
+	st->debug = dma_debug_enabled();
+	st->debug_tracked = dma_dbg_tracked();
+	st->debug_errors = dma_debug_errors();
 	local_irq_restore(f);
 }
