@@ -676,7 +676,7 @@ void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle)
 	if (!pfn_t_is_null(pfn) && !dma_range_fits(mask, pfn_t_to_phys(pfn), PAGE_SIZE << order)) {
 		pfn_free(pfn, order);
 		pfn = mask >= DMA_BIT_MASK(32) ? pfn_alloc(order, PFN_ALLOC_ZERO | PFN_ALLOC_DMA32)
-					       : __pfn_to_pfn_t(0, 0);
+					       : PFN_T_NULL;
 	}
 	if (pfn_t_is_null(pfn) || !dma_range_fits(mask, pfn_t_to_phys(pfn), PAGE_SIZE << order)) {
 		if (!pfn_t_is_null(pfn))

@@ -49,10 +49,10 @@ pfn_t pfn_alloc(unsigned order, unsigned flags)
 	(void)flags;
 	if (fake_alloc_fails()) {
 		free(va);
-		return __pfn_to_pfn_t(0, 0);
+		return PFN_T_NULL;
 	}
 	if (!va)
-		return __pfn_to_pfn_t(0, 0);
+		return PFN_T_NULL;
 	memset(va, 0, size);
 	for (unsigned i = 0; i < ARRAY_SIZE(frames); i++)
 		if (!frames[i].va) {
@@ -62,7 +62,7 @@ pfn_t pfn_alloc(unsigned order, unsigned flags)
 		}
 	free(va);
 	ktest_fail(__FILE__, __LINE__, "fake frame table full");
-	return __pfn_to_pfn_t(0, 0);
+	return PFN_T_NULL;
 }
 
 void pfn_free(pfn_t pfn, unsigned order)
