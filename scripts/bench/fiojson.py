@@ -18,7 +18,7 @@ I/O (N = 0) its "percentile" and "bins" are dropped, as fio drops them: fio's
 own tools (fio_jsonplus_clat2csv) read "bins" only where fio writes them.
 
 scripts/bench/bench.py calls it for build/bench/pfnos.fio.json; the
-integration tests (tests/integration/test_fio.py) run it on a captured line
+integration tests (tests/integration/test_fiojson.py) run it on a captured line
 and on a real run.
 """
 

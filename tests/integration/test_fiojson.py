@@ -1,4 +1,4 @@
-"""test_fio.py - pfnos's results in fio's own terms (issue 13, host side):
+"""test_fiojson.py - pfnos's results in fio's own terms (issue 13, host side):
 the BENCH-FIO lines assembled into fio 3.33's json+ layout
 (scripts/bench/fiojson.py), read by fio's own fio_jsonplus_clat2csv, whose
 CSV must agree with the BENCH lines; first on a captured line (no QEMU),
@@ -127,7 +127,7 @@ def clat2csv_matches(ctx, doc, benches, tag):
           "%s --validate: %s" % (CLAT2CSV, (r.stdout + r.stderr)[-400:]))
 
 
-@test("fio.json_assembly", timeout=30)
+@test("fiojson.assembly", timeout=30)
 def json_assembly(ctx):
     """A captured BENCH-FIO line -> fio's json+ document: fio's top level
     ("fio version", timestamps, "global options" from the [global] section
@@ -177,7 +177,7 @@ def json_assembly(ctx):
         check("no BENCH-FIO line" in str(e), "no-line error: %s" % e)
 
 
-@test("fio.example_job_clat2csv", timeout=90)
+@test("fiojson.example_clat2csv", timeout=90)
 def example_job_clat2csv(ctx):
     """scripts/pfnos-qemu --job tests/jobs/example.fio: the kernel runs the
     file's jobs before run=, one BENCH and one BENCH-FIO line per job;
