@@ -102,10 +102,13 @@ def aggregate(reps):
     run["boot_s_spread"] = [min(boots), max(boots)] if boots else None
     bad = [r.get("status") for r in reps if r.get("status") not in (0, None)]
     run["status"] = bad[0] if bad else reps[-1].get("status")
-    notes = []
+    # a note every run has (the kernel package, say) once, others with their run
+    common = [n for n in reps[0].get("notes", []) if all(n in r.get("notes", []) for r in reps)]
+    notes = list(common)
     for i, r in enumerate(reps, 1):
         for n in r.get("notes", []):
-            notes.append(("run %d: %s" % (i, n)) if len(reps) > 1 else n)
+            if n not in common:
+                notes.append(("run %d: %s" % (i, n)) if len(reps) > 1 else n)
     run["notes"] = notes
     run["n_runs"] = len(reps)
     run["reps"] = reps
@@ -229,6 +232,24 @@ def micro_table(run):
     return lines
 
 
+def same_job(a, b):
+    """Two sides' records of one job file job describe the same I/O (fio
+    merges a whole group when one of its jobs has group_reporting, so a
+    name alone can match a different report)."""
+    return all(a.get(k) == b.get(k) for k in ("dev", "rw", "bs", "qd"))
+
+
+def unmatched(runs):
+    """Job file jobs whose Linux report (same name and place) describes
+    other I/O: (pfnos label, Linux label)."""
+    out = []
+    for j in runs.get("pfnos", {}).get("jobs", []):
+        li = better_linux(runs, job_key(j), "iops")
+        if li and "jobname" in j and not same_job(j, li[2]):
+            out.append((job_label(j), job_label(li[2])))
+    return out
+
+
 def comparison(runs):
     """Rows (pfnos job, better Linux by IOPS, better Linux by p50, IOPS
     ratio, p50 ratio, IOPS ratio range, p50 ratio range) for every pfnos job
@@ -240,7 +261,7 @@ def comparison(runs):
         key = job_key(j)
         li = better_linux(runs, key, "iops")
         lp = better_linux(runs, key, "lat_p50_ns", lower_is_better=True)
-        if not li:
+        if not li or not same_job(j, li[2]):
             continue
         r_iops = float(j["iops"]) / li[0] if li[0] else None
         r_p50 = float(j["lat_p50_ns"]) / lp[0] if lp and lp[0] and j.get("lat_p50_ns") else None
@@ -386,6 +407,8 @@ def write_report(res, out):
     L.append("- started: %s, finished: %s" % (meta.get("started", "?"), meta.get("finished", "?")))
     if meta.get("pfnos_version"):
         L.append("- pfnos: %s" % meta["pfnos_version"])
+    if meta.get("job"):
+        L.append("- job file: %s (instead of the job matrix)" % meta["job"])
     for name, run in runs.items():
         L.append("- %s: accelerator %s, guest CPU %s (QEMU -cpu %s), %s - %s" % (
             RUN_LABELS.get(name, name), run.get("accel", "?"), run.get("guest_cpu", "?"),
@@ -417,6 +440,9 @@ def write_report(res, out):
                 fmt_spread(lp[2], "lat_p50_ns", 1, 1000) if lp else "-",
                 fmt_ratio_range(r_p50, g_p50)))
         L.append("")
+        for mine, theirs in unmatched(runs):
+            L += ["Not compared: pfnos's `%s` against Linux's `%s` (fio reports that job "
+                  "differently, e.g. a group merged by group_reporting)." % (mine, theirs), ""]
     if any(run.get("boot_s") is not None for run in runs.values()):
         L += ["## Boot time", "",
               "| run | QEMU start to prompt / first user process (host clock) | guest's own figure |",
@@ -437,6 +463,8 @@ def write_report(res, out):
         L.append("")
     L += ["## Targets", "", "| target | measured | result |", "|---|---|---|"]
     io = targets(runs) if any(r.get("jobs") for r in runs.values()) else []
+    if meta.get("job"):
+        io = [t for t in io if t[2] != "n/a"]    # a job file measures what it says
     for t, m, r in io + (boot_targets(p) if p.get("boot_by_ram") else []):
         L.append("| %s | %s | %s |" % (t, m, r))
     L.append("")
