@@ -56,7 +56,7 @@ sys.path.insert(0, str(HERE))
 import fiojson  # noqa: E402
 import report  # noqa: E402
 
-INT_FIELDS = ("bs", "qd", "poll", "rwmixread", "ios", "iops", "ops")
+INT_FIELDS = ("bs", "qd", "poll", "rwmixread", "ios", "iops", "ops", "passes", "warm", "numjobs", "job")
 BOOT_RAM_SIZES = ("64M", "512M", "2G", "4G")
 BOOT_LINE = re.compile(r"^boot: kernel entry to prompt (\d+) us$", re.M)
 
@@ -75,6 +75,8 @@ def dev_kind(dev):
 def parse_kv(line):
     d = {}
     for w in line.split()[1:]:
+        if w == "unstable":     # a micro-benchmark whose warm-up did not settle
+            d["unstable"] = 1
         if "=" not in w:
             continue
         k, v = w.split("=", 1)

@@ -50,7 +50,35 @@ def job_key(j):
 
 # Fields that name a job or a micro-benchmark rather than measure it.
 ID_FIELDS = {"dev", "kind", "rw", "bs", "qd", "poll", "rwmixread", "jobname", "jobidx",
-             "groupid", "micro", "numjobs", "job", "spread", "n"}
+             "groupid", "micro", "numjobs", "job", "spread", "n", "unstable", "routine"}
+
+
+def micro_passes(folded, records):
+    """A micro-benchmark's range from its timed passes: the kernel prints
+    the median pass with the fastest and slowest (ns_per_op_min/_max,
+    passes=); over runs, the fastest and slowest of all, MB/s following
+    ns per op (MB/s of a pass = the median's MB/s * its ns / the pass's ns).
+    n becomes the number of timed passes, unstable is set when any run's
+    warm-up did not settle."""
+    for m in folded:
+        rs = [r for recs in records for r in recs if r.get("micro") == m.get("micro")]
+        lo = [float(r["ns_per_op_min"]) for r in rs if r.get("ns_per_op_min")]
+        hi = [float(r["ns_per_op_max"]) for r in rs if r.get("ns_per_op_max")]
+        if any(r.get("unstable") for r in rs):
+            m["unstable"] = 1
+        if len(lo) != len(rs) or len(hi) != len(rs) or not rs:
+            continue
+        m["spread"]["ns_per_op"] = [min(lo), max(hi)]
+        tsc = [r for r in rs if r.get("tsc_per_op")]
+        if len(tsc) == len(rs):     # TSC ticks follow ns per op
+            m["spread"]["tsc_per_op"] = [
+                min(float(r["tsc_per_op"]) * float(r["ns_per_op_min"]) / float(r["ns_per_op"]) for r in rs),
+                max(float(r["tsc_per_op"]) * float(r["ns_per_op_max"]) / float(r["ns_per_op"]) for r in rs)]
+        mb = [(float(r["MBps"]) * float(r["ns_per_op"]), r) for r in rs if r.get("MBps")]
+        if len(mb) == len(rs):
+            m["spread"]["MBps"] = [min(x / float(r["ns_per_op_max"]) for x, r in mb),
+                                   max(x / float(r["ns_per_op_min"]) for x, r in mb)]
+        m["n"] = sum(int(r.get("passes", 1)) for r in rs)
 
 
 def is_figure(k, v):
@@ -96,7 +124,9 @@ def aggregate(reps):
     run = {k: v for k, v in reps[-1].items() if k not in ("jobs", "micro", "notes")}
     run["started"] = reps[0].get("started", run.get("started"))
     run["jobs"] = fold([r.get("jobs", []) for r in reps], job_key)
-    run["micro"] = fold([r.get("micro", []) for r in reps], lambda m: m.get("micro"))
+    micro = [r.get("micro", []) for r in reps]
+    run["micro"] = fold(micro, lambda m: m.get("micro"))
+    micro_passes(run["micro"], micro)
     boots = [r["boot_s"] for r in reps if r.get("boot_s") is not None]
     run["boot_s"] = statistics.median(boots) if boots else None
     run["boot_s_spread"] = [min(boots), max(boots)] if boots else None
@@ -227,7 +257,7 @@ def micro_table(run):
     lines = ["| micro-benchmark | ns/op | TSC/op | ops | MB/s |", "|---|---:|---:|---:|---:|"]
     for m in run.get("micro", []):
         lines.append("| %s | %s | %s | %s | %s |" % (
-            m["micro"], fmt_spread(m, "ns_per_op", 2), fmt_spread(m, "tsc_per_op", 2),
+            m["micro"] + (" (unstable)" if m.get("unstable") else ""), fmt_spread(m, "ns_per_op", 2), fmt_spread(m, "tsc_per_op", 2),
             fmt_num(m.get("ops")), fmt_spread(m, "MBps", 1) if m.get("MBps") else "-"))
     return lines
 

@@ -296,6 +296,27 @@ def report_spread(ctx):
     check("Each side ran 3 times, interleaved" in md, "the report does not say how many runs")
     check("| pmem0 randread 4k qd1 | 600 (580-620) | 300 (290-310) |" in md,
           "every-job table without ranges")
+    # one boot: a micro-benchmark's range is that of its timed passes
+    # (the kernel's ns_per_op_min/_max), MB/s following ns per op
+    sys.path.insert(0, str(REPO / "scripts" / "bench"))
+    import bench
+    one = bench.parse_pfnos(
+        "BENCH micro=nvme_to_pmem_zerocopy ns_per_op=250000.00 tsc_per_op=525000.00 ops=8 "
+        "MBps=4194.30 ns_per_op_min=200000.00 ns_per_op_max=500000.00 passes=5 warm=3 unstable\n"
+        "BENCH micro=nvme_to_pmem_bounce ns_per_op=500000.00 tsc_per_op=1050000.00 ops=8 "
+        "MBps=2097.15 ns_per_op_min=490000.00 ns_per_op_max=520000.00 passes=5 warm=2\n")
+    agg = report.aggregate([one])
+    z = agg["micro"][0]
+    check(z["n"] == 5 and z["unstable"] == 1 and z["spread"]["ns_per_op"] == [200000.0, 500000.0]
+          and [round(x, 2) for x in z["spread"]["MBps"]] == [2097.15, 5242.88],
+          "micro-benchmark passes: %s" % z)
+    md1 = "\n".join(report.micro_table(agg) + [t[1] for t in report.targets({"pfnos": agg})
+                                               if "zero-copy" in t[0]])
+    check("| nvme_to_pmem_zerocopy (unstable) | 250000.00 (200000.00-500000.00) | "
+          "525000.00 (420000.00-1050000.00) | 8 | 4194.3 (2097.2-5242.9) |" in md1
+          and "4,194 (2,097-5,243) vs 2,097 (2,016-2,140) MB/s (2.00x (0.98-2.60x) within noise)" in md1,
+          "micro-benchmark ranges in the report: %s" % md1)
+
     # a bar: the median and its error bar; a job a run lacks: missing
     cols = (report.plot_columns(runs["pfnos"]["jobs"][1], "iops", 1),
             report.plot_columns(runs["linux"]["jobs"][0], "lat_p99_ns", 1000),
