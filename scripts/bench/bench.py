@@ -186,10 +186,11 @@ def map_filenames(text, fn):
     out = []
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
+        eol = line[len(body):]
         m = FILENAME.match(body)
         if m and not body.lstrip().startswith(("#", ";")):
             body = m.group(1) + ":".join(fn(n) for n in m.group(2).split(":")) + m.group(3)
-        out.append(body + line[len(body):])
+        out.append(body + eol)
     return "".join(out)
 
 

@@ -9,6 +9,7 @@ log: pfnos (fio-kernel branch at 8be4b85) running tests/jobs/example.fio,
 two BENCH lines each followed by its BENCH-FIO line.
 """
 import csv
+import hashlib
 import json
 import math
 import re
@@ -210,3 +211,62 @@ def example_job_clat2csv(ctx):
                   "%s: %s iops %s, BENCH %siops=%s" % (job["jobname"], ddir, job[ddir]["iops"],
                                                     prefix, b[prefix + "iops"]))
     clat2csv_matches(ctx, doc, benches, "example")
+
+
+@test("fiojson.linux_side", timeout=30)
+def linux_side(ctx):
+    """The host's half of the Linux side of a job file, no QEMU: filename=
+    device names mapped to /dev/ and nothing else touched; fio's JSON taken
+    off the serial line only when size and md5 match; records read from
+    fio's own json+ (fio with the null engine here) with the job's engine
+    deciding the queue depth; a job fio merged into another's group report
+    is not compared."""
+    text = ("; filename=pmem0 in a comment stays\n[global]\nfilename = pmem0 \n"
+            "[a]\nfilename=nvme0n1:pmem0s\n# filename=nvme0n1\n[b]\nfilename=/dev/pmem0\r\n"
+            "[c]\nfilename=null0\nfilenames=pmem0\n")
+    want = ("; filename=pmem0 in a comment stays\n[global]\nfilename = /dev/pmem0 \n"
+            "[a]\nfilename=/dev/nvme0n1:/dev/pmem0s\n# filename=nvme0n1\n[b]\nfilename=/dev/pmem0\r\n"
+            "[c]\nfilename=null0\nfilenames=pmem0\n")
+    got = bench.map_filenames(text, bench.linux_dev)
+    check(got == want, "mapped job file:\n%s" % got)
+    check(bench.map_filenames(got, bench.pfnos_dev).replace("/dev/pmem0\r", "pmem0\r") ==
+          text.replace("/dev/pmem0\r", "pmem0\r"), "mapping back is not the inverse")
+
+    body = '{\n  "fio version" : "fio-3.33"\n}\n'
+    md5 = hashlib.md5(body.encode()).hexdigest()
+    serial = "BENCH-LINUX fio status 0\nFIO-JSON-BEGIN %d %s\n%s\nFIO-JSON-END\n" % (len(body), md5, body)
+    check(bench.linux_fio_json(serial) == (body, None), "intact JSON not taken: %r"
+          % (bench.linux_fio_json(serial),))
+    for bad in (serial.replace('"fio-3.33"', '"fio-3.34"'),       # a changed byte
+                serial.replace("  \"fio", "[ 5.1] x\n  \"fio"),  # a line slipped in
+                serial.replace("FIO-JSON-END", "")):
+        got, why = bench.linux_fio_json(bad)
+        check(got is None and why, "a damaged JSON block was taken: %r" % bad)
+
+    job = ctx.dir / "null.fio"
+    job.write_text("[global]\nioengine=null\nsize=16m\nbs=4k\nnumber_ios=500\n"
+                   "[sync-one]\nrw=randread\nioengine=psync\niodepth=16\n"
+                   "[aio-group]\nnew_group\nrw=randwrite\nioengine=libaio\niodepth=8\nnumjobs=2\n"
+                   "group_reporting\nbs=8k\n")
+    out = ctx.dir / "null.json"
+    r = subprocess.run(["fio", "--lat_percentiles=1", "--output-format=json+", "--output", str(out),
+                        str(job)], capture_output=True, text=True, timeout=ctx.remaining(20))
+    check(r.returncode == 0, "fio failed: %s" % r.stderr[-300:])
+    doc = json.loads(out.read_text())
+    recs = bench.fio_records(doc)
+    check([(x["jobname"], x["rw"], x["bs"], x["qd"], x["ios"]) for x in recs] ==
+          [("sync-one", "randread", 4096, 1, 500), ("aio-group", "randwrite", 8192, 8, 1000)],
+          "records: %s" % [(x["jobname"], x["rw"], x["bs"], x["qd"], x["ios"]) for x in recs])
+    w = doc["jobs"][1]["write"]
+    check(recs[1]["lat_p50_ns"] == w["lat_ns"]["percentile"]["50.000000"]
+          and recs[1]["iops"] == w["iops"], "aio-group figures: %s" % recs[1])
+
+    sys.path.insert(0, str(REPO / "scripts" / "bench"))
+    import report
+    mine = dict(recs[0], dev="pmem0", kind="pmem")
+    merged = dict(recs[0], dev="nvme0n1", kind="nvme", qd=8)
+    runs = {"pfnos": {"jobs": [mine, recs[1]]}, "linux": {"jobs": [merged, recs[1]]}}
+    rows = report.comparison(runs)
+    check([x[0]["jobname"] for x in rows] == ["aio-group"], "compared: %s" % [x[0]["jobname"] for x in rows])
+    check(report.unmatched(runs) == [("sync-one: pmem0 randread 4k qd1", "sync-one: nvme0n1 randread 4k qd8")],
+          "unmatched: %s" % report.unmatched(runs))
