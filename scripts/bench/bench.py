@@ -99,7 +99,7 @@ def parse_pfnos(text):
         line = line.strip()
         if line.startswith("BENCH micro="):
             run["micro"].append(parse_kv(line))
-        elif line.startswith("BENCH dev="):
+        elif re.match(r"BENCH (job=\d+ )?dev=", line):     # job=<k>: one numjobs clone
             j = parse_kv(line)
             j["kind"] = dev_kind(j["dev"])
             run["jobs"].append(j)

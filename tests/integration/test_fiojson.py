@@ -35,7 +35,7 @@ REL = 1 / 32
 def bench_lines(text):
     """The BENCH dev= lines of a serial log, parsed (bench.py's parser)."""
     return [bench.parse_kv(l.strip()) for l in text.replace("\r\n", "\n").split("\n")
-            if l.strip().startswith("BENCH dev=")]
+            if re.match(r"BENCH (job=\d+ )?dev=", l.strip())]
 
 
 def read_csv(path):
