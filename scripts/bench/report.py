@@ -323,9 +323,10 @@ def targets(runs):
             return
         v = float(j[metric])
         ok = v <= best[0] * factor if lower else v >= best[0] * factor
+        g = ratio_range(spread(j, metric), spread(best[2], metric))
         out.append((desc, "pfnos %s vs %s %s (%s)" % (
-            fmt_num(v), RUN_LABELS[best[1]], fmt_num(best[0]),
-            fmt_ratio(v / best[0] if best[0] else None)), "PASS" if ok else "MISS"))
+            fmt_spread(j, metric), RUN_LABELS[best[1]], fmt_spread(best[2], metric),
+            fmt_ratio_range(v / best[0] if best[0] else None, g)), "PASS" if ok else "MISS"))
 
     vs_linux("pmem 4k randread qd1 >= 3x Linux IOPS", "pmem", "randread", 4096, 1, 0, "iops", 3)
     vs_linux("pmem 4k randwrite qd1 >= 3x Linux IOPS", "pmem", "randwrite", 4096, 1, 0, "iops", 3)

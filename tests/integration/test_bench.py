@@ -293,6 +293,9 @@ def report_spread(ctx):
     check("| NVMe->pmem zero-copy >= 1.5x bounced | 2,000 (1,000-4,000) vs 1,600 (1,500-1,700) MB/s "
           "(1.25x (0.59-2.67x) within noise) | MISS |" in md, "zero-copy target: " +
           [l for l in md.splitlines() if "zero-copy" in l][0])
+    check("| pmem 4k randread qd1 >= 3x Linux IOPS | pfnos 300 (290-310) vs Linux+fio 120 (100-150) "
+          "(2.50x (1.93-3.10x)) | MISS |" in md, "target with ranges: " +
+          [l for l in md.splitlines() if "4k randread qd1 >=" in l][0])
     check("Each side ran 3 times, interleaved" in md, "the report does not say how many runs")
     check("| pmem0 randread 4k qd1 | 600 (580-620) | 300 (290-310) |" in md,
           "every-job table without ranges")
