@@ -140,6 +140,7 @@ void bench_opts_init(struct bench_opts *o)
 	o->ramp_ns = BENCH_DEFAULT_RAMP_NS;
 	o->rwmixread = 50;
 	o->seed = 1;
+	o->numjobs = 1;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *a,
@@ -272,6 +273,16 @@ static int parse_word(struct bench_opts *o, const char *word, bool *ramp_set,
 		o->rwmixread = (u32)v;
 		return 0;
 	}
+	if (!strcmp(key, "numjobs")) {
+		if (parse_uint(key, val, BENCH_MAX_NUMJOBS, &v, err, errlen))
+			return -EINVAL;
+		if (!v)
+			return fail(err, errlen, "bad %s '%s': at least 1", key, val);
+		o->numjobs = (u32)v;
+		return 0;
+	}
+	if (!strcmp(key, "group_reporting"))
+		return parse_flag(key, val, &o->group_reporting, err, errlen);
 	if (!strcmp(key, "seed") || !strcmp(key, "randseed"))
 		return parse_uint(key, val, ~0ULL, &o->seed, err, errlen);
 	return fail(err, errlen, "unknown option '%s' (see help bench)%s", key, "");
@@ -365,9 +376,16 @@ int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 {
 	size_t n;
 
-	n = (size_t)snprintf(buf, len, "BENCH dev=%s rw=%s bs=%u qd=%u poll=%d rwmixread=%u",
-			     o->dev, bench_rw_name(o->rw), o->bs, o->qd,
-			     r->poll_used ? 1 : 0, o->rwmixread);
+	n = (size_t)snprintf(buf, len, "BENCH ");
+	if (r->show_clone && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "job=%u ", r->clone);
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n,
+				      "dev=%s rw=%s bs=%u qd=%u poll=%d rwmixread=%u",
+				      o->dev, bench_rw_name(o->rw), o->bs, o->qd,
+				      r->poll_used ? 1 : 0, o->rwmixread);
+	if (r->numjobs > 1 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " numjobs=%u", r->numjobs);
 	if (n < len)
 		n += (size_t)fmt_dir(buf + n, len - n, "", r->ios, r->bytes,
 				     r->elapsed_ns, r->lat);
@@ -383,6 +401,48 @@ int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 		n += (size_t)snprintf(buf + n, len - n, " verify_errors=%llu",
 				      (unsigned long long)r->verify_errors);
 	return (int)min(n, len ? len - 1 : 0);
+}
+
+void bench_result_merge(struct bench_result *dst, const struct bench_result *src)
+{
+	bool first = !dst->numjobs;
+
+	dst->ios += src->ios;
+	dst->read_ios += src->read_ios;
+	dst->write_ios += src->write_ios;
+	dst->bytes += src->bytes;
+	dst->verify_errors += src->verify_errors;
+	dst->io_errors += src->io_errors;
+	dst->elapsed_ns = max(dst->elapsed_ns, src->elapsed_ns);
+	dst->poll_used |= src->poll_used;
+	dst->wrote |= src->wrote;
+	if (first) {
+		dst->range_off = src->range_off;
+		dst->range_size = src->range_size;
+	}
+	hist_merge(dst->lat, src->lat);
+	hist_merge(dst->rlat, src->rlat);
+	hist_merge(dst->wlat, src->wlat);
+	if (dst->samples && src->samples) {
+		struct bench_samples *d = dst->samples;
+		const struct bench_samples *s = src->samples;
+
+		if (first) {
+			d->nr = s->nr;
+			for (u32 i = 0; i < s->nr; i++) {
+				d->ns[i] = s->ns[i];
+				d->ios[0][i] = s->ios[0][i];
+				d->ios[1][i] = s->ios[1][i];
+			}
+		} else {
+			d->nr = min(d->nr, s->nr);
+			for (u32 i = 0; i < d->nr; i++) {
+				d->ios[0][i] += s->ios[0][i];
+				d->ios[1][i] += s->ios[1][i];
+			}
+		}
+	}
+	dst->numjobs += src->numjobs ? src->numjobs : 1;
 }
 
 int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,

@@ -8,12 +8,19 @@
  *   bench <dev> rw=read|write|randread|randwrite|randrw bs=4k qd=32
  *         [offset=<bytes>] [size=<bytes>] [runtime=2s | ios=<n>]
  *         [ramp_time=500ms] [poll=0|1] [rwmixread=50] [seed=<n>] [verify=0|1]
+ *         [numjobs=1] [group_reporting=0|1]
  * bench_run() (bench/bench.c) runs it: asynchronous submission keeping qd
  * bios in flight, per-I/O TSC timestamps into latency histograms (hist.h).
- * One result line per job (bench_format_result()):
- *   BENCH dev=<d> rw=<rw> bs=<bytes> qd=<q> poll=<0|1> rwmixread=<pct>
- *   ios=<n> iops=<n> MBps=<x> lat_avg_ns=<n> lat_p50_ns=<n> lat_p99_ns=<n>
- *   lat_p999_ns=<n> lat_max_ns=<n>   [randrw: read_ios=... write_ios=... etc]
+ * numjobs=N makes N clones (fio's word), each with its own buffers and, for
+ * a job that writes, its own slice of the range; the clone engine
+ * (bench_run_threads()) drives a set of clones and jobs interleaved on one
+ * CPU. One result line per job or clone (bench_format_result()):
+ *   BENCH [job=<k>] dev=<d> rw=<rw> bs=<bytes> qd=<q> poll=<0|1>
+ *   rwmixread=<pct> [numjobs=<n>] ios=<n> iops=<n> MBps=<x> lat_avg_ns=<n>
+ *   lat_p50_ns=<n> lat_p99_ns=<n> lat_p999_ns=<n> lat_max_ns=<n>
+ *   [randrw: read_ios=... write_ios=... etc]
+ * job=<k> names clone k of a job with numjobs > 1; numjobs=<n> marks the
+ * one line of n clones reported together (group_reporting).
  * Micro-benchmarks print
  *   BENCH micro=<name> ns_per_op=<x> tsc_per_op=<x> ops=<n> [MBps=<x>]
  *
@@ -43,6 +50,10 @@ enum bench_rw {
 #define BENCH_DEFAULT_RUNTIME_NS	2000000000ULL
 #define BENCH_DEFAULT_RAMP_NS		500000000ULL
 #define BENCH_DEV_LEN		32
+#define BENCH_MAX_NUMJOBS	16
+#define BENCH_MAX_THREADS	32		/* jobs x clones running together */
+#define BENCH_SAMPLE_NS		100000000ULL	/* bw/iops sampling interval */
+#define BENCH_MAX_SAMPLES	256		/* per thread; the interval grows */
 
 struct bench_opts {
 	char dev[BENCH_DEV_LEN];
@@ -59,6 +70,9 @@ struct bench_opts {
 	u32 rwmixread;			/* percent of reads (randrw) */
 	u64 seed;
 	bool verify;
+	u32 numjobs;			/* clones, 1..BENCH_MAX_NUMJOBS */
+	bool group_reporting;		/* one result for all clones */
+	bool ios_timed;			/* with ios: runtime also ends the job */
 };
 
 /* ---- pure: bench/bench_parse.c ---- */
@@ -95,6 +109,18 @@ void bench_opts_init(struct bench_opts *o);
 int bench_parse(struct bench_opts *o, int argc, char **argv, char *err,
 		size_t errlen);
 
+/*
+ * Per-interval throughput samples of one thread (fio's bw and iops
+ * samples): I/Os completed in each interval of the timed window, per
+ * direction, and the interval's length. The interval is BENCH_SAMPLE_NS, or
+ * longer for a long runtime so that the window fits BENCH_MAX_SAMPLES.
+ */
+struct bench_samples {
+	u32 nr;
+	u64 ns[BENCH_MAX_SAMPLES];
+	u64 ios[2][BENCH_MAX_SAMPLES];	/* [0] reads, [1] writes */
+};
+
 /* Results of one job: counted I/Os, bytes and the timed window. */
 struct bench_result {
 	u64 ios, read_ios, write_ios;
@@ -106,7 +132,19 @@ struct bench_result {
 	u64 range_off, range_size;	/* device bytes the job covered */
 	bool wrote;			/* it wrote there (writes or verify) */
 	struct hist *lat, *rlat, *wlat;	/* all, reads, writes */
+	bool show_clone;		/* job=<clone> on the line */
+	u32 clone;
+	u32 numjobs;			/* threads merged into this result */
+	struct bench_samples *samples;	/* NULL: none taken */
 };
+
+/*
+ * bench_result_merge - add src into dst (group_reporting): counts, bytes
+ * and histograms add up, the window is the longest (fio's group runtime:
+ * with equal windows, IOPS and MB/s are the sums of the clones'), samples
+ * add up interval by interval over the intervals both have.
+ */
+void bench_result_merge(struct bench_result *dst, const struct bench_result *src);
 
 /* a * b / c without overflowing 64 bits in the product (c > 0). */
 u64 bench_mul_div(u64 a, u64 b, u64 c);
@@ -144,6 +182,28 @@ int bench_run(const struct bench_opts *o, struct bench_result *res,
 	      char *err, size_t errlen);
 /* Run and print: the BENCH line, or an "error:" line. 0 or -errno. */
 int bench_job(const struct bench_opts *o);
+
+/*
+ * The clone engine. A thread is one job or one clone of a job (fio's
+ * thread): its device, range, buffers, bios, histograms and samples.
+ * bench_thread_create() checks and prepares everything (no I/O); clone k
+ * of a job that writes gets the k-th of numjobs equal slices of the range,
+ * and seed + k. bench_run_threads() drives n threads interleaved on the
+ * calling CPU until all have finished: every thread's bios are in flight
+ * together, completions are reaped from all of them, and the wait is the
+ * block layer's one wait on a queue with I/O outstanding (a polled one
+ * first). It is the loop an SMP caller runs on each CPU with that CPU's
+ * share of the clones. Returns 0, -EINTR, or -EIO (I/O or verify errors:
+ * see each result). Context: process.
+ */
+struct bench_thread;
+struct bench_thread *bench_thread_create(const struct bench_opts *o, u32 clone,
+					 char *err, size_t errlen);
+void bench_thread_destroy(struct bench_thread *t);
+struct bench_result *bench_thread_result(struct bench_thread *t);
+int bench_run_threads(struct bench_thread **t, unsigned n);
+/* Print a thread's (or a merged) result line. */
+void bench_print_result(const struct bench_opts *o, const struct bench_result *r);
 
 /* ---- kernel: bench/bench_micro.c ---- */
 /* Every micro-benchmark that the devices present allow; BENCH lines. */
