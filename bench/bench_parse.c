@@ -178,25 +178,11 @@ static int parse_uint(const char *key, const char *val, u64 max, u64 *out,
 	return 0;
 }
 
-/* One key=value word. */
-static int parse_word(struct bench_opts *o, const char *word, bool *ramp_set,
-		      bool *runtime_set, char *err, size_t errlen)
+int bench_parse_opt(struct bench_opts *o, const char *key, const char *val,
+		    char *err, size_t errlen)
 {
-	char key[24];
-	const char *eq = strchr(word, '=');
-	const char *val;
-	size_t klen;
 	u64 v;
 
-	if (!eq || eq == word)
-		return fail(err, errlen, "bad option '%s': expected key=value%s",
-			    word, "");
-	klen = (size_t)(eq - word);
-	if (klen >= sizeof(key))
-		return fail(err, errlen, "unknown option '%s'%s", word, "");
-	memcpy(key, word, klen);
-	key[klen] = '\0';
-	val = eq + 1;
 	if (!*val)
 		return fail(err, errlen, "option %s has no value%s", key, "");
 
@@ -246,14 +232,12 @@ static int parse_word(struct bench_opts *o, const char *word, bool *ramp_set,
 		if (bench_parse_time(val, &o->runtime_ns) || !o->runtime_ns)
 			return fail(err, errlen, "bad runtime '%s': a time such as 500ms or 5s%s",
 				    val, "");
-		*runtime_set = true;
 		return 0;
 	}
 	if (!strcmp(key, "ramp_time")) {
 		if (bench_parse_time(val, &o->ramp_ns))
 			return fail(err, errlen, "bad ramp_time '%s': a time such as 500ms%s",
 				    val, "");
-		*ramp_set = true;
 		return 0;
 	}
 	if (!strcmp(key, "ios") || !strcmp(key, "number_ios")) {
@@ -286,6 +270,29 @@ static int parse_word(struct bench_opts *o, const char *word, bool *ramp_set,
 	if (!strcmp(key, "seed") || !strcmp(key, "randseed"))
 		return parse_uint(key, val, ~0ULL, &o->seed, err, errlen);
 	return fail(err, errlen, "unknown option '%s' (see help bench)%s", key, "");
+}
+
+/* One key=value word of the shell's line. */
+static int parse_word(struct bench_opts *o, const char *word, bool *ramp_set,
+		      bool *runtime_set, char *err, size_t errlen)
+{
+	char key[24];
+	const char *eq = strchr(word, '=');
+	size_t klen;
+
+	if (!eq || eq == word)
+		return fail(err, errlen, "bad option '%s': expected key=value%s",
+			    word, "");
+	klen = (size_t)(eq - word);
+	if (klen >= sizeof(key))
+		return fail(err, errlen, "unknown option '%s'%s", word, "");
+	memcpy(key, word, klen);
+	key[klen] = '\0';
+	if (!strcmp(key, "runtime"))
+		*runtime_set = true;
+	if (!strcmp(key, "ramp_time"))
+		*ramp_set = true;
+	return bench_parse_opt(o, key, eq + 1, err, errlen);
 }
 
 int bench_parse(struct bench_opts *o, int argc, char **argv, char *err,

@@ -73,6 +73,7 @@ struct bench_opts {
 	u32 numjobs;			/* clones, 1..BENCH_MAX_NUMJOBS */
 	bool group_reporting;		/* one result for all clones */
 	bool ios_timed;			/* with ios: runtime also ends the job */
+	bool ios_from_range;		/* ios: the job's range / bs (fio's size) */
 };
 
 /* ---- pure: bench/bench_parse.c ---- */
@@ -100,6 +101,11 @@ int bench_parse_time(const char *s, u64 *ns);
  * poll=0 rwmixread=50 seed=1 verify=0, the scratch area. */
 void bench_opts_init(struct bench_opts *o);
 
+/* One option (a key bench_parse() knows and its value) into o; 0 or
+ * -EINVAL with err filled. The fio job-file parser reuses it. */
+int bench_parse_opt(struct bench_opts *o, const char *key, const char *val,
+		    char *err, size_t errlen);
+
 /*
  * bench_parse - fill o from argv[0] = device name and key=value words
  * (later keys override earlier ones). Checks every value and the
@@ -120,6 +126,100 @@ struct bench_samples {
 	u64 ns[BENCH_MAX_SAMPLES];
 	u64 ios[2][BENCH_MAX_SAMPLES];	/* [0] reads, [1] writes */
 };
+
+/* ---- pure: bench/fio_job.c ---- */
+/*
+ * fio job files (issue 13): fio's INI read into jobs for the engine.
+ * [global] sets defaults for the job sections after it; every other
+ * [section] is a job named after it; ';' and '#' start comment lines;
+ * `include` is refused. A bare option name (time_based) means =1. The
+ * options, with fio's meaning:
+ *   filename (a pfnos device; /dev/<name> maps to <name>), rw/readwrite,
+ *   rwmixread, bs/blocksize, iodepth, numjobs, group_reporting, size,
+ *   offset, runtime, time_based, ramp_time, number_ios, hipri, randseed,
+ *   direct (must be 1), stonewall, new_group, name, description, ioengine
+ *   (sync psync pvsync pvsync2: queue depth 1 whatever iodepth says;
+ *   libaio io_uring: iodepth).
+ * fio's defaults where they differ from the shell's bench: offset 0 and
+ * the whole device, no warm-up; without time_based a job ends after size
+ * bytes (or number_ios I/Os) or at runtime, whichever comes first.
+ * Anything else is an error naming the file, the line and the option.
+ */
+#define FIO_MAX_JOBS		16		/* job sections */
+#define FIO_MAX_OPTS		24		/* options of one section */
+#define FIO_KEY_LEN		24
+#define FIO_VAL_LEN		64
+#define FIO_NAME_LEN		64
+#define FIO_FILE_MAX		(64U << 10)	/* the launcher's limit too */
+
+struct fio_opt {
+	char key[FIO_KEY_LEN];
+	char val[FIO_VAL_LEN];
+};
+
+struct fio_job {
+	char name[FIO_NAME_LEN];
+	char description[FIO_VAL_LEN];
+	u32 line;			/* of its [section] */
+	u32 filename_line;		/* 0: no filename */
+	u32 range_line;			/* of offset= or size=, else filename= */
+	struct bench_opts o;
+	bool stonewall;			/* waits for every job before it */
+	u32 groupid;			/* fio's reporting group */
+	u32 set;			/* jobs of one set run together */
+	u32 nr_opts;
+	struct fio_opt opts[FIO_MAX_OPTS];	/* its own, as given */
+};
+
+struct fio_jobfile {
+	u32 nr_jobs, nr_sets;
+	struct fio_job jobs[FIO_MAX_JOBS];
+	u32 nr_global;
+	struct fio_opt global[FIO_MAX_OPTS];	/* of [global], as given */
+};
+
+/*
+ * fio_parse_jobfile - parse text (len bytes, need not end in NUL) named
+ * file into jf. Returns 0, or -EINVAL with err holding
+ * "<file>:<line>: <option>: <what>" (no "error: " prefix).
+ */
+int fio_parse_jobfile(struct fio_jobfile *jf, const char *file, const char *text,
+		      size_t len, char *err, size_t errlen);
+/* "/dev/pmem0" -> "pmem0"; other names as they are. */
+const char *fio_map_filename(const char *filename);
+
+/* Where a long line goes, piece by piece (the console, a test's buffer). */
+struct bench_out {
+	void (*write)(void *ctx, const char *s, size_t len);
+	void *ctx;
+};
+
+struct bench_result;
+
+/* One job (or clone, or group) in fio's terms, for fio_json_job(). */
+struct fio_report {
+	const char *jobname;
+	u32 groupid;
+	const struct fio_opt *opts;	/* "job options", as given */
+	u32 nr_opts;
+	const struct bench_opts *o;
+	const struct bench_result *r;
+	u64 elapsed_ns;			/* warm-up and window: fio's elapsed */
+};
+
+/*
+ * fio_json_job - the BENCH-FIO line's JSON (no prefix, no newline): one
+ * element of fio 3.33's --output-format=json+ "jobs" array. read and write
+ * from the result (trim all zero): io_bytes, io_kbytes, bw_bytes, bw (KiB/s),
+ * bw_min/max/mean/dev/samples and iops_min/max/mean/stddev/samples from
+ * the per-interval samples, iops, runtime (ms), total_ios, short_ios,
+ * drop_ios, slat_ns all zero (pfnos stamps submission and completion only),
+ * clat_ns and lat_ns both the submit-to-completion latency with min, max,
+ * mean, stddev, N and fio's default percentiles, clat_ns with the json+
+ * bins (bucket value in ns: count, non-empty buckets only) when N > 0.
+ * Integers where fio prints integers, six decimals where fio prints floats.
+ */
+void fio_json_job(const struct bench_out *out, const struct fio_report *rep);
 
 /* Results of one job: counted I/Os, bytes and the timed window. */
 struct bench_result {
