@@ -27,7 +27,9 @@
  * counted, then the timed window (runtime, default 2 s): an I/O counts when
  * it completes inside the window. With ios=N exactly N I/Os are submitted
  * after the warm-up and all count; the window runs from the first of them
- * to the last completion.
+ * to the last completion. A job file's job without time_based runs fio's
+ * size (ios_from_range: the range's bytes / bs) and, with ios_timed, stops
+ * at the end of its runtime if that comes first.
  *
  * verify=1: the range is first written with the data pattern (lib.h,
  * pattern seed = seed & 0xffff), writes carry the pattern, every read is
@@ -79,6 +81,7 @@ struct bench_thread {
 	u32 nr_io;
 	struct prng rng;
 	u64 off, size, nblocks;
+	u64 ios_limit;			/* counted I/Os to run; 0: a timed window */
 	u64 seq;			/* next block of a sequential pass */
 	u16 pat_seed;
 	unsigned order;			/* of each buffer */
@@ -281,7 +284,7 @@ static void bench_submit_next(struct bench_thread *t, struct bench_io *io,
 {
 	bool counted = false;
 
-	if (phase == PHASE_MAIN && t->o->ios) {
+	if (phase == PHASE_MAIN && t->ios_limit) {
 		u64 now = rdtsc();
 
 		counted = now >= t->ramp_end;
@@ -369,7 +372,7 @@ static void bench_complete(struct bench_thread *t, struct bench_io *io,
 	}
 	if (phase != PHASE_MAIN)
 		return;
-	if (o->ios)
+	if (t->ios_limit)
 		counted = io->counted;
 	else
 		counted = io->done_tsc >= t->ramp_end && io->done_tsc < t->win_end;
@@ -437,7 +440,7 @@ static void bench_phase_start(struct bench_thread *t, enum bench_phase phase, u6
 	if (phase == PHASE_MAIN) {
 		u64 every = BENCH_SAMPLE_NS;
 
-		if (!o->ios && o->runtime_ns / (BENCH_MAX_SAMPLES - 1) > every)
+		if (!t->ios_limit && o->runtime_ns / (BENCH_MAX_SAMPLES - 1) > every)
 			every = o->runtime_ns / (BENCH_MAX_SAMPLES - 1);
 		t->sample_every = ns_to_tsc(every);
 		t->sample_tsc = t->ramp_end;
@@ -450,7 +453,7 @@ static void bench_phase_start(struct bench_thread *t, enum bench_phase phase, u6
 		qd = (u32)t->total;
 	for (u32 i = 0; i < qd && !t->stop; i++) {
 		bench_submit_next(t, &t->ios[i], phase);
-		if (o->ios && phase == PHASE_MAIN && t->counted_sub == o->ios)
+		if (t->ios_limit && phase == PHASE_MAIN && t->counted_sub == t->ios_limit)
 			t->stop = true;
 	}
 }
@@ -462,9 +465,9 @@ static void bench_phase_tick(struct bench_thread *t, enum bench_phase phase, u64
 
 	if (phase != PHASE_MAIN || !t->active)
 		return;
-	if ((!o->ios || o->ios_timed) && now >= t->win_end && !t->stop) {
+	if ((!t->ios_limit || o->ios_timed) && now >= t->win_end && !t->stop) {
 		t->stop = true;
-		if (!o->ios)
+		if (!t->ios_limit)
 			bench_sample(t, t->win_end);
 	}
 	if (!t->stop && now >= t->ramp_end && now - t->sample_tsc >= t->sample_every)
@@ -475,12 +478,10 @@ static void bench_phase_tick(struct bench_thread *t, enum bench_phase phase, u64
 static void bench_after(struct bench_thread *t, struct bench_io *io,
 			enum bench_phase phase)
 {
-	const struct bench_opts *o = t->o;
-
 	bench_complete(t, io, phase);
 	if (t->total && t->submitted == t->total)
 		t->stop = true;
-	if (phase == PHASE_MAIN && o->ios && t->counted_sub == o->ios)
+	if (phase == PHASE_MAIN && t->ios_limit && t->counted_sub == t->ios_limit)
 		t->stop = true;
 	if (!t->stop)
 		bench_submit_next(t, io, phase);
@@ -488,12 +489,11 @@ static void bench_after(struct bench_thread *t, struct bench_io *io,
 
 static void bench_phase_end(struct bench_thread *t, enum bench_phase phase)
 {
-	const struct bench_opts *o = t->o;
 	struct bench_result *r = &t->res;
 
 	if (phase != PHASE_MAIN)
 		return;
-	if (o->ios) {
+	if (t->ios_limit) {
 		r->elapsed_ns = t->last_done > t->first_counted ?
 				tsc_to_ns(t->last_done - t->first_counted) : 0;
 		/* the last partial interval, up to the last completion */
@@ -569,7 +569,7 @@ struct bench_thread *bench_thread_create(const struct bench_opts *o, u32 clone,
 {
 	struct bench_thread *t;
 	struct gendisk *disk;
-	u64 off, size;
+	u64 off, size, job_size;
 	size_t bytes;
 	int ret;
 
@@ -590,6 +590,7 @@ struct bench_thread *bench_thread_create(const struct bench_opts *o, u32 clone,
 	ret = bench_resolve_range(o, disk, &off, &size, err, errlen);
 	if (ret)
 		return ERR_PTR(ret);
+	job_size = size;
 	if (o->numjobs > 1 && (bench_rw_writes(o->rw) || o->verify)) {
 		u64 slice = ALIGN_DOWN(size / o->numjobs, (u64)o->bs);
 
@@ -615,6 +616,8 @@ struct bench_thread *bench_thread_create(const struct bench_opts *o, u32 clone,
 	t->off = off;
 	t->size = size;
 	t->nblocks = size / o->bs;
+	/* fio's size bounds each clone: the job's range, not the clone's slice */
+	t->ios_limit = o->ios_from_range ? job_size / o->bs : o->ios;
 	t->rng.state = o->seed + clone;
 	t->pat_seed = (u16)o->seed;
 	hist_reset(&t->lat);

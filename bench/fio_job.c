@@ -149,8 +149,10 @@ static int fio_option(struct fio_ctx *c, struct fio_state *st, const char *key,
 	case K_IODEPTH:
 		if (bench_parse_opt(&j->o, key, val, why, sizeof(why)))
 			return fio_fail(c, key, "%s%s", why, "");
-		if (d->key == K_SIZE || d->key == K_OFFSET)
+		if (d->key == K_SIZE || d->key == K_OFFSET) {
 			j->range_line = c->line;
+			j->range_opt = d->name;
+		}
 		if (d->key == K_RUNTIME) {
 			st->has_runtime = true;
 			st->runtime_line = c->line;
@@ -172,8 +174,10 @@ static int fio_option(struct fio_ctx *c, struct fio_state *st, const char *key,
 					val, "");
 		strlcpy(j->o.dev, dev, sizeof(j->o.dev));
 		j->filename_line = c->line;
-		if (!j->range_line)
+		if (!j->range_line || !strcmp(j->range_opt, "filename")) {
 			j->range_line = c->line;
+			j->range_opt = "filename";
+		}
 		break;
 	}
 	case K_IOENGINE:

@@ -163,6 +163,7 @@ struct fio_job {
 	u32 line;			/* of its [section] */
 	u32 filename_line;		/* 0: no filename */
 	u32 range_line;			/* of offset= or size=, else filename= */
+	const char *range_opt;		/* "offset", "size" or "filename" */
 	struct bench_opts o;
 	bool stonewall;			/* waits for every job before it */
 	u32 groupid;			/* fio's reporting group */
@@ -304,6 +305,19 @@ struct bench_result *bench_thread_result(struct bench_thread *t);
 int bench_run_threads(struct bench_thread **t, unsigned n);
 /* Print a thread's (or a merged) result line. */
 void bench_print_result(const struct bench_opts *o, const struct bench_result *r);
+
+/* ---- kernel: bench/fio_run.c ---- */
+/*
+ * bench_fio_run - parse and run a job file (text, len bytes, named file in
+ * messages): every device, range and buffer checked before any I/O, the
+ * sets one after another, each job's BENCH and BENCH-FIO lines. Errors are
+ * "error: <file>:<line>: <option>: <what>" lines. 0 or -errno.
+ */
+int bench_fio_run(const char *file, const char *text, size_t len);
+/* kmain, before the run= commands: bench_fio_run() (or, when reading the
+ * file failed with read_err, an error line), and on failure mark the boot
+ * failed and, in test mode, power off (status 1). */
+void bench_fio_boot(const char *file, const char *text, size_t len, int read_err);
 
 /* ---- kernel: bench/bench_micro.c ---- */
 /* Every micro-benchmark that the devices present allow; BENCH lines. */
