@@ -210,3 +210,139 @@ def example_job(ctx):
     counts = sum(int(l.split(",")[4]) for l in csv[1:] if l.strip() and l.split(",")[4].strip())
     check(counts == o1["read"]["clat_ns"]["N"], "the CSV's read clat counts add up to %d, not %d"
           % (counts, o1["read"]["clat_ns"]["N"]))
+
+
+BAD_JOBS = [
+    # (file name, text, the error line)
+    ("empty.fio", "", "error: empty.fio:1: -: no job: the file is empty"),
+    ("notini.fio", "this is not\nan ini file\n",
+     "error: notini.fio:1: this is not: not an option (key=value), a [section] or a comment"),
+    ("nodev.fio", "[w]\nfilename=/dev/pmem0\nrw=write\nsize=1m\n[a]\nrw=read\n",
+     "error: nodev.fio:5: filename: job 'a' names no device"),
+    ("missing.fio", "[w]\nfilename=/dev/pmem0\nrw=write\nsize=1m\n[b]\nfilename=/dev/nvme9n1\n",
+     "error: missing.fio:6: filename: no device 'nvme9n1' (lsblk lists them)"),
+    ("badvalue.fio", "[w]\nfilename=/dev/pmem0\nrw=write\nsize=1m\n[c]\nfilename=null0\nbs=4q\n",
+     "error: badvalue.fio:7: bs: bad bs '4q': a size such as 4k"),
+    ("include.fio", "[w]\nfilename=/dev/pmem0\nrw=write\nsize=1m\ninclude=other.fio\n",
+     "error: include.fio:5: include: include is not supported: put the jobs in one file"),
+    ("verify.fio", "[w]\nfilename=/dev/pmem0\nrw=write\nsize=1m\nverify=md5\n",
+     "error: verify.fio:5: verify: not supported by pfnos (bench.h lists the options)"),
+    ("range.fio", "[w]\nfilename=/dev/pmem0\nrw=write\nsize=1m\n[big]\nfilename=null0\noffset=2g\n",
+     "error: range.fio:7: offset: null0: offset 2147483648 is beyond the end"),
+]
+
+
+@test("fio.job_errors", timeout=150)
+def job_errors(ctx):
+    """Bad job files (empty, not INI, a job without a device, a device that
+    does not exist, a bad value, include, an unsupported option, a range
+    past the device): one 'error: file:line: option: what' line each, no
+    BENCH line, no I/O (the write job before the bad one left pmem0's first
+    MiB untouched in the backing file), status 1 in test mode (test.exit=1)
+    before the run= commands ran."""
+    guests = []
+    for name, text, err in BAD_JOBS:
+        # each guest its own backing files: the no-I/O check reads them
+        path = ctx.dir / name
+        path.write_text(text)
+        img = name.replace(".fio", ".img")
+        guests.append((name, err, img, ctx.boot('test.exit=1 run="poweroff"', boot="kernel",
+                                                pmem=[img], nvme=[name.replace(".fio", ".nvme")],
+                                                args=job_args(path), name=name)))
+    for name, err, img, g in guests:
+        st = g.wait()
+        out = g.text
+        check(st == 1, "%s: exit status %s, expected 1; output ends: %s"
+              % (name, st, out.strip()[-600:]))
+        errs = [l for l in out.splitlines() if l.startswith("error:")]
+        check(len(errs) == 1 and errs[0].startswith(err), "%s: expected %r, got %r"
+              % (name, err, errs))
+        check(not bench_lines(out) and "overwriting" not in out, "%s: I/O ran: %s"
+              % (name, out[-400:]))
+        check("pfnos> poweroff" not in out, "%s: the run= commands ran" % name)
+        with open(ctx.dir / img, "rb") as f:
+            check(f.read(1 << 20) == bytes(1 << 20), "%s: pmem0 was written" % name)
+
+
+SEMANTICS = """; fio semantics: engines, size-bounded jobs, stonewall, clones' ranges
+[global]
+direct=1
+bs=4k
+
+[a-psync]
+filename=null0
+rw=randread
+ioengine=psync
+iodepth=8
+number_ios=200
+
+[b-sized]
+filename=null0
+rw=write
+size=256k
+offset=1m
+ioengine=libaio
+iodepth=4
+
+[c-clones]
+stonewall
+filename=/dev/pmem0
+rw=write
+offset=2m
+size=64k
+numjobs=2
+ioengine=pvsync
+
+[d-hipri]
+new_group
+filename=/dev/nvme0n1
+rw=randread
+ioengine=pvsync2
+hipri
+time_based
+runtime=50ms
+"""
+
+
+@test("fio.semantics", timeout=90)
+def semantics(ctx):
+    """A job file exercising fio's meanings: psync with iodepth=8 runs at
+    qd 1; a job without time_based runs its size (256k / 4k = 64 I/Os);
+    jobs before a stonewall run together (both announce their ranges before
+    either reports) and the stonewalled set starts only after they have
+    reported; numjobs=2 clones each report (job=0, job=1) and write their
+    own half of the range (the host finds all 64 KiB written with the
+    clones' data and the next block untouched); hipri polls; groupids
+    follow stonewall and new_group; every BENCH-FIO line is valid."""
+    out = run_job(ctx, SEMANTICS, "semantics.fio", 0)
+    lines = [l for l in out.splitlines()
+             if l.startswith("BENCH ") or "overwriting" in l]
+    order = [("over" if "overwriting" in l else "BENCH") + " " +
+             (re.search(r"(?:dev=|bench: )(\w+)", l).group(1)) for l in lines]
+    check(order == ["over null0", "BENCH null0", "BENCH null0",
+                    "over pmem0", "over pmem0", "BENCH pmem0", "BENCH pmem0", "BENCH nvme0n1"],
+          "set order: %r" % order)
+    pairs = bench_and_fio(out)
+    check(len(pairs) == 5, "expected 5 reports, got %d" % len(pairs))
+    for b, o in pairs:
+        check_fio_object(o, b)
+    (ba, oa), (bb, ob), (bc0, oc0), (bc1, oc1), (bd, od) = pairs
+    check(kv(ba)["qd"] == "1" and kv(ba)["ios"] == "200", "psync iodepth=8: " + ba)
+    check(kv(bb)["qd"] == "4" and kv(bb)["ios"] == "64", "size-bounded libaio: " + bb)
+    check(bc0.startswith("BENCH job=0 dev=pmem0 ") and bc1.startswith("BENCH job=1 dev=pmem0 "),
+          "clone lines: %s / %s" % (bc0, bc1))
+    check(kv(bc0)["ios"] == "16" and kv(bc1)["ios"] == "16", "clones: fio's size each")
+    check(kv(bd)["poll"] == "1", "hipri did not poll: " + bd)
+    check([o["groupid"] for _, o in pairs] == [0, 0, 1, 1, 2], "groupids")
+    check([o["jobname"] for _, o in pairs] == ["a-psync", "b-sized", "c-clones", "c-clones",
+                                                "d-hipri"], "jobnames")
+    for k, (a, b) in enumerate(((2097152, 2129920), (2129920, 2162688))):
+        check("bench: pmem0: overwriting bytes %d-%d" % (a, b) in out,
+              "clone %d's range: %s" % (k, out[:600]))
+    want = pattern(1 ^ 0x5a5a, 0, 4096)
+    with open(ctx.dir / "pmem0.img", "rb") as f:
+        f.seek(2 << 20)
+        data = f.read(65536 + 4096)
+    for blk in range(16):
+        check(data[blk * 4096:(blk + 1) * 4096] == want, "block %d not written by its clone" % blk)
+    check(data[65536:] == bytes(4096), "a clone wrote past the range")
