@@ -471,3 +471,44 @@ int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,
 	}
 	return min(n, (int)(len ? len - 1 : 0));
 }
+
+/* ns per op of a pass, x100 */
+static u64 pass_cost(const struct bench_micro_pass *p)
+{
+	return bench_mul_div(p->ns, 100, p->ops ? p->ops : 1);
+}
+
+bool bench_micro_agree(const struct bench_micro_pass *a, const struct bench_micro_pass *b)
+{
+	u64 x = pass_cost(a), y = pass_cost(b);
+	u64 hi = max(x, y), lo = min(x, y);
+
+	return (hi - lo) * 100 <= hi * BENCH_MICRO_AGREE_PCT;
+}
+
+int bench_format_micro_passes(char *buf, size_t len, const char *name,
+			      struct bench_micro_pass *p, u32 n, u32 warm, bool stable)
+{
+	char lo[32], hi[32];
+	const struct bench_micro_pass *med;
+	int k;
+
+	if (!n)
+		return snprintf(buf, len, "BENCH micro=%s passes=0", name);
+	for (u32 i = 1; i < n; i++)		/* insertion sort: n is small */
+		for (u32 j = i; j > 0 && pass_cost(&p[j]) < pass_cost(&p[j - 1]); j--) {
+			struct bench_micro_pass t = p[j];
+
+			p[j] = p[j - 1];
+			p[j - 1] = t;
+		}
+	med = &p[n / 2];
+	k = bench_format_micro(buf, len, name, med->ns, med->tsc, med->ops, med->bytes);
+	bench_fmt_x100(lo, sizeof(lo), pass_cost(&p[0]));
+	bench_fmt_x100(hi, sizeof(hi), pass_cost(&p[n - 1]));
+	if ((size_t)k < len)
+		k += snprintf(buf + k, len - (size_t)k,
+			      " ns_per_op_min=%s ns_per_op_max=%s passes=%u warm=%u%s",
+			      lo, hi, n, warm, stable ? "" : " unstable");
+	return min(k, (int)(len ? len - 1 : 0));
+}

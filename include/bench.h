@@ -21,8 +21,9 @@
  *   [randrw: read_ios=... write_ios=... etc]
  * job=<k> names clone k of a job with numjobs > 1; numjobs=<n> marks the
  * one line of n clones reported together (group_reporting).
- * Micro-benchmarks print
+ * Micro-benchmarks run in steady state (bench_micro_steady()) and print
  *   BENCH micro=<name> ns_per_op=<x> tsc_per_op=<x> ops=<n> [MBps=<x>]
+ *   ns_per_op_min=<x> ns_per_op_max=<x> passes=<n> warm=<w> [unstable]
  *
  * Entry points: the `bench` and `bench-suite` shell commands
  * (bench/cmd_bench.c) and bench_boot(), which kmain() calls before the
@@ -258,6 +259,29 @@ int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
  * bytes (0: no MBps field) moved in total_ns. */
 int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,
 		       u64 total_tsc, u64 ops, u64 bytes);
+
+/*
+ * Steady-state micro-benchmarks (issue 13): passes run untimed until two in
+ * a row agree within BENCH_MICRO_AGREE_PCT percent per op (at most
+ * BENCH_MICRO_MAX_WARM passes; past that the line says "unstable"), then
+ * BENCH_MICRO_PASSES timed passes; the line gives the median pass (by ns
+ * per op: its ns, TSC ticks, ops and MB/s) and the minimum and maximum ns
+ * per op of the timed passes.
+ */
+#define BENCH_MICRO_PASSES	5
+#define BENCH_MICRO_MAX_WARM	20
+#define BENCH_MICRO_AGREE_PCT	10
+
+struct bench_micro_pass {
+	u64 ns, tsc, ops, bytes;	/* bytes 0: no MBps */
+};
+
+/* Do two passes agree within BENCH_MICRO_AGREE_PCT per op? */
+bool bench_micro_agree(const struct bench_micro_pass *a, const struct bench_micro_pass *b);
+/* The line of n timed passes (sorted in place by ns per op) after warm
+ * untimed ones. Returns its length. */
+int bench_format_micro_passes(char *buf, size_t len, const char *name,
+			      struct bench_micro_pass *p, u32 n, u32 warm, bool stable);
 
 /* ---- kernel: bench/bench.c ---- */
 struct gendisk;

@@ -445,3 +445,33 @@ KTEST(bench, micro_line)
 	KT_EXPECT_STREQ(line, "BENCH micro=memcpy_1m ns_per_op=1000000.00 tsc_per_op=3000000.00 "
 			"ops=1000 MBps=1048.57");
 }
+
+/* The steady-state line: the median pass by ns per op, its min and max,
+ * the pass counts and "unstable" when the warm-up never settled; passes
+ * agree within 10 % per op. */
+KTEST(bench, micro_passes)
+{
+	struct bench_micro_pass p[5] = {
+		{ 5000, 15000, 10, 0 },		/* 500 ns/op */
+		{ 3000, 9000, 10, 0 },		/* 300 */
+		{ 8000, 24000, 20, 0 },		/* 400: the median */
+		{ 9000, 27000, 10, 0 },		/* 900 */
+		{ 2000, 6000, 10, 0 },		/* 200 */
+	};
+	struct bench_micro_pass a = { 1000, 0, 10, 0 }, b = { 1100, 0, 10, 0 };
+	struct bench_micro_pass c = { 1112, 0, 10, 0 };
+	char line[256];
+
+	bench_format_micro_passes(line, sizeof(line), "kmap_atomic_pfn_t", p, 5, 3, true);
+	KT_EXPECT_STREQ(line, "BENCH micro=kmap_atomic_pfn_t ns_per_op=400.00 tsc_per_op=1200.00 "
+			"ops=20 ns_per_op_min=200.00 ns_per_op_max=900.00 passes=5 warm=3");
+	p[0].bytes = 1ULL << 20;
+	bench_format_micro_passes(line, sizeof(line), "x", p, 1, 20, false);
+	KT_EXPECT_STREQ(line, "BENCH micro=x ns_per_op=200.00 tsc_per_op=600.00 ops=10 "
+			"MBps=524288.00 ns_per_op_min=200.00 ns_per_op_max=200.00 passes=1 "
+			"warm=20 unstable");
+	KT_EXPECT(bench_micro_agree(&a, &b));		/* 100 vs 110: 9.1 % */
+	KT_EXPECT(bench_micro_agree(&b, &a));
+	KT_EXPECT(!bench_micro_agree(&a, &c));		/* 100 vs 111.2: 10.1 % */
+	KT_EXPECT_EQ(bench_format_micro_passes(line, 20, "x", p, 5, 1, true), 19);
+}
