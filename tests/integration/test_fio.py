@@ -79,12 +79,10 @@ def numjobs_shell(ctx):
     check(data[65536:] == bytes(4096), "a clone wrote past the range")
 
 
-def job_args(path, name=None):
-    """QEMU arguments handing a job file over as the launcher's --job will
-    (fio-kernel/fio-host interface: opt/pfnos/job and opt/pfnos/jobname)."""
-    return ["--qemu-arg", "-fw_cfg", "--qemu-arg", "name=opt/pfnos/job,file=%s" % path,
-            "--qemu-arg", "-fw_cfg",
-            "--qemu-arg", "name=opt/pfnos/jobname,string=%s" % (name or path.name)]
+def job_args(path):
+    """The launcher's --job: the file as fw_cfg opt/pfnos/job, its base name
+    as opt/pfnos/jobname (the fio-kernel/fio-host interface)."""
+    return ["--job", str(path)]
 
 
 def run_job(ctx, text, name, status, cmdline='test.exit=1 run="poweroff"'):
