@@ -191,7 +191,10 @@ def example_job(ctx):
     check(o0["jobname"] == "pmem-randread" and o1["jobname"] == "nvme-randread", "jobnames")
     check(o1["job options"] == {"filename": "/dev/nvme0n1", "rw": "randread", "bs": "4k",
                                 "ioengine": "libaio", "iodepth": "8", "numjobs": "2",
-                                "group_reporting": ""}, "job options: %r" % o1["job options"])
+                                "group_reporting": "", "new_group": ""},
+          "job options: %r" % o1["job options"])
+    # new_group: the NVMe job reports in a group of its own, as fio numbers it
+    check((o0["groupid"], o1["groupid"]) == (0, 1), "groupids %s, %s" % (o0["groupid"], o1["groupid"]))
     for b, o in pairs:
         check_fio_object(o, b)
         check(o["read"]["total_ios"] > 0 and o["write"]["total_ios"] == 0, "read-only job I/Os")
