@@ -250,7 +250,8 @@ def linux_side(ctx):
                    "group_reporting\nbs=8k\n")
     out = ctx.dir / "null.json"
     r = subprocess.run(["fio", "--lat_percentiles=1", "--output-format=json+", "--output", str(out),
-                        str(job)], capture_output=True, text=True, timeout=ctx.remaining(20))
+                        str(job)], capture_output=True, text=True, timeout=ctx.remaining(20),
+                       cwd=str(ctx.dir))    # fio names (empty) files after its jobs
     check(r.returncode == 0, "fio failed: %s" % r.stderr[-300:])
     doc = json.loads(out.read_text())
     recs = bench.fio_records(doc)
