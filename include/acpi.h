@@ -108,6 +108,7 @@ struct acpi_madt_cpu {
 	u32 apic_id;
 	u32 uid;		/* ACPI processor UID */
 	bool x2apic;		/* from a type 9 entry */
+	bool online_capable;	/* not enabled, may be hot-added: never started */
 };
 struct acpi_madt_ioapic {
 	u8 id;
@@ -134,7 +135,8 @@ struct acpi_madt_info {
 	u64 lapic_addr;		/* with the type 5 override applied */
 	u32 flags;
 	unsigned ncpus;
-	unsigned ncpus_disabled;	/* present but not enabled */
+	unsigned ncpus_disabled;	/* present but not enabled (online-capable too) */
+	unsigned ncpus_hotplug;		/* of cpu[], those online-capable only */
 	struct acpi_madt_cpu cpu[ACPI_MAX_CPUS];
 	unsigned nioapic;
 	struct acpi_madt_ioapic ioapic[ACPI_MAX_IOAPICS];

@@ -108,6 +108,11 @@ void *memremap_pfn_range(const struct memmap_region *reg);
 /* ---- boot (mm/mm_init.c) ---- */
 /* After memmap_finalize(): the frame allocator, page tables, kmap. */
 void mm_init(void);
+struct smp_platform_ops;
+/* What kernel/smp.c needs from mm to start the APs (include/smp.h): guarded
+ * stacks, their PAT/global-page/SIMD setup, the trampoline's page tables
+ * and its page below 1 MiB. */
+void mm_smp_ops(struct smp_platform_ops *ops);
 /* RAM spent on memory-management metadata (allocator bits, page tables). */
 u64 mm_metadata_bytes(void);
 

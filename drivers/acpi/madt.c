@@ -44,9 +44,12 @@ static bool have_cpu(const struct acpi_madt_info *m, u32 apic_id)
 static void add_cpu(struct acpi_madt_info *m, u32 apic_id, u32 uid, u32 flags,
 		    bool x2apic)
 {
+	bool hotplug = !(flags & MADT_CPU_ENABLED) && (flags & MADT_CPU_ONLINE_CAPABLE);
+
 	if (!(flags & MADT_CPU_ENABLED)) {
 		m->ncpus_disabled++;
-		return;
+		if (!hotplug)
+			return;
 	}
 	if (have_cpu(m, apic_id))
 		return;
@@ -57,6 +60,8 @@ static void add_cpu(struct acpi_madt_info *m, u32 apic_id, u32 uid, u32 flags,
 	m->cpu[m->ncpus].apic_id = apic_id;
 	m->cpu[m->ncpus].uid = uid;
 	m->cpu[m->ncpus].x2apic = x2apic;
+	m->cpu[m->ncpus].online_capable = hotplug;
+	m->ncpus_hotplug += hotplug;
 	m->ncpus++;
 }
 
