@@ -96,6 +96,8 @@ u64 copy_measure(const struct copy_routine *r, void *dst, const void *src,
 
 void copy_nt(void *dst, const void *src, size_t len)
 {
+	kmap_check_access(dst, len);
+	kmap_check_access(src, len);
 	if (in_interrupt())
 		copy_movnti8x8(dst, src, len);
 	else
@@ -152,6 +154,8 @@ out:
 
 void copy_memcpy(void *dst, const void *src, size_t len)
 {
+	kmap_check_access(dst, len);
+	kmap_check_access(src, len);
 	if (in_interrupt())
 		copy_mov8x8(dst, src, len);
 	else
