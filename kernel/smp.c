@@ -10,7 +10,10 @@
  * the low page the platform ops name; then, for all APs together, the
  * Intel SDM's MP initialization protocol (vol. 3A, 8.4.4.1): INIT, 10 ms,
  * a startup IPI, 200 us, a second startup IPI to those not yet arrived;
- * then up to smp.timeout_ms (default 500) for each to check in. An AP
+ * then up to smp.timeout_ms (default 500) for each to check in. As Linux
+ * (cpu_init_udelay), the 10 ms after INIT is skipped on processors that
+ * need none (Intel family 6, AMD family 0xF and later); smp.init_udelay=
+ * sets it in microseconds. An AP
  * arrives in smp_ap_start() on its own stack and sets up its GS base, GDT
  * and TSS, IDT, local APIC and tick, and the platform's per-CPU state
  * (PAT, global pages, SIMD), then turns its state from STARTING to ONLINE
@@ -84,7 +87,7 @@ struct smp_call {
 static struct smp_platform_ops platform_ops;
 static unsigned nr_present = 1, nr_online = 1;
 static struct smp_call async_calls[NR_CPUS][NR_CPUS];	/* [caller][target] */
-static u64 bringup_us;
+static u64 bringup_us, init_wait_us;
 
 static u32 stop_cpu = ~0U;	/* the panicking CPU */
 static u32 stop_done;		/* CPUs that printed their state */
@@ -401,6 +404,23 @@ static unsigned smp_still_starting(void)
 	return n;
 }
 
+/* Linux's smp_quirk_init_udelay(): modern CPUs need no wait after INIT. */
+static u64 smp_init_udelay(void)
+{
+	u32 a, b, c, d, family;
+
+	if (kernel_param("smp.init_udelay"))
+		return kernel_param_u64("smp.init_udelay", 10000);
+	cpuid(1, &a, &b, &c, &d);
+	family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	if ((!strcmp(cpu_features.vendor, "GenuineIntel") && family == 6) ||
+	    (!strcmp(cpu_features.vendor, "AuthenticAMD") && family >= 0xf))
+		return 0;
+	return 10000;
+}
+
 static void smp_start_aps(unsigned nstart)
 {
 	struct smp_tr_data *d;
@@ -435,7 +455,8 @@ static void smp_start_aps(unsigned nstart)
 	for (unsigned i = 1; i < nr_present; i++)
 		if (percpu[i].state == CPU_STARTING)
 			apic_send_init(percpu[i].apic_id);
-	mdelay(10);
+	init_wait_us = smp_init_udelay();
+	udelay(init_wait_us);
 	for (unsigned i = 1; i < nr_present; i++)
 		if (percpu[i].state == CPU_STARTING)
 			apic_send_startup(percpu[i].apic_id, start_pa);
@@ -503,9 +524,10 @@ void smp_init(void)
 		noff += cpu_state(i) == CPU_OFFLINE;
 		nfail += cpu_state(i) == CPU_FAILED;
 	}
-	pr_info("smp: %u of %u CPU(s) online (%u offline, %u failed, %u hotplug), %s, bring-up %llu us\n",
+	pr_info("smp: %u of %u CPU(s) online (%u offline, %u failed, %u hotplug), %s, bring-up %llu us (INIT wait %llu us)\n",
 		num_online_cpus(), nr_present, noff, nfail, nhot,
-		apic_x2apic_mode() ? "x2APIC" : "xAPIC", (unsigned long long)bringup_us);
+		apic_x2apic_mode() ? "x2APIC" : "xAPIC", (unsigned long long)bringup_us,
+		(unsigned long long)init_wait_us);
 }
 
 /* ---- panic ---- */
