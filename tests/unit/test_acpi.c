@@ -190,6 +190,7 @@ static u64 build_madt(void)
 		4, 6, 0xff, 5, 0, 1,			/* LINT1 NMI, all CPUs */
 		3, 8, 0, 0, 16, 0, 0, 0,		/* NMI on GSI 16 */
 		9, 16, 0, 0, 0x10, 1, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, /* x2APIC 0x110 */
+		0, 8, 3, 3, 2, 0, 0, 0,			/* CPU 3 online-capable only */
 		0x7f, 4, 0, 0,				/* unknown type, skipped */
 	};
 	u64 madt = mk_table("APIC", 44 + sizeof(e), 3);
@@ -491,13 +492,18 @@ KTEST(acpi, parse_full_platform_xsdt)
 	KT_EXPECT(ai.madt.present);
 	KT_EXPECT_EQ(ai.madt.lapic_addr, 0xfee00000);
 	KT_EXPECT_EQ(ai.madt.flags, ACPI_MADT_PCAT_COMPAT);
-	KT_ASSERT_EQ(ai.madt.ncpus, 3);
+	KT_ASSERT_EQ(ai.madt.ncpus, 4);
 	KT_EXPECT_EQ(ai.madt.cpu[1].apic_id, 1);
 	KT_EXPECT_EQ(ai.madt.cpu[1].uid, 1);
 	KT_EXPECT_EQ(ai.madt.cpu[2].apic_id, 0x110);
 	KT_EXPECT_EQ(ai.madt.cpu[2].uid, 7);
 	KT_EXPECT(ai.madt.cpu[2].x2apic);
-	KT_EXPECT_EQ(ai.madt.ncpus_disabled, 1);
+	KT_EXPECT(!ai.madt.cpu[2].online_capable);
+	/* online-capable, not enabled: listed for hotplug, never started */
+	KT_EXPECT_EQ(ai.madt.cpu[3].apic_id, 3);
+	KT_EXPECT(ai.madt.cpu[3].online_capable);
+	KT_EXPECT_EQ(ai.madt.ncpus_hotplug, 1);
+	KT_EXPECT_EQ(ai.madt.ncpus_disabled, 2);
 	KT_ASSERT_EQ(ai.madt.nioapic, 1);
 	KT_EXPECT_EQ(ai.madt.ioapic[0].address, 0xfec00000);
 	KT_EXPECT_EQ(ai.madt.ioapic[0].gsi_base, 0);
