@@ -95,11 +95,13 @@ static u32 stop_done;		/* CPUs that printed their state */
 void smp_early_init(void)
 {
 	struct percpu *p = &percpu[0];
+	u32 a, b, c, d;
 
+	cpuid(1, &a, &b, &c, &d);	/* the initial APIC id, EBX[31:24], until smp_init() */
 	p->self = p;
 	p->cpu = 0;
 	p->state = CPU_ONLINE;
-	p->apic_id = ~0U;
+	p->apic_id = b >> 24;
 	for (unsigned i = 0; i < NR_CPUS; i++)
 		smp_boot_table[i].apic_id = ~0U;
 	wrmsr(MSR_GS_BASE, (u64)p);

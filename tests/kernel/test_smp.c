@@ -232,6 +232,34 @@ KTEST(smp, kmap_all_cpus_at_once)
 	KT_EXPECT_EQ(kmap_slots_in_use(), 0);
 }
 
+/* kmap_atomic_pfn_t()/kunmap_atomic_pfn_t() invalidate locally: a
+ * thousand pairs on this CPU send no other CPU a single IPI. */
+KTEST(smp, kmap_sends_no_ipi)
+{
+	const struct memmap_region *reg = memmap_region(0);
+	u64 before[NR_CPUS], sent = 0;
+	unsigned cpu;
+
+	if (!need_two_cpus())
+		return;
+	if (!reg) {
+		ktest_skip("no persistent region");
+		return;
+	}
+	for (cpu = 0; cpu < NR_CPUS; cpu++)
+		before[cpu] = READ_ONCE(per_cpu(cpu)->ipis);
+	for (int i = 0; i < 1000; i++) {
+		u64 *va = kmap_atomic_pfn_t(memmap_phys_to_pfn_t(reg->base + (i % 64) * PAGE_SIZE));
+
+		KT_ASSERT(va != NULL);
+		(void)READ_ONCE(va[0]);
+		kunmap_atomic_pfn_t(va);
+	}
+	for (cpu = 0; cpu < NR_CPUS; cpu++)
+		sent += READ_ONCE(per_cpu(cpu)->ipis) - before[cpu];
+	KT_EXPECT_EQ(sent, 0);
+}
+
 /* ---- a mapping used on another CPU ---- */
 
 static char bug_msg[160];
