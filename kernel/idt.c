@@ -190,7 +190,7 @@ void irq_dispatch(struct pt_regs *r)
 	this_cpu_inc(irqs);
 	s = &irq_slots[r->vector];
 	if (s->fn) {
-		s->count++;
+		__atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);	/* every CPU ticks */
 		s->fn(r, s->arg);
 	} else if (r->vector == IRQ_VECTOR_SPURIOUS) {
 		/* no EOI for a spurious interrupt (Intel SDM vol. 3A, 11.9) */
