@@ -1,5 +1,6 @@
 """test_smp.py - the application processors from outside: `cpus` lines,
-every boot path with --smp 2, 4 CPUs in 64 MiB running every self test,
+the SeaBIOS boot paths with --smp 2 (the UEFI ones are test_boot.py's
+smoke tests, which boot with --smp 2), 4 CPUs in 64 MiB running every self test,
 nosmp and maxcpus= (good and bad values), a CPU that misses its deadline,
 run-on and its errors, and a panic on an AP stopping the others.
 
@@ -61,9 +62,6 @@ def check_smp_selftests(text):
     return k
 
 
-BOOT_PATHS = (("bios", "kernel"), ("bios", "iso"), ("uefi", "iso"), ("uefi", "efi"))
-
-
 def boot_path(ctx, firmware, boot):
     out = smp_boot(ctx, 2, 'test.exit=1 kmap.debug=1 run="cpus; selftest smp.; poweroff"',
                    boot=boot, firmware=firmware)
@@ -87,19 +85,6 @@ def boot_pvh(ctx):
 def boot_bios_iso(ctx):
     """SeaBIOS + GRUB ISO with --smp 2: as smp.boot_pvh_smp2."""
     boot_path(ctx, "bios", "iso")
-
-
-@test("smp.boot_uefi_iso_smp2", timeout=120)
-def boot_uefi_iso(ctx):
-    """OVMF + GRUB ISO with --smp 2 (OVMF leaves its APs parked: INIT
-    resets them): as smp.boot_pvh_smp2."""
-    boot_path(ctx, "uefi", "iso")
-
-
-@test("smp.boot_uefi_efi_smp2", timeout=120)
-def boot_uefi_efi(ctx):
-    """OVMF + the GNU-EFI loader with --smp 2: as smp.boot_pvh_smp2."""
-    boot_path(ctx, "uefi", "efi")
 
 
 @test("smp.smp4_mem64_selftest", timeout=120)
