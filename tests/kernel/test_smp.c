@@ -2,8 +2,9 @@
  * test_smp.c - in-guest tests of the application processors: call-function
  * IPI round trips (waiting, not waiting, to all), smp_run_on() in thread
  * context, kmap_atomic_pfn_t() from every CPU at once on its own pages,
- * and a mapping used on another CPU caught (unmap always; a copy through
- * it under kmap.debug=1). Each test needs a second online CPU (--smp 2 or
+ * a mapping used on another CPU caught (unmap always; a copy through it
+ * under kmap.debug=1), and iounmap() shooting the mapping down on the
+ * other CPUs (QEMU keeps a TLB per vCPU, so a missing shootdown shows). Each test needs a second online CPU (--smp 2 or
  * more) and skips without one.
  */
 #include "cmdline.h"
@@ -349,4 +350,68 @@ KTEST(smp, kmap_copy_on_other_cpu_caught)
 	ktest_log("caught: %s", bug_msg);
 	KT_EXPECT(strstr(bug_msg, "used on cpu") != NULL);
 	kunmap_atomic_pfn_t(va);
+}
+
+/* ---- iounmap() after the APs are up shoots down ---- */
+
+static u64 probe_resume;	/* where a faulting probe_read() goes on */
+static u32 probe_faults;
+
+static bool probe_fixup(struct pt_regs *r)
+{
+	if (r->vector != 14 || !READ_ONCE(probe_resume))
+		return false;
+	r->rip = probe_resume;
+	r->rax = ~0ULL;
+	__atomic_add_fetch(&probe_faults, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+struct probe {
+	const u64 *va;
+	u64 got;
+};
+
+/* Read *va; a page fault gives ~0 (probe_fixup resumes after the load). */
+static void probe_read(void *arg)
+{
+	struct probe *p = arg;
+	u64 v;
+
+	__asm__ volatile("leaq 1f(%%rip), %%rax\n\t"
+			 "movq %%rax, %1\n\t"
+			 "movq (%2), %%rax\n"
+			 "1:"
+			 : "=&a"(v), "=m"(probe_resume) : "r"(p->va) : "memory");
+	WRITE_ONCE(probe_resume, 0);
+	p->got = v;
+}
+
+KTEST(smp, iounmap_shoots_down_other_cpus)
+{
+	u64 *page = page_alloc_zeroed();
+	struct probe p = { 0 };
+	unsigned other;
+
+	if (!need_two_cpus()) {
+		page_free(page);
+		return;
+	}
+	KT_ASSERT(page != NULL);
+	other = other_cpu();
+	page[0] = 0x5a5a1234cafef00dULL;
+	p.va = ioremap(virt_to_phys(page), PAGE_SIZE);
+	KT_ASSERT(p.va != NULL);
+	probe_faults = 0;
+	exception_fixup = probe_fixup;
+	/* the other CPU reads through the mapping: its TLB now holds it */
+	KT_EXPECT_EQ(smp_call_function_single(other, probe_read, &p, true), 0);
+	KT_EXPECT_EQ(p.got, 0x5a5a1234cafef00dULL);
+	iounmap((void *)p.va, PAGE_SIZE);
+	/* after iounmap here, a read there must fault, not use a stale entry */
+	KT_EXPECT_EQ(smp_call_function_single(other, probe_read, &p, true), 0);
+	exception_fixup = NULL;
+	KT_EXPECT_EQ(p.got, ~0ULL);
+	KT_EXPECT_EQ(__atomic_load_n(&probe_faults, __ATOMIC_ACQUIRE), 1);
+	page_free(page);
 }
