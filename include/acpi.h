@@ -108,7 +108,9 @@ struct acpi_madt_cpu {
 	u32 apic_id;
 	u32 uid;		/* ACPI processor UID */
 	bool x2apic;		/* from a type 9 entry */
-	bool online_capable;	/* not enabled, may be hot-added: never started */
+	bool hotplug;	/* not enabled, may be hot-added (Online Capable,
+				 * or any disabled entry before MADT revision 5):
+				 * never started */
 };
 struct acpi_madt_ioapic {
 	u8 id;
@@ -134,9 +136,10 @@ struct acpi_madt_info {
 	bool present;
 	u64 lapic_addr;		/* with the type 5 override applied */
 	u32 flags;
+	u8 revision;		/* the table's: Online Capable exists from 5 */
 	unsigned ncpus;
-	unsigned ncpus_disabled;	/* present but not enabled (online-capable too) */
-	unsigned ncpus_hotplug;		/* of cpu[], those online-capable only */
+	unsigned ncpus_disabled;	/* present but not enabled (hot-pluggable too) */
+	unsigned ncpus_hotplug;		/* of cpu[], those not enabled (hotplug) */
 	struct acpi_madt_cpu cpu[ACPI_MAX_CPUS];
 	unsigned nioapic;
 	struct acpi_madt_ioapic ioapic[ACPI_MAX_IOAPICS];

@@ -68,13 +68,14 @@ struct apic_isa_override {
 };
 
 /* A processor's local APIC from the platform's list (MADT entries 0 and
- * 9): started when enabled, listed as hot-pluggable when only
- * online-capable (ACPI 6.4, 5.2.12.2). */
+ * 9): started when enabled, listed (never started) when it may only be
+ * hot-added: Online Capable, or any disabled entry before MADT revision 5
+ * (ACPI 6.4, 5.2.12.2). */
 #define APIC_MAX_CPUS	64
 struct apic_cpu_desc {
 	u32 apic_id;
 	bool enabled;
-	bool online_capable;
+	bool hotplug;
 };
 
 struct apic_platform {

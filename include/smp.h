@@ -33,7 +33,7 @@ enum cpu_state {
 	CPU_STARTING,	/* INIT-SIPI-SIPI sent, not yet arrived */
 	CPU_ONLINE,	/* running the kernel */
 	CPU_FAILED,	/* did not arrive before the deadline: left out */
-	CPU_HOTPLUG,	/* listed as online-capable (hot-pluggable): left alone */
+	CPU_HOTPLUG,	/* may be hot-added (MADT), never started: left alone */
 };
 
 struct smp_call;
@@ -185,7 +185,9 @@ bool smp_handle_stop_nmi(const struct pt_regs *regs);
 struct smp_plan_cpu {
 	u32 apic_id;
 	bool enabled;		/* MADT flags: Enabled */
-	bool online_capable;	/* MADT flags: Online Capable */
+	bool hotplug;		/* not enabled but may be hot-added (the MADT's
+				 * Online Capable; any disabled entry before
+				 * MADT revision 5) */
 };
 
 struct smp_plan {
@@ -200,7 +202,7 @@ struct smp_plan {
 /*
  * smp_plan_cpus - number the platform's CPUs and decide which to start.
  * @cpus, @n: the platform's list (MADT order); entries neither enabled nor
- *	online-capable are ignored, duplicates of an APIC id too
+ *	hot-pluggable are ignored, duplicates of an APIC id too
  * @boot_apic_id: this CPU's APIC id: logical CPU 0 (added if missing)
  * @nosmp: the nosmp option
  * @maxcpus: the maxcpus= value ("" or NULL when absent)

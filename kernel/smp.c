@@ -493,7 +493,7 @@ void smp_init(void)
 	for (unsigned i = 0; i < plat->ncpu && i < APIC_MAX_CPUS; i++) {
 		list[i].apic_id = plat->cpu[i].apic_id;
 		list[i].enabled = plat->cpu[i].enabled;
-		list[i].online_capable = plat->cpu[i].online_capable;
+		list[i].hotplug = plat->cpu[i].hotplug;
 	}
 	smp_plan_cpus(&plan, list, min_t(unsigned, plat->ncpu, APIC_MAX_CPUS), boot_id,
 		      kernel_param("nosmp") != NULL, kernel_param("maxcpus"));

@@ -5,10 +5,11 @@
  *
  * The boot CPU is logical CPU 0 whatever its place in the list; the others
  * follow in list order. A CPU whose MADT flags say Enabled is started
- * unless nosmp or maxcpus= says otherwise (then it is offline); one that is
- * only Online Capable is listed as hot-pluggable and never started (ACPI
- * 6.4, 5.2.12.2 Table 5.23, "Local APIC Flags"); one with neither flag is
- * not there. maxcpus= as Linux reads it: the number of CPUs to run,
+ * unless nosmp or maxcpus= says otherwise (then it is offline); one that
+ * may only be hot-added (the firmware parser decides: Online Capable, or
+ * any disabled entry before MADT revision 5; ACPI 6.4, 5.2.12.2 Table
+ * 5.23, "Local APIC Flags") is listed as hotplug and never started; any
+ * other is not there. maxcpus= as Linux reads it: the number of CPUs to run,
  * counting the boot CPU, 0 meaning the boot CPU alone.
  */
 #include "errno.h"
@@ -48,7 +49,7 @@ void smp_plan_cpus(struct smp_plan *plan, const struct smp_plan_cpu *cpus, unsig
 		if (cpus[i].enabled) {
 			enabled += cpus[i].apic_id != boot_apic_id;
 			plan_add(plan, cpus[i].apic_id, CPU_STARTING);
-		} else if (cpus[i].online_capable) {
+		} else if (cpus[i].hotplug) {
 			plan_add(plan, cpus[i].apic_id, CPU_HOTPLUG);
 		}
 	}

@@ -218,8 +218,8 @@ static void acpi_hand_down_madt(const struct acpi_madt_info *m)
 	p.pcat_compat = m->flags & ACPI_MADT_PCAT_COMPAT;
 	for (unsigned i = 0; i < m->ncpus && p.ncpu < APIC_MAX_CPUS; i++) {
 		p.cpu[p.ncpu].apic_id = m->cpu[i].apic_id;
-		p.cpu[p.ncpu].enabled = !m->cpu[i].online_capable;
-		p.cpu[p.ncpu].online_capable = m->cpu[i].online_capable;
+		p.cpu[p.ncpu].enabled = !m->cpu[i].hotplug;
+		p.cpu[p.ncpu].hotplug = m->cpu[i].hotplug;
 		p.ncpu++;
 	}
 	for (unsigned i = 0; i < m->nioapic && p.nioapic < APIC_MAX_IOAPICS; i++) {

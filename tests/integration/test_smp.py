@@ -1,4 +1,5 @@
 """test_smp.py - the application processors from outside: `cpus` lines,
+hot-pluggable CPUs listed,
 the SeaBIOS boot paths with --smp 2 (the UEFI ones are test_boot.py's
 smoke tests, which boot with --smp 2), 4 CPUs in 64 MiB running every self test,
 nosmp and maxcpus= (good and bad values), a CPU that misses its deadline,
@@ -122,12 +123,13 @@ def maxcpus_1(ctx):
           "run-on to an offline CPU printed %r" % err)
 
 
-@test("smp.nosmp_and_bad_maxcpus", timeout=90)
+@test("smp.nosmp_maxcpus_hotplug", timeout=90)
 def nosmp_and_bad_maxcpus(ctx):
     """nosmp and maxcpus= on a 3-CPU machine, as Linux reads them: nosmp and
     maxcpus=0 start no AP (maxcpus=0 says so in a log line), maxcpus=2 one;
     a value above the CPUs present or not a number starts all, with a log
-    line naming the value."""
+    line naming the value. And -smp 2,maxcpus=4: two CPUs listed hotplug,
+    never started, run-on to one is an error."""
     cases = (("nosmp", ["online", "offline", "offline"], None),
              ("maxcpus=0", ["online", "offline", "offline"], r"smp: maxcpus=0: the boot CPU only"),
              ("maxcpus=2", ["online", "online", "offline"], None),
@@ -137,6 +139,18 @@ def nosmp_and_bad_maxcpus(ctx):
     for opt, _, _ in cases:
         guests.append(ctx.boot('test.exit=1 %s run="cpus; poweroff"' % opt, boot="kernel",
                                pmem=["none"], nvme=["none"], args=["--smp", "3"]))
+    # QEMU lists the CPUs of -smp 2,maxcpus=4 that are not there as disabled
+    # entries in a revision 1 MADT: hot-pluggable, listed, never started
+    hot = ctx.boot('test.exit=1 run="cpus; run-on 2 cpus; poweroff"', boot="kernel",
+                   pmem=["none"], nvme=["none"], args=["--qemu-arg", "-smp",
+                                                     "--qemu-arg", "2,maxcpus=4"])
+    check_status(hot, hot.wait(), 1)
+    rows = cpus_after(hot.text, "pfnos> cpus\n")
+    check(states(rows) == ["online", "online", "hotplug", "hotplug"],
+          "-smp 2,maxcpus=4: states %s" % states(rows))
+    err = hot.text.split("pfnos> run-on 2 cpus\n", 1)[1].split("pfnos> ", 1)[0]
+    check(err.strip().splitlines() == ["error: run-on: cpu2 is hotplug"],
+          "run-on to a hot-pluggable CPU printed %r" % err)
     for g, (opt, want, note) in zip(guests, cases):
         check_status(g, g.wait(), 0)
         rows = cpus_after(g.text, "pfnos> cpus\n")
