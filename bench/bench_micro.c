@@ -4,6 +4,11 @@
  *   BENCH micro=<name> ns_per_op=<x> tsc_per_op=<x> ops=<n> [MBps=<x>]
  *
  *   kmap_atomic_pfn_t   map + unmap of a pmem pfn (the first pmem disk)
+ *   kmap_atomic_pfn_t_others_busy
+ *                       the same on CPU 0 while every other online CPU maps
+ *                       and unmaps its own pfn at full speed (only with more
+ *                       than one CPU online): per-CPU slots and a local
+ *                       invlpg should make it cost what it costs alone
  *   dma_map_sg          map + unmap, per segment, of a 16-entry list
  *   bio_null            a 4 KiB read bio round trip on null0 at qd 1
  *   pmem_write_4k       a 4 KiB FUA write to pmem, flush included (cycling
@@ -32,6 +37,7 @@
 #include "printk.h"
 #include "scatterlist.h"
 #include "shell.h"
+#include "smp.h"
 #include "time.h"
 
 #define MICRO_NS	200000000ULL	/* per benchmark loop */
@@ -62,17 +68,10 @@ static struct gendisk *micro_disk(const char *driver)
 	return NULL;
 }
 
-static int micro_kmap(void)
+static void kmap_loop(pfn_t pfn, u64 *ops, u64 *tsc, const u32 *stop)
 {
-	struct gendisk *d = micro_disk("pmem");
-	u64 ops = 0, t0, t, limit = ns_to_tsc(MICRO_NS);
-	pfn_t pfn;
+	u64 t0 = rdtsc(), limit = ns_to_tsc(MICRO_NS), n = 0, t;
 
-	if (!d)
-		return micro_skip("kmap_atomic_pfn_t", "no pmem device");
-	if (blk_direct_access(d, bench_scratch_off(d) >> SECTOR_SHIFT, 8, &pfn) <= 0)
-		return micro_skip("kmap_atomic_pfn_t", "no direct access to pmem");
-	t0 = rdtsc();
 	do {
 		for (int i = 0; i < 256; i++) {
 			void *va = kmap_atomic_pfn_t(pfn);
@@ -80,10 +79,59 @@ static int micro_kmap(void)
 			barrier();
 			kunmap_atomic_pfn_t(va);
 		}
-		ops += 256;
+		n += 256;
 		t = rdtsc() - t0;
-	} while (t < limit);
+	} while (stop ? !__atomic_load_n(stop, __ATOMIC_ACQUIRE) : t < limit);
+	*ops = n;
+	*tsc = t;
+}
+
+/* The other CPUs' side of kmap_atomic_pfn_t_others_busy: map and unmap
+ * its own pfn until CPU 0 is done (in the call-function IPI's context). */
+struct kmap_busy {
+	pfn_t pfn;
+	u32 stop;
+	u32 running;
+	u64 ops[NR_CPUS];
+};
+
+static void kmap_busy_cpu(void *arg)
+{
+	struct kmap_busy *b = arg;
+	unsigned cpu = smp_processor_id();
+	u64 tsc;
+
+	__atomic_add_fetch(&b->running, 1, __ATOMIC_RELEASE);
+	kmap_loop(pfn_t_add(b->pfn, cpu), &b->ops[cpu], &tsc, &b->stop);
+	__atomic_sub_fetch(&b->running, 1, __ATOMIC_RELEASE);
+}
+
+static int micro_kmap(void)
+{
+	static struct kmap_busy busy;
+	struct gendisk *d = micro_disk("pmem");
+	unsigned others = num_online_cpus() - 1;
+	u64 ops, t;
+	pfn_t pfn;
+
+	if (!d)
+		return micro_skip("kmap_atomic_pfn_t", "no pmem device");
+	if (blk_direct_access(d, bench_scratch_off(d) >> SECTOR_SHIFT, 8, &pfn) <= 0)
+		return micro_skip("kmap_atomic_pfn_t", "no direct access to pmem");
+	kmap_loop(pfn, &ops, &t, NULL);
 	micro_print("kmap_atomic_pfn_t", t, ops, 0);
+	if (!others || smp_processor_id() != 0)
+		return 0;
+	memset(&busy, 0, sizeof(busy));
+	busy.pfn = pfn;
+	smp_call_function(kmap_busy_cpu, &busy, false);
+	while (__atomic_load_n(&busy.running, __ATOMIC_ACQUIRE) < others)
+		cpu_relax();
+	kmap_loop(pfn, &ops, &t, NULL);
+	__atomic_store_n(&busy.stop, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&busy.running, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	micro_print("kmap_atomic_pfn_t_others_busy", t, ops, 0);
 	return 0;
 }
 
