@@ -199,9 +199,11 @@ void apic_send_nmi(u32 apic_id)
 void apic_send_init(u32 apic_id)
 {
 	/* level-triggered assert, then de-assert (SDM 8.4.4.1; ignored by
-	 * CPUs after the Pentium, harmless) */
+	 * CPUs after the Pentium); x2APIC mode has no INIT level de-assert
+	 * (SDM 11.12.9), so it is sent in xAPIC mode only */
 	apic_icr_write(apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL | APIC_ICR_ASSERT);
-	apic_icr_write(apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL);
+	if (!x2apic)
+		apic_icr_write(apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL);
 }
 
 void apic_send_startup(u32 apic_id, u64 start_pa)
