@@ -3,11 +3,39 @@
  * lock on one word, xchg to take it (a locked instruction, a full barrier;
  * Intel SDM vol. 3A, 8.2.2) and a plain store to release it (x86 stores are
  * not reordered with older loads or stores). PAUSE in the spin loop.
+ *
+ * The uncontended path is one xchg, a counter increment under the lock and
+ * one predictable branch on lock_debug. The contended path counts the
+ * contention and watches the TSC: past lock.timeout_ms it reports a
+ * suspected deadlock with the holding CPU and panics.
+ *
+ * lock.debug=1 hands every acquisition and release to the pure checker
+ * (kernel/lockdep.c) under a raw lock of its own, with interrupts off; a
+ * bug it finds switches checking off (the report itself takes locks),
+ * prints what it knows and a backtrace, and panics.
  */
+#include "compiler.h"
+#include "cmdline.h"
 #include "cpu.h"
 #include "irq.h"
+#include "lib.h"
+#include "lockdep.h"
+#include "panic.h"
+#include "printk.h"
 #include "smp.h"
 #include "spinlock.h"
+#include "time.h"
+
+bool lock_debug;
+/* TSC ticks a spin may last; a generous guess until the TSC is calibrated */
+static u64 lock_timeout_tsc = 8000000000ULL;
+static u64 lock_timeout_ms = 1000;
+
+static u32 graph_lock;			/* raw: protects lockdep_graph */
+static struct lockdep_graph lockdep_graph;
+static struct lockdep_cpu lockdep_cpus[NR_CPUS];
+
+extern spinlock_t __start_spinlock_set[], __stop_spinlock_set[];
 
 static inline u32 xchg32(u32 *p, u32 v)
 {
@@ -15,11 +43,197 @@ static inline u32 xchg32(u32 *p, u32 v)
 	return v;
 }
 
+static void raw_lock(u32 *word)
+{
+	while (xchg32(word, 1))
+		while (__atomic_load_n(word, __ATOMIC_RELAXED))
+			cpu_relax();
+}
+
+static void raw_unlock(u32 *word)
+{
+	__atomic_store_n(word, 0, __ATOMIC_RELEASE);
+}
+
 void spin_lock_init(spinlock_t *lock, const char *name)
 {
 	lock->locked = 0;
 	lock->owner = ~0U;
 	lock->name = name;
+	lock->acquired = 0;
+	lock->contended = 0;
+	lock->dep_class = 0;
+}
+
+void spinlock_init(void)
+{
+	lock_timeout_ms = kernel_param_u64("lock.timeout_ms", 1000);
+	if (!lock_timeout_ms) {
+		pr_warn("lock: lock.timeout_ms=0 is no timeout; using 1000\n");
+		lock_timeout_ms = 1000;
+	}
+	if (tsc_khz)
+		lock_timeout_tsc = tsc_khz * lock_timeout_ms;
+	lockdep_graph_init(&lockdep_graph);
+	lock_debug = kernel_param_bool("lock.debug", false);
+	if (lock_debug)
+		pr_info("lock: lock.debug=1: held-lock stacks, order, recursion and "
+			"wait checks on\n");
+}
+
+static void print_held(unsigned cpu)
+{
+	const struct lockdep_cpu *c = &lockdep_cpus[cpu];
+
+	for (unsigned i = 0; i < c->depth && i < LOCKDEP_MAX_DEPTH; i++) {
+		u64 off;
+		const char *sym = ksym_lookup(c->held[i].ip, &off);
+
+		pr_emerg("lock:   cpu%u holds '%s' taken at %s+0x%llx\n", cpu,
+			 c->held[i].lock->name, sym ? sym : "?",
+			 (unsigned long long)off);
+	}
+}
+
+static const char *sym_of(unsigned long ip, char *buf, size_t len)
+{
+	u64 off;
+	const char *sym = ksym_lookup(ip, &off);
+
+	if (!ip)
+		return "?";
+	snprintf(buf, len, "%s+0x%llx", sym ? sym : "?", (unsigned long long)off);
+	return buf;
+}
+
+/* Checking stops at the first bug; report it and stop the kernel. */
+static void __noreturn lockdep_fail(const struct lockdep_report *r, const char *why)
+{
+	unsigned cpu = smp_processor_id();
+	char a[96], b[96];
+
+	lock_debug = false;
+	pr_emerg("lock.debug: BUG: %s on cpu%u\n", lockdep_bug_name(r->bug), cpu);
+	switch (r->bug) {
+	case LOCKDEP_RECURSION:
+		pr_emerg("lock.debug: '%s' taken again, already held since %s\n",
+			 r->name, sym_of(r->other_ip, a, sizeof(a)));
+		break;
+	case LOCKDEP_INVERSION:
+		pr_emerg("lock.debug: '%s' taken while holding '%s' (taken at %s)\n",
+			 r->name, r->other, sym_of(r->other_ip, a, sizeof(a)));
+		pr_emerg("lock.debug: but the order '%s' -> '%s' was seen before:\n",
+			 r->name, r->other);
+		for (unsigned i = 0; i < r->chain_len; i++)
+			pr_emerg("lock.debug:   '%s' -> '%s' at %s\n", r->chain[i],
+				 r->chain[i + 1], sym_of(r->chain_ip[i], b, sizeof(b)));
+		if (r->chain_cut)
+			pr_emerg("lock.debug:   ... (longer chain cut)\n");
+		break;
+	case LOCKDEP_NOT_HELD:
+		pr_emerg("lock.debug: '%s' released but this CPU does not hold it\n",
+			 r->name);
+		break;
+	case LOCKDEP_IRQ_UNSAFE:
+		pr_emerg("lock.debug: '%s' is taken in an interrupt handler and with "
+			 "interrupts enabled (other use at %s): use spin_lock_irqsave\n",
+			 r->name, sym_of(r->other_ip, a, sizeof(a)));
+		break;
+	case LOCKDEP_HELD_WAIT:
+		pr_emerg("lock.debug: %s while holding '%s' (taken at %s)\n", why,
+			 r->name, sym_of(r->other_ip, a, sizeof(a)));
+		break;
+	default:
+		pr_emerg("lock.debug: '%s'\n", r->name);
+		break;
+	}
+	print_held(cpu);
+	panic("lock.debug: %s", lockdep_bug_name(r->bug));
+}
+
+static struct lockdep_ctx lockdep_context(bool irqs_on)
+{
+	return (struct lockdep_ctx){ .irq_level = irq_depth, .irqs_on = irqs_on };
+}
+
+static void __noinline lockdep_acquire_slow(spinlock_t *lock, unsigned long ip, bool trylock)
+{
+	bool irqs_on = irqs_enabled();
+	unsigned long flags = local_irq_save();
+	struct lockdep_report r;
+	enum lockdep_bug bug;
+
+	raw_lock(&graph_lock);
+	bug = lockdep_acquire(&lockdep_graph, &lockdep_cpus[smp_processor_id()], lock, ip,
+			      lockdep_context(irqs_on), trylock, &r);
+	raw_unlock(&graph_lock);
+	if (bug == LOCKDEP_FULL) {
+		/* stop learning, keep the stacks: recursion and waits still checked */
+		pr_warn("lock.debug: class or order table full at '%s'; orders no longer checked\n",
+			r.name);
+		raw_lock(&graph_lock);
+		bug = lockdep_acquire(&lockdep_graph, &lockdep_cpus[smp_processor_id()],
+				      lock, ip, lockdep_context(irqs_on), true, &r);
+		raw_unlock(&graph_lock);
+	}
+	if (bug)
+		lockdep_fail(&r, NULL);
+	local_irq_restore(flags);
+}
+
+static void __noinline lockdep_release_slow(spinlock_t *lock)
+{
+	unsigned long flags = local_irq_save();
+	struct lockdep_report r;
+
+	if (lockdep_release(&lockdep_cpus[smp_processor_id()], lock, &r))
+		lockdep_fail(&r, NULL);
+	local_irq_restore(flags);
+}
+
+static void __noreturn spin_deadlock(spinlock_t *lock, u64 spun)
+{
+	unsigned me = smp_processor_id(), owner = READ_ONCE(lock->owner);
+
+	/* the report must not spin on what may be the stuck lock */
+	lock_debug = false;
+	pr_emerg("lock: suspected deadlock: cpu%u spun %llu ms on '%s' held by cpu%d\n",
+		 me, (unsigned long long)(tsc_khz ? spun / tsc_khz : 0), lock->name,
+		 owner == ~0U ? -1 : (int)owner);
+	if (owner < NR_CPUS)
+		print_held(owner);
+	if (owner != me)
+		print_held(me);
+	panic("lock: suspected deadlock on '%s'", lock->name);
+}
+
+static void __noinline spin_lock_contended(spinlock_t *lock)
+{
+	u64 start = rdtsc();
+	unsigned spins = 0;
+
+	__atomic_fetch_add(&lock->contended, 1, __ATOMIC_RELAXED);
+	do {
+		while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED)) {
+			cpu_relax();
+			if (!(++spins & 0x3ff)) {
+				u64 spun = rdtsc() - start;
+
+				if (spun > lock_timeout_tsc)
+					spin_deadlock(lock, spun);
+			}
+		}
+	} while (xchg32(&lock->locked, 1));
+}
+
+static inline void __spin_lock(spinlock_t *lock, unsigned long ip)
+{
+	if (unlikely(lock_debug))
+		lockdep_acquire_slow(lock, ip, false);
+	if (unlikely(xchg32(&lock->locked, 1)))
+		spin_lock_contended(lock);
+	lock->owner = smp_processor_id();
+	lock->acquired++;
 }
 
 bool spin_trylock(spinlock_t *lock)
@@ -27,20 +241,21 @@ bool spin_trylock(spinlock_t *lock)
 	if (xchg32(&lock->locked, 1))
 		return false;
 	lock->owner = smp_processor_id();
+	lock->acquired++;
+	if (unlikely(lock_debug))
+		lockdep_acquire_slow(lock, (unsigned long)__builtin_return_address(0), true);
 	return true;
 }
 
 void spin_lock(spinlock_t *lock)
 {
-	while (xchg32(&lock->locked, 1)) {
-		while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
-			__asm__ volatile("pause");
-	}
-	lock->owner = smp_processor_id();
+	__spin_lock(lock, (unsigned long)__builtin_return_address(0));
 }
 
 void spin_unlock(spinlock_t *lock)
 {
+	if (unlikely(lock_debug))
+		lockdep_release_slow(lock);
 	lock->owner = ~0U;
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
@@ -49,7 +264,7 @@ unsigned long spin_lock_irqsave(spinlock_t *lock)
 {
 	unsigned long flags = local_irq_save();
 
-	spin_lock(lock);
+	__spin_lock(lock, (unsigned long)__builtin_return_address(0));
 	return flags;
 }
 
@@ -62,4 +277,32 @@ void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 bool spin_is_locked(const spinlock_t *lock)
 {
 	return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) != 0;
+}
+
+void lock_assert_none_held(const char *why)
+{
+	struct lockdep_report r;
+	unsigned long flags;
+
+	if (likely(!lock_debug))
+		return;
+	flags = local_irq_save();
+	if (lockdep_check_none_held(&lockdep_cpus[smp_processor_id()], &r))
+		lockdep_fail(&r, why);
+	local_irq_restore(flags);
+}
+
+unsigned lock_held_count(void)
+{
+	unsigned long flags = local_irq_save();
+	unsigned n = lock_debug ? lockdep_cpus[smp_processor_id()].depth : 0;
+
+	local_irq_restore(flags);
+	return n;
+}
+
+void spinlock_for_each(void (*fn)(const spinlock_t *lock, void *arg), void *arg)
+{
+	for (spinlock_t *l = __start_spinlock_set; l < __stop_spinlock_set; l++)
+		fn(l, arg);
 }
