@@ -113,6 +113,7 @@ static void __noreturn lockdep_fail(const struct lockdep_report *r, const char *
 	char a[96], b[96];
 
 	lock_debug = false;
+	printk_panic_mode();	/* the report may be about printk's own lock */
 	pr_emerg("lock.debug: BUG: %s on cpu%u\n", lockdep_bug_name(r->bug), cpu);
 	switch (r->bug) {
 	case LOCKDEP_RECURSION:
@@ -197,6 +198,7 @@ static void __noreturn spin_deadlock(spinlock_t *lock, u64 spun)
 
 	/* the report must not spin on what may be the stuck lock */
 	lock_debug = false;
+	printk_panic_mode();
 	pr_emerg("lock: suspected deadlock: cpu%u spun %llu ms on '%s' held by cpu%d\n",
 		 me, (unsigned long long)(tsc_khz ? spun / tsc_khz : 0), lock->name,
 		 owner == ~0U ? -1 : (int)owner);
