@@ -80,6 +80,7 @@
 #include "nvme_var.h"
 #include "panic.h"
 #include "printk.h"
+#include "spinlock.h"
 #include "time.h"
 #include "timer.h"
 #include "work.h"
@@ -140,6 +141,7 @@ static int nvme_wait_ready(struct nvme_ctrl *ctrl, bool ready, const char *what)
 	u64 deadline = ktime_ns() + ctrl->ready_timeout_ms * 1000000ULL;
 	u32 csts;
 
+	lock_assert_none_held("waiting for NVMe CSTS.RDY");
 	for (;;) {
 		csts = nvme_read4(ctrl, NVME_REG_CSTS);
 		if (csts == 0xffffffffU) {
@@ -386,6 +388,7 @@ static int nvme_admin_sync_to(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
 	u16 status;
 	int err;
 
+	lock_assert_none_held("waiting for an NVMe admin command");
 	flags = local_irq_save();
 	if (ctrl->admin_timed_out) {
 		local_irq_restore(flags);
