@@ -10,6 +10,7 @@
 #include "irq.h"
 #include "ktest.h"
 #include "spinlock.h"
+#include "unit.h"
 
 bool lock_debug = true;
 static unsigned host_locks_held;
@@ -73,6 +74,14 @@ void lock_assert_none_held(const char *why)
 {
 	if (host_locks_held)
 		ktest_fail(__FILE__, __LINE__, "%s with %u spinlocks held", why, host_locks_held);
+}
+
+void host_spin_bust(spinlock_t *lock)
+{
+	if (lock->locked) {
+		lock->locked = 0;
+		host_locks_held--;
+	}
 }
 
 unsigned lock_held_count(void)
