@@ -20,7 +20,6 @@
  * as it is.
  */
 #include "dma_internal.h"
-#include "irq.h"
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
@@ -336,10 +335,10 @@ unsigned dma_debug_check_leaks(void)
 
 void dma_debug_reset(void)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&dma_lock);
 
 	if (dbg_on)
 		dbg_clear();
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 }
 

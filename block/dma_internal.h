@@ -23,6 +23,7 @@
 
 #include "dma.h"
 #include "pfn_t.h"
+#include "spinlock.h"
 #include "types.h"
 
 #define DMA_POOL_MAX_CHUNKS	32
@@ -62,6 +63,9 @@ struct dma_pool {
 
 /* The kernel's pool (zeroed: no pool, every bounce fails). */
 extern struct dma_pool dma_pool;
+/* The pool, the mapping counters, the debug table and the pool waiters
+ * (block/dma_pool.c); _irqsave. */
+extern spinlock_t dma_lock;
 
 /* Metadata bytes (slot records and bitmap) for a pool of nslots slots. */
 size_t dma_pool_meta_size(unsigned nslots);
