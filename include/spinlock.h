@@ -71,5 +71,9 @@ extern bool lock_debug;
 
 /* For `locks`: the locks of static storage, in link order. */
 void spinlock_for_each(void (*fn)(const spinlock_t *lock, void *arg), void *arg);
+/* For `locks -v`: each order lock.debug has learned (after taken while
+ * before was held), with where it was first seen. Nothing when off. */
+void lock_order_for_each(void (*fn)(const char *before, const char *after,
+				    unsigned long ip, void *arg), void *arg);
 
 #endif

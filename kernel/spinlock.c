@@ -308,3 +308,29 @@ void spinlock_for_each(void (*fn)(const spinlock_t *lock, void *arg), void *arg)
 	for (spinlock_t *l = __start_spinlock_set; l < __stop_spinlock_set; l++)
 		fn(l, arg);
 }
+
+void lock_order_for_each(void (*fn)(const char *before, const char *after,
+				    unsigned long ip, void *arg), void *arg)
+{
+	struct lockdep_edge edges[64];
+	const char *names[64][2];
+	unsigned long flags;
+	unsigned n, done = 0;
+
+	/* copied out a batch at a time: fn prints, which takes locks */
+	do {
+		flags = local_irq_save();
+		raw_lock(&graph_lock);
+		n = 0;
+		for (unsigned i = done; i < lockdep_graph.nedges && n < 64; i++, n++) {
+			edges[n] = lockdep_graph.edges[i];
+			names[n][0] = lockdep_graph.names[edges[n].from];
+			names[n][1] = lockdep_graph.names[edges[n].to];
+		}
+		raw_unlock(&graph_lock);
+		local_irq_restore(flags);
+		for (unsigned i = 0; i < n; i++)
+			fn(names[i][0], names[i][1], edges[i].ip, arg);
+		done += n;
+	} while (n == 64);
+}

@@ -6,6 +6,8 @@
  * `locks` output, one line per lock of static storage, then a summary:
  *   lock <name> acquired=<n> contended=<n> holder=<cpuN|->
  *   locks: <n> listed, lock.debug=<0|1>, held here=<n>
+ * and with -v, each lock order lock.debug=1 has seen so far:
+ *   order <before> -> <after> at <symbol>+0x<offset>
  *
  * `lock-bug <kind>` does one thing a correct kernel never does:
  *   inversion   takes A then B, releases both, then B then A (no deadlock
@@ -20,6 +22,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "panic.h"
 #include "pfn_t.h"
 #include "printk.h"
 #include "shell.h"
@@ -40,18 +43,32 @@ static void print_lock(const spinlock_t *l, void *arg)
 	(*n)++;
 }
 
+static void print_order(const char *before, const char *after, unsigned long ip,
+			void *arg)
+{
+	u64 off;
+	const char *sym = ksym_lookup(ip, &off);
+
+	kprintf("order %s -> %s at %s+0x%llx\n", before, after, sym ? sym : "?",
+		(unsigned long long)off);
+}
+
 static int cmd_locks(int argc, char **argv)
 {
+	bool verbose = argc == 2 && !strcmp(argv[1], "-v");
 	unsigned n = 0;
 
-	if (argc != 1)
-		return shell_error(-EINVAL, "usage: locks");
+	if (argc > 2 || (argc == 2 && !verbose))
+		return shell_error(-EINVAL, "usage: locks [-v]");
 	spinlock_for_each(print_lock, &n);
 	kprintf("locks: %u listed, lock.debug=%d, held here=%u\n", n, lock_debug,
 		lock_held_count());
+	if (verbose)
+		lock_order_for_each(print_order, NULL);
 	return 0;
 }
-SHELL_COMMAND("locks", cmd_locks, "", "spinlocks with acquisition and contention counts");
+SHELL_COMMAND("locks", cmd_locks, "[-v]",
+	      "spinlocks with acquisition and contention counts; -v: lock orders seen");
 
 static DEFINE_SPINLOCK(lock_bug_a);
 static DEFINE_SPINLOCK(lock_bug_b);
