@@ -4,6 +4,9 @@
  *   BENCH micro=<name> ns_per_op=<x> tsc_per_op=<x> ops=<n> [MBps=<x>]
  *
  *   kmap_atomic_pfn_t   map + unmap of a pmem pfn (the first pmem disk)
+ *   spin_lock_irqsave   take + release of an uncontended spinlock with
+ *                       interrupts saved (the I/O path takes several; the
+ *                       cost of lock.debug= shows here)
  *   dma_map_sg          map + unmap, per segment, of a 16-entry list
  *   bio_null            a 4 KiB read bio round trip on null0 at qd 1
  *   pmem_write_4k       a 4 KiB FUA write to pmem, flush included (cycling
@@ -32,6 +35,7 @@
 #include "printk.h"
 #include "scatterlist.h"
 #include "shell.h"
+#include "spinlock.h"
 #include "time.h"
 
 #define MICRO_NS	200000000ULL	/* per benchmark loop */
@@ -84,6 +88,27 @@ static int micro_kmap(void)
 		t = rdtsc() - t0;
 	} while (t < limit);
 	micro_print("kmap_atomic_pfn_t", t, ops, 0);
+	return 0;
+}
+
+static DEFINE_SPINLOCK(micro_lock);
+
+static int micro_spinlock(void)
+{
+	u64 ops = 0, t0, t, limit = ns_to_tsc(MICRO_NS);
+
+	t0 = rdtsc();
+	do {
+		for (int i = 0; i < 256; i++) {
+			unsigned long flags = spin_lock_irqsave(&micro_lock);
+
+			barrier();
+			spin_unlock_irqrestore(&micro_lock, flags);
+		}
+		ops += 256;
+		t = rdtsc() - t0;
+	} while (t < limit);
+	micro_print("spin_lock_irqsave", t, ops, 0);
 	return 0;
 }
 
@@ -355,6 +380,7 @@ static const struct {
 	int (*fn)(void);
 } micros[] = {
 	{ "kmap", micro_kmap },
+	{ "spinlock", micro_spinlock },
 	{ "dma_map_sg", micro_dma },
 	{ "bio_null", micro_bio_null },
 	{ "pmem_write_4k", micro_pmem_write },
