@@ -4,8 +4,9 @@
  * Intel SDM vol. 3A, 8.2.2) and a plain store to release it (x86 stores are
  * not reordered with older loads or stores). PAUSE in the spin loop.
  *
- * The uncontended path is one xchg, a counter increment under the lock and
- * one predictable branch on lock_debug. The contended path counts the
+ * The uncontended path is inline in include/spinlock.h: one xchg, the
+ * owner and a counter written under the lock, and one predictable branch
+ * on lock_debug. Here are the slow paths. The contended one counts the
  * contention and watches the TSC: past lock.timeout_ms it reports a
  * suspected deadlock with the holding CPU and panics.
  *
@@ -37,15 +38,9 @@ static struct lockdep_cpu lockdep_cpus[NR_CPUS];
 
 extern spinlock_t __start_spinlock_set[], __stop_spinlock_set[];
 
-static inline u32 xchg32(u32 *p, u32 v)
-{
-	__asm__ volatile("xchgl %0, %1" : "+r"(v), "+m"(*p) :: "memory");
-	return v;
-}
-
 static void raw_lock(u32 *word)
 {
-	while (xchg32(word, 1))
+	while (spin_xchg(word, 1))
 		while (__atomic_load_n(word, __ATOMIC_RELAXED))
 			cpu_relax();
 }
@@ -209,7 +204,7 @@ static void __noreturn spin_deadlock(spinlock_t *lock, u64 spun)
 	panic("lock: suspected deadlock on '%s'", lock->name);
 }
 
-static void __noinline spin_lock_contended(spinlock_t *lock)
+void spin_lock_contended(spinlock_t *lock)
 {
 	u64 start = rdtsc();
 	unsigned spins = 0;
@@ -225,60 +220,25 @@ static void __noinline spin_lock_contended(spinlock_t *lock)
 					spin_deadlock(lock, spun);
 			}
 		}
-	} while (xchg32(&lock->locked, 1));
+	} while (spin_xchg(&lock->locked, 1));
 }
 
-static inline void __spin_lock(spinlock_t *lock, unsigned long ip)
+/* lock.debug=1: check (before spinning), then take it. */
+void spin_lock_debug(spinlock_t *lock, unsigned long ip)
 {
-	if (unlikely(lock_debug))
-		lockdep_acquire_slow(lock, ip, false);
-	if (unlikely(xchg32(&lock->locked, 1)))
+	lockdep_acquire_slow(lock, ip, false);
+	if (unlikely(spin_xchg(&lock->locked, 1)))
 		spin_lock_contended(lock);
-	lock->owner = smp_processor_id();
-	lock->acquired++;
 }
 
-bool spin_trylock(spinlock_t *lock)
+void spin_trylock_debug(spinlock_t *lock, unsigned long ip)
 {
-	if (xchg32(&lock->locked, 1))
-		return false;
-	lock->owner = smp_processor_id();
-	lock->acquired++;
-	if (unlikely(lock_debug))
-		lockdep_acquire_slow(lock, (unsigned long)__builtin_return_address(0), true);
-	return true;
+	lockdep_acquire_slow(lock, ip, true);
 }
 
-void spin_lock(spinlock_t *lock)
+void spin_unlock_debug(spinlock_t *lock)
 {
-	__spin_lock(lock, (unsigned long)__builtin_return_address(0));
-}
-
-void spin_unlock(spinlock_t *lock)
-{
-	if (unlikely(lock_debug))
-		lockdep_release_slow(lock);
-	lock->owner = ~0U;
-	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
-}
-
-unsigned long spin_lock_irqsave(spinlock_t *lock)
-{
-	unsigned long flags = local_irq_save();
-
-	__spin_lock(lock, (unsigned long)__builtin_return_address(0));
-	return flags;
-}
-
-void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
-{
-	spin_unlock(lock);
-	local_irq_restore(flags);
-}
-
-bool spin_is_locked(const spinlock_t *lock)
-{
-	return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) != 0;
+	lockdep_release_slow(lock);
 }
 
 void lock_assert_none_held(const char *why)
