@@ -35,7 +35,8 @@ enum lockdep_bug {
 	LOCKDEP_IRQ_UNSAFE,	/* taken in a handler and with interrupts on */
 	LOCKDEP_HELD_WAIT,	/* waiting for I/O while holding a lock */
 	LOCKDEP_TOO_DEEP,	/* more than LOCKDEP_MAX_DEPTH held */
-	LOCKDEP_FULL,		/* class or order table full: checking stops */
+	LOCKDEP_FULL,		/* no room for a new class (a full order table
+				 * only stops the order checks: g->full) */
 };
 
 struct lockdep_held {

@@ -35,6 +35,7 @@ static u64 lock_timeout_ms = 1000;
 static u32 graph_lock;			/* raw: protects lockdep_graph */
 static struct lockdep_graph lockdep_graph;
 static struct lockdep_cpu lockdep_cpus[NR_CPUS];
+static u32 order_full_warned;
 
 extern spinlock_t __start_spinlock_set[], __stop_spinlock_set[];
 
@@ -164,17 +165,20 @@ static void __noinline lockdep_acquire_slow(spinlock_t *lock, unsigned long ip, 
 			      lockdep_context(irqs_on), trylock, &r);
 	raw_unlock(&graph_lock);
 	if (bug == LOCKDEP_FULL) {
-		/* stop learning, keep the stacks: recursion and waits still checked */
-		pr_warn("lock.debug: class or order table full at '%s'; orders no longer checked\n",
-			r.name);
-		raw_lock(&graph_lock);
-		bug = lockdep_acquire(&lockdep_graph, &lockdep_cpus[smp_processor_id()],
-				      lock, ip, lockdep_context(irqs_on), true, &r);
-		raw_unlock(&graph_lock);
+		/* no room for a new class: the stacks would miss it, so stop */
+		lock_debug = false;
+		local_irq_restore(flags);
+		pr_warn("lock.debug: more than %u lock classes (at '%s'): checking off\n",
+			LOCKDEP_MAX_CLASSES, r.name);
+		return;
 	}
 	if (bug)
 		lockdep_fail(&r, NULL);
 	local_irq_restore(flags);
+	/* orders stop being learned when their table fills; say so once */
+	if (unlikely(READ_ONCE(lockdep_graph.full)) && !spin_xchg(&order_full_warned, 1))
+		pr_warn("lock.debug: %u lock orders learned, the table is full: no more are checked\n",
+			LOCKDEP_MAX_EDGES);
 }
 
 static void __noinline lockdep_release_slow(spinlock_t *lock)
