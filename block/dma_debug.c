@@ -333,12 +333,9 @@ unsigned dma_debug_check_leaks(void)
 	return n;
 }
 
-void dma_debug_reset(void)
+void dma_dbg_clear_live(void)
 {
-	unsigned long f = spin_lock_irqsave(&dma_lock);
-
 	if (dbg_on)
 		dbg_clear();
-	spin_unlock_irqrestore(&dma_lock, f);
 }
 

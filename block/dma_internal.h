@@ -170,6 +170,9 @@ void dma_dbg_stop(void);
 unsigned dma_dbg_tracked(void);
 /* Off, empty, no error counted (dma_core_reset). */
 void dma_dbg_reset_all(void);
+/* Forget every tracked mapping, staying on (dma_debug_reset). Under
+ * dma_lock. */
+void dma_dbg_clear_live(void);
 /* For log lines: a direction's name, a caller as symbol+offset. */
 const char *dma_dir_name(unsigned dir);
 void dma_fmt_caller(char *buf, size_t size, u64 caller);

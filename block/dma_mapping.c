@@ -166,6 +166,14 @@ int dma_debug_enable(bool on)
 	return err;
 }
 
+void dma_debug_reset(void)
+{
+	unsigned long f = spin_lock_irqsave(&dma_lock);
+
+	dma_dbg_clear_live();
+	spin_unlock_irqrestore(&dma_lock, f);
+}
+
 void dma_core_reset(void)
 {
 	dma_dbg_reset_all();
