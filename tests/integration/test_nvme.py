@@ -153,7 +153,7 @@ def timeout_abort_reset(ctx):
     conf = ctx.dir / "blkdebug.conf"
     conf.write_text("")
     sock = ctx.dir / "mon.sock"
-    g = ctx.boot("nvme.timeout=2 lock.debug=1", boot="kernel", stdin=True,
+    g = ctx.boot("nvme.timeout=2", boot="kernel", stdin=True,
                  nvme=["nvme0.img,blkdebug=%s" % conf],
                  args=PIN + ["--monitor", str(sock)])
     g.prompt()
