@@ -248,6 +248,12 @@ struct bench_result {
  */
 void bench_result_merge(struct bench_result *dst, const struct bench_result *src);
 
+/*
+ * bench_ios_limit - the counted I/Os a thread of o runs (0: a timed window),
+ * range_size being the job's whole range in bytes (before clones' slices):
+ * ios= as given, or with ios_from_range the range's whole blocks.
+ */
+u64 bench_ios_limit(const struct bench_opts *o, u64 range_size);
 /* a * b / c without overflowing 64 bits in the product (c > 0). */
 u64 bench_mul_div(u64 a, u64 b, u64 c);
 /* "12.34": value / 100 with two decimals (x100 fixed point) */

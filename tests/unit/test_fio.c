@@ -107,6 +107,36 @@ KTEST(fio, size_bounded_and_numbers)
 	KT_EXPECT_EQ(jf.jobs[2].o.rw, BENCH_RANDRW);
 }
 
+/*
+ * fio's number_ios stops a job early, never makes it do more than size:
+ * fio 3.33 with size=1m bs=4k number_ios=1000 does 256 I/Os, with
+ * number_ios=100 it does 100. With time_based, number_ios is the count.
+ */
+KTEST(fio, number_ios_caps_size)
+{
+	char err[200];
+
+	KT_ASSERT_EQ(parse("[global]\nfilename=null0\nbs=4k\nsize=1m\n"
+			   "[more]\nnumber_ios=1000\n"
+			   "[fewer]\nnumber_ios=100\n"
+			   "[none]\n"
+			   "[timed]\nnumber_ios=1000\ntime_based\nruntime=1\n",
+			   err, sizeof(err)), 0);
+	KT_ASSERT_EQ(jf.nr_jobs, 4);
+	KT_EXPECT_EQ(bench_ios_limit(&jf.jobs[0].o, 1 << 20), 256);
+	KT_EXPECT_EQ(bench_ios_limit(&jf.jobs[1].o, 1 << 20), 100);
+	KT_EXPECT_EQ(bench_ios_limit(&jf.jobs[2].o, 1 << 20), 256);
+	KT_EXPECT_EQ(bench_ios_limit(&jf.jobs[3].o, 1 << 20), 1000);
+	/* the shell's ios= is exact whatever the range */
+	{
+		struct bench_opts o;
+		char *argv[] = { "null0", "ios=1000", "size=1m" };
+
+		KT_ASSERT_EQ(bench_parse(&o, 3, argv, err, sizeof(err)), 0);
+		KT_EXPECT_EQ(bench_ios_limit(&o, 1 << 20), 1000);
+	}
+}
+
 KTEST(fio, groups_and_stonewall)
 {
 	char err[200];
