@@ -331,9 +331,11 @@ int bench_parse(struct bench_opts *o, int argc, char **argv, char *err,
 
 u64 bench_ios_limit(const struct bench_opts *o, u64 range_size)
 {
+	u64 n = range_size / o->bs;
+
 	if (!o->ios_from_range)
 		return o->ios;
-	return range_size / o->bs;
+	return o->ios && o->ios < n ? o->ios : n;
 }
 
 u64 bench_mul_div(u64 a, u64 b, u64 c)

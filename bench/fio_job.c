@@ -240,13 +240,14 @@ static int fio_finish_job(struct fio_ctx *c, struct fio_jobfile *jf, struct fio_
 	if (st->time_based) {
 		o->ios_timed = o->ios != 0;
 	} else {
+		/* size bounds the job; number_ios can only end it sooner (fio's
+		 * "does not extend the amount of I/O that will be done") */
 		o->ios_timed = st->has_runtime;
 		if (!st->has_runtime)
 			o->runtime_ns = 0;
-		if (!st->has_number_ios) {
+		if (!st->has_number_ios)
 			o->ios = 0;
-			o->ios_from_range = true;
-		}
+		o->ios_from_range = true;
 	}
 	if (o->has_offset && o->offset % 512) {
 		c->line = j->range_line;

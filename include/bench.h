@@ -74,7 +74,8 @@ struct bench_opts {
 	u32 numjobs;			/* clones, 1..BENCH_MAX_NUMJOBS */
 	bool group_reporting;		/* one result for all clones */
 	bool ios_timed;			/* with ios: runtime also ends the job */
-	bool ios_from_range;		/* ios: the job's range / bs (fio's size) */
+	bool ios_from_range;		/* ios: the job's range / bs (fio's size),
+					 * or fewer when ios is set (number_ios) */
 };
 
 /* ---- pure: bench/bench_parse.c ---- */
@@ -251,7 +252,8 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 /*
  * bench_ios_limit - the counted I/Os a thread of o runs (0: a timed window),
  * range_size being the job's whole range in bytes (before clones' slices):
- * ios= as given, or with ios_from_range the range's whole blocks.
+ * ios= as given, or with ios_from_range the range's whole blocks, capped
+ * at ios when that is set (fio's number_ios never extends size).
  */
 u64 bench_ios_limit(const struct bench_opts *o, u64 range_size);
 /* a * b / c without overflowing 64 bits in the product (c > 0). */
