@@ -427,6 +427,8 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 	dst->read_ios += src->read_ios;
 	dst->write_ios += src->write_ios;
 	dst->bytes += src->bytes;
+	dst->read_bytes += src->read_bytes;
+	dst->write_bytes += src->write_bytes;
 	dst->verify_errors += src->verify_errors;
 	dst->io_errors += src->io_errors;
 	dst->elapsed_ns = max(dst->elapsed_ns, src->elapsed_ns);
@@ -449,12 +451,16 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 				d->ns[i] = s->ns[i];
 				d->ios[0][i] = s->ios[0][i];
 				d->ios[1][i] = s->ios[1][i];
+				d->bytes[0][i] = s->bytes[0][i];
+				d->bytes[1][i] = s->bytes[1][i];
 			}
 		} else {
 			d->nr = min(d->nr, s->nr);
 			for (u32 i = 0; i < d->nr; i++) {
 				d->ios[0][i] += s->ios[0][i];
 				d->ios[1][i] += s->ios[1][i];
+				d->bytes[0][i] += s->bytes[0][i];
+				d->bytes[1][i] += s->bytes[1][i];
 			}
 		}
 	}

@@ -127,6 +127,7 @@ struct bench_samples {
 	u32 nr;
 	u64 ns[BENCH_MAX_SAMPLES];
 	u64 ios[2][BENCH_MAX_SAMPLES];	/* [0] reads, [1] writes */
+	u64 bytes[2][BENCH_MAX_SAMPLES];	/* their bytes (bs differs across a group) */
 };
 
 /* ---- pure: bench/fio_job.c ---- */
@@ -227,7 +228,7 @@ void fio_json_job(const struct bench_out *out, const struct fio_report *rep);
 /* Results of one job: counted I/Os, bytes and the timed window. */
 struct bench_result {
 	u64 ios, read_ios, write_ios;
-	u64 bytes;
+	u64 bytes, read_bytes, write_bytes;	/* a group's jobs may differ in bs */
 	u64 elapsed_ns;
 	u64 verify_errors;
 	u64 io_errors;
