@@ -408,10 +408,10 @@ int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 	if (o->rw == BENCH_RANDRW) {
 		if (n < len)
 			n += (size_t)fmt_dir(buf + n, len - n, "read_", r->read_ios,
-					     r->read_ios * o->bs, r->elapsed_ns, r->rlat);
+					     r->read_bytes, r->elapsed_ns, r->rlat);
 		if (n < len)
 			n += (size_t)fmt_dir(buf + n, len - n, "write_", r->write_ios,
-					     r->write_ios * o->bs, r->elapsed_ns, r->wlat);
+					     r->write_bytes, r->elapsed_ns, r->wlat);
 	}
 	if (o->verify && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " verify_errors=%llu",
