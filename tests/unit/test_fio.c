@@ -454,3 +454,23 @@ KTEST(fio, group_of_different_bs)
 	bench_format_result(line, sizeof(line), &o, &r[2]);
 	KT_EXPECT(strstr(line, " read_ios=200 read_iops=200 read_MBps=6.96 "));
 }
+
+/*
+ * fio's default engine is psync (fio 3.33: a job with iodepth=8 and no
+ * ioengine prints "ioengine=psync, iodepth=8" and runs at depth 1 100% of
+ * the time), so iodepth alone does not make a job asynchronous.
+ */
+KTEST(fio, default_engine_is_psync)
+{
+	char err[200];
+
+	KT_ASSERT_EQ(parse("[global]\nfilename=null0\niodepth=8\n"
+			   "[plain]\n"
+			   "[aio]\nioengine=libaio\n"
+			   "[back]\nioengine=libaio\nioengine=psync\n",
+			   err, sizeof(err)), 0);
+	KT_ASSERT_EQ(jf.nr_jobs, 3);
+	KT_EXPECT_EQ(jf.jobs[0].o.qd, 1);
+	KT_EXPECT_EQ(jf.jobs[1].o.qd, 8);
+	KT_EXPECT_EQ(jf.jobs[2].o.qd, 1);
+}
