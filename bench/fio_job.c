@@ -291,6 +291,7 @@ static void fio_state_init(struct fio_state *st)
 	st->job.o.ramp_ns = 0;
 	st->job.o.has_offset = true;		/* offset 0, the whole device */
 	st->job.o.offset = 0;
+	st->sync_engine = true;			/* fio's default ioengine, psync */
 }
 
 int fio_parse_jobfile(struct fio_jobfile *jf, const char *file, const char *text,

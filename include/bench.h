@@ -142,7 +142,7 @@ struct bench_samples {
  *   offset, runtime, time_based, ramp_time, number_ios, hipri, randseed,
  *   direct (must be 1), stonewall, new_group, name, description, ioengine
  *   (sync psync pvsync pvsync2: queue depth 1 whatever iodepth says;
- *   libaio io_uring: iodepth).
+ *   libaio io_uring: iodepth; none given: psync, fio's default).
  * fio's defaults where they differ from the shell's bench: offset 0 and
  * the whole device, no warm-up; without time_based a job ends after size
  * bytes (or number_ios I/Os) or at runtime, whichever comes first.
