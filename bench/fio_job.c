@@ -357,6 +357,10 @@ int fio_parse_jobfile(struct fio_jobfile *jf, const char *file, const char *text
 			in = JOB;
 			continue;
 		}
+		/* fio's directive is "include <file>": refused as include= is */
+		if (!strncmp(p, "include", 7) && is_blank(p[7]))
+			return fio_fail(&c, "include", "include is not supported: put the jobs in one file%s%s",
+					"", "");
 		key = p;
 		val = strchr(p, '=');
 		if (val) {
