@@ -329,6 +329,15 @@ int bench_parse(struct bench_opts *o, int argc, char **argv, char *err,
 	return 0;
 }
 
+u64 bench_ios_limit(const struct bench_opts *o, u64 range_size)
+{
+	u64 n = range_size / o->bs;
+
+	if (!o->ios_from_range)
+		return o->ios;
+	return o->ios && o->ios < n ? o->ios : n;
+}
+
 u64 bench_mul_div(u64 a, u64 b, u64 c)
 {
 	unsigned __int128 p = (unsigned __int128)a * b;
@@ -399,10 +408,10 @@ int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 	if (o->rw == BENCH_RANDRW) {
 		if (n < len)
 			n += (size_t)fmt_dir(buf + n, len - n, "read_", r->read_ios,
-					     r->read_ios * o->bs, r->elapsed_ns, r->rlat);
+					     r->read_bytes, r->elapsed_ns, r->rlat);
 		if (n < len)
 			n += (size_t)fmt_dir(buf + n, len - n, "write_", r->write_ios,
-					     r->write_ios * o->bs, r->elapsed_ns, r->wlat);
+					     r->write_bytes, r->elapsed_ns, r->wlat);
 	}
 	if (o->verify && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " verify_errors=%llu",
@@ -418,6 +427,8 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 	dst->read_ios += src->read_ios;
 	dst->write_ios += src->write_ios;
 	dst->bytes += src->bytes;
+	dst->read_bytes += src->read_bytes;
+	dst->write_bytes += src->write_bytes;
 	dst->verify_errors += src->verify_errors;
 	dst->io_errors += src->io_errors;
 	dst->elapsed_ns = max(dst->elapsed_ns, src->elapsed_ns);
@@ -440,12 +451,16 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 				d->ns[i] = s->ns[i];
 				d->ios[0][i] = s->ios[0][i];
 				d->ios[1][i] = s->ios[1][i];
+				d->bytes[0][i] = s->bytes[0][i];
+				d->bytes[1][i] = s->bytes[1][i];
 			}
 		} else {
 			d->nr = min(d->nr, s->nr);
 			for (u32 i = 0; i < d->nr; i++) {
 				d->ios[0][i] += s->ios[0][i];
 				d->ios[1][i] += s->ios[1][i];
+				d->bytes[0][i] += s->bytes[0][i];
+				d->bytes[1][i] += s->bytes[1][i];
 			}
 		}
 	}

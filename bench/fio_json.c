@@ -122,8 +122,10 @@ static u64 rate_milli(u64 count, u64 mult_x1000, u64 ns)
 }
 
 /*
- * One direction (d: 0 read, 1 write, 2 trim). The samples give per-interval
- * rates: iops, and bw in KiB/s (bytes * 1e9 / 1024 = bytes * 976562500 / 1e3).
+ * One direction (d: 0 read, 1 write, 2 trim). Bytes are counted, never
+ * ios * bs: a group_reporting report may merge jobs of different bs. The
+ * samples give per-interval rates: iops, and bw in KiB/s (bytes * 1e9 /
+ * 1024 = bytes * 976562500 / 1e3).
  */
 static void put_dir(const struct bench_out *out, const char *name, int d,
 		    const struct fio_report *rep)
@@ -133,13 +135,14 @@ static void put_dir(const struct bench_out *out, const char *name, int d,
 	const struct bench_samples *s = r->samples;
 	const struct hist *h = d == 0 ? r->rlat : d == 1 ? r->wlat : NULL;
 	u64 ios = d == 0 ? r->read_ios : d == 1 ? r->write_ios : 0;
-	u64 bs = rep->o->bs, bytes = ios * bs, ns = ios ? r->elapsed_ns : 0;
+	u64 bytes = d == 0 ? r->read_bytes : d == 1 ? r->write_bytes : 0;
+	u64 ns = ios ? r->elapsed_ns : 0;
 	u64 imin = 0, imax = 0, bmin = 0, bmax = 0, imean = 0, idev = 0, bmean = 0, bdev = 0;
 	u32 n = d < 2 && s && ios ? s->nr : 0;
 
 	for (u32 i = 0; i < n; i++) {
 		iops_s[i] = rate_milli(s->ios[d][i], 1000000000000ULL, s->ns[i]) / 1000;
-		bw_s[i] = rate_milli(s->ios[d][i] * bs, 976562500ULL, s->ns[i]) / 1000;
+		bw_s[i] = rate_milli(s->bytes[d][i], 976562500ULL, s->ns[i]) / 1000;
 		imin = i ? min(imin, iops_s[i]) : iops_s[i];
 		imax = max(imax, iops_s[i]);
 		bmin = i ? min(bmin, bw_s[i]) : bw_s[i];
