@@ -492,6 +492,69 @@ static int cmd_zero(int argc, char **argv)
 SHELL_COMMAND("zero", cmd_zero, "<dev> <lba> <count>",
 	      "zero blocks (WRITE_ZEROES, or zeroes written from a buffer)");
 
+/*
+ * stamp: the crash test's writer. Round r (1..rounds) writes blocks
+ * first..first+count-1 in turn, one synchronous one-block write each, the
+ * block made of 8-byte words (u32 lba, u32 version = base + r); after each
+ * write completes it prints "A <lba> <version>", so whatever the host has
+ * read of the console was acknowledged. A block holding two versions (or
+ * anything else) after a crash is torn.
+ */
+static int cmd_stamp(int argc, char **argv)
+{
+	static const char *const keys[] = { "base" };
+	const char *usage = "stamp <dev> <first> <count> <rounds> [base=<v>]";
+	u64 rounds, base = 0;
+	bool have = false;
+	struct blkcmd_range r;
+	struct gendisk *d;
+	struct blkbuf b;
+	u32 lbs;
+	int err;
+
+	if (argc < 5)
+		return shell_error(-EINVAL, "usage: %s", usage);
+	d = arg_disk(argv[1]);
+	if (!d)
+		return -ENODEV;
+	if (arg_range(d, argv[2], argv[3], 0, &r) ||
+	    shell_arg_u64("rounds", argv[4], &rounds) ||
+	    parse_opts(argc, argv, 5, keys, 1, &base, &have, usage))
+		return -EINVAL;
+	if (!rounds || base + rounds > 0xffffffffULL)
+		return shell_error(-ERANGE, "base + rounds must be 1..4294967295");
+	if (!blkbuf_get(&b))
+		return shell_error(-ENOMEM, "no memory for a buffer");
+	lbs = disk_lbs(d);
+	for (u64 round = 1; round <= rounds; round++) {
+		for (u64 i = 0; i < r.count; i++) {
+			u64 lba = r.lba + i;
+			u32 w[2] = { (u32)lba, (u32)(base + round) };
+
+			for (u32 o = 0; o < lbs; o += 8)
+				memcpy(b.va + o, w, 8);
+			err = blk_io(d, REQ_OP_WRITE, lba * lbs, b.pfn, 0, lbs);
+			if (err) {
+				io_error(d, "stamp", lba * lbs, err);
+				goto out;
+			}
+			kprintf("A %llu %u\n", (unsigned long long)lba, w[1]);
+		}
+		if (shell_interrupted()) {
+			err = -EINTR;
+			goto out;
+		}
+	}
+	kprintf("stamp ok %s %llu %llu %llu\n", d->disk_name, (unsigned long long)r.lba,
+		(unsigned long long)r.count, (unsigned long long)rounds);
+	err = 0;
+out:
+	blkbuf_put(&b);
+	return err;
+}
+SHELL_COMMAND("stamp", cmd_stamp, "<dev> <first> <count> <rounds> [base=<v>]",
+	      "write blocks one at a time, each all (lba, version) words, printing \"A <lba> <version>\" per write (crash tests)");
+
 static int cmd_flush(int argc, char **argv)
 {
 	struct gendisk *d;
