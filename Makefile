@@ -177,6 +177,15 @@ $(BUILD)/patcheck: scripts/patcheck.c lib/pattern.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -DPFNOS_HOST -Iinclude -Wall -Werror -o $@ $^
 
+# build/btt-check: NVDIMM images read with pfnos's own namespace code
+# (tools/btt-check); the crash tests run it after every kill.
+BTTCHK_SRCS := tools/btt-check/btt_check.c drivers/nvdimm/nd_info.c drivers/nvdimm/btt.c \
+	tests/unit/nd_host.c
+$(BUILD)/btt-check: $(BTTCHK_SRCS) include/nd.h drivers/nvdimm/nd_reg.h tests/unit/nd_host.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 -g -DPFNOS_HOST -Iinclude -I. -Wall -Werror -Wno-unused-parameter \
+		-o $@ $(BTTCHK_SRCS)
+
 # ------------------------------------------------------------ persistence checker
 # A QEMU TCG plugin (tools/pmem-check); `scripts/pfnos-qemu --pmem-check`
 # builds it through this target. QEMU's plugin header is fetched once from
@@ -201,7 +210,7 @@ run-uefi: all
 debug: all
 	scripts/pfnos-qemu --build $(BUILD) --gdb $(QEMU_ARGS)
 
-test: all unit-bins replay-bins $(BUILD)/patcheck
+test: all unit-bins replay-bins $(BUILD)/patcheck $(BUILD)/btt-check
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory -s pmem-check
 	@BUILD=$(BUILD) UNIT_BINS="$(UNIT_BINS)" REPLAY_BINS="$(FUZZ_BINS)" SEED="$(SEED)" \

@@ -597,15 +597,16 @@ static void pmem_log_namespace(struct pmem_device *pm)
 {
 	const struct nd_ns_info *ns = &pm->ns;
 	const char *name = pm->disk.disk_name;
-	char a[24], b[24], c[24];
+	char a[24], b[24], c[24], d[24];
 
 	switch (ns->mode) {
 	case ND_MODE_FSDAX:
 	case ND_MODE_DEVDAX:
 		if (ns->pfn_mode == 2)
-			pr_info("%s: Linux %s namespace (map=dev): %s reserved for struct page, pfnos uses 0 B of it; data at +%s, %s%s\n",
+			pr_info("%s: Linux %s namespace (map=dev): %s reserved for struct page, pfnos uses 0 B of it; Linux's array fills %s; data at +%s, %s%s\n",
 				name, nd_mode_name(ns->mode),
-				pmem_size_str(a, sizeof(a), pmem_ns_struct_page_bytes(ns)),
+				pmem_size_str(a, sizeof(a), pmem_ns_struct_page_reserve(ns)),
+				pmem_size_str(d, sizeof(d), pmem_ns_struct_page_bytes(ns)),
 				pmem_size_str(b, sizeof(b), ns->data_start),
 				pmem_size_str(c, sizeof(c), ns->data_size),
 				pm->ro ? ", read-only" : "");
@@ -755,6 +756,12 @@ int pmem_init(void)
 u64 pmem_ns_struct_page_bytes(const struct nd_ns_info *ns)
 {
 	return ns->pfn_mode == 2 ? ns->npfns * 64 : 0;
+}
+
+u64 pmem_ns_struct_page_reserve(const struct nd_ns_info *ns)
+{
+	/* Linux's altmap: from its 8 KiB info-block reserve to the data */
+	return ns->pfn_mode == 2 && ns->dataoff > 8192 ? ns->dataoff - 8192 : 0;
 }
 
 static struct pmem_device *pmem_region_dev(const char *region)

@@ -79,7 +79,10 @@ int pmem_ns_get(unsigned i, struct pmem_ns *out);
 int pmem_ns_lookup(const char *region, struct pmem_ns *out);
 /* The namespace behind a pmem or pmem-btt disk, or NULL. */
 const struct pmem_ns *pmem_disk_ns(const struct gendisk *disk, struct pmem_ns *out);
-/* Bytes Linux reserved on the device for its struct page array (map=dev). */
+/* map=dev: the bytes Linux set aside on the device for struct page (its
+ * altmap, info-block reserve to data offset), and what its array of 64-byte
+ * struct pages fills of them. 0 for other modes. pfnos uses none of it. */
+u64 pmem_ns_struct_page_reserve(const struct nd_ns_info *ns);
 u64 pmem_ns_struct_page_bytes(const struct nd_ns_info *ns);
 /*
  * pmem_ns_create / pmem_ns_destroy - rewrite the region's metadata

@@ -191,6 +191,7 @@ static int cmd_lsblk(int argc, char **argv)
 		const struct blk_io_stats *st = &d->stats;
 		const struct queue_limits *lim = &d->limits;
 		const struct pmem_stats *ps = pmem_disk_stats(d);
+		struct pmem_ns ns;
 
 		kprintf("lsblk: %s size=%llu lbs=%u pbs=%u driver=%s dax=%s reads=%llu writes=%llu errors=%llu\n",
 			d->disk_name,
@@ -209,6 +210,23 @@ static int cmd_lsblk(int argc, char **argv)
 			lim->features & BLK_FEAT_WRITE_CACHE ? "yes" : "no",
 			lim->features & BLK_FEAT_FUA ? "yes" : "no",
 			lim->features & BLK_FEAT_POLL ? "yes" : "no");
+		if (pmem_disk_ns(d, &ns)) {
+			if (ns.info.mode == ND_MODE_SECTOR)
+				kprintf("lsblk: %s namespace mode=sector sector_size=%u lbasize=%u arenas=%u lanes=%u ro=%s\n",
+					d->disk_name, ns.info.sector_size, ns.info.lbasize,
+					ns.btt_arenas, ns.btt_lanes, ns.ro ? "yes" : "no");
+			else if (ns.info.mode == ND_MODE_FSDAX || ns.info.mode == ND_MODE_DEVDAX)
+				kprintf("lsblk: %s namespace mode=%s map=%s data_offset=%llu struct_page_reserve=%llu struct_page_array=%llu pfnos_uses=0 ro=%s\n",
+					d->disk_name, nd_mode_name(ns.info.mode),
+					ns.info.pfn_mode == 2 ? "dev" : "mem",
+					(unsigned long long)ns.info.data_start,
+					(unsigned long long)pmem_ns_struct_page_reserve(&ns.info),
+					(unsigned long long)pmem_ns_struct_page_bytes(&ns.info),
+					ns.ro ? "yes" : "no");
+			else
+				kprintf("lsblk: %s namespace mode=%s ro=%s\n", d->disk_name,
+					nd_mode_name(ns.info.mode), ns.ro ? "yes" : "no");
+		}
 		if (ps)
 			kprintf("lsblk: %s pmem flush=%s lines_flushed=%llu nt_bytes=%llu fences=%llu write_bios=%llu write_fences=%llu last_write_lines=%u last_write_fences=%u max_write_fences=%u flushes=%llu fua_writes=%llu\n",
 				d->disk_name, pmem_flush_method_name(),

@@ -97,8 +97,17 @@ static int ns_list(void)
 				      ns.disk->disk_name);
 		if (ns.ro)
 			o += snprintf(line + o, sizeof(line) - o, ",\"state\":\"read-only\"");
-		if (ns.info.mode == ND_MODE_BAD)
-			o += snprintf(line + o, sizeof(line) - o, ",\"error\":\"%s\"", ns.info.why);
+		if (ns.info.mode == ND_MODE_BAD) {
+			char why[sizeof(ns.info.why)];
+
+			/* a JSON string: no quote or backslash inside */
+			for (unsigned k = 0; k < sizeof(why); k++) {
+				char c = ns.info.why[k];
+
+				why[k] = c == '"' || c == '\\' ? '\'' : c;
+			}
+			o += snprintf(line + o, sizeof(line) - o, ",\"error\":\"%s\"", why);
+		}
 		snprintf(line + o, sizeof(line) - o, "}");
 		kprintf("%s\n", line);
 	}

@@ -187,7 +187,7 @@ int nd_probe(const struct nd_media *m, struct nd_ns_info *info)
 	else if (!memcmp(blk, ND_BTT_SIG, ND_SIG_LEN))
 		nd_probe_btt((const struct btt_sb *)blk, info);
 	else if (!memcmp(blk, "NVDIMM_", 7) || !memcmp(blk, "BTT_", 4))
-		nd_why(info, "unknown info block signature \"%.15s\"", (const char *)blk);
+		nd_why(info, "unknown info block signature '%.15s'", (const char *)blk);
 	return 0;
 }
 
