@@ -179,9 +179,11 @@ def stamp_round(ctx, n, img, dev, first, count, base, rng, seen, pmem_spec):
     g.proc.wait(10)
     g.kill()
     acked = {}
+    lines = 0
     for m in re.finditer(r"^A (\d+) (\d+)$", g.text, re.M):
         acked[int(m.group(1))] = int(m.group(2))
-    return acked
+        lines += 1
+    return acked, lines
 
 
 def crash_run(ctx, kills, raw):
@@ -195,8 +197,8 @@ def crash_run(ctx, kills, raw):
     writes = torn = beyond = 0
     for n in range(kills):
         base = (n + 1) * 1000000
-        got = stamp_round(ctx, n, img, dev, first, count, base, rng, acked, IMG)
-        writes += len(got)
+        got, nacks = stamp_round(ctx, n, img, dev, first, count, base, rng, acked, IMG)
+        writes += nacks
         for l, v in got.items():
             acked[l] = max(acked[l], v)
         args = ["stamps", first, count] + (["raw"] if raw else [])
