@@ -513,17 +513,19 @@ SHELL_COMMAND("zero", cmd_zero, "<dev> <lba> <count>",
 /*
  * stamp: the crash test's writer. Round r (1..rounds) writes blocks
  * first..first+count-1 in turn, one synchronous one-block write each, the
- * block made of 8-byte words (u32 lba, u32 version = base + r); after each
- * write completes it prints "A <lba> <version>", so whatever the host has
- * read of the console was acknowledged. A block holding two versions (or
- * anything else) after a crash is torn.
+ * block made of 8-byte words (u32 lba, u32 version = base + r); after every
+ * ack-th write completes (default every one) it prints "A <lba> <version>":
+ * that write and all before it are acknowledged, so whatever the host has
+ * read of the console was done. A block holding two versions (or anything
+ * else) after a crash is torn. ack=N makes the console's share of the time
+ * small, so that a kill lands inside a copy more often (the raw demo).
  */
 static int cmd_stamp(int argc, char **argv)
 {
-	static const char *const keys[] = { "base" };
-	const char *usage = "stamp <dev> <first> <count> <rounds> [base=<v>]";
-	u64 rounds, base = 0;
-	bool have = false;
+	static const char *const keys[] = { "base", "ack" };
+	const char *usage = "stamp <dev> <first> <count> <rounds> [base=<v>] [ack=<n>]";
+	u64 rounds, opt[2] = { 0, 1 }, base, ack, n = 0;
+	bool have[2] = { false, false };
 	struct blkcmd_range r;
 	struct gendisk *d;
 	struct blkbuf b;
@@ -537,8 +539,12 @@ static int cmd_stamp(int argc, char **argv)
 		return -ENODEV;
 	if (arg_range(d, argv[2], argv[3], 0, &r) ||
 	    shell_arg_u64("rounds", argv[4], &rounds) ||
-	    parse_opts(argc, argv, 5, keys, 1, &base, &have, usage))
+	    parse_opts(argc, argv, 5, keys, 2, opt, have, usage))
 		return -EINVAL;
+	base = opt[0];
+	ack = opt[1];
+	if (!ack)
+		return shell_error(-EINVAL, "ack= must be at least 1");
 	if (!rounds || base + rounds > 0xffffffffULL)
 		return shell_error(-ERANGE, "base + rounds must be 1..4294967295");
 	if (!blkbuf_get(&b))
@@ -556,7 +562,8 @@ static int cmd_stamp(int argc, char **argv)
 				io_error(d, "stamp", lba * lbs, err);
 				goto out;
 			}
-			kprintf("A %llu %u\n", (unsigned long long)lba, w[1]);
+			if (++n % ack == 0)
+				kprintf("A %llu %u\n", (unsigned long long)lba, w[1]);
 		}
 		if (shell_interrupted()) {
 			err = -EINTR;
@@ -570,8 +577,8 @@ out:
 	blkbuf_put(&b);
 	return err;
 }
-SHELL_COMMAND("stamp", cmd_stamp, "<dev> <first> <count> <rounds> [base=<v>]",
-	      "write blocks one at a time, each all (lba, version) words, printing \"A <lba> <version>\" per write (crash tests)");
+SHELL_COMMAND("stamp", cmd_stamp, "<dev> <first> <count> <rounds> [base=<v>] [ack=<n>]",
+	      "write blocks one at a time, each all (lba, version) words, printing \"A <lba> <version>\" every ack-th write (crash tests)");
 
 static int cmd_flush(int argc, char **argv)
 {
