@@ -12,6 +12,8 @@ NVDIMMs of 64 MiB (one BTT arena), PVH boots (boot="kernel").
 ND_CRASH_KILLS / ND_RAW_KILLS set the number of kills (make test-long).
 """
 import hashlib
+import json
+import lzma
 import os
 import random
 import re
@@ -20,6 +22,7 @@ import signal
 import struct
 import subprocess
 import time
+from pathlib import Path
 
 from harness import Config, check, test
 
@@ -261,3 +264,47 @@ def crash_torn_raw(ctx):
     n = kills("ND_RAW_KILLS", 6)
     writes, torn, _ = crash_run(ctx, n, raw=True)
     ctx.note("%d kills, %d acknowledged writes, %d torn sectors on raw pmem0" % (n, writes, torn))
+
+
+LINUX_IMAGES = Path(__file__).resolve().parent / "data" / "linux-6.1-nd"
+
+
+@test("nd.linux_made_images", timeout=90)
+def linux_made_images(ctx):
+    """Five 32 MiB NVDIMMs formatted by Linux 6.1 + ndctl 76 (fsdax map=mem
+    and map=dev, sector 512 and 4096, devdax; data/linux-6.1-nd, made by
+    linux-job.sh there): pfnos finds each mode, `ns list` agrees with
+    `ndctl list -N` (mode, map, size, uuid, sector_size, align), the data
+    Linux wrote through its block devices verifies at the same device
+    offsets, the BTTs pass `ns check` and the host's btt-check; devdax is
+    read-only. Then pfnos writes through both BTTs and they still check."""
+    order = ["fsdax-mem", "fsdax-dev", "sector-512", "sector-4096", "devdax"]
+    for n in order:
+        with lzma.open(LINUX_IMAGES / (n + ".img.xz")) as src, open(ctx.dir / (n + ".img"), "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    out = ctx.run('test.exit=1 run="ns list; verify pmem0 128 32 21; verify pmem0 61408 32 121; '
+                  'verify pmem1 128 32 22; verify pmem1 61408 32 122; verify pmem2s 128 32 23; '
+                  'verify pmem2s 64676 32 123; verify pmem3s 16 4 24; verify pmem3s 7916 4 124; '
+                  'ns check pmem2s; ns check pmem3s; write pmem4 0 1 1; '
+                  'write pmem2s 1000 64 31; write pmem3s 100 8 32; verify pmem2s 1000 64 31; '
+                  'verify pmem3s 100 8 32; verify pmem2s 128 32 23; ns check pmem2s; ns check pmem3s; '
+                  'poweroff"', 1, boot="kernel", pmem=[n + ".img" for n in order], nvme=["none"])
+    got = {}
+    for line in re.findall(r"^\{.*\}$", out, re.M):
+        ns = json.loads(line)
+        got[ns.get("uuid")] = ns
+    for want in json.load(open(LINUX_IMAGES / "ndctl-list.json")):
+        ns = got.get(want["uuid"])
+        check(ns is not None, "ns list lacks Linux's namespace %s: %s" % (want["uuid"], list(got)))
+        for key in ("mode", "map", "size", "sector_size", "align"):
+            if key in want and not (want["mode"] == "devdax" and key == "sector_size"):
+                check(ns.get(key) == want[key], "namespace %s: %s is %r, ndctl says %r"
+                      % (want["uuid"], key, ns.get(key), want[key]))
+    check(len(re.findall(r"^verify ok ", out, re.M)) == 11, "not every verify passed: " +
+          "; ".join(re.findall(r"^verify FAILED.*$", out, re.M)))
+    check(len(re.findall(r"^ns check: pmem[23]s: ok$", out, re.M)) == 4, "ns check: " +
+          "; ".join(re.findall(r"^ns check: .*$", out, re.M)))
+    expect(out, r"^error: pmem4: write at lba 0 failed: -EROFS$", "devdax read-only")
+    for n in ("sector-512", "sector-4096"):
+        rc, txt = btt_check(ctx.dir / (n + ".img"))
+        check(rc == 0 and "btt-check: ok" in txt, "btt-check %s: %s" % (n, txt))
