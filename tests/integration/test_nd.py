@@ -308,3 +308,37 @@ def linux_made_images(ctx):
     for n in ("sector-512", "sector-4096"):
         rc, txt = btt_check(ctx.dir / (n + ".img"))
         check(rc == 0 and "btt-check: ok" in txt, "btt-check %s: %s" % (n, txt))
+
+
+PMC_SUMMARY = re.compile(r"^pmem-check: (\d+) stores to persistent memory, (\d+) durability "
+                         r"points, (\d+) violations$", re.M)
+
+
+@test("nd.pmem_check_btt", timeout=240)
+def pmem_check_btt(ctx):
+    """BTT writes (512- and 4096-byte sectors, buffers across pages), ns
+    create/destroy and fsdax metadata under the persistence checker, with
+    non-temporal stores and with clwb: 0 violations at the btt-data,
+    btt-flog, btt-map and nd-meta points."""
+    cmds = ["ns create pmem0 mode=sector sector_size=512", "stamp pmem0s 0 16 3",
+            "write pmem0s 100 40 5 buf_offset=100", "verify pmem0s 100 40 5",
+            "ns destroy pmem0 force", "ns create pmem0 mode=sector sector_size=4096",
+            "write pmem0s 7 9 6 buf_offset=33", "verify pmem0s 7 9 6 buf_offset=1000",
+            "ns check pmem0s", "ns destroy pmem0 force", "ns create pmem0 mode=fsdax map=dev",
+            "write pmem0 0 8 1", "verify pmem0 0 8 1", "poweroff"]
+    for mode in ("nt", "clwb"):
+        g = ctx.boot('test.exit=1 pmem.flush=%s run="%s"' % (mode, "; ".join(cmds)), boot="kernel",
+                     pmem=["p.img:18M"], nvme=["none"], args=["--pmem-check"], name="guest-" + mode)
+        st = g.wait()
+        err = g.launcher_stderr()
+        m = PMC_SUMMARY.findall(err)
+        check(len(m) == 1, "%s: no pmem-check summary: %s" % (mode, err.strip()[-500:]))
+        stores, points, viol = (int(x) for x in m[0])
+        check(viol == 0, "%s: %d violations: %s" % (mode, viol, "\n".join(err.splitlines()[-6:])))
+        check(st == 0, "%s: exit status %s: %s" % (mode, st, g.text[-500:]))
+        check(g.text.count("verify ok") == 3 and "ns check: pmem0s: ok" in g.text,
+              "%s: a verify or the check failed" % mode)
+        # 48 + 40 writes of 512 bytes, 9 of 4096: each 4 points
+        check(points > 4 * (48 + 40 + 9), "%s: only %d durability points" % (mode, points))
+        ctx.note("%s: %d stores, %d points, 0 violations" % (mode, stores, points))
+        (ctx.dir / "p.img").unlink()
