@@ -224,7 +224,7 @@ def crash_run(ctx, kills, raw):
             continue
         check(not this_torn, "kill %d (seed %d): torn sectors on pmem0s: %s" % (n, ctx.seed, this_torn))
         older = [(l, found[l], acked[l]) for l in found if int(found[l]) < acked[l]]
-        check(not older, "kill %d (seed %d): acknowledged writes lost (lba, found, acked): %s"
+        check(not older, "kill %d (seed %d): acknowledged (or seen) writes lost (lba, found, floor): %s"
               % (n, ctx.seed, older))
         newer = [l for l, v in found.items() if int(v) > acked[l]]
         # only the write after the last acknowledged one can be newer (done, not yet acked)
@@ -234,6 +234,9 @@ def crash_run(ctx, kills, raw):
               "kill %d (seed %d): blocks newer than acknowledged %s, only %s could be"
               % (n, ctx.seed, [(l, found[l]) for l in newer], want))
         beyond += len(newer)
+        # what was found is the floor from now on: a later boot must not lose it
+        for l in found:
+            acked[l] = max(acked[l], int(found[l]))
     if not raw:
         rc, txt = btt_check(img)
         check(rc == 0 and "btt-check: ok" in txt, "ns check of the image after the kills: " + txt)
