@@ -127,14 +127,14 @@ def fletcher(sb):
 
 @test("nd.bad_metadata_read_only", timeout=90)
 def bad_metadata_read_only(ctx):
-    """Five NVDIMMs with a BTT each, damaged on the host: info block
+    """Five 18 MiB NVDIMMs with a BTT each, damaged on the host: info block
     checksum, a flog lane with both entries invalid, an arena reaching past
     the region, an unknown signature, and a map entry out of range. Each
     gets one clear log line; the first four leave the raw device read-only
     (a write fails with -EROFS), the fifth attaches but the bad sector reads
     -EIO and ns check counts errors. No byte of any file changes."""
     names = ["p%d.img" % i for i in range(5)]
-    run(ctx, ["ns create pmem0 mode=sector sector_size=512"], pmem=[names[0] + ":64M"])
+    run(ctx, ["ns create pmem0 mode=sector sector_size=512"], pmem=[names[0] + ":18M"])
     paths = [ctx.dir / n for n in names]
     for p in paths[1:]:
         shutil.copyfile(paths[0], p)
