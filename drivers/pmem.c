@@ -50,7 +50,8 @@
  * mapping (2 MiB pages; every BTT write touches data, flog and map, and a
  * kmap per access cost a third of a 4 KiB write under TCG), store with
  * persist_store() and declare the btt-data, btt-flog and btt-map points.
- * The probe and the other modes use kmap_atomic_pfn_t().
+ * The probe and the other modes use kmap_atomic_pfn_t(). WRITE_ZEROES and
+ * DISCARD on pmemNs write zeroed sectors through the BTT, atomically.
  * Damaged or unknown metadata: pmemN raw and read-only (-EROFS) until
  * `ns destroy`. pmem_ns_create()/pmem_ns_destroy() rewrite the metadata
  * and re-attach the region.
@@ -550,6 +551,24 @@ static int pmem_btt_rw(struct pmem_device *pm, struct bio *bio, struct pmem_io *
 	return err;
 }
 
+/*
+ * WRITE_ZEROES and DISCARD: each sector written with zeroes through the
+ * BTT, so each is atomic like any other write (the BTT's own zero flag is
+ * not used: Linux's BTT never sets it).
+ */
+static int pmem_btt_zero(struct pmem_device *pm, struct bio *bio)
+{
+	static const u8 zeroes[4096] __aligned(64);
+	struct btt *btt = pm->btt;
+	u64 lba = (bio->bi_iter.bi_sector << SECTOR_SHIFT) / btt->sector_size;
+	u64 n = bio->bi_iter.bi_size / btt->sector_size;
+	int err = 0;
+
+	for (u64 i = 0; i < n && !err; i++)
+		err = btt_write(btt, lba + i, zeroes);
+	return err;
+}
+
 static void pmem_btt_submit_bio(struct bio *bio)
 {
 	struct pmem_device *pm = bio->bi_disk->private_data;
@@ -566,6 +585,10 @@ static void pmem_btt_submit_bio(struct bio *bio)
 			       blk_op_name(op), (unsigned long long)bio->bi_iter.bi_sector,
 			       errno_name(status));
 		break;
+	case REQ_OP_WRITE_ZEROES:
+	case REQ_OP_DISCARD:
+		status = pmem_btt_zero(pm, bio);
+		break;
 	case REQ_OP_FLUSH:
 		/* every BTT write is durable when it returns */
 		break;
@@ -573,7 +596,7 @@ static void pmem_btt_submit_bio(struct bio *bio)
 		status = -EOPNOTSUPP;
 		break;
 	}
-	if (op == REQ_OP_WRITE)
+	if (op != REQ_OP_READ && op != REQ_OP_FLUSH)
 		pm->btt_stats.write_bios++;
 	if (io.stored)
 		pmem_check_point(PMEM_POINT_BIO);
@@ -672,7 +695,7 @@ static int pmem_attach_btt(struct pmem_device *pm)
 	d->capacity = pm->btt->nlba * pm->btt->sector_size >> SECTOR_SHIFT;
 	d->fops = &pmem_btt_fops;
 	d->private_data = pm;
-	pmem_set_limits(d, pm->btt->sector_size, false);
+	pmem_set_limits(d, pm->btt->sector_size, true);
 	err = blk_register_disk(d);
 	if (err)
 		return err;

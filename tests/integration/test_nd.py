@@ -56,7 +56,8 @@ def sector_create_persist(ctx):
     written through pmem0s found by the next boot and by the host through
     the BTT (btt-check), ns check ok; ns destroy without force refused."""
     out = run(ctx, ["ns create pmem0 mode=sector sector_size=512", "ns list",
-                    "write pmem0s 10 40 7", "stamp pmem0s 100 3 2"])
+                    "write pmem0s 10 40 7", "stamp pmem0s 100 3 2", "stamp pmem0s 20 3 1",
+                    "zero pmem0s 21 2"])
     expect(out, r'^\{"dev":"namespace0\.0","mode":"sector","size":66424832,"uuid":"[0-9a-f-]{36}",'
                 r'"sector_size":512,"blockdev":"pmem0s"\}$', "ns list")
     img = ctx.dir / "pmem0.img"
@@ -64,11 +65,15 @@ def sector_create_persist(ctx):
     check(rc == 0 and "btt-check: ok" in txt, "btt-check after the first boot: " + txt)
     rc, txt = btt_check(img, "stamps", 100, 3)
     check(txt.split() == ["100", "2", "101", "2", "102", "2"], "host read of pmem0s: " + txt)
-    out = run(ctx, ["verify pmem0s 10 40 7", "ns check pmem0s", "ns destroy pmem0",
+    rc, txt = btt_check(img, "stamps", 20, 3)
+    check(txt.split() == ["20", "1", "21", "0", "22", "0"], "zeroed sectors from the host: " + txt)
+    out = run(ctx, ["verify pmem0s 10 10 7", "verify pmem0s 23 27 7 from=11776",
+                    "ns check pmem0s", "ns destroy pmem0",
                     "ns create pmem0 mode=fsdax", "ns destroy pmem0 force",
                     "ns create pmem0 mode=sector sector_size=4096", "write pmem0s 3 5 9"],
               status=1, name="second")
-    expect(out, r"^verify ok pmem0s 10 40$", "second boot")
+    expect(out, r"^verify ok pmem0s 10 10$", "second boot")
+    expect(out, r"^verify ok pmem0s 23 27$", "second boot, after the zeroed sectors")
     expect(out, r"^ns check: pmem0s: ok$", "ns check")
     expect(out, r"^error: ns destroy: the sector namespace on region 0 \(pmem0s, 66424832 bytes\)"
                 r" and its data would be lost: add force$", "destroy without force")
@@ -327,6 +332,7 @@ def pmem_check_btt(ctx):
             "write pmem0s 100 40 5 buf_offset=100", "verify pmem0s 100 40 5",
             "ns destroy pmem0 force", "ns create pmem0 mode=sector sector_size=4096",
             "write pmem0s 7 9 6 buf_offset=33", "verify pmem0s 7 9 6 buf_offset=1000",
+            "zero pmem0s 20 2",
             "ns check pmem0s", "ns destroy pmem0 force", "ns create pmem0 mode=fsdax map=dev",
             "write pmem0 0 8 1", "verify pmem0 0 8 1", "poweroff"]
     for mode in ("nt", "clwb"):
@@ -341,7 +347,7 @@ def pmem_check_btt(ctx):
         check(st == 0, "%s: exit status %s: %s" % (mode, st, g.text[-500:]))
         check(g.text.count("verify ok") == 3 and "ns check: pmem0s: ok" in g.text,
               "%s: a verify or the check failed" % mode)
-        # 48 + 40 writes of 512 bytes, 9 of 4096: each 4 points
-        check(points > 4 * (48 + 40 + 9), "%s: only %d durability points" % (mode, points))
+        # 48 + 40 writes of 512 bytes, 9 + 2 of 4096: each 4 points
+        check(points > 4 * (48 + 40 + 11), "%s: only %d durability points" % (mode, points))
         ctx.note("%s: %d stores, %d points, 0 violations" % (mode, stores, points))
         (ctx.dir / "p.img").unlink()
