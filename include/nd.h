@@ -175,6 +175,10 @@ int btt_write(struct btt *btt, u64 lba, const void *buf);
  * and backup), lbasize 512 or 4096. 0 or -errno.
  */
 int btt_format(const struct nd_media *m, u32 lbasize, const u8 uuid[16]);
+/* The same with arenas of at most arena_max bytes (16 MiB..512 GiB): the
+ * host tests lay out several arenas in a small namespace this way. */
+int btt_format_arenas(const struct nd_media *m, u32 lbasize, const u8 uuid[16],
+		      u64 arena_max);
 /*
  * btt_check - what `ndctl check-namespace` checks, without repairing
  * (scratch: a struct btt to discover it in, read-only):

@@ -634,17 +634,24 @@ static int btt_format_arena(const struct nd_media *m, u64 cur, u64 asize, u64 ne
 
 int btt_format(const struct nd_media *m, u32 lbasize, const u8 uuid[16])
 {
+	return btt_format_arenas(m, lbasize, uuid, BTT_ARENA_MAX);
+}
+
+int btt_format_arenas(const struct nd_media *m, u32 lbasize, const u8 uuid[16],
+		      u64 arena_max)
+{
 	u64 remaining, cur = 0;
 	unsigned n = 0;
 	int err;
 
 	if (lbasize != 512 && lbasize != 4096)
 		return -EINVAL;
-	if (m->size < ND_INFO_OFF + BTT_ARENA_MIN)
+	if (m->size < ND_INFO_OFF + BTT_ARENA_MIN || arena_max < BTT_ARENA_MIN ||
+	    arena_max > BTT_ARENA_MAX)
 		return -ENOSPC;
 	remaining = m->size - ND_INFO_OFF;
 	while (remaining) {
-		u64 asize = remaining < BTT_ARENA_MAX ? remaining : BTT_ARENA_MAX;
+		u64 asize = remaining < arena_max ? remaining : arena_max;
 
 		remaining -= asize;
 		if (asize < BTT_ARENA_MIN)

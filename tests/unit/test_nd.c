@@ -523,3 +523,77 @@ KTEST(nd, destroy_clears_btt_backup)
 	KT_EXPECT(memcmp(h.mem + ND_INFO_OFF, ND_BTT_SIG, 14) != 0);
 	nd_host_free(&h);
 }
+
+/*
+ * Several arenas (as Linux lays out namespaces over 512 GiB, here with
+ * 20 MiB arenas in 58 MiB): the LBAs run on from arena to arena, the last
+ * arena takes what is left, writes on both sides of each boundary land in
+ * their own arena, a re-attach finds them, and the check covers every arena.
+ */
+KTEST(nd, btt_several_arenas)
+{
+	static u8 buf[512], out[512];
+	struct nd_host h;
+	struct btt_sb sb;
+	u64 bounds[3];
+
+	KT_ASSERT(!nd_host_init(&h, 58 * MIB, false));
+	KT_ASSERT(!btt_format_arenas(&h.media, 512, test_uuid, 20 * MIB));
+	KT_ASSERT(!btt_init(&bt, &h.media, false));
+	KT_ASSERT_EQ(bt.narenas, 3);
+	memcpy(&sb, h.mem + ND_INFO_OFF, sizeof(sb));
+	KT_EXPECT_EQ(sb.nextoff, 20 * MIB);
+	memcpy(&sb, h.mem + ND_INFO_OFF + 40 * MIB, sizeof(sb));
+	KT_EXPECT_EQ(sb.nextoff, 0);	/* the last: 18 MiB - 4 KiB */
+	KT_EXPECT_EQ(bt.arena[2].infooff, ND_INFO_OFF + 40 * MIB);
+	KT_EXPECT_EQ(bt.arena[1].external_lba_start, bt.arena[0].external_nlba);
+	KT_EXPECT_EQ(bt.nlba, bt.arena[0].external_nlba + bt.arena[1].external_nlba +
+		     bt.arena[2].external_nlba);
+	bounds[0] = bt.arena[0].external_nlba;
+	bounds[1] = bounds[0] + bt.arena[1].external_nlba;
+	bounds[2] = bt.nlba;
+	for (unsigned i = 0; i < 3; i++) {
+		fill(buf, 512, bounds[i] - 1, 100 + i);
+		KT_ASSERT(!btt_write(&bt, bounds[i] - 1, buf));
+		if (i < 2) {
+			fill(buf, 512, bounds[i], 200 + i);
+			KT_ASSERT(!btt_write(&bt, bounds[i], buf));
+		}
+	}
+	KT_EXPECT_EQ(btt_write(&bt, bounds[2], buf), -EINVAL);
+	/*
+	 * each write went to its own arena's flog lane 0, with the premap LBA
+	 * inside that arena: arena 0 got its last LBA (slot 1); arenas 1 and 2
+	 * got their first (slot 1) and then their last (slot 0)
+	 */
+	{
+		struct btt_log_entry g[4];
+
+		memcpy(g, h.mem + bt.arena[0].logoff, sizeof(g));
+		KT_EXPECT_EQ(g[1].lba, bt.arena[0].external_nlba - 1);
+		KT_EXPECT_EQ(g[1].seq, 2);
+		for (unsigned i = 1; i < 3; i++) {
+			memcpy(g, h.mem + bt.arena[i].logoff, sizeof(g));
+			KT_EXPECT_EQ(g[1].lba, 0);
+			KT_EXPECT_EQ(g[0].lba, bt.arena[i].external_nlba - 1);
+			KT_EXPECT_EQ(g[0].seq, 3);
+		}
+	}
+	KT_ASSERT(!btt_init(&bt, &h.media, false));
+	for (unsigned i = 0; i < 3; i++) {
+		KT_ASSERT(!btt_read(&bt, bounds[i] - 1, out));
+		KT_EXPECT_EQ(version_of(out, 512, bounds[i] - 1), 100 + i);
+		if (i < 2) {
+			KT_ASSERT(!btt_read(&bt, bounds[i], out));
+			KT_EXPECT_EQ(version_of(out, 512, bounds[i]), 200 + i);
+		}
+	}
+	KT_EXPECT_EQ(check_btt(&h), 0);
+	/* an arena that points past the region, in the middle of the chain */
+	memcpy(&sb, h.mem + ND_INFO_OFF + 20 * MIB, sizeof(sb));
+	sb.nextoff = 60 * MIB;
+	sb.checksum = nd_sb_checksum(&sb);
+	memcpy(h.mem + ND_INFO_OFF + 20 * MIB, &sb, sizeof(sb));
+	expect_refused(&h, "arena 1");
+	nd_host_free(&h);
+}
