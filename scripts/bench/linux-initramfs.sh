@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# linux-initramfs.sh - the Linux side of the benchmarks, from Debian's
-# packages only: the stock kernel (linux-image-amd64's dependency) with its
-# nvme and nvdimm modules, busybox-static, and fio with its shared libraries
-# (copied with ldd from the host's Debian fio). Writes, under OUT:
+# linux-initramfs.sh - the Linux guest of the benchmarks and of the
+# interoperability tests, from Debian's packages only: the stock kernel
+# (linux-image-amd64's dependency) with its nvme and nvdimm modules (nfit,
+# libnvdimm, nd_pmem, nd_btt, dax_pmem, device_dax: what ndctl needs for
+# fsdax, sector and devdax namespaces), busybox-static, fio and ndctl with
+# their shared libraries (copied with ldd from the host's Debian packages),
+# and patcheck (scripts/patcheck.c, built static) to write and check the
+# data pattern. Writes, under OUT:
 #   vmlinuz            the kernel
 #   initramfs.cpio     an uncompressed initramfs whose /init
 #                      (scripts/bench/linux-init.sh) runs the job matrix with
-#                      fio and powers off
+#                      fio and powers off; booted with rdinit=/job-init
+#                      (scripts/bench/linux-job-init.sh) it runs /job.sh
+#                      instead (scripts/linux-qemu appends one)
 #   kernel-package     the package name and version used
 #
 #   scripts/bench/linux-initramfs.sh OUT      (run as root for apt-get)
 #   scripts/bench/linux-initramfs.sh --download-only OUT
 #
 # Downloads (apt-get download) stay in OUT/debs; nothing is installed
-# except by scripts/deps.sh bench (fio, busybox-static, cpio).
+# except by scripts/deps.sh bench or test (fio, ndctl, busybox-static, cpio).
 # --download-only fetches the kernel and busybox-static packages into
 # OUT/debs (when not there yet) and exits: scripts/deps.sh bench calls it
 # with OUT = build/bench/linux, so a later build needs no network.
@@ -38,6 +44,8 @@ die() { echo "$prog: $*" >&2; exit 1; }
 if (( ! download_only )); then
 	command -v fio >/dev/null || die "fio not installed (scripts/deps.sh bench)"
 	command -v cpio >/dev/null || die "cpio not installed (scripts/deps.sh bench)"
+	command -v ndctl >/dev/null || die "ndctl not installed (scripts/deps.sh bench)"
+	command -v gcc >/dev/null || die "gcc not installed (scripts/deps.sh build)"
 fi
 
 # The stock kernel: whatever linux-image-amd64 depends on.
@@ -107,15 +115,15 @@ add_mod() {
 	done
 	order+=("${modpath[$name]}")
 }
-for name in nvme nd_pmem nfit; do
+for name in nvme nfit nd_pmem nd_btt dax_pmem device_dax; do
 	add_mod "$name"
 done
 
 root=$out/root
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,lib/modules,lib64,usr/bin}
 cp "$out/broot/bin/busybox" "$root/bin/busybox"
-for a in sh mount insmod mkdir cat echo sleep poweroff grep head blockdev ls dmesg; do
-	ln -s busybox "$root/bin/$a"
+for a in $("$root/bin/busybox" --list); do
+	[[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"
 done
 : > "$root/modules.order"
 for m in "${order[@]}"; do
@@ -128,15 +136,25 @@ for m in "${order[@]}"; do
 	echo "$base" >> "$root/modules.order"
 done
 
-# fio and every shared library it needs, at the same paths.
-cp /usr/bin/fio "$root/usr/bin/fio"
-ldd /usr/bin/fio | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u |
-while read -r lib; do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
+# fio and ndctl and every shared library they need, at the same paths.
+for exe in /usr/bin/fio "$(command -v ndctl)"; do
+	cp "$exe" "$root/usr/bin/${exe##*/}"
+	ldd "$exe" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u |
+	while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
 done
 
+# patcheck, static: the data pattern (lib/pattern.c) written and checked
+# through Linux's block devices.
+src=$(cd "$here/../.." && pwd)
+gcc -static -std=gnu11 -O2 -DPFNOS_HOST -I"$src/include" -Wall -Werror \
+	-o "$root/usr/bin/patcheck" "$src/scripts/patcheck.c" "$src/lib/pattern.c" ||
+	die "cannot build a static patcheck"
+
 cp "$here/linux-init.sh" "$root/init"
-chmod +x "$root/init"
+cp "$here/linux-job-init.sh" "$root/job-init"
+chmod +x "$root/init" "$root/job-init"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) > "$out/initramfs.cpio"
 echo "$prog: $out/vmlinuz ($kver) and $out/initramfs.cpio ($(du -h "$out/initramfs.cpio" | cut -f1)): modules ${order[*]##*/}" >&2
