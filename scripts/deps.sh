@@ -18,10 +18,14 @@ pkgs_build=(gcc make binutils nasm qemu-system-x86 grub-pc-bin grub-efi-amd64-bi
 	    grub-common xorriso mtools gnu-efi ovmf coreutils util-linux)
 # The test runner is Python 3; patcheck and the unit tests need gcc's
 # sanitizer runtimes (libasan/libubsan come with gcc on Debian 12); the
-# persistence checker's header comes out of an xz tarball.
-pkgs_test=("${pkgs_build[@]}" python3 xz-utils)
+# persistence checker's header comes out of an xz tarball. The namespace
+# interop tests boot Debian's kernel with ndctl (scripts/linux-qemu): the
+# guest's initramfs takes busybox-static, fio and ndctl from the host (and
+# objcopy from binutils), and the kernel package is downloaded as for bench.
+pkgs_linux_guest=(fio ndctl busybox-static cpio binutils xz-utils)
+pkgs_test=("${pkgs_build[@]}" python3 xz-utils "${pkgs_linux_guest[@]}")
 pkgs_fuzz=(clang libclang-rt-14-dev)
-pkgs_bench=("${pkgs_build[@]}" python3 gnuplot-nox fio busybox-static cpio binutils xz-utils)
+pkgs_bench=("${pkgs_build[@]}" python3 gnuplot-nox "${pkgs_linux_guest[@]}")
 
 targets=("$@")
 (( ${#targets[@]} )) || targets=(build)
@@ -31,7 +35,10 @@ dl_kernel=0
 for t in "${targets[@]}"; do
 	case $t in
 	build) want+=("${pkgs_build[@]}") ;;
-	test) want+=("${pkgs_test[@]}") ;;
+	test)
+		want+=("${pkgs_test[@]}")
+		dl_kernel=1	# the Linux guest of the interop tests
+		;;
 	fuzz) want+=("${pkgs_fuzz[@]}") ;;
 	bench)
 		want+=("${pkgs_bench[@]}")
@@ -68,8 +75,9 @@ for p in "${want[@]}"; do
 	seen[$p]=1
 	installed "$p" || missing+=("$p")
 done
-# bench: Debian's kernel and busybox-static packages for the Linux side of
-# the benchmarks, downloaded (not installed) into build/bench/linux/debs.
+# bench and test: Debian's kernel and busybox-static packages for the Linux
+# guest (benchmarks, interop tests), downloaded (not installed) into
+# build/bench/linux/debs.
 finish() {
 	(( dl_kernel )) || exit 0
 	"$(dirname "$0")/bench/linux-initramfs.sh" --download-only \
