@@ -118,14 +118,14 @@ def same_namespace(i, pf, lx):
 
 def by_region(objs, what):
     """ns list objects keyed by NVDIMM index: blockdev pmemN[s], or for a
-    devdax namespace its dev namespaceN.M."""
+    devdax namespace (no block device) its dev, namespaceN.M or pmemN."""
     out = {}
     for o in objs:
         m = re.match(r"pmem(\d+)s?$", str(o.get("blockdev", ""))) or \
-            re.match(r"namespace(\d+)\.\d+$", str(o.get("dev", "")))
+            re.match(r"(?:namespace(\d+)\.\d+|pmem(\d+)s?)$", str(o.get("dev", "")))
         check(m is not None, "%s: an object names no pmemN or namespaceN.M: %s"
               % (what, json.dumps(o)))
-        out[int(m.group(1))] = o
+        out[int(next(g for g in m.groups() if g is not None))] = o
     return out
 
 
