@@ -10,8 +10,8 @@ Linux boot and one pfnos boot.
   off; pfnos boots on the files, `ns list` reports what `ndctl list -N`
   reported (mode, size, uuid, sector size, map), `verify` passes on
   pmemN / pmemNs, and `ns check` accepts Linux's BTTs.
-- pfnos_to_linux: pfnos `ns create`s the four block modes and writes the
-  pattern; Linux boots, `ndctl list -N` shows each mode with pfnos's size
+- pfnos_to_linux: pfnos `ns create`s the four block modes, reboots (its
+  `ns list` must not change) and writes the pattern; Linux boots, `ndctl list -N` shows each mode with pfnos's size
   and uuid, `ndctl check-namespace` passes on the sector namespaces, and
   patcheck reads the pattern back through Linux's block devices.
 
@@ -85,9 +85,9 @@ def ns_list(out):
     return objs
 
 
-def pfnos_shell(ctx, pmems):
+def pfnos_shell(ctx, pmems, name="pfnos"):
     g = ctx.boot("test.exit=1", boot="kernel", stdin=True, nvme=["none"],
-                 pmem=["%s:%s" % (p, SIZE) for p in pmems], name="pfnos")
+                 pmem=["%s:%s" % (p, SIZE) for p in pmems], name=name)
     g.prompt()
     return g
 
@@ -229,10 +229,21 @@ def pfnos_to_linux(ctx):
     """Namespaces pfnos made, with the pattern pfnos wrote, read by Linux."""
     sd = seeds(ctx)
     pmems = ["nd%d.img" % i for i in range(len(MODES))]
-    g = pfnos_shell(ctx, pmems)
+    # Boot 1 creates; boot 2 finds pfnos's own namespaces at boot as ns
+    # create left them (same ns list) and writes through them.
+    g = pfnos_shell(ctx, pmems, "pfnos-create")
     for i, _, pf_opts, _, _, _, _ in MODES:
         pfnos_ok(g, "ns create pmem%d %s" % (i, pf_opts), "")
-    pf = by_region(ns_list(pfnos_ok(g, "ns list", "{")), "pfnos ns list")
+    created = ns_list(pfnos_ok(g, "ns list", "{"))
+    g.send("poweroff\r")
+    st = g.wait()
+    check(st == 0, "pfnos: poweroff status %s, expected 0" % st)
+    g = pfnos_shell(ctx, pmems, "pfnos-write")
+    listed = ns_list(pfnos_ok(g, "ns list", "{"))
+    check(sorted(map(json.dumps, listed)) == sorted(map(json.dumps, created)),
+          "pfnos's ns list after a reboot differs from the one after ns create: %s, then %s"
+          % (created, listed))
+    pf = by_region(listed, "pfnos ns list")
     for i, _, _, _, _, ss, suffix in MODES:
         a, b = sd[i]
         check(i in pf, "pfnos ns list shows nothing for NVDIMM %d after ns create" % i)
