@@ -2,7 +2,7 @@
 kernels (issue 12): Linux 6.1 with ndctl 76 (Debian's, booted by
 scripts/linux-qemu on the standard machine) and pfnos, on the same backing
 files, one NVDIMM per mode in one machine so that each direction costs one
-Linux boot and one pfnos boot.
+Linux boot (10-25 s under TCG here) and one or two fast pfnos boots.
 
 - linux_to_pfnos: Linux creates fsdax map=mem, fsdax map=dev, sector 512,
   sector 4096 and devdax namespaces on label-less regions, writes the data
