@@ -23,6 +23,7 @@ Pattern A is 2 MiB at byte 1 MiB of each block device, pattern B its last
 import json
 import re
 import subprocess
+import time
 
 from harness import REPO, Config, check, test
 
@@ -51,11 +52,13 @@ def linux(ctx, name, script, pmems, timeout=150):
         cmd += ["--pmem", "%s:%s" % (ctx.dir / p, SIZE)]
     (ctx.dir / (name + ".sh")).write_text(script)
     cmd += ["--script", str(ctx.dir / (name + ".sh"))]
+    t0 = time.monotonic()
     try:
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=ctx.remaining(timeout) + 15)
     except subprocess.TimeoutExpired:
         check(False, "%s: scripts/linux-qemu did not end" % name)
+    ctx.note("Linux boot and job %.1f s" % (time.monotonic() - t0))
     text = r.stdout.decode(errors="replace").replace("\r\n", "\n")
     (ctx.dir / (name + ".serial")).write_text(text)
     (ctx.dir / (name + ".launcher")).write_bytes(r.stderr)
