@@ -8,6 +8,7 @@
 # and patcheck (scripts/patcheck.c, built static) to write and check the
 # data pattern. Writes, under OUT:
 #   vmlinuz            the kernel
+#   vmlinux            the same uncompressed (its xz payload), booted by PVH
 #   initramfs.cpio     an uncompressed initramfs whose /init
 #                      (scripts/bench/linux-init.sh) runs the job matrix with
 #                      fio and powers off; booted with rdinit=/job-init
@@ -84,6 +85,20 @@ dpkg-deb -x "$bdeb" "$out/broot"
 kver=$(ls "$out/kroot/lib/modules" | head -1)
 [[ -n $kver ]] || die "no modules in $kdeb"
 cp "$out/kroot/boot/vmlinuz-$kver" "$out/vmlinuz"
+
+# The kernel uncompressed, for PVH: Debian's bzImage carries an xz payload
+# that the kernel's own decompressor unpacks in 5-10 s of TCG per boot;
+# the vmlinux ELF inside has the PVH entry note (CONFIG_PVH=y), so
+# scripts/linux-qemu boots it directly with -kernel, as pfnos boots.
+off=$(grep -abo $'\xfd7zXZ' "$out/vmlinuz" | head -1 | cut -d: -f1)
+[[ -n $off ]] || die "no xz payload in $out/vmlinuz"
+# (xz stops at the end of its stream: tail's SIGPIPE is no error; the ELF
+# magic below is the check.)
+tail -c +$((off + 1)) "$out/vmlinuz" 2>/dev/null |
+	xz -dc --single-stream > "$out/vmlinux.tmp" 2>/dev/null || true
+[[ $(head -c 4 "$out/vmlinux.tmp" | od -An -tx1 | tr -d ' ') == 7f454c46 ]] ||
+	die "the xz payload of $out/vmlinuz is not an ELF kernel"
+mv "$out/vmlinux.tmp" "$out/vmlinux"
 
 # Modules and their dependencies, dependencies first. The package has no
 # modules.dep (the installer's depmod makes it) and kmod may be missing:
