@@ -361,11 +361,21 @@ def ns_boot(cmd, marker, log_path, timeout):
 def run_namespaces(a):
     d = a.out / "ns"
     d.mkdir(exist_ok=True)
-    for f in d.glob("nd*.img"):
-        f.unlink()
+    # Fresh files, written with zeros and synced rather than sparse: the
+    # guest's first store to a hole makes the host allocate the block, and
+    # to a page still under writeback waits for it, a host page fault per
+    # first write that whichever job comes first pays (measured: raw pmem
+    # 4k randwrite p50 106 us on a fresh sparse file against 2 us reads).
+    size = int(NS_SIZE[:-1]) << 20
     pmem = []
     for i in range(3):
-        pmem += ["--pmem", "%s:%s" % (d / ("nd%d.img" % i), NS_SIZE)]
+        f = d / ("nd%d.img" % i)
+        with open(f, "wb") as fh:
+            for _ in range(size >> 20):
+                fh.write(bytes(1 << 20))
+            fh.flush()
+            os.fsync(fh.fileno())
+        pmem += ["--pmem", "%s:%s" % (f, NS_SIZE)]
     script = d / "linux-job.sh"
     script.write_text(ns_linux_script(a))
     res = {}
