@@ -67,6 +67,7 @@ static inline void blk_account_io_start(struct bio *bio)
 	st->sectors[g] += bio_sectors(bio);
 	__atomic_add_fetch(&st->in_flight[g], 1, __ATOMIC_RELAXED);
 	bio->bi_flags |= BIO_ACCT;
+	blk_count_cpu_io(false);
 }
 
 /* An accounted bio completed (bio_endio()). Context: any. */
@@ -78,6 +79,7 @@ static inline void blk_account_io_done(struct bio *bio)
 	__atomic_sub_fetch(&st->in_flight[g], 1, __ATOMIC_RELAXED);
 	if (bio->bi_status)
 		__atomic_add_fetch(&st->errors[g], 1, __ATOMIC_RELAXED);
+	blk_count_cpu_io(true);
 }
 
 /* A bio for disk failed submit_bio()'s checks: an error, never an I/O. */

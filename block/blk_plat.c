@@ -3,8 +3,14 @@
  * (include/blkdev_driver.h; the host unit tests have their own,
  * tests/unit/block_host.c): whether this context may halt (interrupts on,
  * no handler running), halting until an interrupt, what a polled wait does
- * between two polls, and init-time memory (mm's kzalloc_boot()). Interrupt masking is the kernel's own
+ * between two polls, the per-CPU I/O counters, and init-time memory (mm's
+ * kzalloc_boot()). Interrupt masking is the kernel's own
  * local_irq_save()/local_irq_restore() (irq.h).
+ *
+ * On an application processor a wait for an interrupt spins with
+ * interrupts on instead of halting: device interrupts (NVMe's MSI-X
+ * included) target CPU 0 for now, whose handler completes the bio, and
+ * nothing would wake the AP before its next tick.
  *
  * Layer 0 of block/ (scripts/check-floors): the hooks call no block file,
  * so every layer above may call them.
@@ -13,6 +19,7 @@
 #include "cpu.h"
 #include "irq.h"
 #include "mm.h"
+#include "smp.h"
 #include "work.h"
 
 bool blk_irqs_were_enabled(unsigned long flags)
@@ -27,6 +34,12 @@ bool blk_in_interrupt(void)
 
 void blk_wait_interrupt(void)
 {
+	if (smp_processor_id() != 0) {
+		local_irq_enable();
+		cpu_relax();
+		local_irq_disable();
+		return;
+	}
 	safe_halt();		/* sti; hlt: the wakeup cannot be lost */
 	work_run_pending();	/* what the interrupt deferred (work.h) */
 	local_irq_disable();
@@ -37,6 +50,14 @@ void blk_poll_relax(bool reaped)
 	work_run_pending();	/* what interrupts deferred (work.h) */
 	if (!reaped)
 		cpu_relax();	/* pause: a spin-wait, never a halt */
+}
+
+void blk_count_cpu_io(bool done)
+{
+	if (done)
+		this_cpu_inc(ios_completed);
+	else
+		this_cpu_inc(ios_submitted);
 }
 
 void *blk_init_alloc(size_t size)

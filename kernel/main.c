@@ -4,7 +4,8 @@
  * boot/entry.asm calls kmain(magic, info) on the boot stack in long mode with
  * the early page tables. The order below is the dependency order of the
  * floors: console first, then CPU tables, boot information and command line,
- * time, memory, firmware, devices, and finally the run= commands and shell.
+ * time, memory, firmware, interrupts, the application processors, devices,
+ * and finally the run= commands and shell.
  */
 #include "acpi.h"
 #include "bench.h"
@@ -29,6 +30,7 @@
 #include "printk.h"
 #include "serial.h"
 #include "shell.h"
+#include "smp.h"
 #include "time.h"
 #include "timer.h"
 #include "version.h"
@@ -64,6 +66,27 @@ static void parse_boot_info(u32 magic, u64 info)
 	if (boot_info.warnings)
 		pr_warn("boot: %u malformed boot information entries skipped\n",
 			boot_info.warnings);
+}
+
+/*
+ * The launcher's --job FILE: the file as fw_cfg's opt/pfnos/job, its name
+ * as opt/pfnos/jobname. Read here, run by the benchmarks (bench/fio_run.c).
+ */
+static void run_job_file(void)
+{
+	static char job[FIO_FILE_MAX], name[64];
+	size_t len = 0, nlen = 0;
+	int err;
+
+	err = fw_cfg_read_file("opt/pfnos/job", job, sizeof(job), &len);
+	if (err == -ENOENT || err == -ENODEV)
+		return;
+	if (fw_cfg_read_file("opt/pfnos/jobname", name, sizeof(name) - 1, &nlen))
+		nlen = 0;
+	name[nlen] = '\0';
+	if (!name[0])
+		strlcpy(name, "job", sizeof(name));
+	bench_fio_boot(name, job, len, err);
 }
 
 static void setup_cmdline(void)
@@ -118,6 +141,7 @@ void kmain(u32 magic, u64 info)
 	u64 prompt_tsc;
 
 	boot_tsc = rdtsc();
+	smp_early_init();	/* GS base: smp_processor_id(), in_interrupt() */
 	serial_init();
 	cpu_init();
 	gdt_init();
@@ -144,6 +168,13 @@ void kmain(u32 magic, u64 info)
 	serial_irq_init();
 	if (apic_ready())
 		local_irq_enable();
+	{
+		struct smp_platform_ops ops;
+
+		mm_smp_ops(&ops);
+		smp_set_platform_ops(&ops);
+		smp_init();
+	}
 	copy_init();
 	dma_init();
 	if (blk_init() == 0) {
@@ -156,6 +187,7 @@ void kmain(u32 magic, u64 info)
 	kprintf("boot: kernel entry to prompt %llu us\n",
 		(unsigned long long)(tsc_to_ns(prompt_tsc - boot_tsc) / 1000));
 	bench_boot();		/* bench=suite on the command line */
+	run_job_file();		/* scripts/pfnos-qemu --job FILE */
 	if (boot_cmdline.run[0])
 		shell_run_script(boot_cmdline.run);
 	shell_loop();

@@ -18,12 +18,14 @@ pkgs_build=(gcc make binutils nasm qemu-system-x86 grub-pc-bin grub-efi-amd64-bi
 	    grub-common xorriso mtools gnu-efi ovmf coreutils util-linux)
 # The test runner is Python 3; patcheck and the unit tests need gcc's
 # sanitizer runtimes (libasan/libubsan come with gcc on Debian 12); the
-# persistence checker's header comes out of an xz tarball. The namespace
-# interop tests boot Debian's kernel with ndctl (scripts/linux-qemu): the
-# guest's initramfs takes busybox-static, fio and ndctl from the host (and
-# objcopy from binutils), and the kernel package is downloaded as for bench.
+# persistence checker's header comes out of an xz tarball. fio.example_job
+# reads pfnos's fio JSON with fio's own fio_jsonplus_clat2csv (package fio,
+# which runs on python3-six). The namespace interop tests boot Debian's
+# kernel with ndctl (scripts/linux-qemu): the guest's initramfs takes
+# busybox-static, fio and ndctl from the host (and objcopy from binutils),
+# and the kernel package is downloaded as for bench.
 pkgs_linux_guest=(fio ndctl busybox-static cpio binutils xz-utils)
-pkgs_test=("${pkgs_build[@]}" python3 xz-utils "${pkgs_linux_guest[@]}")
+pkgs_test=("${pkgs_build[@]}" python3 xz-utils python3-six "${pkgs_linux_guest[@]}")
 pkgs_fuzz=(clang libclang-rt-14-dev)
 pkgs_bench=("${pkgs_build[@]}" python3 gnuplot-nox "${pkgs_linux_guest[@]}")
 

@@ -34,6 +34,8 @@ extern unsigned host_blk_waits;
 extern unsigned host_blk_poll_relaxes;
 /* Interrupt-disable nesting depth (must be 0 between calls). */
 extern int host_blk_irq_depth;
+/* blk_count_cpu_io(): [0] submitted, [1] completed. */
+extern u64 host_blk_cpu_ios[2];
 /* Interrupt handlers running (blk_in_interrupt()). */
 extern int host_blk_in_irq;
 
