@@ -43,7 +43,7 @@ KASMS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm))
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KSRCS)) \
 	 $(patsubst %.asm,$(BUILD)/obj/%.o,$(KASMS))
 
-.PHONY: all deps run run-uefi debug test test-long unit unit-bins replay replay-bins fuzz bench bench-linux \
+.PHONY: all deps run run-uefi debug test test-long linux-guest unit unit-bins replay replay-bins fuzz bench bench-linux \
 	bench-compare clean iso efi
 all: deps $(BUILD)/pfnos.elf $(BUILD)/pfnos.iso efi
 
@@ -213,6 +213,7 @@ debug: all
 
 test: all unit-bins replay-bins $(BUILD)/patcheck $(BUILD)/btt-check
 	@scripts/deps.sh test
+	@scripts/linux-qemu --build $(BUILD) --prepare
 	@$(MAKE) --no-print-directory -s pmem-check
 	@BUILD=$(BUILD) UNIT_BINS="$(UNIT_BINS)" REPLAY_BINS="$(FUZZ_BINS)" SEED="$(SEED)" \
 		scripts/run-tests
@@ -248,6 +249,12 @@ bench-linux:
 bench-compare: all
 	@scripts/deps.sh bench
 	scripts/bench/bench.py --build $(BUILD) --pfnos --linux --runs $(or $(RUNS),3) $(BENCH_JOB) $(BENCH_ARGS)
+
+# The Linux guest (Debian's kernel, ndctl, fio) for scripts/linux-qemu and
+# the namespace interop tests, in $(BUILD)/bench/linux; rebuilt when stale.
+linux-guest:
+	@scripts/deps.sh test
+	@scripts/linux-qemu --build $(BUILD) --prepare
 
 clean:
 	rm -rf $(BUILD)
