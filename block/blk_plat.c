@@ -2,7 +2,8 @@
  * blk_plat.c - the kernel's side of the block layer's platform hooks
  * (include/blkdev_driver.h; the host unit tests have their own,
  * tests/unit/block_host.c): whether this context may halt (interrupts on,
- * no handler running), halting until an interrupt, what a polled wait does
+ * no handler running), halting until an interrupt, waking another CPU out
+ * of that halt (an IPI through smp_call_function_single()), what a polled wait does
  * between two polls, and init-time memory (mm's kzalloc_boot()). Interrupt masking is the kernel's own
  * local_irq_save()/local_irq_restore() (irq.h).
  *
@@ -13,6 +14,7 @@
 #include "cpu.h"
 #include "irq.h"
 #include "mm.h"
+#include "smp.h"
 #include "work.h"
 
 bool blk_irqs_were_enabled(unsigned long flags)
@@ -30,6 +32,17 @@ void blk_wait_interrupt(void)
 	safe_halt();		/* sti; hlt: the wakeup cannot be lost */
 	work_run_pending();	/* what the interrupt deferred (work.h) */
 	local_irq_disable();
+}
+
+/* The interrupt is all it takes: the woken CPU's halt ends on it. */
+static void blk_wake_fn(void *arg)
+{
+	(void)arg;
+}
+
+void blk_wake_cpu(unsigned cpu)
+{
+	smp_call_function_single(cpu, blk_wake_fn, NULL, false);
 }
 
 void blk_poll_relax(bool reaped)

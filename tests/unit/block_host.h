@@ -7,7 +7,7 @@
  * pending requests) and then runs the test's deferred work, and fails the
  * test when a real CPU would never wake (a halt inside an interrupt
  * handler, or one that would enable interrupts inside the caller's
- * interrupts-off section), a blk_poll_relax() that runs the deferred work
+ * interrupts-off section), a blk_wake_cpu() that counts, a blk_poll_relax() that runs the deferred work
  * between polls, and an optional "pending interrupt" taken each time
  * interrupts come back on.
  */
@@ -32,6 +32,10 @@ extern unsigned host_blk_waits;
 /* blk_poll_relax() calls: one after each poll of a polled wait, which runs
  * host_blk_work too. */
 extern unsigned host_blk_poll_relaxes;
+/* blk_wake_cpu() calls (a completion on another CPU than its waiter's),
+ * and the CPU the last one woke. */
+extern unsigned host_blk_wakes;
+extern unsigned host_blk_woken_cpu;
 /* Interrupt-disable nesting depth (must be 0 between calls). */
 extern int host_blk_irq_depth;
 /* Interrupt handlers running (blk_in_interrupt()). */

@@ -13,6 +13,6 @@ nvme_core_SRCS := drivers/nvme/nvme.c drivers/nvme/nvme_prp.c \
 	drivers/nvme/nvme_cmd.c drivers/nvme/nvme_status.c block/dma_pool.c \
 	block/dma_debug.c block/dma_mapping.c \
 	$(filter block/%.c,$(block_SRCS)) tests/unit/block_host.c \
-	tests/unit/nvme_fake.c tests/unit/test_nvme_core.c
+	tests/unit/smp_host.c tests/unit/nvme_fake.c tests/unit/test_nvme_core.c
 # GCC cannot tell ns->disk.disk_name from ctrl->name (one object) at -O1
 $(BUILD)/unit/drivers/nvme/nvme.o: UCFLAGS += -Wno-restrict
