@@ -9,8 +9,10 @@
  *     with CC.MPS=4 KiB and 64/16-byte entries, wait CSTS.RDY=1; every wait
  *     is bounded by CAP.TO and gives up on CSTS.CFS (7.6.1);
  *   - Identify Controller and the active namespace list, Set Features
- *     Number of Queues, then per CPU one interrupt-driven SQ/CQ pair (MSI-X)
- *     and nvme.poll_queues polled pairs created with interrupts disabled;
+ *     Number of Queues, then per online CPU one interrupt-driven SQ/CQ pair
+ *     whose MSI-X entry targets that CPU, and nvme.poll_queues polled pairs
+ *     created with interrupts disabled, as far as the controller grants and
+ *     the MSI-X entries go (nvme_qplan.c; CPUs share queues beyond that);
  *   - each namespace becomes block device nvme<ctrl>n<nsid>, request-based:
  *     one shared tag set; the tag is the low part of the command identifier.
  *
@@ -66,7 +68,7 @@
  * bounded, then CC.SHN and wait for CSTS.SHST (7.6.2).
  *
  * Command line: nvme.io_queue_depth= (default 1024, at most CAP.MQES+1),
- * nvme.poll_queues= (default 1), nvme.sgl=0|1, nvme.dma_mask= (bits),
+ * nvme.poll_queues= (default one per interrupt-driven queue), nvme.sgl=0|1, nvme.dma_mask= (bits),
  * nvme.timeout= (seconds, default 30), nvme.max_xfer= (bytes, cap on MDTS),
  * nvme.poll=1 (every bio to a polled queue, BLK_FEAT_POLL_DEFAULT).
  */
