@@ -707,9 +707,15 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 
 	flags = spin_lock_irqsave(&q->lock);
 	if (ctrl->state != NVME_CTRL_LIVE || nvme_sq_full(q)) {
+		/*
+		 * A reset another CPU began since the check above: it runs
+		 * every queue when it ends (-EAGAIN), unlike a full SQ, which
+		 * this queue's own completions make room in (-EBUSY).
+		 */
+		err = ctrl->state == NVME_CTRL_DEAD ? -EIO :
+		      ctrl->state != NVME_CTRL_LIVE ? -EAGAIN : -EBUSY;
 		q->busy++;
 		spin_unlock_irqrestore(&q->lock, flags);
-		err = -EBUSY;
 		goto release;
 	}
 	iod->seq = q->seq++;
