@@ -1,25 +1,35 @@
 /*
- * bench.c - the benchmark job engine: one fio-style job on one block device.
+ * bench.c - the benchmark job engine: fio-style jobs on block devices, one
+ * job or many interleaved on one CPU.
  *
- * bench_run() resolves the device and the byte range (the last 64 MiB, the
- * scratch area, unless offset=/size= say otherwise), takes qd buffers of bs
- * bytes from the frame allocator and fills them, then keeps qd bios in
- * flight: each bio is built in a preallocated slot (struct bench_io, the bio
- * in our memory through bio_init()), stamped with rdtsc() before
- * submit_bio(), and its bi_end_io stamps the completion and pushes the slot
- * on a completion list. The loop reaps that list, records the latency in
- * the histograms and resubmits, and when nothing has completed it waits
- * with blk_wait_once(), as submit_bio_wait() does: by driving the queue's
- * poll operation when the bios went to a polled queue (poll=1 on a device
+ * A job runs as one or more threads (fio's word: one per clone of
+ * numjobs=). bench_thread_create() resolves the device and the byte range
+ * (the last 64 MiB, the scratch area, unless offset=/size= say otherwise;
+ * clone k of a job that writes gets the k-th slice), takes qd buffers of bs
+ * bytes from the frame allocator and fills them. bench_run_threads() then
+ * keeps every thread's qd bios in flight: each bio is built in a
+ * preallocated slot (struct bench_io, the bio in our memory through
+ * bio_init()), stamped with rdtsc() before submit_bio(), and its bi_end_io
+ * stamps the completion and pushes the slot on its thread's completion
+ * list. The loop reaps all lists, records the latencies in each thread's
+ * histograms and resubmits, and when nothing has completed it waits with
+ * blk_wait_once(), as submit_bio_wait() does: by driving a queue's poll
+ * operation when a thread's bios went to a polled queue (poll=1 on a device
  * with polled queues; `pause` between empty polls, never a halt:
  * docs/bench.md has what that does under TCG), else by halting until an
  * interrupt. Nothing on this path allocates.
+ *
+ * Samples: every BENCH_SAMPLE_NS of the timed window (longer for long
+ * runtimes) each thread records the I/Os completed per direction, fio's bw
+ * and iops samples (struct bench_samples).
  *
  * Time: a warm-up (ramp_time, default 500 ms) whose completions are not
  * counted, then the timed window (runtime, default 2 s): an I/O counts when
  * it completes inside the window. With ios=N exactly N I/Os are submitted
  * after the warm-up and all count; the window runs from the first of them
- * to the last completion.
+ * to the last completion. A job file's job without time_based runs fio's
+ * size (ios_from_range: the range's bytes / bs) and, with ios_timed, stops
+ * at the end of its runtime if that comes first.
  *
  * verify=1: the range is first written with the data pattern (lib.h,
  * pattern seed = seed & 0xffff), writes carry the pattern, every read is
@@ -40,11 +50,11 @@
 #include "shell.h"
 #include "time.h"
 
-struct bench_job;
+struct bench_thread;
 
 struct bench_io {
 	struct bio bio;
-	struct bench_job *job;
+	struct bench_thread *thr;
 	struct bench_io *next;		/* completion list */
 	pfn_t pfn;			/* the buffer: bs bytes, contiguous */
 	u8 *va;
@@ -60,67 +70,77 @@ enum bench_phase {
 	PHASE_CHECK,			/* verify: read the range back */
 };
 
-struct bench_job {
+struct bench_thread {
 	const struct bench_opts *o;
 	struct gendisk *disk;
 	struct bench_io *done;		/* pushed by bench_end_io */
+	struct bench_io *reaped;	/* taken from done by the loop */
+	size_t alloc_size;
+	u32 qd;
 	u32 inflight;
 	u32 nr_io;
 	struct prng rng;
 	u64 off, size, nblocks;
+	u64 ios_limit;			/* counted I/Os to run; 0: a timed window */
 	u64 seq;			/* next block of a sequential pass */
 	u16 pat_seed;
 	unsigned order;			/* of each buffer */
 	bool polled;			/* the bios went to a polled queue */
 	u32 wait_opf;			/* a submitted bio's bi_opf: where to wait */
-	struct bench_result *res;
 	u64 verify_reported;
+	/* the phase being run */
+	bool active, stop;
+	u64 total;			/* FILL/CHECK: blocks of the pass */
+	u64 submitted, counted_sub, first_counted, last_done;
+	u64 ramp_end, win_end;
+	u64 sample_tsc, sample_every;	/* last sample, interval (TSC) */
+	u64 sample_ios[2];		/* read/write I/Os at the last sample */
+	struct bench_result res;
+	struct hist lat, rlat, wlat;
+	struct bench_samples samples;
+	struct bench_io ios[];		/* qd slots */
 };
-
-static struct bench_io bench_ios[BENCH_MAX_QD];
-static struct hist bench_lat, bench_rlat, bench_wlat;
 
 static void bench_end_io(struct bio *bio)
 {
 	struct bench_io *io = bio->bi_private;
-	struct bench_job *j = io->job;
+	struct bench_thread *t = io->thr;
 	unsigned long flags;
 
 	io->done_tsc = rdtsc();
 	flags = local_irq_save();
-	io->next = j->done;
-	j->done = io;
+	io->next = t->done;
+	t->done = io;
 	local_irq_restore(flags);
 }
 
-static void bench_free_buffers(struct bench_job *j)
+static void bench_free_buffers(struct bench_thread *t)
 {
-	for (u32 i = 0; i < j->nr_io; i++) {
-		if (!pfn_t_is_null(bench_ios[i].pfn))
-			pfn_free(bench_ios[i].pfn, j->order);
-		bench_ios[i].pfn = PFN_T_NULL;
+	for (u32 i = 0; i < t->nr_io; i++) {
+		if (!pfn_t_is_null(t->ios[i].pfn))
+			pfn_free(t->ios[i].pfn, t->order);
+		t->ios[i].pfn = PFN_T_NULL;
 	}
-	j->nr_io = 0;
+	t->nr_io = 0;
 }
 
-static int bench_alloc_buffers(struct bench_job *j, u32 qd, u32 bs)
+static int bench_alloc_buffers(struct bench_thread *t, u32 qd, u32 bs)
 {
-	j->order = get_order(bs);
+	t->order = get_order(bs);
 	for (u32 i = 0; i < qd; i++) {
-		struct bench_io *io = &bench_ios[i];
+		struct bench_io *io = &t->ios[i];
 
-		memset(io, 0, sizeof(*io));
-		io->pfn = pfn_alloc(j->order, 0);
+		io->pfn = pfn_alloc(t->order, 0);
 		if (pfn_t_is_null(io->pfn)) {
-			j->nr_io = i;
-			bench_free_buffers(j);
+			t->nr_io = i;
+			bench_free_buffers(t);
 			return -ENOMEM;
 		}
 		io->va = phys_to_virt(pfn_t_to_phys(io->pfn));
-		io->job = j;
+		io->thr = t;
 		/* never all-zero data: some devices special-case it */
-		pattern_fill(io->va, (u64)i * bs, bs, j->pat_seed ^ 0x5a5a);
-		j->nr_io = i + 1;
+		pattern_fill(io->va, (u64)i * bs, bs, t->pat_seed ^ 0x5a5a);
+		t->nr_io = i + 1;
 	}
 	return 0;
 }
@@ -131,7 +151,6 @@ u64 bench_scratch_off(struct gendisk *disk)
 
 	return cap > BENCH_SCRATCH_SIZE ? cap - BENCH_SCRATCH_SIZE : 0;
 }
-
 int bench_resolve_range(const struct bench_opts *o, struct gendisk *disk,
 			u64 *off, u64 *size, char *err, size_t errlen)
 {
@@ -194,15 +213,15 @@ static void bench_poison(u8 *va, u64 pos, u32 len, u16 seed)
 }
 
 /* Pick direction and position of the next I/O of a phase. */
-static void bench_next(struct bench_job *j, struct bench_io *io,
+static void bench_next(struct bench_thread *t, struct bench_io *io,
 		       enum bench_phase phase)
 {
-	const struct bench_opts *o = j->o;
+	const struct bench_opts *o = t->o;
 	u64 blk;
 
 	if (phase != PHASE_MAIN) {
 		io->write = phase == PHASE_FILL;
-		blk = j->seq++;
+		blk = t->seq++;
 	} else {
 		switch (o->rw) {
 		case BENCH_READ:
@@ -214,102 +233,153 @@ static void bench_next(struct bench_job *j, struct bench_io *io,
 			io->write = true;
 			break;
 		default:
-			io->write = prng_next(&j->rng) % 100 >= o->rwmixread;
+			io->write = prng_next(&t->rng) % 100 >= o->rwmixread;
 		}
 		if (bench_rw_random(o->rw)) {
-			blk = (u64)(((unsigned __int128)prng_next(&j->rng) *
-				     j->nblocks) >> 64);
+			blk = (u64)(((unsigned __int128)prng_next(&t->rng) *
+				     t->nblocks) >> 64);
 		} else {
-			blk = j->seq++;
-			if (j->seq == j->nblocks)
-				j->seq = 0;
+			blk = t->seq++;
+			if (t->seq == t->nblocks)
+				t->seq = 0;
 		}
 	}
-	io->pos = j->off + blk * o->bs;
+	io->pos = t->off + blk * o->bs;
 }
 
-static void bench_submit(struct bench_job *j, struct bench_io *io,
+static void bench_submit(struct bench_thread *t, struct bench_io *io,
 			 enum bench_phase phase, bool counted)
 {
-	const struct bench_opts *o = j->o;
+	const struct bench_opts *o = t->o;
 	u32 opf;
 
-	bench_next(j, io, phase);
+	bench_next(t, io, phase);
 	if (io->write && o->verify)
-		pattern_fill(io->va, io->pos, o->bs, j->pat_seed);
+		pattern_fill(io->va, io->pos, o->bs, t->pat_seed);
 	else if (o->verify)
-		bench_poison(io->va, io->pos, o->bs, j->pat_seed);
+		bench_poison(io->va, io->pos, o->bs, t->pat_seed);
 	opf = io->write ? REQ_OP_WRITE : REQ_OP_READ;
 	if (o->poll)
 		opf |= REQ_POLLED;
-	bio_init(&io->bio, j->disk, NULL, 0, opf);
+	bio_init(&io->bio, t->disk, NULL, 0, opf);
 	io->bio.bi_iter.bi_sector = io->pos >> SECTOR_SHIFT;
 	bio_add_pfn(&io->bio, io->pfn, o->bs, 0);
 	io->bio.bi_end_io = bench_end_io;
 	io->bio.bi_private = io;
 	io->counted = counted;
-	j->inflight++;
+	t->inflight++;
+	t->submitted++;
 	io->start_tsc = rdtsc();
 	submit_bio(&io->bio);
 	/* REQ_POLLED as submit_bio() left it: set where the bio went to a
 	 * polled queue, which blk_wait_once() finds again from it */
-	j->wait_opf = io->bio.bi_opf;
+	t->wait_opf = io->bio.bi_opf;
 	if (io->bio.bi_opf & REQ_POLLED)
-		j->polled = true;
+		t->polled = true;
 }
 
-/* Take the completion list (oldest last); wait for one if it is empty. */
-static struct bench_io *bench_reap(struct bench_job *j)
+/* Submit the next I/O of the thread's phase into slot io. */
+static void bench_submit_next(struct bench_thread *t, struct bench_io *io,
+			      enum bench_phase phase)
 {
-	struct bench_io *list;
+	bool counted = false;
+
+	if (phase == PHASE_MAIN && t->ios_limit) {
+		u64 now = rdtsc();
+
+		counted = now >= t->ramp_end;
+		if (counted && !t->counted_sub++)
+			t->first_counted = now;
+	}
+	bench_submit(t, io, phase, counted);
+}
+
+/*
+ * Wait once for any of the threads' I/O: a polled queue with I/O in
+ * flight is polled (taking turns), else the wait halts until an interrupt,
+ * which ends the wait for every interrupt-driven queue at once.
+ */
+static void bench_wait(struct bench_thread **t, unsigned n, unsigned long flags)
+{
+	static unsigned turn;
+	struct bench_thread *any = NULL;
+
+	for (unsigned k = 0; k < n; k++) {
+		struct bench_thread *th = t[(turn + k) % n];
+
+		if (!th->inflight)
+			continue;
+		if (th->wait_opf & REQ_POLLED) {
+			turn = (turn + k + 1) % n;
+			blk_wait_once(th->disk, th->wait_opf, flags);
+			return;
+		}
+		if (!any)
+			any = th;
+	}
+	if (any)
+		blk_wait_once(any->disk, any->wait_opf, flags);
+}
+
+/* Move every thread's completion list to ->reaped; wait while all are empty. */
+static void bench_reap(struct bench_thread **t, unsigned n)
+{
 	unsigned long flags;
+	bool any;
 
 	for (;;) {
 		flags = local_irq_save();
-		list = j->done;
-		j->done = NULL;
-		if (!list)
-			blk_wait_once(j->disk, j->wait_opf, flags);
+		any = false;
+		for (unsigned k = 0; k < n; k++) {
+			t[k]->reaped = t[k]->done;
+			t[k]->done = NULL;
+			if (t[k]->reaped)
+				any = true;
+		}
+		if (!any)
+			bench_wait(t, n, flags);
 		local_irq_restore(flags);
-		if (list)
-			return list;
+		if (any)
+			return;
 	}
 }
 
-static void bench_complete(struct bench_job *j, struct bench_io *io,
-			   enum bench_phase phase, u64 win_start, u64 win_end)
+static void bench_complete(struct bench_thread *t, struct bench_io *io,
+			   enum bench_phase phase)
 {
-	const struct bench_opts *o = j->o;
-	struct bench_result *r = j->res;
+	const struct bench_opts *o = t->o;
+	struct bench_result *r = &t->res;
 	bool counted;
 	u64 ns;
 
-	j->inflight--;
+	t->inflight--;
 	if (io->bio.bi_status) {
 		if (!r->io_errors)
-			pr_err("bench: %s: %s at byte %llu failed: -%s\n", j->disk->disk_name,
+			pr_err("bench: %s: %s at byte %llu failed: -%s\n", t->disk->disk_name,
 			       io->write ? "write" : "read", (unsigned long long)io->pos,
 			       errno_name(io->bio.bi_status));
 		r->io_errors++;
 	} else if (!io->write && o->verify) {
-		size_t bad = pattern_check(io->va, io->pos, o->bs, j->pat_seed);
+		size_t bad = pattern_check(io->va, io->pos, o->bs, t->pat_seed);
 
 		if (bad != o->bs) {
-			if (j->verify_reported++ < 4)
+			if (t->verify_reported++ < 4)
 				pr_err("bench: %s: verify: byte %llu differs from the pattern (seed %u)\n",
-				       j->disk->disk_name,
-				       (unsigned long long)(io->pos + bad), j->pat_seed);
+				       t->disk->disk_name,
+				       (unsigned long long)(io->pos + bad), t->pat_seed);
 			r->verify_errors++;
 		}
 	}
 	if (phase != PHASE_MAIN)
 		return;
-	if (o->ios)
+	if (t->ios_limit)
 		counted = io->counted;
 	else
-		counted = io->done_tsc >= win_start && io->done_tsc < win_end;
+		counted = io->done_tsc >= t->ramp_end && io->done_tsc < t->win_end;
 	if (!counted)
 		return;
+	if (io->done_tsc > t->last_done)
+		t->last_done = io->done_tsc;
 	ns = tsc_to_ns(io->done_tsc - io->start_tsc);
 	hist_record(r->lat, ns);
 	if (io->write) {
@@ -324,178 +394,420 @@ static void bench_complete(struct bench_job *j, struct bench_io *io,
 }
 
 /*
- * One phase: FILL and CHECK are one sequential pass over the range; MAIN
- * is the warm-up and the timed window. Returns 0 or -EINTR.
+ * Record the I/Os completed since the last sample as one sample ending at
+ * end. When the table is full, neighbours are added pairwise and the
+ * interval doubles: the samples always cover the window evenly.
  */
-static int bench_phase(struct bench_job *j, enum bench_phase phase)
+static void bench_sample(struct bench_thread *t, u64 end)
 {
-	const struct bench_opts *o = j->o;
-	u64 t0 = rdtsc();
-	u64 ramp_end = t0 + ns_to_tsc(o->ramp_ns);
-	u64 win_end = ramp_end + ns_to_tsc(o->runtime_ns);
-	u64 next_check = t0 + ns_to_tsc(50000000);
-	u64 submitted = 0, counted_sub = 0, first_counted = 0, last_done = 0;
-	u64 total = phase == PHASE_MAIN ? 0 : j->nblocks;
-	bool stop = false, interrupted = false;
-	u32 qd = o->qd;
+	struct bench_samples *s = &t->samples;
+	u64 rd = t->res.read_ios, wr = t->res.write_ios;
 
-	j->seq = 0;
-	if (total && qd > total)
-		qd = (u32)total;
-	for (u32 i = 0; i < qd; i++) {
-		u64 now = rdtsc();
-		bool counted = o->ios && now >= ramp_end;
-
-		if (counted && !counted_sub++)
-			first_counted = now;
-		bench_submit(j, &bench_ios[i], phase, counted);
-		submitted++;
-		if (o->ios && counted_sub == o->ios)
-			break;
+	if (end <= t->sample_tsc)
+		return;
+	if (s->nr == BENCH_MAX_SAMPLES) {
+		for (u32 i = 0; i < s->nr / 2; i++) {
+			s->ns[i] = s->ns[2 * i] + s->ns[2 * i + 1];
+			s->ios[0][i] = s->ios[0][2 * i] + s->ios[0][2 * i + 1];
+			s->ios[1][i] = s->ios[1][2 * i] + s->ios[1][2 * i + 1];
+		}
+		s->nr /= 2;
+		t->sample_every *= 2;
 	}
-	while (j->inflight) {
-		struct bench_io *list = bench_reap(j);
-		u64 now = rdtsc();
+	s->ns[s->nr] = tsc_to_ns(end - t->sample_tsc);
+	s->ios[0][s->nr] = rd - t->sample_ios[0];
+	s->ios[1][s->nr] = wr - t->sample_ios[1];
+	s->nr++;
+	t->sample_tsc = end;
+	t->sample_ios[0] = rd;
+	t->sample_ios[1] = wr;
+}
 
-		if (phase == PHASE_MAIN && !o->ios && now >= win_end)
-			stop = true;
+/* Start a thread's phase and put its first qd I/Os in flight. */
+static void bench_phase_start(struct bench_thread *t, enum bench_phase phase, u64 t0)
+{
+	const struct bench_opts *o = t->o;
+	u32 qd = t->qd;
+
+	t->active = phase == PHASE_MAIN || (o->verify &&
+		    (phase == PHASE_FILL || bench_rw_writes(o->rw)));
+	t->stop = false;
+	t->seq = 0;
+	t->submitted = t->counted_sub = t->first_counted = t->last_done = 0;
+	t->total = phase == PHASE_MAIN ? 0 : t->nblocks;
+	t->ramp_end = t0 + ns_to_tsc(o->ramp_ns);
+	t->win_end = t->ramp_end + ns_to_tsc(o->runtime_ns);
+	if (phase == PHASE_MAIN) {
+		u64 every = BENCH_SAMPLE_NS;
+
+		if (!t->ios_limit && o->runtime_ns / (BENCH_MAX_SAMPLES - 1) > every)
+			every = o->runtime_ns / (BENCH_MAX_SAMPLES - 1);
+		t->sample_every = ns_to_tsc(every);
+		t->sample_tsc = t->ramp_end;
+		t->sample_ios[0] = t->sample_ios[1] = 0;
+		t->samples.nr = 0;
+	}
+	if (!t->active)
+		return;
+	if (t->total && qd > t->total)
+		qd = (u32)t->total;
+	for (u32 i = 0; i < qd && !t->stop; i++) {
+		bench_submit_next(t, &t->ios[i], phase);
+		if (t->ios_limit && phase == PHASE_MAIN && t->counted_sub == t->ios_limit)
+			t->stop = true;
+	}
+}
+
+/* Time-driven ends and samples of a thread, at time now. */
+static void bench_phase_tick(struct bench_thread *t, enum bench_phase phase, u64 now)
+{
+	const struct bench_opts *o = t->o;
+
+	if (phase != PHASE_MAIN || !t->active)
+		return;
+	if ((!t->ios_limit || o->ios_timed) && now >= t->win_end && !t->stop) {
+		t->stop = true;
+		if (!t->ios_limit)
+			bench_sample(t, t->win_end);
+	}
+	if (!t->stop && now >= t->ramp_end && now - t->sample_tsc >= t->sample_every)
+		bench_sample(t, now);
+}
+
+/* After a completion: stop, or resubmit the slot. */
+static void bench_after(struct bench_thread *t, struct bench_io *io,
+			enum bench_phase phase)
+{
+	bench_complete(t, io, phase);
+	if (t->total && t->submitted == t->total)
+		t->stop = true;
+	if (phase == PHASE_MAIN && t->ios_limit && t->counted_sub == t->ios_limit)
+		t->stop = true;
+	if (!t->stop)
+		bench_submit_next(t, io, phase);
+}
+
+static void bench_phase_end(struct bench_thread *t, enum bench_phase phase)
+{
+	struct bench_result *r = &t->res;
+
+	if (phase != PHASE_MAIN)
+		return;
+	if (t->ios_limit) {
+		r->elapsed_ns = t->last_done > t->first_counted ?
+				tsc_to_ns(t->last_done - t->first_counted) : 0;
+		/* the last partial interval, up to the last completion */
+		if (t->last_done > t->sample_tsc)
+			bench_sample(t, t->last_done);
+	} else {
+		r->elapsed_ns = tsc_to_ns(t->win_end - t->ramp_end);
+	}
+	/* a window shorter than one interval: one sample, the whole window */
+	if (!t->samples.nr && r->elapsed_ns) {
+		t->samples.nr = 1;
+		t->samples.ns[0] = r->elapsed_ns;
+		t->samples.ios[0][0] = r->read_ios;
+		t->samples.ios[1][0] = r->write_ios;
+	}
+	r->poll_used = t->polled;
+}
+
+/*
+ * One phase of every thread, interleaved: FILL and CHECK are one
+ * sequential pass over each verifying thread's range; MAIN is the warm-up
+ * and the timed window. Returns 0 or -EINTR.
+ */
+static int bench_phase(struct bench_thread **t, unsigned n, enum bench_phase phase)
+{
+	u64 t0 = rdtsc();
+	u64 next_check = t0 + ns_to_tsc(50000000);
+	bool interrupted = false;
+
+	for (unsigned k = 0; k < n; k++)
+		bench_phase_start(t[k], phase, t0);
+	for (;;) {
+		bool inflight = false;
+		u64 now;
+
+		for (unsigned k = 0; k < n; k++)
+			if (t[k]->inflight)
+				inflight = true;
+		if (!inflight)
+			break;
+		bench_reap(t, n);
+		now = rdtsc();
 		if (now >= next_check) {
 			next_check = now + ns_to_tsc(50000000);
 			if (shell_interrupted()) {
-				stop = true;
 				interrupted = true;
+				for (unsigned k = 0; k < n; k++)
+					t[k]->stop = true;
 			}
 		}
-		while (list) {
-			struct bench_io *io = list;
+		for (unsigned k = 0; k < n; k++)
+			bench_phase_tick(t[k], phase, now);
+		for (unsigned k = 0; k < n; k++) {
+			struct bench_io *list = t[k]->reaped;
 
-			list = io->next;
-			bench_complete(j, io, phase, ramp_end, win_end);
-			if (io->counted && io->done_tsc > last_done)
-				last_done = io->done_tsc;
-			if (total && submitted == total)
-				stop = true;
-			if (o->ios && counted_sub == o->ios)
-				stop = true;
-			if (stop)
-				continue;
-			if (phase == PHASE_MAIN && o->ios) {
-				u64 t = rdtsc();
-				bool counted = t >= ramp_end;
+			t[k]->reaped = NULL;
+			while (list) {
+				struct bench_io *io = list;
 
-				if (counted && !counted_sub++)
-					first_counted = t;
-				bench_submit(j, io, phase, counted);
-			} else {
-				bench_submit(j, io, phase, false);
+				list = io->next;
+				bench_after(t[k], io, phase);
 			}
-			submitted++;
 		}
 	}
-	if (phase == PHASE_MAIN) {
-		if (o->ios)
-			j->res->elapsed_ns = last_done > first_counted ?
-					     tsc_to_ns(last_done - first_counted) : 0;
-		else
-			j->res->elapsed_ns = tsc_to_ns(win_end - ramp_end);
-	}
+	for (unsigned k = 0; k < n; k++)
+		if (t[k]->active)
+			bench_phase_end(t[k], phase);
 	return interrupted ? -EINTR : 0;
+}
+
+struct bench_thread *bench_thread_create(const struct bench_opts *o, u32 clone,
+					 char *err, size_t errlen)
+{
+	struct bench_thread *t;
+	struct gendisk *disk;
+	u64 off, size, job_size;
+	size_t bytes;
+	int ret;
+
+	/* bench_parse() refuses these; callers filling opts themselves may not */
+	if (!o->qd || o->qd > BENCH_MAX_QD) {
+		snprintf(err, errlen, "qd %u is not within 1-%u", o->qd, BENCH_MAX_QD);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!o->bs || o->bs > BENCH_MAX_BS) {
+		snprintf(err, errlen, "bs %u is not within 1-%u", o->bs, BENCH_MAX_BS);
+		return ERR_PTR(-EINVAL);
+	}
+	disk = blk_find_disk(o->dev);
+	if (!disk) {
+		snprintf(err, errlen, "no block device '%s' (lsblk lists them)", o->dev);
+		return ERR_PTR(-ENODEV);
+	}
+	ret = bench_resolve_range(o, disk, &off, &size, err, errlen);
+	if (ret)
+		return ERR_PTR(ret);
+	job_size = size;
+	if (o->numjobs > 1 && (bench_rw_writes(o->rw) || o->verify)) {
+		u64 slice = ALIGN_DOWN(size / o->numjobs, (u64)o->bs);
+
+		if (!slice) {
+			snprintf(err, errlen, "%s: %llu bytes hold no %u-byte block for each of %u clones",
+				 o->dev, (unsigned long long)size, o->bs, o->numjobs);
+			return ERR_PTR(-EINVAL);
+		}
+		off += clone * slice;
+		size = slice;
+	}
+
+	bytes = sizeof(*t) + (size_t)o->qd * sizeof(struct bench_io);
+	t = kzalloc_boot(bytes);
+	if (!t) {
+		snprintf(err, errlen, "no memory for a job of qd %u", o->qd);
+		return ERR_PTR(-ENOMEM);
+	}
+	t->alloc_size = bytes;
+	t->o = o;
+	t->disk = disk;
+	t->qd = o->qd;
+	t->off = off;
+	t->size = size;
+	t->nblocks = size / o->bs;
+	/* fio's size bounds each clone: the job's range, not the clone's slice */
+	t->ios_limit = o->ios_from_range ? job_size / o->bs : o->ios;
+	t->rng.state = o->seed + clone;
+	t->pat_seed = (u16)o->seed;
+	hist_reset(&t->lat);
+	hist_reset(&t->rlat);
+	hist_reset(&t->wlat);
+	t->res.lat = &t->lat;
+	t->res.rlat = &t->rlat;
+	t->res.wlat = &t->wlat;
+	t->res.samples = &t->samples;
+	t->res.range_off = off;
+	t->res.range_size = size;
+	t->res.wrote = bench_rw_writes(o->rw) || o->verify;
+	t->res.clone = clone;
+	t->res.show_clone = o->numjobs > 1;
+	t->res.numjobs = 1;
+	ret = bench_alloc_buffers(t, o->qd, o->bs);
+	if (ret) {
+		snprintf(err, errlen, "cannot allocate %u buffers of %u bytes", o->qd, o->bs);
+		kfree_boot(t, bytes);
+		return ERR_PTR(ret);
+	}
+	return t;
+}
+
+void bench_thread_destroy(struct bench_thread *t)
+{
+	if (!t)
+		return;
+	bench_free_buffers(t);
+	kfree_boot(t, t->alloc_size);
+}
+
+struct bench_result *bench_thread_result(struct bench_thread *t)
+{
+	return &t->res;
+}
+
+static void bench_say_range(struct bench_thread *t)
+{
+	const struct bench_opts *o = t->o;
+
+	if (t->res.wrote)
+		kprintf("bench: %s: overwriting bytes %llu-%llu (%s)\n", o->dev,
+			(unsigned long long)t->off, (unsigned long long)(t->off + t->size),
+			o->has_offset || o->has_size ? "offset=/size=" :
+			"the scratch area, the last 64 MiB");
+}
+
+int bench_run_threads(struct bench_thread **t, unsigned n)
+{
+	bool verify = false, verify_writes = false;
+	int ret;
+
+	for (unsigned k = 0; k < n; k++) {
+		bench_say_range(t[k]);
+		verify |= t[k]->o->verify;
+		verify_writes |= t[k]->o->verify && bench_rw_writes(t[k]->o->rw);
+	}
+	if (verify) {
+		ret = bench_phase(t, n, PHASE_FILL);
+		if (ret)
+			return ret;
+	}
+	ret = bench_phase(t, n, PHASE_MAIN);
+	if (ret)
+		return ret;
+	if (verify_writes) {
+		ret = bench_phase(t, n, PHASE_CHECK);
+		if (ret)
+			return ret;
+	}
+	for (unsigned k = 0; k < n; k++)
+		if (t[k]->res.io_errors || t[k]->res.verify_errors)
+			return -EIO;
+	return 0;
+}
+
+/* Create the numjobs threads of o; on failure none is left. */
+static int bench_create_clones(const struct bench_opts *o, struct bench_thread **t,
+			       char *err, size_t errlen)
+{
+	u32 n = o->numjobs ? o->numjobs : 1;
+
+	if (n > BENCH_MAX_NUMJOBS) {
+		snprintf(err, errlen, "numjobs %u is not within 1-%u", n, BENCH_MAX_NUMJOBS);
+		return -EINVAL;
+	}
+	for (u32 k = 0; k < n; k++) {
+		t[k] = bench_thread_create(o, k, err, errlen);
+		if (IS_ERR(t[k])) {
+			int ret = (int)PTR_ERR(t[k]);
+
+			while (k--)
+				bench_thread_destroy(t[k]);
+			return ret;
+		}
+	}
+	return (int)n;
+}
+
+/* The error text of a run that ended with ret (err holds nothing yet). */
+static void bench_run_error(const struct bench_opts *o, const struct bench_result *r,
+			    int ret, char *err, size_t errlen)
+{
+	if (ret == -EINTR)
+		snprintf(err, errlen, "interrupted");
+	else if (r->io_errors)
+		snprintf(err, errlen, "%s: %llu I/O errors", o->dev,
+			 (unsigned long long)r->io_errors);
+	else if (r->verify_errors)
+		snprintf(err, errlen, "%s: verify: %llu blocks differ from the pattern", o->dev,
+			 (unsigned long long)r->verify_errors);
 }
 
 int bench_run(const struct bench_opts *o, struct bench_result *res,
 	      char *err, size_t errlen)
 {
-	static struct bench_job job;
-	struct bench_job *j = &job;
-	int ret;
+	static struct hist lat, rlat, wlat;
+	static struct bench_samples samples;
+	struct bench_thread *t[BENCH_MAX_NUMJOBS];
+	int n, ret;
 
 	memset(res, 0, sizeof(*res));
-	hist_reset(&bench_lat);
-	hist_reset(&bench_rlat);
-	hist_reset(&bench_wlat);
-	res->lat = &bench_lat;
-	res->rlat = &bench_rlat;
-	res->wlat = &bench_wlat;
+	hist_reset(&lat);
+	hist_reset(&rlat);
+	hist_reset(&wlat);
+	samples.nr = 0;
+	res->lat = &lat;
+	res->rlat = &rlat;
+	res->wlat = &wlat;
+	res->samples = &samples;
 
-	/* bench_parse() refuses these; callers filling opts themselves may not */
-	if (!o->qd || o->qd > BENCH_MAX_QD) {
-		snprintf(err, errlen, "qd %u is not within 1-%u", o->qd, BENCH_MAX_QD);
-		return -EINVAL;
+	n = bench_create_clones(o, t, err, errlen);
+	if (n < 0)
+		return n;
+	ret = bench_run_threads(t, (unsigned)n);
+	for (int k = 0; k < n; k++) {
+		bench_result_merge(res, &t[k]->res);
+		bench_thread_destroy(t[k]);
 	}
-	if (!o->bs || o->bs > BENCH_MAX_BS) {
-		snprintf(err, errlen, "bs %u is not within 1-%u", o->bs, BENCH_MAX_BS);
-		return -EINVAL;
-	}
-
-	memset(j, 0, sizeof(*j));
-	j->o = o;
-	j->res = res;
-	j->disk = blk_find_disk(o->dev);
-	if (!j->disk) {
-		snprintf(err, errlen, "no block device '%s' (lsblk lists them)", o->dev);
-		return -ENODEV;
-	}
-	ret = bench_resolve_range(o, j->disk, &j->off, &j->size, err, errlen);
+	res->numjobs = (u32)n;
 	if (ret)
-		return ret;
-	j->nblocks = j->size / o->bs;
-	res->range_off = j->off;
-	res->range_size = j->size;
-	res->wrote = bench_rw_writes(o->rw) || o->verify;
-	if (res->wrote)
-		kprintf("bench: %s: overwriting bytes %llu-%llu (%s)\n", o->dev,
-			(unsigned long long)j->off, (unsigned long long)(j->off + j->size),
-			o->has_offset || o->has_size ? "offset=/size=" :
-			"the scratch area, the last 64 MiB");
-	j->rng.state = o->seed;
-	j->pat_seed = (u16)o->seed;
-	ret = bench_alloc_buffers(j, o->qd, o->bs);
-	if (ret) {
-		snprintf(err, errlen, "cannot allocate %u buffers of %u bytes", o->qd, o->bs);
-		return ret;
-	}
-
-	if (o->verify) {
-		ret = bench_phase(j, PHASE_FILL);
-		if (ret)
-			goto out_free;
-	}
-	ret = bench_phase(j, PHASE_MAIN);
-	res->poll_used = j->polled;
-	if (ret)
-		goto out_free;
-	if (o->verify && bench_rw_writes(o->rw))
-		ret = bench_phase(j, PHASE_CHECK);
-out_free:
-	bench_free_buffers(j);
-	if (ret == -EINTR)
-		snprintf(err, errlen, "interrupted");
-	else if (!ret && res->io_errors) {
-		snprintf(err, errlen, "%s: %llu I/O errors", o->dev,
-			 (unsigned long long)res->io_errors);
-		ret = -EIO;
-	} else if (!ret && res->verify_errors) {
-		snprintf(err, errlen, "%s: verify: %llu blocks differ from the pattern", o->dev,
-			 (unsigned long long)res->verify_errors);
-		ret = -EIO;
-	}
+		bench_run_error(o, res, ret, err, errlen);
 	return ret;
+}
+
+void bench_print_result(const struct bench_opts *o, const struct bench_result *r)
+{
+	static char line[1024];
+
+	/* a randrw line is longer than kprintf's buffer */
+	console_write(line, (size_t)bench_format_result(line, sizeof(line) - 1, o, r));
+	console_write("\n", 1);
 }
 
 int bench_job(const struct bench_opts *o)
 {
-	static char line[1024];
-	struct bench_result res;
+	static struct hist lat, rlat, wlat;
+	static struct bench_samples samples;
+	struct bench_thread *t[BENCH_MAX_NUMJOBS];
+	struct bench_result sum;
 	char err[160];
-	int ret;
+	int n, ret;
 
-	ret = bench_run(o, &res, err, sizeof(err));
-	if (ret && ret != -EIO)
+	n = bench_create_clones(o, t, err, sizeof(err));
+	if (n < 0)
+		return shell_error(n, "bench: %s", err);
+	ret = bench_run_threads(t, (unsigned)n);
+	memset(&sum, 0, sizeof(sum));
+	hist_reset(&lat);
+	hist_reset(&rlat);
+	hist_reset(&wlat);
+	samples.nr = 0;
+	sum.lat = &lat;
+	sum.rlat = &rlat;
+	sum.wlat = &wlat;
+	sum.samples = &samples;
+	for (int k = 0; k < n; k++) {
+		bench_result_merge(&sum, &t[k]->res);
+		if (ret != -EINTR && !o->group_reporting)
+			bench_print_result(o, &t[k]->res);
+	}
+	sum.numjobs = (u32)n;
+	if (ret != -EINTR && o->group_reporting)
+		bench_print_result(o, &sum);
+	for (int k = 0; k < n; k++)
+		bench_thread_destroy(t[k]);
+	if (ret) {
+		bench_run_error(o, &sum, ret, err, sizeof(err));
 		return shell_error(ret, "bench: %s", err);
-	/* a randrw line is longer than kprintf's buffer */
-	console_write(line, (size_t)bench_format_result(line, sizeof(line) - 1, o, &res));
-	console_write("\n", 1);
-	if (ret)
-		return shell_error(ret, "bench: %s", err);
+	}
 	return 0;
 }

@@ -15,8 +15,14 @@
  *   memcpy_1m[_<name>]  1 MiB RAM-to-RAM copies with each copy routine
  *                       (copy.h) and lib's memcpy; memcpy_1m is the best
  *
- * Each loop runs for about MICRO_NS of TSC time (at least a few ops) and
- * reports the mean. A benchmark whose device is missing prints
+ * Each runs in steady state (micro_steady(), issue 13): passes of about
+ * MICRO_PASS_NS of TSC time (at least a few ops) run untimed until two in a
+ * row agree within 10 % per op (at most 20; past that the line says
+ * "unstable"), then 5 timed passes; the line gives the median pass and the
+ * minimum and maximum ns per op (bench_format_micro_passes()). Before that,
+ * a benchmark that reads or writes a device touches its whole span once,
+ * untimed: the host's first touch of a sparse backing file page is QEMU's
+ * cost, not pfnos's. A benchmark whose device is missing prints
  * "bench: micro <name> skipped: ..." instead. Writes go to the last 64 MiB
  * of the pmem device (the scratch area), and say so.
  */
@@ -34,15 +40,50 @@
 #include "shell.h"
 #include "time.h"
 
-#define MICRO_NS	200000000ULL	/* per benchmark loop */
+#define MICRO_PASS_NS	50000000ULL	/* one pass */
 #define MIB		(1ULL << 20)
 
-static void micro_print(const char *name, u64 tsc, u64 ops, u64 bytes)
-{
-	char line[256];
+/* One pass of a micro-benchmark into p. 0 or -errno. */
+typedef int (*micro_pass_fn)(void *ctx, struct bench_micro_pass *p);
 
-	bench_format_micro(line, sizeof(line), name, tsc_to_ns(tsc), tsc, ops, bytes);
+/*
+ * Warm until two passes agree, then the timed passes; print the line.
+ * median (may be NULL) gets the median pass. 0, -EINTR or fn's error.
+ */
+static int micro_steady(const char *name, micro_pass_fn fn, void *ctx,
+			struct bench_micro_pass *median)
+{
+	struct bench_micro_pass prev = { 0 }, cur, timed[BENCH_MICRO_PASSES];
+	bool stable = false;
+	char line[320];
+	u32 warm;
+	int err;
+
+	for (warm = 1; warm <= BENCH_MICRO_MAX_WARM; warm++) {
+		err = fn(ctx, &cur);
+		if (err)
+			return err;
+		if (warm > 1 && bench_micro_agree(&prev, &cur)) {
+			stable = true;
+			break;
+		}
+		prev = cur;
+		if (shell_interrupted())
+			return -EINTR;
+	}
+	if (!stable)
+		warm = BENCH_MICRO_MAX_WARM;
+	for (u32 i = 0; i < BENCH_MICRO_PASSES; i++) {
+		err = fn(ctx, &timed[i]);
+		if (err)
+			return err;
+	}
+	bench_format_micro_passes(line, sizeof(line), name, timed, BENCH_MICRO_PASSES, warm,
+				  stable);
 	kprintf("%s\n", line);
+	if (median)
+		*median = timed[BENCH_MICRO_PASSES / 2];
+	return 0;
 }
 
 static int micro_skip(const char *name, const char *why)
@@ -62,17 +103,20 @@ static struct gendisk *micro_disk(const char *driver)
 	return NULL;
 }
 
-static int micro_kmap(void)
+/* End a pass that started at t0 after ops operations. */
+static void micro_pass_end(struct bench_micro_pass *p, u64 t0, u64 ops, u64 bytes)
 {
-	struct gendisk *d = micro_disk("pmem");
-	u64 ops = 0, t0, t, limit = ns_to_tsc(MICRO_NS);
-	pfn_t pfn;
+	p->tsc = rdtsc() - t0;
+	p->ns = tsc_to_ns(p->tsc);
+	p->ops = ops;
+	p->bytes = bytes;
+}
 
-	if (!d)
-		return micro_skip("kmap_atomic_pfn_t", "no pmem device");
-	if (blk_direct_access(d, bench_scratch_off(d) >> SECTOR_SHIFT, 8, &pfn) <= 0)
-		return micro_skip("kmap_atomic_pfn_t", "no direct access to pmem");
-	t0 = rdtsc();
+static int kmap_pass(void *ctx, struct bench_micro_pass *p)
+{
+	pfn_t pfn = *(pfn_t *)ctx;
+	u64 ops = 0, t0 = rdtsc(), limit = ns_to_tsc(MICRO_PASS_NS);
+
 	do {
 		for (int i = 0; i < 256; i++) {
 			void *va = kmap_atomic_pfn_t(pfn);
@@ -81,206 +125,260 @@ static int micro_kmap(void)
 			kunmap_atomic_pfn_t(va);
 		}
 		ops += 256;
-		t = rdtsc() - t0;
-	} while (t < limit);
-	micro_print("kmap_atomic_pfn_t", t, ops, 0);
+	} while (rdtsc() - t0 < limit);
+	micro_pass_end(p, t0, ops, 0);
 	return 0;
+}
+
+static int micro_kmap(void)
+{
+	struct gendisk *d = micro_disk("pmem");
+	pfn_t pfn;
+
+	if (!d)
+		return micro_skip("kmap_atomic_pfn_t", "no pmem device");
+	if (blk_direct_access(d, bench_scratch_off(d) >> SECTOR_SHIFT, 8, &pfn) <= 0)
+		return micro_skip("kmap_atomic_pfn_t", "no direct access to pmem");
+	return micro_steady("kmap_atomic_pfn_t", kmap_pass, &pfn, NULL);
 }
 
 #define MICRO_SEGS	16
 
+struct dma_ctx {
+	struct device dev;
+	struct scatterlist sgl[MICRO_SEGS];
+};
+
+static int dma_pass(void *ctx, struct bench_micro_pass *p)
+{
+	struct dma_ctx *c = ctx;
+	u64 ops = 0, t0 = rdtsc(), limit = ns_to_tsc(MICRO_PASS_NS);
+
+	do {
+		for (int i = 0; i < 64; i++) {
+			if (dma_map_sg(&c->dev, c->sgl, MICRO_SEGS, DMA_TO_DEVICE) != MICRO_SEGS)
+				return -EIO;
+			dma_unmap_sg(&c->dev, c->sgl, MICRO_SEGS, DMA_TO_DEVICE);
+		}
+		ops += 64 * MICRO_SEGS;
+	} while (rdtsc() - t0 < limit);
+	micro_pass_end(p, t0, ops, 0);
+	return 0;
+}
+
 static int micro_dma(void)
 {
-	static struct scatterlist sgl[MICRO_SEGS];
-	struct device dev = {
-		.name = "bench",
-		.dma_mask = DMA_BIT_MASK(64),
-		.coherent_dma_mask = DMA_BIT_MASK(64),
+	static struct dma_ctx c = {
+		.dev = {
+			.name = "bench",
+			.dma_mask = DMA_BIT_MASK(64),
+			.coherent_dma_mask = DMA_BIT_MASK(64),
+		},
 	};
 	pfn_t buf;
-	u64 ops = 0, t0, t, limit = ns_to_tsc(MICRO_NS);
+	int err;
 
 	buf = pfn_alloc(4, 0);
 	if (pfn_t_is_null(buf))
 		return micro_skip("dma_map_sg", "no memory");
-	sg_init_table(sgl, MICRO_SEGS);
+	sg_init_table(c.sgl, MICRO_SEGS);
 	for (int i = 0; i < MICRO_SEGS; i++)
-		sg_set_pfn(&sgl[i], pfn_t_add(buf, (u64)i), PAGE_SIZE, 0);
-	t0 = rdtsc();
-	do {
-		for (int i = 0; i < 64; i++) {
-			if (dma_map_sg(&dev, sgl, MICRO_SEGS, DMA_TO_DEVICE) != MICRO_SEGS) {
-				pfn_free(buf, 4);
-				return micro_skip("dma_map_sg", "mapping failed");
-			}
-			dma_unmap_sg(&dev, sgl, MICRO_SEGS, DMA_TO_DEVICE);
-		}
-		ops += 64 * MICRO_SEGS;
-		t = rdtsc() - t0;
-	} while (t < limit);
+		sg_set_pfn(&c.sgl[i], pfn_t_add(buf, (u64)i), PAGE_SIZE, 0);
+	err = micro_steady("dma_map_sg", dma_pass, &c, NULL);
 	pfn_free(buf, 4);
-	micro_print("dma_map_sg", t, ops, 0);
-	return 0;
+	if (err == -EIO)
+		return micro_skip("dma_map_sg", "mapping failed");
+	return err;
 }
 
-/*
- * Synchronous bios of len bytes at pos, repeated for MICRO_NS (loop) or
- * nr times; mem is contiguous. Returns 0 or the first error.
- */
-static int micro_bios(struct gendisk *d, u32 opf, pfn_t mem, u32 len, u64 pos,
-		      u64 span, u64 *ops, u64 *tsc)
+/* Synchronous bios of len bytes from mem at pos, cycling over span. */
+struct bios_ctx {
+	struct gendisk *d;
+	u32 opf, len;
+	pfn_t mem;
+	u64 pos, span, off;
+};
+
+static int micro_bio(struct bios_ctx *c, u64 at)
 {
 	struct bio bio;
-	u64 limit = ns_to_tsc(MICRO_NS), n = 0, off = 0, t0;
+
+	bio_init(&bio, c->d, NULL, 0, c->opf);
+	bio.bi_iter.bi_sector = (c->pos + at) >> SECTOR_SHIFT;
+	bio_add_pfn(&bio, c->mem, c->len, 0);
+	return submit_bio_wait(&bio);
+}
+
+static int bios_pass(void *ctx, struct bench_micro_pass *p)
+{
+	struct bios_ctx *c = ctx;
+	u64 n = 0, t0 = rdtsc(), limit = ns_to_tsc(MICRO_PASS_NS);
 	int err;
 
-	/* One untimed pass over the span: the first touch of a page of a
-	 * sparse backing file costs the host a page fault, not pfnos. */
-	for (u64 w = 0; w < span; w += len) {
-		bio_init(&bio, d, NULL, 0, opf);
-		bio.bi_iter.bi_sector = (pos + w) >> SECTOR_SHIFT;
-		bio_add_pfn(&bio, mem, len, 0);
-		err = submit_bio_wait(&bio);
-		if (err)
-			return err;
-	}
-	t0 = rdtsc();
 	do {
-		bio_init(&bio, d, NULL, 0, opf);
-		bio.bi_iter.bi_sector = (pos + off) >> SECTOR_SHIFT;
-		bio_add_pfn(&bio, mem, len, 0);
-		err = submit_bio_wait(&bio);
+		err = micro_bio(c, c->off);
 		if (err)
 			return err;
 		n++;
-		off = (off + len) % span;
-		*tsc = rdtsc() - t0;
-	} while (*tsc < limit || n < 16);
-	*ops = n;
+		c->off = (c->off + c->len) % c->span;
+	} while (rdtsc() - t0 < limit || n < 16);
+	micro_pass_end(p, t0, n, c->opf == REQ_OP_READ ? 0 : n * c->len);
 	return 0;
+}
+
+/* The untimed first touch of the span, then the steady-state passes. */
+static int micro_bios(const char *name, struct bios_ctx *c)
+{
+	int err;
+
+	for (u64 w = 0; w < c->span; w += c->len) {
+		err = micro_bio(c, w);
+		if (err)
+			return err;
+	}
+	return micro_steady(name, bios_pass, c, NULL);
 }
 
 static int micro_bio_null(void)
 {
-	struct gendisk *d = blk_find_disk("null0");
-	pfn_t buf;
-	u64 ops, t;
+	struct bios_ctx c = { .opf = REQ_OP_READ, .len = 4096, .span = 4096 };
 	int err;
 
-	if (!d)
+	c.d = blk_find_disk("null0");
+	if (!c.d)
 		return micro_skip("bio_null", "no null0");
-	buf = pfn_alloc(0, 0);
-	if (pfn_t_is_null(buf))
+	c.mem = pfn_alloc(0, 0);
+	if (pfn_t_is_null(c.mem))
 		return micro_skip("bio_null", "no memory");
-	err = micro_bios(d, REQ_OP_READ, buf, 4096, 0, 4096, &ops, &t);
-	pfn_free(buf, 0);
-	if (err)
+	err = micro_bios("bio_null", &c);
+	pfn_free(c.mem, 0);
+	if (err && err != -EINTR)
 		return shell_error(err, "bench: micro bio_null: read failed: -%s",
 				   errno_name(err));
-	micro_print("bio_null", t, ops, 0);
-	return 0;
+	return err;
 }
 
 static int micro_pmem_write(void)
 {
+	struct bios_ctx c = { .opf = REQ_OP_WRITE | REQ_FUA, .len = 4096 };
 	struct gendisk *d = micro_disk("pmem");
-	pfn_t buf;
-	u64 ops, t, off;
 	int err;
 
 	if (!d)
 		return micro_skip("pmem_write_4k", "no pmem device");
-	buf = pfn_alloc(0, 0);
-	if (pfn_t_is_null(buf))
+	c.d = d;
+	c.mem = pfn_alloc(0, 0);
+	if (pfn_t_is_null(c.mem))
 		return micro_skip("pmem_write_4k", "no memory");
-	pattern_fill(phys_to_virt(pfn_t_to_phys(buf)), 0, 4096, 6);
-	off = bench_scratch_off(d);
+	pattern_fill(phys_to_virt(pfn_t_to_phys(c.mem)), 0, 4096, 6);
+	c.pos = bench_scratch_off(d);
 	kprintf("bench: %s: overwriting bytes %llu-%llu (micro pmem_write_4k)\n",
-		d->disk_name, (unsigned long long)off,
-		(unsigned long long)(off + BENCH_SCRATCH_SIZE));
+		d->disk_name, (unsigned long long)c.pos,
+		(unsigned long long)(c.pos + BENCH_SCRATCH_SIZE));
 	/* 1 MiB of the scratch area, over and over: steady state */
-	err = micro_bios(d, REQ_OP_WRITE | REQ_FUA, buf, 4096, off,
-			 min((u64)MIB, ((u64)d->capacity << SECTOR_SHIFT) - off), &ops, &t);
-	pfn_free(buf, 0);
-	if (err)
+	c.span = min((u64)MIB, ((u64)d->capacity << SECTOR_SHIFT) - c.pos);
+	err = micro_bios("pmem_write_4k", &c);
+	pfn_free(c.mem, 0);
+	if (err && err != -EINTR)
 		return shell_error(err, "bench: micro pmem_write_4k: write failed: -%s",
 				   errno_name(err));
-	micro_print("pmem_write_4k", t, ops, ops * 4096);
+	return err;
+}
+
+/*
+ * NVMe -> pmem in 1 MiB bios over a 64 MiB span, zero-copy (DMA into the
+ * pmem pfns) or bounced (into RAM, then a pmem write); a pass is
+ * MICRO_N2P_PASS of it, continuing where the last pass ended.
+ */
+#define MICRO_N2P_SPAN	(64 * MIB)
+#define MICRO_N2P_PASS	(8 * MIB)
+
+struct n2p_ctx {
+	struct gendisk *nv, *pm;
+	u64 nv_off, pm_off, done;
+	pfn_t ram;
+	bool zerocopy;
+};
+
+static int n2p_chunk(struct n2p_ctx *c, u64 at, bool zerocopy)
+{
+	struct bio bio;
+	pfn_t dst;
+	int err;
+
+	if (zerocopy) {
+		long n = blk_direct_access(c->pm, (c->pm_off + at) >> SECTOR_SHIFT,
+					   MIB >> SECTOR_SHIFT, &dst);
+
+		if (n < (long)(MIB >> SECTOR_SHIFT))
+			return n < 0 ? (int)n : -EIO;
+	} else {
+		dst = c->ram;
+	}
+	bio_init(&bio, c->nv, NULL, 0, REQ_OP_READ);
+	bio.bi_iter.bi_sector = (c->nv_off + at) >> SECTOR_SHIFT;
+	bio_add_pfn(&bio, dst, (u32)MIB, 0);
+	err = submit_bio_wait(&bio);
+	if (err || zerocopy)
+		return err;
+	bio_init(&bio, c->pm, NULL, 0, REQ_OP_WRITE | REQ_FUA);
+	bio.bi_iter.bi_sector = (c->pm_off + at) >> SECTOR_SHIFT;
+	bio_add_pfn(&bio, c->ram, (u32)MIB, 0);
+	return submit_bio_wait(&bio);
+}
+
+static int n2p_pass(void *ctx, struct bench_micro_pass *p)
+{
+	struct n2p_ctx *c = ctx;
+	u64 t0 = rdtsc();
+	int err;
+
+	for (u64 k = 0; k < MICRO_N2P_PASS; k += MIB) {
+		err = n2p_chunk(c, c->done, c->zerocopy);
+		if (err)
+			return err;
+		c->done = (c->done + MIB) % MICRO_N2P_SPAN;
+	}
+	micro_pass_end(p, t0, MICRO_N2P_PASS / MIB, MICRO_N2P_PASS);
 	return 0;
 }
 
-/* 64 MiB NVMe -> pmem in 1 MiB bios, zero-copy or bounced through RAM. */
 static int micro_nvme_to_pmem(void)
 {
-	struct gendisk *nv = micro_disk("nvme"), *pm = micro_disk("pmem");
-	const u64 total = 64 * MIB, chunk = MIB;
-	u64 nv_off, pm_off, t0, tz, tb;
-	pfn_t ram;
+	struct n2p_ctx c = { 0 };
 	int err = 0;
 
-	if (!nv || !pm)
+	c.nv = micro_disk("nvme");
+	c.pm = micro_disk("pmem");
+	if (!c.nv || !c.pm)
 		return micro_skip("nvme_to_pmem", "needs an NVMe and a pmem device");
-	if (((u64)nv->capacity << SECTOR_SHIFT) < total ||
-	    ((u64)pm->capacity << SECTOR_SHIFT) < total)
+	if (((u64)c.nv->capacity << SECTOR_SHIFT) < MICRO_N2P_SPAN ||
+	    ((u64)c.pm->capacity << SECTOR_SHIFT) < MICRO_N2P_SPAN)
 		return micro_skip("nvme_to_pmem", "a device is smaller than 64 MiB");
-	ram = pfn_alloc(8, 0);
-	if (pfn_t_is_null(ram))
+	c.ram = pfn_alloc(8, 0);
+	if (pfn_t_is_null(c.ram))
 		return micro_skip("nvme_to_pmem", "no memory");
-	nv_off = bench_scratch_off(nv);
-	pm_off = bench_scratch_off(pm);
+	c.nv_off = bench_scratch_off(c.nv);
+	c.pm_off = bench_scratch_off(c.pm);
 	kprintf("bench: %s: overwriting bytes %llu-%llu (micro nvme_to_pmem)\n",
-		pm->disk_name, (unsigned long long)pm_off,
-		(unsigned long long)(pm_off + total));
-
-	/* Pass 0 is untimed: it takes the host's first touch of both sparse
-	 * backing files, which would otherwise be charged to whichever way of
-	 * copying ran first. */
-	for (int pass = 0; pass < 2 && !err; pass++) {
-		t0 = rdtsc();
-		for (u64 done = 0; done < total && !err; done += chunk) {
-			struct bio bio;
-			pfn_t dst;
-			long n = blk_direct_access(pm, (pm_off + done) >> SECTOR_SHIFT,
-						   chunk >> SECTOR_SHIFT, &dst);
-
-			if (n < (long)(chunk >> SECTOR_SHIFT)) {
-				err = n < 0 ? (int)n : -EIO;
-				break;
-			}
-			bio_init(&bio, nv, NULL, 0, REQ_OP_READ);
-			bio.bi_iter.bi_sector = (nv_off + done) >> SECTOR_SHIFT;
-			bio_add_pfn(&bio, dst, (u32)chunk, 0);
-			err = submit_bio_wait(&bio);
-		}
-		tz = rdtsc() - t0;
+		c.pm->disk_name, (unsigned long long)c.pm_off,
+		(unsigned long long)(c.pm_off + MICRO_N2P_SPAN));
+	/* untimed: the host's first touch of both sparse backing files */
+	for (u64 at = 0; at < MICRO_N2P_SPAN && !err; at += MIB)
+		err = n2p_chunk(&c, at, true);
+	if (!err) {
+		c.zerocopy = true;
+		err = micro_steady("nvme_to_pmem_zerocopy", n2p_pass, &c, NULL);
 	}
-	if (err)
-		goto out;
-
-	t0 = rdtsc();
-	for (u64 done = 0; done < total && !err; done += chunk) {
-		struct bio bio;
-
-		bio_init(&bio, nv, NULL, 0, REQ_OP_READ);
-		bio.bi_iter.bi_sector = (nv_off + done) >> SECTOR_SHIFT;
-		bio_add_pfn(&bio, ram, (u32)chunk, 0);
-		err = submit_bio_wait(&bio);
-		if (err)
-			break;
-		bio_init(&bio, pm, NULL, 0, REQ_OP_WRITE | REQ_FUA);
-		bio.bi_iter.bi_sector = (pm_off + done) >> SECTOR_SHIFT;
-		bio_add_pfn(&bio, ram, (u32)chunk, 0);
-		err = submit_bio_wait(&bio);
+	if (!err) {
+		c.zerocopy = false;
+		err = micro_steady("nvme_to_pmem_bounce", n2p_pass, &c, NULL);
 	}
-	tb = rdtsc() - t0;
-out:
-	pfn_free(ram, 8);
-	if (err)
+	pfn_free(c.ram, 8);
+	if (err && err != -EINTR)
 		return shell_error(err, "bench: micro nvme_to_pmem: I/O failed: -%s",
 				   errno_name(err));
-	micro_print("nvme_to_pmem_zerocopy", tz, total / chunk, total);
-	micro_print("nvme_to_pmem_bounce", tb, total / chunk, total);
-	return 0;
+	return err;
 }
 
 static void lib_memcpy(void *dst, const void *src, size_t len)
@@ -288,33 +386,39 @@ static void lib_memcpy(void *dst, const void *src, size_t len)
 	memcpy(dst, src, len);
 }
 
-/* Mean TSC ticks of a 1 MiB copy with fn over about MICRO_NS / 4. */
-static u64 micro_copy(void (*fn)(void *, const void *, size_t), bool nt,
-		      void *dst, const void *src, u64 *ops)
-{
-	u64 t0, t, n = 0, limit = ns_to_tsc(MICRO_NS / 4);
+struct copy_ctx {
+	void (*fn)(void *, const void *, size_t);
+	bool nt;
+	void *dst;
+	const void *src;
+};
 
-	fn(dst, src, MIB);		/* warm caches and translations */
-	t0 = rdtsc();
+/* 1 MiB copies with fn for about MICRO_PASS_NS / 4. */
+static int copy_pass(void *ctx, struct bench_micro_pass *p)
+{
+	struct copy_ctx *c = ctx;
+	u64 n = 0, t0 = rdtsc(), limit = ns_to_tsc(MICRO_PASS_NS / 4);
+
 	do {
-		fn(dst, src, MIB);
-		if (nt)
+		c->fn(c->dst, c->src, MIB);
+		if (c->nt)
 			persist_fence();
 		n++;
-		t = rdtsc() - t0;
-	} while (t < limit || n < 3);
-	*ops = n;
-	return t;
+	} while (rdtsc() - t0 < limit || n < 3);
+	micro_pass_end(p, t0, n, n * MIB);
+	return 0;
 }
 
 static int micro_memcpy(void)
 {
 	pfn_t a = pfn_alloc(8, 0), b = pfn_alloc(8, 0);
 	const struct copy_routine *rs;
+	struct bench_micro_pass best, med;
+	struct copy_ctx c = { .fn = lib_memcpy };
+	const char *best_name = "lib";
 	unsigned nr = 0;
-	u64 best_t = ~0ULL, best_ops = 1, ops, t;
-	void *dst, *src;
-	char name[48];
+	char name[48], line[320];
+	int err;
 
 	if (pfn_t_is_null(a) || pfn_t_is_null(b)) {
 		if (!pfn_t_is_null(a))
@@ -323,31 +427,34 @@ static int micro_memcpy(void)
 			pfn_free(b, 8);
 		return micro_skip("memcpy_1m", "no memory");
 	}
-	dst = phys_to_virt(pfn_t_to_phys(a));
-	src = phys_to_virt(pfn_t_to_phys(b));
-	pattern_fill(src, 0, MIB, 3);
+	c.dst = phys_to_virt(pfn_t_to_phys(a));
+	c.src = phys_to_virt(pfn_t_to_phys(b));
+	pattern_fill((void *)c.src, 0, MIB, 3);
 
-	t = micro_copy(lib_memcpy, false, dst, src, &ops);
-	micro_print("memcpy_1m_lib", t, ops, ops * MIB);
-	best_t = t;
-	best_ops = ops;
+	err = micro_steady("memcpy_1m_lib", copy_pass, &c, &best);
 	rs = copy_routines(&nr);
-	for (unsigned i = 0; i < nr; i++) {
+	for (unsigned i = 0; i < nr && !err; i++) {
 		if (!rs[i].usable)
 			continue;
-		t = micro_copy(rs[i].fn, rs[i].nt, dst, src, &ops);
+		c.fn = rs[i].fn;
+		c.nt = rs[i].nt;
 		snprintf(name, sizeof(name), "memcpy_1m_%s", rs[i].name);
-		micro_print(name, t, ops, ops * MIB);
-		/* compare per-copy cost: t / ops */
-		if (bench_mul_div(t, best_ops, ops) < best_t) {
-			best_t = t;
-			best_ops = ops;
+		err = micro_steady(name, copy_pass, &c, &med);
+		/* compare per-copy cost: ns / ops */
+		if (!err && bench_mul_div(med.ns, best.ops, med.ops) < best.ns) {
+			best = med;
+			best_name = rs[i].name;
 		}
 	}
-	micro_print("memcpy_1m", best_t, best_ops, best_ops * MIB);
+	if (!err) {
+		/* the best routine's median pass: the guest's best copy bandwidth */
+		bench_format_micro(line, sizeof(line), "memcpy_1m", best.ns, best.tsc, best.ops,
+				   best.bytes);
+		kprintf("%s routine=%s\n", line, best_name);
+	}
 	pfn_free(a, 8);
 	pfn_free(b, 8);
-	return 0;
+	return err;
 }
 
 static const struct {

@@ -140,6 +140,7 @@ void bench_opts_init(struct bench_opts *o)
 	o->ramp_ns = BENCH_DEFAULT_RAMP_NS;
 	o->rwmixread = 50;
 	o->seed = 1;
+	o->numjobs = 1;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *a,
@@ -177,25 +178,11 @@ static int parse_uint(const char *key, const char *val, u64 max, u64 *out,
 	return 0;
 }
 
-/* One key=value word. */
-static int parse_word(struct bench_opts *o, const char *word, bool *ramp_set,
-		      bool *runtime_set, char *err, size_t errlen)
+int bench_parse_opt(struct bench_opts *o, const char *key, const char *val,
+		    char *err, size_t errlen)
 {
-	char key[24];
-	const char *eq = strchr(word, '=');
-	const char *val;
-	size_t klen;
 	u64 v;
 
-	if (!eq || eq == word)
-		return fail(err, errlen, "bad option '%s': expected key=value%s",
-			    word, "");
-	klen = (size_t)(eq - word);
-	if (klen >= sizeof(key))
-		return fail(err, errlen, "unknown option '%s'%s", word, "");
-	memcpy(key, word, klen);
-	key[klen] = '\0';
-	val = eq + 1;
 	if (!*val)
 		return fail(err, errlen, "option %s has no value%s", key, "");
 
@@ -245,14 +232,12 @@ static int parse_word(struct bench_opts *o, const char *word, bool *ramp_set,
 		if (bench_parse_time(val, &o->runtime_ns) || !o->runtime_ns)
 			return fail(err, errlen, "bad runtime '%s': a time such as 500ms or 5s%s",
 				    val, "");
-		*runtime_set = true;
 		return 0;
 	}
 	if (!strcmp(key, "ramp_time")) {
 		if (bench_parse_time(val, &o->ramp_ns))
 			return fail(err, errlen, "bad ramp_time '%s': a time such as 500ms%s",
 				    val, "");
-		*ramp_set = true;
 		return 0;
 	}
 	if (!strcmp(key, "ios") || !strcmp(key, "number_ios")) {
@@ -272,9 +257,42 @@ static int parse_word(struct bench_opts *o, const char *word, bool *ramp_set,
 		o->rwmixread = (u32)v;
 		return 0;
 	}
+	if (!strcmp(key, "numjobs")) {
+		if (parse_uint(key, val, BENCH_MAX_NUMJOBS, &v, err, errlen))
+			return -EINVAL;
+		if (!v)
+			return fail(err, errlen, "bad %s '%s': at least 1", key, val);
+		o->numjobs = (u32)v;
+		return 0;
+	}
+	if (!strcmp(key, "group_reporting"))
+		return parse_flag(key, val, &o->group_reporting, err, errlen);
 	if (!strcmp(key, "seed") || !strcmp(key, "randseed"))
 		return parse_uint(key, val, ~0ULL, &o->seed, err, errlen);
 	return fail(err, errlen, "unknown option '%s' (see help bench)%s", key, "");
+}
+
+/* One key=value word of the shell's line. */
+static int parse_word(struct bench_opts *o, const char *word, bool *ramp_set,
+		      bool *runtime_set, char *err, size_t errlen)
+{
+	char key[24];
+	const char *eq = strchr(word, '=');
+	size_t klen;
+
+	if (!eq || eq == word)
+		return fail(err, errlen, "bad option '%s': expected key=value%s",
+			    word, "");
+	klen = (size_t)(eq - word);
+	if (klen >= sizeof(key))
+		return fail(err, errlen, "unknown option '%s'%s", word, "");
+	memcpy(key, word, klen);
+	key[klen] = '\0';
+	if (!strcmp(key, "runtime"))
+		*runtime_set = true;
+	if (!strcmp(key, "ramp_time"))
+		*ramp_set = true;
+	return bench_parse_opt(o, key, eq + 1, err, errlen);
 }
 
 int bench_parse(struct bench_opts *o, int argc, char **argv, char *err,
@@ -365,9 +383,16 @@ int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 {
 	size_t n;
 
-	n = (size_t)snprintf(buf, len, "BENCH dev=%s rw=%s bs=%u qd=%u poll=%d rwmixread=%u",
-			     o->dev, bench_rw_name(o->rw), o->bs, o->qd,
-			     r->poll_used ? 1 : 0, o->rwmixread);
+	n = (size_t)snprintf(buf, len, "BENCH ");
+	if (r->show_clone && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "job=%u ", r->clone);
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n,
+				      "dev=%s rw=%s bs=%u qd=%u poll=%d rwmixread=%u",
+				      o->dev, bench_rw_name(o->rw), o->bs, o->qd,
+				      r->poll_used ? 1 : 0, o->rwmixread);
+	if (r->numjobs > 1 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " numjobs=%u", r->numjobs);
 	if (n < len)
 		n += (size_t)fmt_dir(buf + n, len - n, "", r->ios, r->bytes,
 				     r->elapsed_ns, r->lat);
@@ -383,6 +408,48 @@ int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 		n += (size_t)snprintf(buf + n, len - n, " verify_errors=%llu",
 				      (unsigned long long)r->verify_errors);
 	return (int)min(n, len ? len - 1 : 0);
+}
+
+void bench_result_merge(struct bench_result *dst, const struct bench_result *src)
+{
+	bool first = !dst->numjobs;
+
+	dst->ios += src->ios;
+	dst->read_ios += src->read_ios;
+	dst->write_ios += src->write_ios;
+	dst->bytes += src->bytes;
+	dst->verify_errors += src->verify_errors;
+	dst->io_errors += src->io_errors;
+	dst->elapsed_ns = max(dst->elapsed_ns, src->elapsed_ns);
+	dst->poll_used |= src->poll_used;
+	dst->wrote |= src->wrote;
+	if (first) {
+		dst->range_off = src->range_off;
+		dst->range_size = src->range_size;
+	}
+	hist_merge(dst->lat, src->lat);
+	hist_merge(dst->rlat, src->rlat);
+	hist_merge(dst->wlat, src->wlat);
+	if (dst->samples && src->samples) {
+		struct bench_samples *d = dst->samples;
+		const struct bench_samples *s = src->samples;
+
+		if (first) {
+			d->nr = s->nr;
+			for (u32 i = 0; i < s->nr; i++) {
+				d->ns[i] = s->ns[i];
+				d->ios[0][i] = s->ios[0][i];
+				d->ios[1][i] = s->ios[1][i];
+			}
+		} else {
+			d->nr = min(d->nr, s->nr);
+			for (u32 i = 0; i < d->nr; i++) {
+				d->ios[0][i] += s->ios[0][i];
+				d->ios[1][i] += s->ios[1][i];
+			}
+		}
+	}
+	dst->numjobs += src->numjobs ? src->numjobs : 1;
 }
 
 int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,
@@ -403,4 +470,45 @@ int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,
 		n += snprintf(buf + n, len - (size_t)n, " MBps=%s", mbps);
 	}
 	return min(n, (int)(len ? len - 1 : 0));
+}
+
+/* ns per op of a pass, x100 */
+static u64 pass_cost(const struct bench_micro_pass *p)
+{
+	return bench_mul_div(p->ns, 100, p->ops ? p->ops : 1);
+}
+
+bool bench_micro_agree(const struct bench_micro_pass *a, const struct bench_micro_pass *b)
+{
+	u64 x = pass_cost(a), y = pass_cost(b);
+	u64 hi = max(x, y), lo = min(x, y);
+
+	return (hi - lo) * 100 <= hi * BENCH_MICRO_AGREE_PCT;
+}
+
+int bench_format_micro_passes(char *buf, size_t len, const char *name,
+			      struct bench_micro_pass *p, u32 n, u32 warm, bool stable)
+{
+	char lo[32], hi[32];
+	const struct bench_micro_pass *med;
+	int k;
+
+	if (!n)
+		return snprintf(buf, len, "BENCH micro=%s passes=0", name);
+	for (u32 i = 1; i < n; i++)		/* insertion sort: n is small */
+		for (u32 j = i; j > 0 && pass_cost(&p[j]) < pass_cost(&p[j - 1]); j--) {
+			struct bench_micro_pass t = p[j];
+
+			p[j] = p[j - 1];
+			p[j - 1] = t;
+		}
+	med = &p[n / 2];
+	k = bench_format_micro(buf, len, name, med->ns, med->tsc, med->ops, med->bytes);
+	bench_fmt_x100(lo, sizeof(lo), pass_cost(&p[0]));
+	bench_fmt_x100(hi, sizeof(hi), pass_cost(&p[n - 1]));
+	if ((size_t)k < len)
+		k += snprintf(buf + k, len - (size_t)k,
+			      " ns_per_op_min=%s ns_per_op_max=%s passes=%u warm=%u%s",
+			      lo, hi, n, warm, stable ? "" : " unstable");
+	return min(k, (int)(len ? len - 1 : 0));
 }

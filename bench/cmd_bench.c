@@ -1,7 +1,7 @@
 /*
  * cmd_bench.c - the benchmark shell commands and the standard suite.
  *
- *   bench <dev> [rw=...] [bs=...] [qd=...] ...   one job (see bench.h)
+ *   bench <dev> [rw=...] [bs=...] [qd=...] ...   one job, numjobs= clones (see bench.h)
  *   bench-micro [name]                           micro-benchmarks
  *   bench-suite [quick] [dev]                    the standard matrix
  *
@@ -41,8 +41,9 @@ static int cmd_bench(int argc, char **argv)
 }
 SHELL_COMMAND("bench", cmd_bench,
 	      "<dev> [rw=read|write|randread|randwrite|randrw] [bs=4k] [qd=1] [offset=] [size=] "
-	      "[runtime=2s|ios=N] [ramp_time=500ms] [poll=0|1] [rwmixread=50] [seed=1] [verify=0|1]",
-	      "fio-style benchmark job; prints a BENCH line (writes go to the last 64 MiB)");
+	      "[runtime=2s|ios=N] [ramp_time=500ms] [poll=0|1] [rwmixread=50] [seed=1] [verify=0|1] "
+	      "[numjobs=1] [group_reporting=0|1]",
+	      "fio-style benchmark job; prints a BENCH line per clone (writes go to the last 64 MiB)");
 
 static int cmd_bench_micro(int argc, char **argv)
 {

@@ -56,5 +56,20 @@ u64 hist_bucket_high(unsigned idx);
 u64 hist_percentile(const struct hist *h, u32 pct);
 /* Mean, rounded down; 0 when empty. */
 u64 hist_mean(const struct hist *h);
+/* The value a bucket stands for: exact below HIST_SUB_COUNT, else the
+ * middle of its range (fio's json+ bins name buckets this way). */
+u64 hist_bucket_value(unsigned idx);
+/* Mean x 1000, rounded down; 0 when empty. */
+u64 hist_mean_milli(const struct hist *h);
+/*
+ * hist_stddev_milli - the sample standard deviation (divided by n - 1, as
+ * fio computes it) x 1000, each value taken at its bucket's value (so
+ * within 1/128 of the exact one) around the exact mean; 0 for fewer than
+ * two values.
+ */
+u64 hist_stddev_milli(const struct hist *h);
+/* Mean and sample standard deviation, both x 1000, of n plain values
+ * (fio's bw and iops samples); 0 and 0 when n is 0, dev 0 when n is 1. */
+void hist_values_stats(const u64 *v, u32 n, u64 *mean_milli, u64 *dev_milli);
 
 #endif

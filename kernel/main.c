@@ -66,6 +66,27 @@ static void parse_boot_info(u32 magic, u64 info)
 			boot_info.warnings);
 }
 
+/*
+ * The launcher's --job FILE: the file as fw_cfg's opt/pfnos/job, its name
+ * as opt/pfnos/jobname. Read here, run by the benchmarks (bench/fio_run.c).
+ */
+static void run_job_file(void)
+{
+	static char job[FIO_FILE_MAX], name[64];
+	size_t len = 0, nlen = 0;
+	int err;
+
+	err = fw_cfg_read_file("opt/pfnos/job", job, sizeof(job), &len);
+	if (err == -ENOENT || err == -ENODEV)
+		return;
+	if (fw_cfg_read_file("opt/pfnos/jobname", name, sizeof(name) - 1, &nlen))
+		nlen = 0;
+	name[nlen] = '\0';
+	if (!name[0])
+		strlcpy(name, "job", sizeof(name));
+	bench_fio_boot(name, job, len, err);
+}
+
 static void setup_cmdline(void)
 {
 	char extra[CMDLINE_MAX];
@@ -156,6 +177,7 @@ void kmain(u32 magic, u64 info)
 	kprintf("boot: kernel entry to prompt %llu us\n",
 		(unsigned long long)(tsc_to_ns(prompt_tsc - boot_tsc) / 1000));
 	bench_boot();		/* bench=suite on the command line */
+	run_job_file();		/* scripts/pfnos-qemu --job FILE */
 	if (boot_cmdline.run[0])
 		shell_run_script(boot_cmdline.run);
 	shell_loop();

@@ -100,3 +100,104 @@ u64 hist_mean(const struct hist *h)
 {
 	return h->count ? h->sum / h->count : 0;
 }
+
+/* Shift-subtract division: the kernel links no libgcc for __udivti3. */
+static unsigned __int128 div128(unsigned __int128 a, unsigned __int128 b)
+{
+	unsigned __int128 q = 0, rem = 0;
+
+	if (!b)
+		return 0;
+	for (int i = 127; i >= 0; i--) {
+		rem = (rem << 1) | ((a >> i) & 1);
+		if (rem >= b) {
+			rem -= b;
+			q |= (unsigned __int128)1 << i;
+		}
+	}
+	return q;
+}
+
+/* floor(sqrt(v)), bit by bit. */
+static u64 isqrt128(unsigned __int128 v)
+{
+	unsigned __int128 res = 0, bit = (unsigned __int128)1 << 126;
+
+	while (bit > v)
+		bit >>= 2;
+	while (bit) {
+		if (v >= res + bit) {
+			v -= res + bit;
+			res = (res >> 1) + bit;
+		} else {
+			res >>= 1;
+		}
+		bit >>= 2;
+	}
+	return (u64)res;
+}
+
+u64 hist_bucket_value(unsigned idx)
+{
+	u64 lo = hist_bucket_low(idx);
+
+	return lo + (hist_bucket_high(idx) - lo) / 2;
+}
+
+u64 hist_mean_milli(const struct hist *h)
+{
+	unsigned __int128 sum = 0;
+
+	if (!h->count)
+		return 0;
+	/* the exact sum from the saturating one, else from the buckets */
+	if (h->sum != ~0ULL)
+		sum = h->sum;
+	else
+		for (unsigned i = 0; i < HIST_NR_BUCKETS; i++)
+			sum += (unsigned __int128)h->buckets[i] * hist_bucket_value(i);
+	return (u64)div128(sum * 1000, h->count);
+}
+
+u64 hist_stddev_milli(const struct hist *h)
+{
+	unsigned __int128 acc = 0;
+	u64 mean;
+
+	if (h->count < 2)
+		return 0;
+	mean = hist_mean_milli(h);
+	for (unsigned i = 0; i < HIST_NR_BUCKETS; i++) {
+		unsigned __int128 v, d;
+
+		if (!h->buckets[i])
+			continue;
+		v = (unsigned __int128)hist_bucket_value(i) * 1000;
+		d = v > mean ? v - mean : mean - v;
+		acc += d * d * h->buckets[i];
+	}
+	return isqrt128(div128(acc, h->count - 1));
+}
+
+void hist_values_stats(const u64 *v, u32 n, u64 *mean_milli, u64 *dev_milli)
+{
+	unsigned __int128 sum = 0, acc = 0;
+	u64 mean;
+
+	*mean_milli = *dev_milli = 0;
+	if (!n)
+		return;
+	for (u32 i = 0; i < n; i++)
+		sum += v[i];
+	mean = (u64)div128(sum * 1000, n);
+	*mean_milli = mean;
+	if (n < 2)
+		return;
+	for (u32 i = 0; i < n; i++) {
+		unsigned __int128 x = (unsigned __int128)v[i] * 1000;
+		unsigned __int128 d = x > mean ? x - mean : mean - x;
+
+		acc += d * d;
+	}
+	*dev_milli = isqrt128(div128(acc, n - 1));
+}

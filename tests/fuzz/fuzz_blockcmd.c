@@ -273,7 +273,8 @@ static void check_bench(char **words, int nwords, u64 pick)
 		fail("bench: a bad device name accepted");
 	if ((unsigned)o.rw >= BENCH_RW_NR || !o.qd || o.qd > BENCH_MAX_QD ||
 	    !o.bs || o.bs % 512 || o.bs > BENCH_MAX_BS ||
-	    (u64)o.qd * o.bs > BENCH_MAX_BUFFERS || o.rwmixread > 100)
+	    (u64)o.qd * o.bs > BENCH_MAX_BUFFERS || o.rwmixread > 100 ||
+	    !o.numjobs || o.numjobs > BENCH_MAX_NUMJOBS)
 		fail("bench: options outside their limits accepted");
 	if ((o.has_offset && o.offset % 512) || (o.has_size && (!o.size || o.size < o.bs)))
 		fail("bench: a bad offset or size accepted");

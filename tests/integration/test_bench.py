@@ -218,3 +218,31 @@ def boot_by_ram(ctx):
     md = (out / "report.md").read_text()
     check("## Boot time by RAM size" in md and "| 4 GiB |" in md,
           "report.md lacks the boot time table: " + md[-600:])
+
+
+MICRO = re.compile(r"^BENCH micro=(\S+) ns_per_op=(\d+\.\d\d) tsc_per_op=(\d+\.\d\d) ops=(\d+)"
+                   r"(?: MBps=\d+\.\d\d)? ns_per_op_min=(\d+\.\d\d) ns_per_op_max=(\d+\.\d\d) "
+                   r"passes=(\d+) warm=(\d+)( unstable)?$", re.M)
+
+
+@test("bench.micro_steady", timeout=90)
+def micro_steady(ctx):
+    """bench-micro kmap, dma_map_sg and pmem_write_4k in steady state: each
+    line has the median ns per op between its min and max over 5 timed
+    passes, and a warm-up of 2-20 untimed passes (20 with 'unstable', fewer
+    without: two passes agreed)."""
+    g = ctx.boot("test.exit=1", boot="kernel", stdin=True)
+    g.prompt(60)
+    for name, line in (("kmap", "kmap_atomic_pfn_t"), ("dma_map_sg", "dma_map_sg"),
+                       ("pmem_write_4k", "pmem_write_4k")):
+        out = g.command("bench-micro " + name)
+        ms = list(MICRO.finditer(out))
+        check(len(ms) == 1 and ms[0].group(1) == line, "%s: %s" % (name, out.strip()[-300:]))
+        med, lo, hi = float(ms[0].group(2)), float(ms[0].group(5)), float(ms[0].group(6))
+        passes, warm, unstable = int(ms[0].group(7)), int(ms[0].group(8)), bool(ms[0].group(9))
+        check(0 < lo <= med <= hi, "%s: median %s not within %s-%s" % (name, med, lo, hi))
+        check(passes == 5, "%s: %d timed passes" % (name, passes))
+        check(2 <= warm <= 20 and (not unstable or warm == 20),
+              "%s: warm=%d unstable=%s" % (name, warm, unstable))
+    g.send("poweroff\r")
+    check(g.wait() == 0, "poweroff status %s" % g.status)

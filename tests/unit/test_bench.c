@@ -301,6 +301,9 @@ KTEST(bench, parse_bad)
 		{ "null0 averyveryverylongoptionname=1", "unknown option" },
 		{ "null0 bs=4m qd=32", "qd * bs is over 64m" },
 		{ "averyveryveryveryverylongdevicename0", "too long" },
+		{ "null0 numjobs=0", "bad numjobs '0': at least 1" },
+		{ "null0 numjobs=17", "bad numjobs '17': at most 16" },
+		{ "null0 numjobs=2 group_reporting=yes", "bad group_reporting 'yes': 0 or 1" },
 	};
 	struct bench_opts o;
 	char err[160];
@@ -370,6 +373,67 @@ KTEST(bench, result_line)
 	KT_EXPECT_EQ(strlen(line), 19);
 }
 
+/* Clone lines carry job=<k>; a merged result numjobs=<n>, its I/Os, bytes
+ * and histograms the sums, its window the longest, samples added per
+ * interval over the intervals both have. */
+KTEST(bench, clones_and_merge)
+{
+	static struct hist a[3], b[3], m[3];
+	static struct bench_samples sa, sb, sm;
+	struct bench_result ra = { 0 }, rb = { 0 }, rm = { 0 };
+	struct bench_opts o;
+	char line[1024], err[128];
+
+	KT_ASSERT_EQ(parse_line("null0 rw=randread numjobs=2", &o, err, sizeof(err)), 0);
+	KT_EXPECT_EQ(o.numjobs, 2);
+	for (int i = 0; i < 3; i++) {
+		hist_reset(&a[i]);
+		hist_reset(&b[i]);
+		hist_reset(&m[i]);
+	}
+	hist_record(&a[0], 100);
+	hist_record(&a[1], 100);
+	hist_record(&b[0], 300);
+	hist_record(&b[0], 500);
+	hist_record(&b[1], 300);
+	hist_record(&b[1], 500);
+	ra = (struct bench_result){ .ios = 1, .read_ios = 1, .bytes = 4096, .elapsed_ns = 1000,
+				    .lat = &a[0], .rlat = &a[1], .wlat = &a[2], .samples = &sa,
+				    .show_clone = true, .clone = 0, .numjobs = 1 };
+	rb = (struct bench_result){ .ios = 2, .read_ios = 2, .bytes = 8192, .elapsed_ns = 2000,
+				    .lat = &b[0], .rlat = &b[1], .wlat = &b[2], .samples = &sb,
+				    .show_clone = true, .clone = 1, .numjobs = 1 };
+	sa.nr = 2;
+	sa.ns[0] = sa.ns[1] = 500;
+	sa.ios[0][0] = 1;
+	sb.nr = 3;
+	sb.ios[0][0] = 1;
+	sb.ios[0][1] = 1;
+	bench_format_result(line, sizeof(line), &o, &rb);
+	KT_EXPECT(strstr(line, "BENCH job=1 dev=null0 rw=randread bs=4096 qd=1 poll=0 "
+			 "rwmixread=100 ios=2 ") == line);
+	rm.lat = &m[0];
+	rm.rlat = &m[1];
+	rm.wlat = &m[2];
+	rm.samples = &sm;
+	bench_result_merge(&rm, &ra);
+	bench_result_merge(&rm, &rb);
+	KT_EXPECT_EQ(rm.numjobs, 2);
+	KT_EXPECT_EQ(rm.ios, 3);
+	KT_EXPECT_EQ(rm.bytes, 12288);
+	KT_EXPECT_EQ(rm.elapsed_ns, 2000);
+	KT_EXPECT_EQ(rm.lat->count, 3);
+	KT_EXPECT_EQ(rm.lat->min, 100);
+	KT_EXPECT_EQ(rm.lat->max, 500);
+	KT_EXPECT_EQ(sm.nr, 2);
+	KT_EXPECT_EQ(sm.ios[0][0], 2);
+	KT_EXPECT_EQ(sm.ios[0][1], 1);
+	KT_EXPECT_EQ(sm.ns[0], 500);
+	bench_format_result(line, sizeof(line), &o, &rm);
+	KT_EXPECT(strstr(line, "BENCH dev=null0 rw=randread bs=4096 qd=1 poll=0 rwmixread=100 "
+			 "numjobs=2 ios=3 iops=1500000 ") == line);
+}
+
 KTEST(bench, micro_line)
 {
 	char line[256];
@@ -380,4 +444,34 @@ KTEST(bench, micro_line)
 			   1000ULL << 20);
 	KT_EXPECT_STREQ(line, "BENCH micro=memcpy_1m ns_per_op=1000000.00 tsc_per_op=3000000.00 "
 			"ops=1000 MBps=1048.57");
+}
+
+/* The steady-state line: the median pass by ns per op, its min and max,
+ * the pass counts and "unstable" when the warm-up never settled; passes
+ * agree within 10 % per op. */
+KTEST(bench, micro_passes)
+{
+	struct bench_micro_pass p[5] = {
+		{ 5000, 15000, 10, 0 },		/* 500 ns/op */
+		{ 3000, 9000, 10, 0 },		/* 300 */
+		{ 8000, 24000, 20, 0 },		/* 400: the median */
+		{ 9000, 27000, 10, 0 },		/* 900 */
+		{ 2000, 6000, 10, 0 },		/* 200 */
+	};
+	struct bench_micro_pass a = { 1000, 0, 10, 0 }, b = { 1100, 0, 10, 0 };
+	struct bench_micro_pass c = { 1112, 0, 10, 0 };
+	char line[256];
+
+	bench_format_micro_passes(line, sizeof(line), "kmap_atomic_pfn_t", p, 5, 3, true);
+	KT_EXPECT_STREQ(line, "BENCH micro=kmap_atomic_pfn_t ns_per_op=400.00 tsc_per_op=1200.00 "
+			"ops=20 ns_per_op_min=200.00 ns_per_op_max=900.00 passes=5 warm=3");
+	p[0].bytes = 1ULL << 20;
+	bench_format_micro_passes(line, sizeof(line), "x", p, 1, 20, false);
+	KT_EXPECT_STREQ(line, "BENCH micro=x ns_per_op=200.00 tsc_per_op=600.00 ops=10 "
+			"MBps=524288.00 ns_per_op_min=200.00 ns_per_op_max=200.00 passes=1 "
+			"warm=20 unstable");
+	KT_EXPECT(bench_micro_agree(&a, &b));		/* 100 vs 110: 9.1 % */
+	KT_EXPECT(bench_micro_agree(&b, &a));
+	KT_EXPECT(!bench_micro_agree(&a, &c));		/* 100 vs 111.2: 10.1 % */
+	KT_EXPECT_EQ(bench_format_micro_passes(line, 20, "x", p, 5, 1, true), 19);
 }

@@ -1,0 +1,199 @@
+/*
+ * fio_run.c - run a fio job file handed over by the launcher (issue 13).
+ *
+ * kmain() reads fw_cfg's opt/pfnos/job (the file, at most FIO_FILE_MAX
+ * bytes) and opt/pfnos/jobname (its name for messages) and calls
+ * bench_fio_boot() before the run= commands. The file is parsed
+ * (bench/fio_job.c), then every job's device, range and buffers are
+ * checked and prepared (bench_thread_create(), one thread per clone)
+ * before any I/O: a problem is one line
+ *   error: <file>:<line>: <option>: <what>
+ * and no job runs; in test mode (test.exit=1) the machine then powers off
+ * with status 1.
+ *
+ * The jobs of each set (between stonewalls) run together, interleaved on
+ * this CPU by bench_run_threads(); then each is reported as the shell's
+ * bench reports it (a BENCH line, job=<k> for a clone) followed by
+ *   BENCH-FIO <one json+ jobs[] element>
+ * (bench/fio_json.c). Reporting groups follow fio: a thread whose job has
+ * group_reporting joins the report before it when that one is also a
+ * group_reporting report of the same group (fio's groupid), so
+ * group_reporting in [global] makes one report per group and on one job
+ * one report for its clones; the BENCH line of a report of several
+ * threads carries numjobs=<n> and the first job's options.
+ */
+#include "bench.h"
+#include "blkdev.h"
+#include "errno.h"
+#include "exit.h"
+#include "lib.h"
+#include "printk.h"
+
+struct fio_thread {
+	struct bench_thread *t;
+	const struct fio_job *job;
+};
+
+static struct fio_jobfile fio_file;
+static struct fio_thread fio_threads[BENCH_MAX_THREADS];
+static unsigned fio_nr_threads;
+
+static void fio_console_write(void *ctx, const char *s, size_t len)
+{
+	console_write(s, len);
+}
+
+static void fio_error(const char *file, u32 line, const char *opt, const char *what)
+{
+	kprintf("error: %s:%u: %s: %s\n", file, line, opt, what);
+}
+
+static void fio_destroy_threads(void)
+{
+	while (fio_nr_threads)
+		bench_thread_destroy(fio_threads[--fio_nr_threads].t);
+}
+
+/* Every job's device, range and buffers, before any I/O. */
+static int fio_prepare(const char *file)
+{
+	char err[160];
+
+	for (u32 k = 0; k < fio_file.nr_jobs; k++) {
+		const struct fio_job *j = &fio_file.jobs[k];
+		struct gendisk *disk = blk_find_disk(j->o.dev);
+
+		if (!disk) {
+			snprintf(err, sizeof(err), "no device '%s' (lsblk lists them)", j->o.dev);
+			fio_error(file, j->filename_line, "filename", err);
+			return -ENODEV;
+		}
+		if (j->o.bs % disk_lbs(disk)) {
+			snprintf(err, sizeof(err), "%u is not a multiple of %s's %u-byte blocks",
+				 j->o.bs, j->o.dev, disk_lbs(disk));
+			fio_error(file, j->line, "bs", err);
+			return -EINVAL;
+		}
+		for (u32 c = 0; c < j->o.numjobs; c++) {
+			struct bench_thread *t = bench_thread_create(&j->o, c, err, sizeof(err));
+
+			if (IS_ERR(t)) {
+				fio_error(file, j->range_line, j->range_opt, err);
+				return (int)PTR_ERR(t);
+			}
+			fio_threads[fio_nr_threads].t = t;
+			fio_threads[fio_nr_threads].job = j;
+			fio_nr_threads++;
+		}
+	}
+	return 0;
+}
+
+/* One report: threads [a, b) of fio_threads. */
+static void fio_report(unsigned a, unsigned b)
+{
+	static struct hist lat, rlat, wlat;
+	static struct bench_samples samples;
+	static struct bench_result sum;
+	const struct fio_job *j = fio_threads[a].job;
+	const struct bench_out out = { fio_console_write, NULL };
+	const struct bench_result *r = bench_thread_result(fio_threads[a].t);
+	struct fio_report rep;
+
+	if (b - a > 1) {
+		memset(&sum, 0, sizeof(sum));
+		hist_reset(&lat);
+		hist_reset(&rlat);
+		hist_reset(&wlat);
+		samples.nr = 0;
+		sum.lat = &lat;
+		sum.rlat = &rlat;
+		sum.wlat = &wlat;
+		sum.samples = &samples;
+		for (unsigned k = a; k < b; k++)
+			bench_result_merge(&sum, bench_thread_result(fio_threads[k].t));
+		r = &sum;
+	}
+	bench_print_result(&j->o, r);
+	rep = (struct fio_report){
+		.jobname = j->name, .groupid = j->groupid, .opts = j->opts,
+		.nr_opts = j->nr_opts, .o = &j->o, .r = r,
+		.elapsed_ns = j->o.ramp_ns + r->elapsed_ns,
+	};
+	console_write("BENCH-FIO ", 10);
+	fio_json_job(&out, &rep);
+	console_write("\n", 1);
+}
+
+/* Run the threads of set s together, then report them. 0 or -errno. */
+static int fio_run_set(u32 s, unsigned *first)
+{
+	static struct bench_thread *set[BENCH_MAX_THREADS];
+	unsigned a = *first, b = a, n = 0;
+	int ret;
+
+	while (b < fio_nr_threads && fio_threads[b].job->set == s)
+		set[n++] = fio_threads[b++].t;
+	*first = b;
+	ret = bench_run_threads(set, n);
+	if (ret == -EINTR)
+		return ret;
+	for (unsigned k = a; k < b;) {
+		const struct fio_job *j = fio_threads[k].job;
+		unsigned end = k + 1;
+
+		if (j->o.group_reporting)
+			while (end < b && fio_threads[end].job->o.group_reporting &&
+			       fio_threads[end].job->groupid == j->groupid)
+				end++;
+		fio_report(k, end);
+		k = end;
+	}
+	return ret;
+}
+
+int bench_fio_run(const char *file, const char *text, size_t len)
+{
+	char err[200];
+	unsigned next = 0;
+	int ret;
+
+	ret = fio_parse_jobfile(&fio_file, file, text, len, err, sizeof(err));
+	if (ret) {
+		kprintf("error: %s\n", err);
+		return ret;
+	}
+	ret = fio_prepare(file);
+	if (ret)
+		goto out;
+	kprintf("fio: %s: %u jobs, %u threads, %u sets\n", file, fio_file.nr_jobs,
+		fio_nr_threads, fio_file.nr_sets);
+	for (u32 s = 0; s < fio_file.nr_sets; s++) {
+		int err_set = fio_run_set(s, &next);
+
+		if (err_set == -EINTR) {
+			kprintf("error: %s: interrupted\n", file);
+			ret = err_set;
+			goto out;
+		}
+		if (err_set) {
+			kprintf("error: %s: set %u: I/O or verify errors (see above)\n", file, s);
+			ret = err_set;
+		}
+	}
+out:
+	fio_destroy_threads();
+	return ret;
+}
+
+void bench_fio_boot(const char *file, const char *text, size_t len, int read_err)
+{
+	if (read_err)
+		kprintf("error: %s:1: -: cannot read the job file: -%s (at most %u bytes)\n",
+			file, errno_name(read_err), FIO_FILE_MAX);
+	else if (!bench_fio_run(file, text, len))
+		return;
+	exit_mark_failed("job file");
+	if (exit_test_mode())
+		machine_poweroff();
+}
