@@ -37,6 +37,23 @@ int smp_call_function_single(unsigned cpu, smp_call_func_t fn, void *arg, bool w
 /* Run fn(arg) on every other online CPU; wait as above. */
 void smp_call_function(smp_call_func_t fn, void *arg, bool wait);
 
+/*
+ * smp_run_start - have another CPU run fn(arg) in thread context (its idle
+ * loop: interrupts on, fn may wait for I/O), and return at once; r is the
+ * caller's until smp_run_wait(r), which waits for fn to return there and
+ * gives its value. 0, -EINVAL (no such CPU, or this one), -ENODEV (not
+ * online) or -EBUSY (that CPU is running another). Context: thread.
+ */
+struct smp_run {
+	int (*fn)(void *arg);
+	void *arg;
+	int ret;
+	u32 done;		/* set (release) by the CPU that ran fn */
+	unsigned cpu;
+};
+int smp_run_start(unsigned cpu, struct smp_run *r, int (*fn)(void *arg), void *arg);
+int smp_run_wait(struct smp_run *r);
+
 /* Bring up the application processors (kernel/smp.c); once, at boot. */
 void smp_init(void);
 

@@ -2,7 +2,7 @@
  * smp.c - CPU numbering and cross-CPU calls (include/smp.h).
  *
  * For now only the boot CPU runs: smp_init() starts nobody, CPU 0 is the
- * only one online, and a call to another CPU is refused. The multiprocessor
+ * only one online, and a call or a run request to another CPU is refused. The multiprocessor
  * bring-up of the SMP issue replaces this.
  */
 #include "errno.h"
@@ -44,6 +44,21 @@ void smp_call_function(smp_call_func_t fn, void *arg, bool wait)
 	(void)fn;
 	(void)arg;
 	(void)wait;
+}
+
+int smp_run_start(unsigned cpu, struct smp_run *r, int (*fn)(void *arg), void *arg)
+{
+	(void)r;
+	(void)fn;
+	(void)arg;
+	if (cpu >= NR_CPUS || cpu == smp_processor_id())
+		return -EINVAL;
+	return -ENODEV;		/* no other CPU runs yet */
+}
+
+int smp_run_wait(struct smp_run *r)
+{
+	return r->ret;
 }
 
 void smp_init(void)
