@@ -9,9 +9,14 @@ default CPU 0) with run="bench-suite; poweroff" and parses its BENCH lines;
 then boots it straight to power-off five times (once with --quick) per RAM
 size of BOOT_RAM_SIZES and keeps each boot's "kernel entry to prompt"
 figure, so that boot time growing with RAM shows (--boot-only: just that);
+Then (issue 11) one unpinned boot with --smp 2 runs pmem 4k randread and
+randwrite qd 1 and NVMe 4k randread qd 32 at numjobs=1 and numjobs=2
+(group_reporting) and bench-micro kmap, for the scaling figures.
 --linux boots Debian's kernel with the initramfs of
 scripts/bench/linux-initramfs.sh (built first if missing) twice: with the
-default CPU and with ERMS hidden (-cpu max,-erms), and parses fio's JSON.
+default CPU and with ERMS hidden (-cpu max,-erms), and parses fio's JSON;
+then once more with --smp 2, unpinned, running fio's numjobs=1 and 2 for
+the same three jobs (BENCH_SMP=1 on its command line).
 Both in one invocation: bench-compare. Every guest runs in the identical
 machine (the launcher's, same NVDIMM and NVMe backing files under OUT),
 one after the other, pinned to the same host CPU. Boot time is the host
@@ -40,7 +45,7 @@ LAUNCHER = REPO / "scripts" / "pfnos-qemu"
 sys.path.insert(0, str(HERE))
 import report  # noqa: E402
 
-INT_FIELDS = ("bs", "qd", "poll", "rwmixread", "ios", "iops", "ops")
+INT_FIELDS = ("bs", "qd", "poll", "rwmixread", "ios", "iops", "ops", "numjobs")
 BOOT_RAM_SIZES = ("64M", "512M", "2G", "4G")
 BOOT_LINE = re.compile(r"^boot: kernel entry to prompt (\d+) us$", re.M)
 
@@ -121,6 +126,8 @@ def fio_job(meta, data):
         "lat_avg_ns": int(lat.get("mean", 0)), "lat_max_ns": int(lat.get("max", 0)),
         "lat_p50_ns": p("50.0"), "lat_p99_ns": p("99.0"), "lat_p999_ns": p("99.9"),
     }
+    if "numjobs" in meta:
+        rec["numjobs"] = int(meta["numjobs"])
     return rec
 
 
@@ -294,6 +301,54 @@ def run_linux(a, noerms):
     return run
 
 
+# The scaling runs (issue 11): each job at numjobs=1 and numjobs=2 in one
+# boot of a 2-vCPU machine, QEMU unpinned so both host CPUs serve it.
+SMP_JOBS = (("pmem0", "randread", "4k", 1), ("pmem0", "randwrite", "4k", 1),
+            ("nvme0n1", "randread", "4k", 32))
+
+
+def smp_machine_args(a):
+    return ["--smp", "2", "--pmem", str(a.out / "pmem0.img"), "--nvme", str(a.out / "nvme0.img")]
+
+
+def run_pfnos_smp(a):
+    print("bench.py: pfnos: numjobs 1 and 2 with --smp 2 (QEMU unpinned)", file=sys.stderr)
+    t = "ramp_time=100ms runtime=500ms" if a.quick else "ramp_time=500ms runtime=2s"
+    cmds = ["bench %s rw=%s bs=%s qd=%d numjobs=%d group_reporting=1 %s" % (dev, rw, bs, qd, n, t)
+            for dev, rw, bs, qd in SMP_JOBS for n in (1, 2)]
+    started = now_iso()
+    st, text, boot_s, cmd = boot_guest(
+        ["--build", str(a.build), "--boot", "kernel", "--timeout", "200",
+         "--cmdline", 'run="%s"' % "; ".join(cmds + ["cpus", "bench-micro kmap", "poweroff"])]
+        + smp_machine_args(a), "boot: kernel entry to prompt", a.out / "pfnos_smp2.serial", 220)
+    run = parse_pfnos(text)
+    run.update(started=started, finished=now_iso(), boot_s=boot_s, qemu_cmdline=cmd, status=st)
+    run["accel"], run["cpu"] = qemu_facts(cmd)
+    run["cpus_online"] = len(re.findall(r"^cpu\d+ apic=\d+ online", text, re.M))
+    if len(run["jobs"]) != 2 * len(SMP_JOBS):
+        run["notes"].append("%d of %d scaling jobs reported (launcher status %s)."
+                            % (len(run["jobs"]), 2 * len(SMP_JOBS), st))
+    return run
+
+
+def run_linux_smp(a):
+    d = ensure_linux(a)
+    print("bench.py: linux: fio numjobs 1 and 2 with --smp 2 (QEMU unpinned)", file=sys.stderr)
+    append = "console=ttyS0 quiet panic=-1 BENCH_SMP=1" + (" BENCH_QUICK=1" if a.quick else "")
+    started = now_iso()
+    st, text, boot_s, cmd = boot_guest(
+        ["--build", str(d / "boot"), "--boot", "kernel", "--timeout", "300",
+         "--qemu-arg", "-initrd", "--qemu-arg", str(d / "initramfs.cpio"),
+         "--qemu-arg", "-append", "--qemu-arg", append] + smp_machine_args(a),
+        "BENCH-LINUX init", a.out / "linux_smp2.serial", 320)
+    run = parse_linux(text)
+    run.update(started=started, finished=now_iso(), boot_s=boot_s, qemu_cmdline=cmd, status=st)
+    run["accel"], run["cpu"] = qemu_facts(cmd)
+    if "BENCH-LINUX done" not in text:
+        run["notes"].append("The fio scaling jobs did not finish (launcher status %s)." % st)
+    return run
+
+
 def host_cpu():
     try:
         for l in Path("/proc/cpuinfo").read_text().splitlines():
@@ -338,9 +393,11 @@ def main(argv=None):
     elif a.pfnos:
         res["runs"]["pfnos"] = run_pfnos(a)
         res["runs"]["pfnos"]["boot_by_ram"] = run_boot_by_ram(a)[0]
+        res["runs"]["pfnos_smp2"] = run_pfnos_smp(a)
     if a.linux:
         res["runs"]["linux"] = run_linux(a, False)
         res["runs"]["linux_noerms"] = run_linux(a, True)
+        res["runs"]["linux_smp2"] = run_linux_smp(a)
     res["meta"]["finished"] = now_iso()
     path = a.out / "results.json"
     path.write_text(json.dumps(res, indent=1, sort_keys=True))
