@@ -314,8 +314,12 @@ def smp_machine_args(a):
 def run_pfnos_smp(a):
     print("bench.py: pfnos: numjobs 1 and 2 with --smp 2 (QEMU unpinned)", file=sys.stderr)
     t = "ramp_time=100ms runtime=500ms" if a.quick else "ramp_time=500ms runtime=2s"
-    cmds = ["bench %s rw=%s bs=%s qd=%d numjobs=%d group_reporting=1 %s" % (dev, rw, bs, qd, n, t)
-            for dev, rw, bs, qd in SMP_JOBS for n in (1, 2)]
+    # touch the scratch areas once, untimed: the host's first touch of a
+    # sparse backing file page is QEMU's cost, not the job's
+    cmds = ["bench %s rw=write bs=1m qd=1 ramp_time=0 ios=64" % dev
+            for dev in sorted({j[0] for j in SMP_JOBS})]
+    cmds += ["bench %s rw=%s bs=%s qd=%d numjobs=%d group_reporting=1 %s" % (dev, rw, bs, qd, n, t)
+             for dev, rw, bs, qd in SMP_JOBS for n in (1, 2)]
     started = now_iso()
     st, text, boot_s, cmd = boot_guest(
         ["--build", str(a.build), "--boot", "kernel", "--timeout", "200",
@@ -325,6 +329,7 @@ def run_pfnos_smp(a):
     run.update(started=started, finished=now_iso(), boot_s=boot_s, qemu_cmdline=cmd, status=st)
     run["accel"], run["cpu"] = qemu_facts(cmd)
     run["cpus_online"] = len(re.findall(r"^cpu\d+ apic=\d+ online", text, re.M))
+    run["jobs"] = [j for j in run["jobs"] if j.get("bs") != 1 << 20]   # the touch
     if len(run["jobs"]) != 2 * len(SMP_JOBS):
         run["notes"].append("%d of %d scaling jobs reported (launcher status %s)."
                             % (len(run["jobs"]), 2 * len(SMP_JOBS), st))
