@@ -4,6 +4,11 @@
  *   BENCH micro=<name> ns_per_op=<x> tsc_per_op=<x> ops=<n> [MBps=<x>]
  *
  *   kmap_atomic_pfn_t   map + unmap of a pmem pfn (the first pmem disk)
+ *   kmap_atomic_pfn_t_others_busy
+ *                       the same on CPU 0 while every other online CPU maps
+ *                       and unmaps its own pfn at full speed (only with more
+ *                       than one CPU online): per-CPU slots and a local
+ *                       invlpg should make it cost what it costs alone
  *   dma_map_sg          map + unmap, per segment, of a 16-entry list
  *   bio_null            a 4 KiB read bio round trip on null0 at qd 1
  *   pmem_write_4k       a 4 KiB FUA write to pmem, flush included (cycling
@@ -38,6 +43,7 @@
 #include "printk.h"
 #include "scatterlist.h"
 #include "shell.h"
+#include "smp.h"
 #include "time.h"
 
 #define MICRO_PASS_NS	50000000ULL	/* one pass */
@@ -112,34 +118,79 @@ static void micro_pass_end(struct bench_micro_pass *p, u64 t0, u64 ops, u64 byte
 	p->bytes = bytes;
 }
 
+/* Map and unmap pfn 256 times. */
+static void kmap_burst(pfn_t pfn)
+{
+	for (int i = 0; i < 256; i++) {
+		void *va = kmap_atomic_pfn_t(pfn);
+
+		barrier();
+		kunmap_atomic_pfn_t(va);
+	}
+}
+
 static int kmap_pass(void *ctx, struct bench_micro_pass *p)
 {
 	pfn_t pfn = *(pfn_t *)ctx;
 	u64 ops = 0, t0 = rdtsc(), limit = ns_to_tsc(MICRO_PASS_NS);
 
 	do {
-		for (int i = 0; i < 256; i++) {
-			void *va = kmap_atomic_pfn_t(pfn);
-
-			barrier();
-			kunmap_atomic_pfn_t(va);
-		}
+		kmap_burst(pfn);
 		ops += 256;
 	} while (rdtsc() - t0 < limit);
 	micro_pass_end(p, t0, ops, 0);
 	return 0;
 }
 
+/* The other CPUs' side of kmap_atomic_pfn_t_others_busy: map and unmap
+ * their own pfn until CPU 0 is done (in the call-function IPI's context). */
+struct kmap_busy {
+	pfn_t pfn;
+	u32 stop;
+	u32 running;
+};
+
+static void kmap_busy_cpu(void *arg)
+{
+	struct kmap_busy *b = arg;
+	pfn_t pfn = pfn_t_add(b->pfn, smp_processor_id());
+
+	__atomic_add_fetch(&b->running, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&b->stop, __ATOMIC_ACQUIRE))
+		kmap_burst(pfn);
+	__atomic_sub_fetch(&b->running, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * kmap_atomic_pfn_t alone, then (with more than one CPU online) the same
+ * while every other CPU maps and unmaps its own pfn at full speed: no
+ * shootdown and no shared line, so the two should be alike.
+ */
 static int micro_kmap(void)
 {
+	static struct kmap_busy busy;
 	struct gendisk *d = micro_disk("pmem");
+	unsigned others = num_online_cpus() - 1;
 	pfn_t pfn;
+	int err;
 
 	if (!d)
 		return micro_skip("kmap_atomic_pfn_t", "no pmem device");
 	if (blk_direct_access(d, bench_scratch_off(d) >> SECTOR_SHIFT, 8, &pfn) <= 0)
 		return micro_skip("kmap_atomic_pfn_t", "no direct access to pmem");
-	return micro_steady("kmap_atomic_pfn_t", kmap_pass, &pfn, NULL);
+	err = micro_steady("kmap_atomic_pfn_t", kmap_pass, &pfn, NULL);
+	if (err || !others || smp_processor_id() != 0)
+		return err;
+	memset(&busy, 0, sizeof(busy));
+	busy.pfn = pfn;
+	smp_call_function(kmap_busy_cpu, &busy, false);
+	while (__atomic_load_n(&busy.running, __ATOMIC_ACQUIRE) < others)
+		cpu_relax();
+	err = micro_steady("kmap_atomic_pfn_t_others_busy", kmap_pass, &pfn, NULL);
+	__atomic_store_n(&busy.stop, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&busy.running, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	return err;
 }
 
 #define MICRO_SEGS	16

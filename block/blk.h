@@ -53,17 +53,16 @@ static inline unsigned blk_this_cpu(void)
  * ---- per CPU ----
  * What the block layer keeps for each CPU, one cache line each so CPUs
  * submitting side by side never write the same line: the nested-submission
- * state of submit_bio() (blk_core.c), the bi_end_io callbacks running
- * (bio.c) and the CPU's I/O counts. Only code running on that CPU changes
- * its entry (an interrupt handler included: a handler's submission or
- * completion runs to its end before the interrupted code goes on); others
- * may read the counts.
+ * state of submit_bio() (blk_core.c) and the bi_end_io callbacks running
+ * (bio.c); the CPU's I/O counts are struct percpu's (blk_count_cpu_io()).
+ * Only code running on that CPU changes its entry (an interrupt handler
+ * included: a handler's submission or completion runs to its end before
+ * the interrupted code goes on).
  */
 struct blk_cpu {
 	bool submitting;		/* a submit_bio() runs on this CPU */
 	struct bio *head, *tail;	/* bios queued for it */
 	unsigned endio_depth;		/* bi_end_io callbacks running */
-	u64 submitted, completed;	/* accounted bios */
 } __aligned(64);
 
 extern struct blk_cpu blk_cpus[NR_CPUS];
@@ -94,7 +93,7 @@ static inline void blk_account_io_start(struct bio *bio)
 	st->sectors[g] += bio_sectors(bio);
 	__atomic_add_fetch(&st->in_flight[g], 1, __ATOMIC_RELAXED);
 	bio->bi_flags |= BIO_ACCT;
-	blk_cpus[blk_this_cpu()].submitted++;
+	blk_count_cpu_io(false);
 }
 
 /* An accounted bio completed (bio_endio()). Context: any. */
@@ -106,7 +105,7 @@ static inline void blk_account_io_done(struct bio *bio)
 	__atomic_sub_fetch(&st->in_flight[g], 1, __ATOMIC_RELAXED);
 	if (bio->bi_status)
 		__atomic_add_fetch(&st->errors[g], 1, __ATOMIC_RELAXED);
-	blk_cpus[blk_this_cpu()].completed++;
+	blk_count_cpu_io(true);
 }
 
 /* A bio for disk failed submit_bio()'s checks: an error, never an I/O. */

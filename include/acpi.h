@@ -108,6 +108,9 @@ struct acpi_madt_cpu {
 	u32 apic_id;
 	u32 uid;		/* ACPI processor UID */
 	bool x2apic;		/* from a type 9 entry */
+	bool hotplug;	/* not enabled, may be hot-added (Online Capable,
+				 * or any disabled entry before MADT revision 5):
+				 * never started */
 };
 struct acpi_madt_ioapic {
 	u8 id;
@@ -133,8 +136,10 @@ struct acpi_madt_info {
 	bool present;
 	u64 lapic_addr;		/* with the type 5 override applied */
 	u32 flags;
+	u8 revision;		/* the table's: Online Capable exists from 5 */
 	unsigned ncpus;
-	unsigned ncpus_disabled;	/* present but not enabled */
+	unsigned ncpus_disabled;	/* present but not enabled (hot-pluggable too) */
+	unsigned ncpus_hotplug;		/* of cpu[], those not enabled (hotplug) */
 	struct acpi_madt_cpu cpu[ACPI_MAX_CPUS];
 	unsigned nioapic;
 	struct acpi_madt_ioapic ioapic[ACPI_MAX_IOAPICS];

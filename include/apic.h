@@ -30,6 +30,7 @@
 /* Fixed vectors; irq_alloc_vector() hands out 48..0xef. */
 #define APIC_TIMER_VECTOR	0xf0
 #define APIC_ERROR_VECTOR	0xfe
+#define APIC_CALL_VECTOR	0xf1	/* smp_call_function*(), smp_run_on() */
 
 /* ---- the platform description (kernel/apic.c) ---- */
 
@@ -66,8 +67,21 @@ struct apic_isa_override {
 	enum apic_trigger trigger;
 };
 
+/* A processor's local APIC from the platform's list (MADT entries 0 and
+ * 9): started when enabled, listed (never started) when it may only be
+ * hot-added: Online Capable, or any disabled entry before MADT revision 5
+ * (ACPI 6.4, 5.2.12.2). */
+#define APIC_MAX_CPUS	64
+struct apic_cpu_desc {
+	u32 apic_id;
+	bool enabled;
+	bool hotplug;
+};
+
 struct apic_platform {
 	u64 lapic_addr;
+	unsigned ncpu;
+	struct apic_cpu_desc cpu[APIC_MAX_CPUS];
 	bool pcat_compat;	/* 8259s present: remap and mask them */
 	unsigned nioapic;
 	struct apic_ioapic_desc ioapic[APIC_MAX_IOAPICS];
@@ -109,6 +123,22 @@ u32 apic_id(void);
 void apic_eoi(void);
 /* Deliver vector to this CPU (ICR destination shorthand "self"). */
 void apic_send_self_ipi(u8 vector);
+/* The APIC id of the CPU running this (read from its LAPIC). */
+u32 apic_this_id(void);
+/**
+ * apic_init_ap - enable this application processor's local APIC in the
+ * boot CPU's mode and start its tick at the boot CPU's calibration.
+ * Returns 0 or -ENODEV (the boot CPU has no APIC in use).
+ * Context: an AP coming up, interrupts disabled.
+ */
+int apic_init_ap(void);
+/* IPIs to the CPU with APIC id apic_id (SDM vol. 3A, 11.6.1): a fixed
+ * vector, an NMI, INIT (assert and de-assert), a startup IPI whose vector
+ * is the page start_pa (below 1 MiB, page aligned) the CPU starts at. */
+void apic_send_ipi(u32 apic_id, u8 vector);
+void apic_send_nmi(u32 apic_id);
+void apic_send_init(u32 apic_id);
+void apic_send_startup(u32 apic_id, u64 start_pa);
 /* Raw register access by xAPIC offset (0x20 ID, 0x80 TPR, ...), for tests
  * and the `irqs` command. */
 u32 apic_read(unsigned reg);

@@ -283,6 +283,9 @@ void blk_wake_cpu(unsigned cpu);
  * polled wait: run deferred work (work.h) and, when the poll reaped nothing,
  * pause the CPU (a spin-wait hint; never a halt). */
 void blk_poll_relax(bool reaped);
+/* Count an I/O submitted (done false) or completed (done true) on this CPU,
+ * for the `cpus` command (percpu.ios_submitted/ios_completed). */
+void blk_count_cpu_io(bool done);
 /* The block layer's own init-time memory, zeroed; NULL on failure. Never on
  * the I/O path. kzalloc_boot() (mm.h) in the kernel; the host tests inject
  * failures here. Drivers allocate with kzalloc_boot() themselves. */

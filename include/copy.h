@@ -31,6 +31,8 @@ struct copy_routine {
 };
 
 void copy_init(void);
+/* An application processor's SIMD state (CR0, CR4, XCR0) as copy_init() set the boot CPU's. */
+void copy_cpu_init(void);
 /* The fastest plain copy. */
 void copy_memcpy(void *dst, const void *src, size_t len);
 /* Non-temporal copy (the fastest *_nt routine; movnti in interrupt

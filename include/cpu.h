@@ -46,6 +46,7 @@ static inline void wrmsr(u32 msr, u64 v)
 #define EFER_NXE	(1ULL << 11)
 #define MSR_PAT		0x277
 #define MSR_APIC_BASE	0x1B
+#define MSR_GS_BASE	0xC0000101
 
 static inline u64 read_cr0(void) { u64 v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static inline u64 read_cr2(void) { u64 v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }

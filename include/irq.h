@@ -14,6 +14,7 @@
 #include "types.h"
 #ifndef PFNOS_HOST
 #include "cpu.h"
+#include "smp.h"
 #endif
 
 struct pt_regs {
@@ -28,8 +29,14 @@ struct pt_regs {
 
 typedef void (*irq_handler_t)(struct pt_regs *regs, void *arg);
 
+/* The boot CPU's GDT, TSS and IST stacks; an AP's, with its IST stacks
+ * (IST1 #DF, IST2 NMI and #MC). */
+#define CPU_IST_STACK_SIZE	8192
 void gdt_init(void);
+void gdt_init_cpu(unsigned cpu, u64 ist1_top, u64 ist2_top);
 void idt_init(void);
+/* Load the IDT idt_init() built (an application processor). */
+void idt_load(void);
 /* Claim a vector (32..254). Returns 0, -EBUSY or -EINVAL. */
 int irq_register(unsigned vector, irq_handler_t fn, void *arg, const char *name);
 void irq_unregister(unsigned vector);
@@ -37,9 +44,10 @@ void irq_unregister(unsigned vector);
 int irq_alloc_vector(irq_handler_t fn, void *arg, const char *name);
 /* Set by the APIC driver: acknowledge the interrupt being handled. */
 extern void (*irq_eoi)(void);
-/* Nesting depth of interrupt handlers on this CPU (0 outside any). */
-extern unsigned irq_depth;
-static inline bool in_interrupt(void) { return irq_depth != 0; }
+#ifndef PFNOS_HOST
+/* Interrupt handlers running on this CPU (percpu.irq_depth; 0 outside any). */
+static inline bool in_interrupt(void) { return this_cpu_read(irq_depth) != 0; }
+#endif
 
 /* A fixup lets a test provoke an exception and survive it: when set and
  * the handler returns true, execution resumes at regs->rip as modified. */

@@ -108,6 +108,11 @@ void *memremap_pfn_range(const struct memmap_region *reg);
 /* ---- boot (mm/mm_init.c) ---- */
 /* After memmap_finalize(): the frame allocator, page tables, kmap. */
 void mm_init(void);
+struct smp_platform_ops;
+/* What kernel/smp.c needs from mm to start the APs (include/smp.h): guarded
+ * stacks, their PAT/global-page/SIMD setup, the trampoline's page tables
+ * and its page below 1 MiB. */
+void mm_smp_ops(struct smp_platform_ops *ops);
 /* RAM spent on memory-management metadata (allocator bits, page tables). */
 u64 mm_metadata_bytes(void);
 
@@ -123,5 +128,22 @@ void kmap_release_all(void);
  * restores the panic); the misused call then changes nothing. */
 typedef void (*kmap_bug_fn)(const char *msg);
 void kmap_set_bug_handler(kmap_bug_fn fn);
+/* The CPU whose kmap window holds addr, or -1 for an address outside the
+ * kmap windows (the direct map, for one). */
+int kmap_owner_cpu(const void *addr);
+/*
+ * kmap_check_access - under kmap.debug=1, check that every kmap address in
+ * [addr, addr + len) is mapped by this CPU and still held; a mapping used
+ * on another CPU (whose TLB may keep it after the owner's local unmap) is
+ * reported as a kmap misuse. Nothing without kmap.debug=1. The copy paths
+ * call it on both ends.
+ */
+extern bool kmap_debug;
+void __kmap_check_access(const void *addr, size_t len);
+static inline void kmap_check_access(const void *addr, size_t len)
+{
+	if (__builtin_expect(kmap_debug, 0))
+		__kmap_check_access(addr, len);
+}
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * apic.c - the boot CPU's local APIC, the periodic tick and one-shot timers.
+ * apic.c - the local APICs, inter-processor interrupts, the periodic tick
+ * and one-shot timers.
  *
  * apic_set_platform() keeps the platform description the firmware parser
  * hands down (the PC defaults until then), for this file and ioapic.c.
@@ -7,12 +8,17 @@
  * apic_init() enables the local APIC in x2APIC mode (MSRs 0x800+) when CPUID
  * offers it, else in xAPIC mode through an uncached mapping of the
  * platform's LAPIC address, and installs apic_eoi() as the dispatcher's
- * irq_eoi hook.
+ * irq_eoi hook. apic_init_ap() does the same on an application processor
+ * (the mode the boot CPU chose), apic_send_ipi() and friends send INIT,
+ * startup, NMI and fixed IPIs (SDM 11.6.1; in x2APIC mode the ICR is one
+ * MSR write, 11.12.9).
  * timer_init() calibrates the LAPIC timer against the TSC (2 ms windows
  * with a bounded error) and starts it in periodic mode on
  * APIC_TIMER_VECTOR. The tick handler advances jiffies and runs expired
  * timers, which are kept in a list sorted by deadline; timer_add/timer_del
- * touch the list with interrupts off.
+ * touch the list with interrupts off. Every CPU ticks (its own LAPIC
+ * timer, the boot CPU's calibration) and counts its ticks; only CPU 0
+ * advances jiffies and runs the timers.
  *
  * Registers: Intel SDM vol. 3A, 11.4 (IA32_APIC_BASE), 11.5.1 (LVT), 11.5.4
  * (timer), 11.6.1 (ICR), 11.9 (spurious), 11.12 (x2APIC MSR map).
@@ -25,6 +31,7 @@
 #include "irq.h"
 #include "lib.h"
 #include "printk.h"
+#include "smp.h"
 #include "time.h"
 #include "timer.h"
 
@@ -39,7 +46,12 @@
 #define APIC_ICR_LO	0x300
 #define APIC_ICR_HI	0x310
 #define  APIC_ICR_PENDING	BIT(12)	/* delivery status (xAPIC only) */
+#define  APIC_ICR_FIXED		FIELD_PREP(GENMASK(10, 8), 0)
+#define  APIC_ICR_NMI		FIELD_PREP(GENMASK(10, 8), 4)
+#define  APIC_ICR_INIT		FIELD_PREP(GENMASK(10, 8), 5)
+#define  APIC_ICR_STARTUP	FIELD_PREP(GENMASK(10, 8), 6)
 #define  APIC_ICR_ASSERT	BIT(14)
+#define  APIC_ICR_LEVEL		BIT(15)
 #define  APIC_ICR_SELF		FIELD_PREP(GENMASK(19, 18), 1)
 #define APIC_LVT_TIMER	0x320
 #define  APIC_LVT_MASKED	BIT(16)
@@ -54,6 +66,7 @@
 
 #define MSR_X2APIC_BASE		0x800
 #define MSR_X2APIC_SELF_IPI	0x83f
+#define MSR_X2APIC_ICR		0x830
 #define APIC_BASE_EXTD		BIT(10)
 #define APIC_BASE_EN		BIT(11)
 #define APIC_BASE_ADDR		GENMASK(51, 12)
@@ -76,6 +89,7 @@ static u32 boot_apic_id;
 static u64 lapic_hz;
 static bool ticking;
 static u64 apic_errors;
+static u32 timer_count;		/* initial count of the periodic tick */
 
 volatile u64 jiffies;
 unsigned timer_hz;
@@ -152,6 +166,54 @@ void apic_send_self_ipi(u8 vector)
 	apic_write(APIC_ICR_LO, vector | APIC_ICR_ASSERT | APIC_ICR_SELF);
 	while ((apic_read(APIC_ICR_LO) & APIC_ICR_PENDING) && ++spins < 1000000)
 		cpu_relax();
+}
+
+/* Write the ICR: low word icr_lo to the CPU with APIC id dest. */
+static void apic_icr_write(u32 dest, u32 icr_lo)
+{
+	unsigned long flags;
+	unsigned spins = 0;
+
+	if (x2apic) {
+		wrmsr(MSR_X2APIC_ICR, ((u64)dest << 32) | icr_lo);
+		return;
+	}
+	flags = local_irq_save();	/* ICR_HI then ICR_LO, not split */
+	while ((apic_read(APIC_ICR_LO) & APIC_ICR_PENDING) && ++spins < 1000000)
+		cpu_relax();
+	apic_write(APIC_ICR_HI, dest << 24);
+	apic_write(APIC_ICR_LO, icr_lo);
+	local_irq_restore(flags);
+}
+
+void apic_send_ipi(u32 apic_id, u8 vector)
+{
+	apic_icr_write(apic_id, APIC_ICR_FIXED | APIC_ICR_ASSERT | vector);
+}
+
+void apic_send_nmi(u32 apic_id)
+{
+	apic_icr_write(apic_id, APIC_ICR_NMI | APIC_ICR_ASSERT);
+}
+
+void apic_send_init(u32 apic_id)
+{
+	/* level-triggered assert, then de-assert (SDM 8.4.4.1; ignored by
+	 * CPUs after the Pentium); x2APIC mode has no INIT level de-assert
+	 * (SDM 11.12.9), so it is sent in xAPIC mode only */
+	apic_icr_write(apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL | APIC_ICR_ASSERT);
+	if (!x2apic)
+		apic_icr_write(apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL);
+}
+
+void apic_send_startup(u32 apic_id, u64 start_pa)
+{
+	apic_icr_write(apic_id, APIC_ICR_STARTUP | (u32)(start_pa >> 12));
+}
+
+u32 apic_this_id(void)
+{
+	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
 }
 
 static void apic_error_irq(struct pt_regs *regs, void *arg)
@@ -238,6 +300,9 @@ static void timer_run_expired(void)
 
 static void timer_tick(struct pt_regs *regs, void *arg)
 {
+	this_cpu_inc(timer_ticks);
+	if (smp_processor_id() != 0)
+		return;
 	jiffies++;
 	timer_run_expired();
 }
@@ -373,9 +438,39 @@ int timer_init(void)
 	apic_write(APIC_TDCR, APIC_TDCR_DIV16);
 	apic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | APIC_TIMER_VECTOR);
 	apic_write(APIC_TMICT, (u32)count);
+	timer_count = (u32)count;
 	ticking = true;
 	pr_info("timer: LAPIC timer %llu kHz, tick %u Hz\n",
 		(unsigned long long)(lapic_hz / 1000), timer_hz);
+	return 0;
+}
+
+int apic_init_ap(void)
+{
+	u64 base = rdmsr(MSR_APIC_BASE);
+
+	if (!ready)
+		return -ENODEV;
+	if (x2apic) {
+		if (!(base & APIC_BASE_EN))
+			wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+	} else if (!(base & APIC_BASE_EN)) {
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
+	}
+	apic_write(APIC_TPR, 0);
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
+	apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
+	apic_write(APIC_LVT_LINT1, APIC_LVT_MASKED);	/* NMIs reach the boot CPU */
+	apic_write(APIC_LVT_ERROR, APIC_ERROR_VECTOR);
+	apic_write(APIC_ESR, 0);
+	apic_write(APIC_ESR, 0);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | IRQ_VECTOR_SPURIOUS);
+	if (ticking) {
+		apic_write(APIC_TDCR, APIC_TDCR_DIV16);
+		apic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | APIC_TIMER_VECTOR);
+		apic_write(APIC_TMICT, timer_count);
+	}
 	return 0;
 }
 

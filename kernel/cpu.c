@@ -3,13 +3,17 @@
  *
  * cpu_init() reads CPUID once (Intel SDM vol. 2A, CPUID) into cpu_features.
  * gdt_init() replaces the boot GDT with one holding a 64-bit TSS whose IST1
- * stack serves #DF, NMI and #MC, so a kernel stack overflow into the guard
- * page still produces a readable dump instead of a triple fault.
+ * stack serves #DF and IST2 NMI and #MC, so a kernel stack overflow into
+ * the guard page still produces a readable dump instead of a triple fault.
+ * Every CPU has its own GDT and TSS (a TSS descriptor is marked busy when
+ * loaded, so two CPUs cannot share one): gdt_init_cpu() sets up an
+ * application processor's with the IST stacks kernel/smp.c gave it.
  */
 #include "compiler.h"
 #include "cpu.h"
 #include "irq.h"
 #include "lib.h"
+#include "smp.h"
 
 struct cpu_features cpu_features;
 
@@ -79,28 +83,40 @@ _Static_assert(sizeof(struct tss64) == 104, "TSS layout");
 #define GDT_KERNEL_DS	0x10
 #define GDT_TSS		0x18
 
-static struct tss64 tss;
-static u8 ist_stack[2][8192] __aligned(16);
-static u64 gdt[5] __aligned(16);
+static struct tss64 tss[NR_CPUS] __aligned(64);
+static u8 ist_stack[2][CPU_IST_STACK_SIZE] __aligned(16);	/* the boot CPU's */
+static u64 gdt[NR_CPUS][5] __aligned(64);
 
 void gdt_init(void)
 {
-	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
+	struct percpu *p = per_cpu(0);
+
+	p->ist_lo[0] = (u64)ist_stack[0];
+	p->ist_lo[1] = (u64)ist_stack[1];
+	gdt_init_cpu(0, (u64)&ist_stack[0][sizeof(ist_stack[0])],
+		     (u64)&ist_stack[1][sizeof(ist_stack[1])]);
+}
+
+void gdt_init_cpu(unsigned cpu, u64 ist1_top, u64 ist2_top)
+{
+	struct tss64 *t = &tss[cpu];
+	u64 *g = gdt[cpu];
+	u64 base = (u64)t, limit = sizeof(*t) - 1;
 	struct {
 		u16 limit;
 		u64 base;
-	} __packed ptr = { sizeof(gdt) - 1, (u64)gdt };
+	} __packed ptr = { sizeof(gdt[cpu]) - 1, (u64)g };
 
-	gdt[0] = 0;
-	gdt[1] = 0x00AF9A000000FFFFULL;	/* 64-bit code */
-	gdt[2] = 0x00CF92000000FFFFULL;	/* data */
+	g[0] = 0;
+	g[1] = 0x00AF9A000000FFFFULL;	/* 64-bit code */
+	g[2] = 0x00CF92000000FFFFULL;	/* data */
 	/* 16-byte TSS descriptor: type 9 (available 64-bit TSS), present */
-	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
-		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[4] = base >> 32;
-	tss.ist[0] = (u64)&ist_stack[0][sizeof(ist_stack[0])];
-	tss.ist[1] = (u64)&ist_stack[1][sizeof(ist_stack[1])];
-	tss.iomap_base = sizeof(tss);
+	g[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+	       (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	g[4] = base >> 32;
+	t->ist[0] = ist1_top;
+	t->ist[1] = ist2_top;
+	t->iomap_base = sizeof(*t);
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"pushq %1\n\t"

@@ -12,6 +12,7 @@
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
+#include "smp.h"
 
 struct idt_gate {
 	u16 offset_lo;
@@ -36,7 +37,6 @@ struct irq_slot {
 static struct irq_slot irq_slots[256];
 
 void (*irq_eoi)(void);
-unsigned irq_depth;
 exception_fixup_t exception_fixup;
 static u64 unexpected_irqs;
 u64 irq_spurious_count;
@@ -68,6 +68,11 @@ void idt_init(void)
 		g->offset_hi = addr >> 32;
 		g->zero = 0;
 	}
+	idt_load();
+}
+
+void idt_load(void)
+{
 	struct {
 		u16 limit;
 		u64 base;
@@ -143,6 +148,8 @@ static void exception(struct pt_regs *r)
 	u64 off;
 	const char *sym;
 
+	if (r->vector == 2 && smp_handle_stop_nmi(r))
+		return;
 	if (exception_fixup && exception_fixup(r))
 		return;
 	printk_panic_mode();
@@ -179,10 +186,11 @@ void irq_dispatch(struct pt_regs *r)
 		exception(r);
 		return;
 	}
-	irq_depth++;
+	this_cpu_inc(irq_depth);
+	this_cpu_inc(irqs);
 	s = &irq_slots[r->vector];
 	if (s->fn) {
-		s->count++;
+		__atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);	/* every CPU ticks */
 		s->fn(r, s->arg);
 	} else if (r->vector == IRQ_VECTOR_SPURIOUS) {
 		/* no EOI for a spurious interrupt (Intel SDM vol. 3A, 11.9) */
@@ -193,5 +201,5 @@ void irq_dispatch(struct pt_regs *r)
 	}
 	if (r->vector != IRQ_VECTOR_SPURIOUS && irq_eoi)
 		irq_eoi();
-	irq_depth--;
+	this_cpu_dec(irq_depth);
 }

@@ -4,7 +4,8 @@
  * boot/entry.asm calls kmain(magic, info) on the boot stack in long mode with
  * the early page tables. The order below is the dependency order of the
  * floors: console first, then CPU tables, boot information and command line,
- * time, memory, firmware, devices, and finally the run= commands and shell.
+ * time, memory, firmware, interrupts, the application processors, devices,
+ * and finally the run= commands and shell.
  */
 #include "acpi.h"
 #include "bench.h"
@@ -29,6 +30,7 @@
 #include "printk.h"
 #include "serial.h"
 #include "shell.h"
+#include "smp.h"
 #include "time.h"
 #include "timer.h"
 #include "version.h"
@@ -139,6 +141,7 @@ void kmain(u32 magic, u64 info)
 	u64 prompt_tsc;
 
 	boot_tsc = rdtsc();
+	smp_early_init();	/* GS base: smp_processor_id(), in_interrupt() */
 	serial_init();
 	cpu_init();
 	gdt_init();
@@ -165,6 +168,13 @@ void kmain(u32 magic, u64 info)
 	serial_irq_init();
 	if (apic_ready())
 		local_irq_enable();
+	{
+		struct smp_platform_ops ops;
+
+		mm_smp_ops(&ops);
+		smp_set_platform_ops(&ops);
+		smp_init();
+	}
 	copy_init();
 	dma_init();
 	if (blk_init() == 0) {

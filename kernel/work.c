@@ -3,11 +3,15 @@
  * work_queue() from any context and drained by work_run_pending() where
  * the kernel waits (the block layer's blk_wait_once(), halting or polling,
  * which every I/O wait uses; the shell's idle loop; the NVMe poll
- * operation). One CPU: the list is protected by disabling interrupts.
+ * operation). The list is protected by disabling interrupts, which holds
+ * on one CPU only: work is queued by interrupt handlers, which run on CPU 0
+ * (devices target it), and work_run_pending() runs it on CPU 0 alone (an
+ * application processor's call returns 0) until the list takes a lock.
  */
 #include "compiler.h"
 #include "cpu.h"
 #include "irq.h"
+#include "smp.h"
 #include "work.h"
 
 static struct work *work_head, *work_tail;
@@ -41,7 +45,8 @@ unsigned work_run_pending(void)
 	unsigned n = 0;
 	struct work *w;
 
-	if (!work_head || in_interrupt() || !irqs_enabled() || work_running)
+	if (!work_head || in_interrupt() || !irqs_enabled() || work_running ||
+	    smp_processor_id() != 0)
 		return 0;
 	work_running = true;
 	for (;;) {

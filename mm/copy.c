@@ -44,7 +44,8 @@ static const struct copy_routine *best = GPR_ROUTINE;
 static const struct copy_routine *best_nt = &routines[3];
 static u64 wb_mbps;			/* best plain copy + write-back */
 
-static void simd_enable(void)
+/* This CPU's SIMD state; every CPU runs the routines copy_init() picked. */
+void copy_cpu_init(void)
 {
 	u64 cr0 = read_cr0(), cr4 = read_cr4();
 
@@ -53,15 +54,21 @@ static void simd_enable(void)
 	write_cr0(cr0);
 	cr4 |= BIT(9) | BIT(10);	/* OSFXSR, OSXMMEXCPT */
 	write_cr4(cr4);
+	if (cpu_features.xsave && cpu_features.avx) {
+		write_cr4(read_cr4() | BIT(18));	/* OSXSAVE */
+		__asm__ volatile("xsetbv" :: "c"(0), "a"(7), "d"(0));	/* x87|SSE|AVX */
+	}
+}
+
+static void simd_enable(void)
+{
+	copy_cpu_init();
 	for (unsigned i = 0; i < ARRAY_SIZE(routines); i++)
 		if (!routines[i].simd)
 			routines[i].usable = true;
 	routines[4].usable = routines[5].usable = true;	/* SSE2: all x86_64 */
-	if (cpu_features.xsave && cpu_features.avx) {
-		write_cr4(read_cr4() | BIT(18));	/* OSXSAVE */
-		__asm__ volatile("xsetbv" :: "c"(0), "a"(7), "d"(0));	/* x87|SSE|AVX */
+	if (cpu_features.xsave && cpu_features.avx)
 		routines[6].usable = routines[7].usable = true;
-	}
 }
 
 u64 copy_measure(const struct copy_routine *r, void *dst, const void *src,
@@ -89,6 +96,8 @@ u64 copy_measure(const struct copy_routine *r, void *dst, const void *src,
 
 void copy_nt(void *dst, const void *src, size_t len)
 {
+	kmap_check_access(dst, len);
+	kmap_check_access(src, len);
 	if (in_interrupt())
 		copy_movnti8x8(dst, src, len);
 	else
@@ -145,6 +154,8 @@ out:
 
 void copy_memcpy(void *dst, const void *src, size_t len)
 {
+	kmap_check_access(dst, len);
+	kmap_check_access(src, len);
 	if (in_interrupt())
 		copy_mov8x8(dst, src, len);
 	else

@@ -11,6 +11,9 @@
  * 4. Move the allocator to the direct map and hand it the RAM above 4 GiB,
  *    which only the direct map can reach.
  * 5. Prepare the kmap slots.
+ * 6. Keep a RAM page below 1 MiB for the APs' real-mode trampoline (the
+ *    allocator never gets the first MiB, so it stays free) and hand kernel/
+ *    smp.c what it needs from mm (mm_smp_ops()).
  * Persistent memory never enters any of this: it stays in the memory map's
  * region table, with no per-frame state.
  */
@@ -24,11 +27,49 @@
 #include "panic.h"
 #include "printk.h"
 #include "buddy.h"
+#include "copy.h"
+#include "smp.h"
 
 #define LOW_RESERVE	(1ULL << 20)
 #define FOUR_GIB	(4ULL << 30)
 
 void kmap_init(void);
+
+static u64 trampoline_pa;
+
+/* The highest whole RAM page in [4 KiB, 640 KiB) of the final map: below
+ * the EBDA, never page 0 (the real-mode IVT), 0 when there is none. */
+static u64 find_trampoline_page(void)
+{
+	unsigned n;
+	const struct memmap_range *r = memmap_ranges(&n);
+	u64 best = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		u64 start = max(r[i].start, (u64)PAGE_SIZE), end = min(r[i].end, 0xa0000ULL);
+
+		start = ALIGN_UP(start, PAGE_SIZE);
+		end &= PAGE_MASK;
+		if (r[i].type == E820_RAM && start < end)
+			best = end - PAGE_SIZE;
+	}
+	return best;
+}
+
+static void mm_ap_setup(void)
+{
+	paging_cpu_init();
+	copy_cpu_init();
+}
+
+void mm_smp_ops(struct smp_platform_ops *ops)
+{
+	ops->stack_alloc = paging_stack_alloc;
+	ops->ap_setup = mm_ap_setup;
+	ops->ap_boot_cr3 = paging_ap_boot_tables;
+	ops->trampoline_pa = trampoline_pa;
+	ops->trampoline_va = trampoline_pa ? phys_to_virt(trampoline_pa) : NULL;
+}
 
 /* Until paging_init(), frames below 4 GiB are reached by identity. */
 static void *identity_va(u64 pfn)
@@ -124,6 +165,7 @@ void mm_init(void)
 			add_free(start, r[i].end, NULL, 0);
 	}
 	kmap_init();
+	trampoline_pa = find_trampoline_page();
 	persist_init();	/* where the persistence checker finds each region */
 	pr_info("mm: %llu MiB RAM, %llu MiB persistent in %u regions, metadata %llu KiB\n",
 		(unsigned long long)(memmap_ram_total() >> 20),

@@ -14,6 +14,16 @@
  * Page-table pages come from the frame allocator (below 4 GiB while the
  * boot identity map is how we reach them).
  *
+ * SMP: all CPUs run on these same tables (paging_cpu_init() sets an
+ * application processor's PAT and global pages). Mapping into an empty
+ * PTE needs nothing on other CPUs (no CPU caches a not-present entry,
+ * SDM vol. 3A, 4.10.2.3); clearing one does: paging_unmap() (iounmap,
+ * memunmap) shoots the range down on every other online CPU with a waiting
+ * smp_call_function() after its local invlpg. kmap's slots are per CPU and
+ * never shot down (mm/kmap.c). paging_stack_alloc() maps AP stacks with
+ * unmapped guard pages on both sides; paging_ap_boot_tables() builds the
+ * tables an AP's trampoline switches to long mode on.
+ *
  * Before paging_init(), memremap() is the boot identity map: the low 4 GiB
  * are there already, and what lies above (firmware may put ACPI tables
  * there) is identity-mapped on demand a GiB at a time with 2 MiB pages,
@@ -28,6 +38,7 @@
 #include "paging.h"
 #include "panic.h"
 #include "printk.h"
+#include "smp.h"
 
 extern char boot_stack_guard[], boot_stack_bottom[];
 extern char __ksyms_start[], __ksyms_end[];
@@ -132,8 +143,27 @@ int paging_map(u64 va, u64 pa, u64 len, u64 flags, bool large)
 	return 0;
 }
 
+struct shootdown {
+	u64 va, end;
+};
+
+static void shootdown_local(void *arg)
+{
+	const struct shootdown *sd = arg;
+
+	if (sd->end - sd->va > 64 * PAGE_SIZE) {
+		write_cr3(read_cr3());	/* non-global entries... */
+		write_cr4(read_cr4() & ~BIT(7));	/* ...and global ones (CR4.PGE) */
+		write_cr4(read_cr4() | BIT(7));
+		return;
+	}
+	for (u64 va = sd->va; va < sd->end; va += PAGE_SIZE)
+		invlpg((void *)va);
+}
+
 void paging_unmap(u64 va, u64 len)
 {
+	struct shootdown sd = { va, va + len };
 	u64 end = va + len;
 
 	while (va < end) {
@@ -147,6 +177,8 @@ void paging_unmap(u64 va, u64 len)
 		}
 		va += size;
 	}
+	if (paging_on && num_online_cpus() > 1)
+		smp_call_function(shootdown_local, &sd, true);
 }
 
 u64 paging_cache_bits(unsigned type)
@@ -176,6 +208,57 @@ u64 paging_alloc_va(u64 len, u64 align)
 		return 0;
 	ioremap_next = va + ALIGN_UP(len, SZ_4K) + SZ_4K;	/* a hole between */
 	return va;
+}
+
+void *paging_stack_alloc(size_t size)
+{
+	u64 len = ALIGN_UP(size, PAGE_SIZE), va;
+	unsigned order = get_order(len);
+	pfn_t pfn;
+
+	if (!paging_on || order >= PFN_MAX_ORDER)
+		return NULL;
+	va = paging_alloc_va(len + PAGE_SIZE, PAGE_SIZE);	/* a hole follows */
+	if (!va)
+		return NULL;
+	pfn = pfn_alloc(order, PFN_ALLOC_ZERO);
+	if (pfn_t_is_null(pfn))
+		return NULL;
+	va += PAGE_SIZE;					/* the guard below */
+	if (paging_map(va, pfn_t_to_phys(pfn), len, PTE_RW | PTE_NX | PTE_G, false)) {
+		pfn_free(pfn, order);
+		return NULL;
+	}
+	return (void *)va;
+}
+
+/*
+ * Tables for an AP's switch to long mode (kernel/trampoline.asm): a PML4
+ * whose upper half is the kernel's (the same PDPTs, so later changes below
+ * them show) and whose entry 0 identity-maps the low 2 MiB with one large
+ * page, executable: the trampoline runs there until it jumps into the
+ * kernel. In .bss, so below 4 GiB (CR3 is loaded in 32-bit mode).
+ */
+static pte_t ap_pml4[512] __aligned(PAGE_SIZE);
+static pte_t ap_pdpt[512] __aligned(PAGE_SIZE);
+static pte_t ap_pd[512] __aligned(PAGE_SIZE);
+
+u64 paging_ap_boot_tables(void)
+{
+	const pte_t *kpml4 = table_va(kernel_pml4_pa);
+
+	for (unsigned i = 256; i < 512; i++)
+		ap_pml4[i] = kpml4[i];
+	ap_pd[0] = 0 | PTE_P | PTE_RW | PTE_PS;
+	ap_pdpt[0] = kernel_va_to_pa(ap_pd) | PTE_P | PTE_RW;
+	ap_pml4[0] = kernel_va_to_pa(ap_pdpt) | PTE_P | PTE_RW;
+	return kernel_va_to_pa(ap_pml4);
+}
+
+void paging_cpu_init(void)
+{
+	wrmsr(MSR_PAT, PAT_VALUE);
+	write_cr4(read_cr4() | BIT(7));		/* CR4.PGE: global pages */
 }
 
 static void map_kernel_segment(char *start, char *end, u64 flags)

@@ -59,5 +59,9 @@ u64 paging_cache_bits(unsigned type);
 pte_t *paging_kmap_pte(u64 va);
 /* Reserve a range of the ioremap area; 0 when full. */
 u64 paging_alloc_va(u64 len, u64 align);
+/* smp_platform_ops (include/smp.h) for the application processors. */
+void *paging_stack_alloc(size_t size);
+u64 paging_ap_boot_tables(void);
+void paging_cpu_init(void);
 
 #endif

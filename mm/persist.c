@@ -84,6 +84,9 @@ void persist_store(void *dst, const void *src, size_t n, enum persist_wb how,
 {
 	struct persist_stats local;
 
+	kmap_check_access(dst, n);
+	if (src)
+		kmap_check_access(src, n);
 	if (!st)
 		st = &local;
 	if (!n)

@@ -14,8 +14,9 @@ static void show_details(const struct acpi_info *ai)
 	const struct acpi_madt_info *m = &ai->madt;
 
 	if (m->present) {
-		kprintf("cpus: %u enabled, %u disabled, local APIC 0x%llx\n", m->ncpus,
-			m->ncpus_disabled, (unsigned long long)m->lapic_addr);
+		kprintf("cpus: %u enabled, %u disabled (%u hot-pluggable), local APIC 0x%llx\n",
+			m->ncpus - m->ncpus_hotplug, m->ncpus_disabled, m->ncpus_hotplug,
+			(unsigned long long)m->lapic_addr);
 		for (unsigned i = 0; i < m->nioapic; i++)
 			kprintf("ioapic: id %u at 0x%x gsi %u\n", m->ioapic[i].id,
 				m->ioapic[i].address, m->ioapic[i].gsi_base);

@@ -207,7 +207,7 @@ static void acpi_reset(void)
 	pr_err("acpi: reset register did not reset the machine\n");
 }
 
-/* The MADT's LAPIC address, IOAPICs and ISA overrides, as the core's
+/* The MADT's CPUs, LAPIC address, IOAPICs and ISA overrides, as the core's
  * platform description (ACPI 6.4, 5.2.12). */
 static void acpi_hand_down_madt(const struct acpi_madt_info *m)
 {
@@ -216,6 +216,12 @@ static void acpi_hand_down_madt(const struct acpi_madt_info *m)
 	memset(&p, 0, sizeof(p));
 	p.lapic_addr = m->lapic_addr ? m->lapic_addr : APIC_DEFAULT_LAPIC;
 	p.pcat_compat = m->flags & ACPI_MADT_PCAT_COMPAT;
+	for (unsigned i = 0; i < m->ncpus && p.ncpu < APIC_MAX_CPUS; i++) {
+		p.cpu[p.ncpu].apic_id = m->cpu[i].apic_id;
+		p.cpu[p.ncpu].enabled = !m->cpu[i].hotplug;
+		p.cpu[p.ncpu].hotplug = m->cpu[i].hotplug;
+		p.ncpu++;
+	}
 	for (unsigned i = 0; i < m->nioapic && p.nioapic < APIC_MAX_IOAPICS; i++) {
 		p.ioapic[p.nioapic].id = m->ioapic[i].id;
 		p.ioapic[p.nioapic].address = m->ioapic[i].address;

@@ -101,6 +101,7 @@ struct acpi_madt_entry {
 #define MADT_X2APIC_NMI		10	/* 5.2.12.13 */
 
 #define MADT_CPU_ENABLED	BIT(0)
+#define MADT_CPU_ONLINE_CAPABLE	BIT(1)	/* MADT revision 5 and later */
 
 struct acpi_madt_lapic {
 	u8 type, length;

@@ -44,9 +44,16 @@ static bool have_cpu(const struct acpi_madt_info *m, u32 apic_id)
 static void add_cpu(struct acpi_madt_info *m, u32 apic_id, u32 uid, u32 flags,
 		    bool x2apic)
 {
+	/* Not enabled: hot-pluggable when Online Capable, or, before MADT
+	 * revision 5 (where that flag did not exist), always (ACPI 6.3,
+	 * 5.2.12.2; as Linux's acpi_is_processor_usable()). */
+	bool hotplug = !(flags & MADT_CPU_ENABLED) &&
+		       ((flags & MADT_CPU_ONLINE_CAPABLE) || m->revision < 5);
+
 	if (!(flags & MADT_CPU_ENABLED)) {
 		m->ncpus_disabled++;
-		return;
+		if (!hotplug)
+			return;
 	}
 	if (have_cpu(m, apic_id))
 		return;
@@ -57,6 +64,8 @@ static void add_cpu(struct acpi_madt_info *m, u32 apic_id, u32 uid, u32 flags,
 	m->cpu[m->ncpus].apic_id = apic_id;
 	m->cpu[m->ncpus].uid = uid;
 	m->cpu[m->ncpus].x2apic = x2apic;
+	m->cpu[m->ncpus].hotplug = hotplug;
+	m->ncpus_hotplug += hotplug;
 	m->ncpus++;
 }
 
@@ -185,6 +194,7 @@ int acpi_madt_parse(struct acpi_madt_info *out, const void *tbl, size_t len)
 	memcpy(&hdr, t, sizeof(hdr));
 	m.lapic_addr = hdr.lapic_address;
 	m.flags = hdr.flags;
+	m.revision = hdr.hdr.revision;
 	for (off = sizeof(hdr); off < tlen;) {
 		struct acpi_madt_entry e;
 

@@ -337,8 +337,14 @@ def check(cond, msg):
 
 
 # Self tests that may report # SKIP in any run on the standard machine: they
-# have no device to miss, only an option that turns them on.
-ALLOWED_SKIPS = ("selftest.injected_failure",)
+# have no device to miss, only an option that turns them on (a second CPU,
+# --smp, counts as one: the standard machine has one CPU; test_smp.py and
+# the --smp boots of test_boot.py check that none of these skip there).
+SMP_TESTS = ("smp.ipi_round_trips", "smp.ipi_no_wait_then_wait", "smp.call_function_all",
+             "smp.run_on_thread_context", "smp.kmap_all_cpus_at_once",
+             "smp.kmap_unmap_on_other_cpu_caught", "smp.kmap_copy_on_other_cpu_caught",
+             "smp.kmap_sends_no_ipi", "smp.iounmap_shoots_down_other_cpus")
+ALLOWED_SKIPS = ("selftest.injected_failure",) + SMP_TESTS
 
 
 class KtapResult:

@@ -1,13 +1,14 @@
 """test_boot.py - every boot path reaches the shell and runs self tests.
 
 The full self tests run on the fast SeaBIOS paths (direct PVH boot and the
-GRUB ISO); each UEFI path (GRUB ISO, GNU-EFI loader) gets a smoke test: boot,
-a few self tests, ACPI power-off. boot.ram_4g boots with 4 GiB of RAM (its
+GRUB ISO); each UEFI path (GRUB ISO, GNU-EFI loader) gets a smoke test with
+two CPUs: boot, a few self tests and the smp ones, ACPI power-off. boot.ram_4g boots with 4 GiB of RAM (its
 boot time is judged by make bench, not here).
 """
 import re
 
-from harness import check, check_ended_by, check_ktap, check_status, ktap_parse, test
+from harness import (SMP_TESTS, check, check_ended_by, check_ktap, check_status, ktap_parse,
+                     test)
 
 # A small selftest filter that exists from the boot issue on; the smoke test
 # runs the self tests whose suite.name contains it.
@@ -34,25 +35,35 @@ def full_selftest(ctx, firmware, boot):
     bad = [r.name for r in k.not_ok]
     check(not bad, "self tests failed: " + ", ".join(bad))
     # plan = ok + skip, the closing line counts each, and on the standard
-    # machine nothing skips but the failure injected on request
+    # machine nothing skips but the failure injected on request and the
+    # tests that need a second CPU (test_smp.py runs those with --smp)
     check_ktap(k)
     check(k.passed > 0 and k.failed == 0, "summary says %d passed, %d failed"
           % (k.passed, k.failed))
-    check([r.name for r in k.skips] == ["selftest.injected_failure"],
+    check(sorted(r.name for r in k.skips) == sorted(("selftest.injected_failure",) + SMP_TESTS),
           "skipped: %s" % [r.name for r in k.skips])
     check_status(g, st, 0)
     ctx.note("%d self tests, %d skipped" % (k.passed, k.skipped))
 
 
 def smoke(ctx, firmware, boot):
-    g = ctx.boot('run="version; selftest %s; poweroff"' % SMOKE_FILTER,
-                 firmware=firmware, boot=boot)
+    """Boot with two CPUs (--smp 2: the UEFI paths' SMP check too, see
+    test_smp.py), a few self tests, the smp ones, ACPI power-off."""
+    g = ctx.boot('kmap.debug=1 run="version; cpus; selftest %s; selftest smp.; poweroff"'
+                 % SMOKE_FILTER, firmware=firmware, boot=boot, args=["--smp", "2"])
     check_boot_banner(g, boot)
     g.expect(r"pfnos> version\n")
+    g.expect(r"pfnos> cpus\n")
+    g.expect(r"cpu0 apic=\d+ online .*\ncpu1 apic=\d+ online .*\n", what="two CPUs online")
     g.expect(r"pfnos> selftest %s\n" % re.escape(SMOKE_FILTER))
     m = g.expect(r"\n(\d+) passed, (\d+) failed, (\d+) skipped\n")
     check(int(m.group(1)) > 0 and m.group(2) == "0" and m.group(3) == "0",
           "smoke self tests: %s passed, %s failed, %s skipped" % m.groups())
+    g.expect(r"pfnos> selftest smp\.\n")
+    m = g.expect(r"\n(\d+) passed, (\d+) failed, (\d+) skipped\n")
+    # the ones that need a second CPU, and smp.call_refusals, which does not
+    check(int(m.group(1)) == len(SMP_TESTS) + 1 and m.group(2) == "0" and m.group(3) == "0",
+          "smp self tests: %s passed, %s failed, %s skipped" % m.groups())
     g.expect(r"pfnos> poweroff\n")
     # No test.exit: the power-off goes through ACPI S5 (the launcher says
     # so; the debug-exit fallback would give 0 as well).
@@ -95,13 +106,15 @@ def bios_iso_selftest(ctx):
 
 @test("boot.uefi_iso_smoke", timeout=120)
 def uefi_iso_smoke(ctx):
-    """OVMF + GRUB ISO: boot, a few self tests, ACPI power-off."""
+    """OVMF + GRUB ISO, --smp 2: boot, a few self tests and the smp ones
+    (OVMF leaves its APs parked: INIT resets them), ACPI power-off."""
     smoke(ctx, "uefi", "iso")
 
 
 @test("boot.uefi_efi_smoke", timeout=120)
 def uefi_efi_smoke(ctx):
-    """OVMF + GNU-EFI loader on esp.img: boot, a few self tests, power-off."""
+    """OVMF + GNU-EFI loader on esp.img, --smp 2: boot, a few self tests and
+    the smp ones, power-off."""
     smoke(ctx, "uefi", "efi")
 
 

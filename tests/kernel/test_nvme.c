@@ -32,7 +32,6 @@
 #include "smp.h"
 #include "time.h"
 #include "work.h"
-#include "block/blk.h"
 #include "drivers/nvme/nvme_var.h"
 
 #define NT_AREA		(16ULL << 20)
@@ -198,11 +197,11 @@ KTEST(nvme, queue_per_cpu)
 	q = nt_this_queue(&t, 0);
 	submitted = q->submitted;
 	interrupts = q->interrupts;
-	done = blk_cpus[self].completed;
+	done = per_cpu(self)->ios_completed;
 	KT_EXPECT(nt_roundtrip(&t, 0, t.area, 0, 8 * t.lbs, 77));
 	KT_EXPECT_EQ(q->submitted, submitted + 2);
 	KT_EXPECT(q->interrupts > interrupts);
-	KT_EXPECT_EQ(blk_cpus[self].completed, done + 2);
+	KT_EXPECT_EQ(per_cpu(self)->ios_completed, done + 2);
 	nt_teardown(&t);
 }
 

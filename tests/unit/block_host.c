@@ -57,6 +57,15 @@ bool blk_irqs_were_enabled(unsigned long flags)
 	return flags == 0;
 }
 
+u64 host_blk_cpu_ios[2];
+u64 host_blk_cpu_io[NR_CPUS][2];
+
+void blk_count_cpu_io(bool done)
+{
+	host_blk_cpu_ios[done]++;
+	host_blk_cpu_io[smp_processor_id() % NR_CPUS][done]++;
+}
+
 bool blk_in_interrupt(void)
 {
 	return host_blk_in_irq > 0;

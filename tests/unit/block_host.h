@@ -14,6 +14,7 @@
 #ifndef PFNOS_BLOCK_HOST_H
 #define PFNOS_BLOCK_HOST_H
 
+#include "smp.h"
 #include "types.h"
 
 /* Fail the init allocation after this many more succeed (-1: never). */
@@ -38,6 +39,10 @@ extern unsigned host_blk_wakes;
 extern unsigned host_blk_woken_cpu;
 /* Interrupt-disable nesting depth (must be 0 between calls). */
 extern int host_blk_irq_depth;
+/* blk_count_cpu_io(): [0] submitted, [1] completed. */
+extern u64 host_blk_cpu_ios[2];
+/* The same per CPU (smp_processor_id(), tests/unit/smp_host.c). */
+extern u64 host_blk_cpu_io[NR_CPUS][2];
 /* Interrupt handlers running (blk_in_interrupt()). */
 extern int host_blk_in_irq;
 

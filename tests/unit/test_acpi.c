@@ -190,9 +190,10 @@ static u64 build_madt(void)
 		4, 6, 0xff, 5, 0, 1,			/* LINT1 NMI, all CPUs */
 		3, 8, 0, 0, 16, 0, 0, 0,		/* NMI on GSI 16 */
 		9, 16, 0, 0, 0x10, 1, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, /* x2APIC 0x110 */
+		0, 8, 3, 3, 2, 0, 0, 0,			/* CPU 3 online-capable only */
 		0x7f, 4, 0, 0,				/* unknown type, skipped */
 	};
-	u64 madt = mk_table("APIC", 44 + sizeof(e), 3);
+	u64 madt = mk_table("APIC", 44 + sizeof(e), 5);	/* Online Capable defined */
 
 	put32(P(madt), 36, 0xfee00000);
 	put32(P(madt), 40, 1);
@@ -491,13 +492,18 @@ KTEST(acpi, parse_full_platform_xsdt)
 	KT_EXPECT(ai.madt.present);
 	KT_EXPECT_EQ(ai.madt.lapic_addr, 0xfee00000);
 	KT_EXPECT_EQ(ai.madt.flags, ACPI_MADT_PCAT_COMPAT);
-	KT_ASSERT_EQ(ai.madt.ncpus, 3);
+	KT_ASSERT_EQ(ai.madt.ncpus, 4);
 	KT_EXPECT_EQ(ai.madt.cpu[1].apic_id, 1);
 	KT_EXPECT_EQ(ai.madt.cpu[1].uid, 1);
 	KT_EXPECT_EQ(ai.madt.cpu[2].apic_id, 0x110);
 	KT_EXPECT_EQ(ai.madt.cpu[2].uid, 7);
 	KT_EXPECT(ai.madt.cpu[2].x2apic);
-	KT_EXPECT_EQ(ai.madt.ncpus_disabled, 1);
+	KT_EXPECT(!ai.madt.cpu[2].hotplug);
+	/* online-capable, not enabled: listed for hotplug, never started */
+	KT_EXPECT_EQ(ai.madt.cpu[3].apic_id, 3);
+	KT_EXPECT(ai.madt.cpu[3].hotplug);
+	KT_EXPECT_EQ(ai.madt.ncpus_hotplug, 1);
+	KT_EXPECT_EQ(ai.madt.ncpus_disabled, 2);
 	KT_ASSERT_EQ(ai.madt.nioapic, 1);
 	KT_EXPECT_EQ(ai.madt.ioapic[0].address, 0xfec00000);
 	KT_EXPECT_EQ(ai.madt.ioapic[0].gsi_base, 0);
@@ -929,6 +935,40 @@ KTEST(acpi, madt_malformed_entries)
 		KT_EXPECT(host_log_contains("has length 0"));
 	}
 	KT_EXPECT_EQ(acpi_madt_parse(&m, fake_mem, 43), -EINVAL);
+}
+
+/*
+ * A CPU entry that is not enabled: from MADT revision 5 it is hot-pluggable
+ * only with the Online Capable flag; before, where that flag did not exist,
+ * every such entry may be hot-added (ACPI 6.3 5.2.12.2; Linux's
+ * acpi_is_processor_usable()). QEMU 7.2 lists the CPUs of -smp maxcpus= that
+ * are not present as disabled entries in a revision 1 MADT.
+ */
+KTEST(acpi, madt_hotplug_by_revision)
+{
+	static const u8 e[] = {
+		0, 8, 0, 0, 1, 0, 0, 0,		/* CPU 0 on */
+		0, 8, 1, 1, 0, 0, 0, 0,		/* CPU 1 disabled */
+		0, 8, 2, 2, 2, 0, 0, 0,		/* CPU 2 online-capable */
+	};
+	static const struct { u8 rev; unsigned ncpus, hot; } cases[] = {
+		{ 1, 3, 2 }, { 4, 3, 2 }, { 5, 2, 1 }, { 6, 2, 1 },
+	};
+	struct acpi_madt_info m;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		u64 t = madt_with(e, sizeof(e));
+
+		P(t)[8] = cases[i].rev;
+		fix_checksum(t);
+		KT_ASSERT_EQ(acpi_madt_parse(&m, P(t), 44 + sizeof(e)), 0);
+		KT_EXPECT_EQ(m.ncpus, cases[i].ncpus);
+		KT_EXPECT_EQ(m.ncpus_hotplug, cases[i].hot);
+		KT_EXPECT_EQ(m.ncpus_disabled, 2);
+		KT_EXPECT(!m.cpu[0].hotplug);
+		KT_EXPECT(m.cpu[m.ncpus - 1].hotplug);
+		KT_EXPECT_EQ(m.cpu[m.ncpus - 1].apic_id, 2);
+	}
 }
 
 KTEST(acpi, madt_override_and_limits)

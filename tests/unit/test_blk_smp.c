@@ -195,14 +195,14 @@ KTEST(blk_smp, bio_on_cpu_k_goes_to_queue_k_and_is_counted_there)
 {
 	KT_ASSERT_EQ(sq_setup(cpus(0, 1, 2, 3), 4, 0, 8), 0);
 	for (unsigned c = 0; c < 4; c++) {
-		u64 sub = blk_cpus[c].submitted, done = blk_cpus[c].completed;
+		u64 sub = host_blk_cpu_io[c][0], done = host_blk_cpu_io[c][1];
 
 		sq.irq_cpu = c;		/* queue c's vector targets CPU c */
 		KT_EXPECT_EQ(sq_read(c, 0), 0);
 		KT_EXPECT_EQ(sq.queued_on[c], 1);
 		KT_EXPECT_EQ(sq_set.hctxs[c].completed, 1);
-		KT_EXPECT_EQ(blk_cpus[c].submitted, sub + 1);
-		KT_EXPECT_EQ(blk_cpus[c].completed, done + 1);
+		KT_EXPECT_EQ(host_blk_cpu_io[c][0], sub + 1);
+		KT_EXPECT_EQ(host_blk_cpu_io[c][1], done + 1);
 	}
 	/* completions on the submitting CPU wake nobody else */
 	KT_EXPECT_EQ(host_blk_wakes, 0);

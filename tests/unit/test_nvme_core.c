@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "../../block/blk.h"
 #include "../../block/dma_internal.h"
 #include "blkdev_driver.h"
 #include "block_host.h"
@@ -227,7 +226,7 @@ KTEST(nvme_core, a_queue_per_cpu_and_its_interrupt_on_that_cpu)
 	}
 	for (unsigned k = 0; k < 3; k++) {
 		u64 irq_cmds = q_cmds(k), poll_cmds = q_cmds(3 + k);
-		u64 done = blk_cpus[k].completed, wakes = host_blk_wakes;
+		u64 done = host_blk_cpu_io[k][1], wakes = host_blk_wakes;
 
 		host_smp_cpu = k;
 		KT_EXPECT(round_trip(0, 4096 * (1 + k), 0, 4096, (u16)(10 + k)));
@@ -237,7 +236,7 @@ KTEST(nvme_core, a_queue_per_cpu_and_its_interrupt_on_that_cpu)
 		KT_EXPECT_EQ(q_cmds(3 + k), poll_cmds + 2);
 		KT_EXPECT(fk.ctrl.ioq[k].interrupts >= 1);
 		/* completed on CPU k itself: nobody else had to be woken */
-		KT_EXPECT_EQ(blk_cpus[k].completed, done + 4);
+		KT_EXPECT_EQ(host_blk_cpu_io[k][1], done + 4);
 		KT_EXPECT_EQ(host_blk_wakes, wakes);
 	}
 	for (unsigned q = 0; q < 6; q++)
@@ -265,15 +264,15 @@ KTEST(nvme_core, fewer_queues_than_cpus_are_shared)
 	KT_EXPECT(host_log_contains("grants 4 I/O queues of 6 asked: 3+1 for 4 CPUs"));
 	KT_EXPECT_EQ(fk.ctrl.set.map[3], 0);
 	q0 = q_cmds(0);
-	done0 = blk_cpus[0].completed;
-	done3 = blk_cpus[3].completed;
+	done0 = host_blk_cpu_io[0][1];
+	done3 = host_blk_cpu_io[3][1];
 	host_smp_cpu = 3;
 	KT_EXPECT(round_trip(0, 8192, 512, 12288, 33));
 	host_smp_cpu = 0;
 	KT_EXPECT_EQ(q_cmds(0), q0 + 2);
 	/* the completions ran on CPU 0, where queue 0's entry points */
-	KT_EXPECT_EQ(blk_cpus[0].completed, done0 + 2);
-	KT_EXPECT_EQ(blk_cpus[3].completed, done3);
+	KT_EXPECT_EQ(host_blk_cpu_io[0][1], done0 + 2);
+	KT_EXPECT_EQ(host_blk_cpu_io[3][1], done3);
 	KT_EXPECT(host_blk_wakes >= 2);
 	KT_EXPECT_EQ(host_blk_woken_cpu, 3);
 	/* the one polled queue serves every CPU */
