@@ -137,7 +137,8 @@ void smp_call_function(smp_call_func_t fn, void *arg, bool wait);
  * loop: interrupts on, fn may wait for I/O), and return at once; r is the
  * caller's until smp_run_wait(r), which waits for fn to return there and
  * gives its value. 0, -EINVAL (no such CPU, or this one), -ENODEV (not
- * online) or -EBUSY (that CPU is running another). Context: thread.
+ * online) or -EBUSY (that CPU is running another, or it is CPU 0, which
+ * runs the shell and has no idle loop). Context: thread.
  */
 struct smp_run {
 	int (*fn)(void *arg);

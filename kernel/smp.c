@@ -291,6 +291,8 @@ int smp_run_start(unsigned cpu, struct smp_run *r, int (*fn)(void *arg), void *a
 		return err;
 	if (cpu == smp_processor_id())
 		return -EINVAL;
+	if (cpu == 0)
+		return -EBUSY;	/* the boot CPU runs the shell, never the idle loop */
 	r->fn = fn;
 	r->arg = arg;
 	r->ret = 0;
