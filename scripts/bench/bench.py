@@ -2,7 +2,7 @@
 """bench.py - run the I/O benchmarks and collect build/bench/results.json.
 
     scripts/bench/bench.py [--build DIR] [--out DIR] [--pin CPU] [--quick]
-                           [--pfnos] [--linux] [--boot-only] [--no-plots]
+                           [--pfnos] [--linux] [--boot-only] [--scaling] [--no-plots]
 
 --pfnos boots pfnos (scripts/pfnos-qemu --boot kernel, pinned with --pin,
 default CPU 0) with run="bench-suite; poweroff" and parses its BENCH lines;
@@ -11,7 +11,8 @@ size of BOOT_RAM_SIZES and keeps each boot's "kernel entry to prompt"
 figure, so that boot time growing with RAM shows (--boot-only: just that);
 Then (issue 11) one unpinned boot with --smp 2 runs pmem 4k randread and
 randwrite qd 1 and NVMe 4k randread qd 32 at numjobs=1 and numjobs=2
-(group_reporting) and bench-micro kmap, for the scaling figures.
+(group_reporting) and bench-micro kmap, for the scaling figures
+(--scaling: only those, for pfnos and, with --linux, for Linux).
 --linux boots Debian's kernel with the initramfs of
 scripts/bench/linux-initramfs.sh (built first if missing) twice: with the
 default CPU and with ERMS hidden (-cpu max,-erms), and parses fio's JSON;
@@ -374,6 +375,8 @@ def main(argv=None):
     ap.add_argument("--linux", action="store_true")
     ap.add_argument("--boot-only", action="store_true",
                     help="only the pfnos boot time per RAM size")
+    ap.add_argument("--scaling", action="store_true",
+                    help="only the unpinned --smp 2 runs (pfnos; Linux too with --linux)")
     ap.add_argument("--no-plots", action="store_true")
     a = ap.parse_args(argv)
     if not a.pfnos and not a.linux and not a.boot_only:
@@ -388,7 +391,11 @@ def main(argv=None):
         version = ""
     res = {"meta": {"started": now_iso(), "host_cpu": host_cpu(), "pfnos_version": version,
                     "quick": a.quick, "pin": a.pin}, "runs": {}}
-    if a.boot_only:
+    if a.scaling:
+        res["runs"]["pfnos_smp2"] = run_pfnos_smp(a)
+        if a.linux:
+            res["runs"]["linux_smp2"] = run_linux_smp(a)
+    elif a.boot_only:
         started = now_iso()
         rows, cmd, guest_cpu = run_boot_by_ram(a)
         run = {"boot_by_ram": rows, "qemu_cmdline": cmd, "guest_cpu": guest_cpu,
@@ -399,7 +406,7 @@ def main(argv=None):
         res["runs"]["pfnos"] = run_pfnos(a)
         res["runs"]["pfnos"]["boot_by_ram"] = run_boot_by_ram(a)[0]
         res["runs"]["pfnos_smp2"] = run_pfnos_smp(a)
-    if a.linux:
+    if a.linux and not a.scaling:
         res["runs"]["linux"] = run_linux(a, False)
         res["runs"]["linux_noerms"] = run_linux(a, True)
         res["runs"]["linux_smp2"] = run_linux_smp(a)
