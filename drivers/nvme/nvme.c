@@ -1757,6 +1757,7 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 	if (err)
 		goto disable;
 	nvme_plan_queues(&plan);
+	ctrl->queues_granted = plan.granted;
 	if (plan.irq < ctrl->nr_irq_queues || plan.poll < ctrl->nr_poll_queues)
 		pr_info("%s: controller grants %u I/O queues of %u asked: %u+%u for %u CPUs\n",
 			ctrl->name, plan.granted, ctrl->nr_irq_queues + ctrl->nr_poll_queues,

@@ -328,6 +328,7 @@ struct nvme_ctrl {
 	struct nvme_admin_slot admin_slots[NVME_ADMIN_DEPTH];
 	struct nvme_queue ioq[NVME_MAX_IO_QUEUES];
 	unsigned nr_irq_queues, nr_poll_queues;
+	unsigned queues_granted;	/* Set Features Number of Queues' answer */
 	unsigned io_entries;		/* entries per I/O queue */
 	struct blk_mq_tag_set set;
 

@@ -53,3 +53,28 @@ def smp2(ctx):
             patcheck(ctx.dir / img, want, OWN, SEED + c)
         patcheck(ctx.dir / img, SIZE - (4 << 20), SHARED, SEED - 1)
     ctx.note("%d CPUs stormed" % ncpu)
+
+
+@test("storm.smp4_two_nvme_queues_shared", timeout=120)
+def smp4_shared(ctx):
+    """Four CPUs, a controller granting two I/O queues (QEMU's
+    max_ioqpairs=2): CPUs 2 and 3 share CPU 0's and CPU 1's queues, whose
+    interrupts go to CPUs 0 and 1, so every one of their completions runs
+    on another CPU (and wakes nobody wrongly); the data of all four is in
+    the drive image."""
+    out = ctx.run('nvme.timeout=5 run="selftest storm; selftest nvme.queue_per_cpu; poweroff"',
+                  0, args=PIN + ["--smp", "4", "--nvme-opt", "max_ioqpairs=2"])
+    check("nvme0: controller grants 2 I/O queues of 8 asked: 2+0 for 4 CPUs" in out,
+          "no grant line for 2 queues and 4 CPUs")
+    summaries = re.findall(r"^(\d+) passed, (\d+) failed, (\d+) skipped$", out, re.M)
+    check(len(summaries) == 2 and all(f == "0" for _, f, _ in summaries),
+          "self test summaries %s" % summaries)
+    for name in ("storm.nvme0n1", "storm.pmem0", "storm.null_blk", "nvme.queue_per_cpu"):
+        check(re.search(r"^ok \d+ %s$" % re.escape(name), out, re.M), "%s did not pass" % name)
+    away = {int(c): int(a) for c, a in re.findall(
+        r"# storm nvme0n1 cpu(\d+) own \d+-\d+ seed 0x[0-9a-f]+: 80 I/Os, 0 errors, "
+        r"0 mismatches, (\d+) completed on another CPU", out)}
+    check(away == {0: 0, 1: 0, 2: 80, 3: 80},
+          "completions away from their CPU, per CPU: %s (expected CPUs 2 and 3 all away)" % away)
+    for c in range(4):
+        patcheck(ctx.dir / "nvme0.img", SIZE - (8 << 20) + c * OWN, OWN, SEED + c)
