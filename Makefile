@@ -214,16 +214,23 @@ test: all unit-bins replay-bins $(BUILD)/patcheck
 # invocation, with ratios. Output in $(BUILD)/bench: results.json,
 # report.md, iops/p99 plots (PNG, SVG). BENCH_ARGS=--quick: shorter jobs.
 # Not part of make test (needs gnuplot, fio, Debian's kernel package).
+# JOB=file.fio: that fio job file instead of the matrix, on both sides
+# (pfnos.fio.json, linux.fio.json). RUNS=N: each side N times, interleaved,
+# reported as medians with min-max ranges (default 3 for bench-compare, 1
+# otherwise).
 BENCH_ARGS ?=
+JOB ?=
+RUNS ?=
+BENCH_JOB = $(if $(JOB),--job $(JOB))
 bench: all
 	@scripts/deps.sh bench
-	scripts/bench/bench.py --build $(BUILD) --pfnos $(BENCH_ARGS)
+	scripts/bench/bench.py --build $(BUILD) --pfnos --runs $(or $(RUNS),1) $(BENCH_JOB) $(BENCH_ARGS)
 bench-linux:
 	@scripts/deps.sh bench
-	scripts/bench/bench.py --build $(BUILD) --linux $(BENCH_ARGS)
+	scripts/bench/bench.py --build $(BUILD) --linux --runs $(or $(RUNS),1) $(BENCH_JOB) $(BENCH_ARGS)
 bench-compare: all
 	@scripts/deps.sh bench
-	scripts/bench/bench.py --build $(BUILD) --pfnos --linux $(BENCH_ARGS)
+	scripts/bench/bench.py --build $(BUILD) --pfnos --linux --runs $(or $(RUNS),3) $(BENCH_JOB) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -62,6 +62,7 @@
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
+#include "spinlock.h"
 
 /* Does some vec of bio's remaining data break the DMA alignment mask? */
 static bool blk_bio_misaligned(const struct bio *bio, u32 mask)
@@ -479,6 +480,7 @@ int submit_bio_wait(struct bio *bio)
 	struct blk_waiter w = { .done = false, .cpu = blk_this_cpu() };
 	unsigned long flags;
 
+	lock_assert_none_held("submit_bio_wait()");
 	bio->bi_private = &w;
 	bio->bi_end_io = blk_wait_endio;
 	submit_bio(bio);

@@ -18,9 +18,9 @@ pkgs_build=(gcc make binutils nasm qemu-system-x86 grub-pc-bin grub-efi-amd64-bi
 	    grub-common xorriso mtools gnu-efi ovmf coreutils util-linux)
 # The test runner is Python 3; patcheck and the unit tests need gcc's
 # sanitizer runtimes (libasan/libubsan come with gcc on Debian 12); the
-# persistence checker's header comes out of an xz tarball. fio.example_job
-# reads pfnos's fio JSON with fio's own fio_jsonplus_clat2csv (package fio,
-# which runs on python3-six).
+# persistence checker's header comes out of an xz tarball. fio's own
+# fio_jsonplus_clat2csv (package fio, which runs on python3-six) reads
+# pfnos's fio JSON in fio.example_job and the fiojson.* tests.
 pkgs_test=("${pkgs_build[@]}" python3 xz-utils fio python3-six)
 pkgs_fuzz=(clang libclang-rt-14-dev)
 pkgs_bench=("${pkgs_build[@]}" python3 gnuplot-nox fio busybox-static cpio binutils xz-utils)

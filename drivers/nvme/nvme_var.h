@@ -15,11 +15,17 @@
  * controller and its MSI-X entries allow; fewer queues are shared), its
  * MSI-X entry aimed at that CPU, so a bio submitted on CPU k is queued and
  * completed on CPU k. Each I/O queue's state (SQ tail, CQ head and phase,
- * list-page pool, big tables) changes only under its spinlock taken with
- * interrupts off, so the interrupt handler, ops->poll(), the timeout timer
- * and the submit paths of the CPUs sharing it exclude each other. The admin
- * queue and its slots are still guarded by masking interrupts (the admin
- * queue and the reset are the locking work's). Ownership of a request moves
+ * list-page pool, big tables, request ownership) changes only under its
+ * spinlock (q->lock, _irqsave), so the interrupt handler, ops->poll(), the
+ * timeout timer and the submit paths of the CPUs sharing it exclude each
+ * other. The admin queue (its SQ and CQ, the admin slots, admin_timed_out
+ * and the abort bookkeeping) is under ctrl->admin_lock, the controller's
+ * state and reset_why under ctrl->state_lock, both _irqsave (the timeout
+ * timer takes them from its interrupt); none is held across a wait. Order:
+ * admin_lock, then an I/O queue's lock (an Abort's answer marks the
+ * command); the timeout scan drops the queue's lock before it sends an
+ * Abort. A reset runs as deferred work, which one CPU at a time runs
+ * (kernel/work.c), so resets never overlap. Ownership of a request moves
  * from the controller back to the driver (iod->submitted cleared,
  * q->inflight dropped) inside the locked section that reaps its CQE, so the
  * timer never sees a reaped command as outstanding. The timer only
@@ -343,6 +349,8 @@ struct nvme_ctrl {
 	unsigned abort_limit;		/* Identify ACL + 1 */
 	unsigned aborts_outstanding;
 	bool admin_timed_out;		/* an admin command may still DMA */
+	spinlock_t admin_lock;		/* adminq, admin_slots, admin_timed_out, aborts */
+	spinlock_t state_lock;		/* state, reset_why */
 	struct work reset_work;		/* the reset, in process context */
 	const char *reset_why;		/* set when reset_work is queued */
 	u64 timeouts, aborts, resets, retries;

@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -60,8 +61,156 @@ def scaling(runs):
 
 
 def job_key(j):
-    """What identifies a job across runs: device kind, rw, bs, qd, poll."""
+    """What identifies a job across runs: device kind, rw, bs, qd, poll; for
+    a job file's jobs their name and place among jobs of that name."""
+    if "jobname" in j:
+        return ("job", j["jobname"], int(j.get("jobidx", 0)))
     return (j.get("kind", ""), j["rw"], int(j["bs"]), int(j["qd"]), int(j.get("poll", 0)))
+
+
+# --------------------------------------------------------- repeated runs
+# bench.py runs each side RUNS times; aggregate() folds the runs of one side
+# into one run whose job and micro-benchmark figures are medians, with the
+# min-max over the runs in "spread" and the number of runs in "n".
+
+# Fields that name a job or a micro-benchmark rather than measure it.
+ID_FIELDS = {"dev", "kind", "rw", "bs", "qd", "poll", "rwmixread", "jobname", "jobidx",
+             "groupid", "micro", "numjobs", "job", "spread", "n", "unstable", "routine"}
+
+
+def micro_passes(folded, records):
+    """A micro-benchmark's range from its timed passes: the kernel prints
+    the median pass with the fastest and slowest (ns_per_op_min/_max,
+    passes=); over runs, the fastest and slowest of all, MB/s following
+    ns per op (MB/s of a pass = the median's MB/s * its ns / the pass's ns).
+    n becomes the number of timed passes, unstable is set when any run's
+    warm-up did not settle."""
+    for m in folded:
+        rs = [r for recs in records for r in recs if r.get("micro") == m.get("micro")]
+        lo = [float(r["ns_per_op_min"]) for r in rs if r.get("ns_per_op_min")]
+        hi = [float(r["ns_per_op_max"]) for r in rs if r.get("ns_per_op_max")]
+        if any(r.get("unstable") for r in rs):
+            m["unstable"] = 1
+        if len(lo) != len(rs) or len(hi) != len(rs) or not rs:
+            continue
+        m["spread"]["ns_per_op"] = [min(lo), max(hi)]
+        tsc = [r for r in rs if r.get("tsc_per_op")]
+        if len(tsc) == len(rs):     # TSC ticks follow ns per op
+            m["spread"]["tsc_per_op"] = [
+                min(float(r["tsc_per_op"]) * float(r["ns_per_op_min"]) / float(r["ns_per_op"]) for r in rs),
+                max(float(r["tsc_per_op"]) * float(r["ns_per_op_max"]) / float(r["ns_per_op"]) for r in rs)]
+        mb = [(float(r["MBps"]) * float(r["ns_per_op"]), r) for r in rs if r.get("MBps")]
+        if len(mb) == len(rs):
+            m["spread"]["MBps"] = [min(x / float(r["ns_per_op_max"]) for x, r in mb),
+                                   max(x / float(r["ns_per_op_min"]) for x, r in mb)]
+        m["n"] = sum(int(r.get("passes", 1)) for r in rs)
+
+
+def is_figure(k, v):
+    return k not in ID_FIELDS and isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def fold(records, keyf):
+    """Records of several runs (lists) -> one list: per key, each figure's
+    median, its [min, max] in "spread", and "n" runs; order of first
+    appearance."""
+    order, groups = [], {}
+    for recs in records:
+        for r in recs:
+            k = keyf(r)
+            if k not in groups:
+                order.append(k)
+                groups[k] = []
+            groups[k].append(r)
+    out = []
+    for k in order:
+        rs = groups[k]
+        agg = {f: v for f, v in rs[0].items() if not is_figure(f, v)}
+        agg["spread"] = {}
+        for f in rs[0]:
+            vals = [r[f] for r in rs if is_figure(f, r.get(f))]
+            if not vals:
+                continue
+            agg[f] = statistics.median(vals)
+            agg["spread"][f] = [min(vals), max(vals)]
+        agg["n"] = len(rs)
+        out.append(agg)
+    return out
+
+
+def aggregate(reps):
+    """The runs of one side (bench.py's per-run dicts, in order) -> one run:
+    jobs and micro-benchmarks folded (median, spread, n), boot time the
+    median, the status the first failing one, notes prefixed with their
+    run, and the runs themselves kept under "reps"."""
+    reps = [r for r in reps if r]
+    if not reps:
+        return {}
+    run = {k: v for k, v in reps[-1].items() if k not in ("jobs", "micro", "notes")}
+    run["started"] = reps[0].get("started", run.get("started"))
+    run["jobs"] = fold([r.get("jobs", []) for r in reps], job_key)
+    micro = [r.get("micro", []) for r in reps]
+    run["micro"] = fold(micro, lambda m: m.get("micro"))
+    micro_passes(run["micro"], micro)
+    boots = [r["boot_s"] for r in reps if r.get("boot_s") is not None]
+    run["boot_s"] = statistics.median(boots) if boots else None
+    run["boot_s_spread"] = [min(boots), max(boots)] if boots else None
+    bad = [r.get("status") for r in reps if r.get("status") not in (0, None)]
+    run["status"] = bad[0] if bad else reps[-1].get("status")
+    # a note every run has (the kernel package, say) once, others with their run
+    common = [n for n in reps[0].get("notes", []) if all(n in r.get("notes", []) for r in reps)]
+    notes = list(common)
+    for i, r in enumerate(reps, 1):
+        for n in r.get("notes", []):
+            if n not in common:
+                notes.append(("run %d: %s" % (i, n)) if len(reps) > 1 else n)
+    run["notes"] = notes
+    run["n_runs"] = len(reps)
+    run["reps"] = reps
+    return run
+
+
+def spread(rec, metric):
+    """(min, max) of a figure over the runs, or None for a single run."""
+    if int(rec.get("n", 1)) < 2:
+        return None
+    s = rec.get("spread", {}).get(metric)
+    return (float(s[0]), float(s[1])) if s else None
+
+
+def ratio_range(p, l):
+    """Ratio pfnos/Linux from two (min, max) ranges: (lowest, highest)."""
+    if not p or not l or not l[0] or not l[1]:
+        return None
+    return (p[0] / l[1], p[1] / l[0])
+
+
+def within_noise(rng):
+    """A ratio whose range reaches 1.0: its two sides' ranges overlap."""
+    return rng is not None and rng[0] <= 1.0 <= rng[1]
+
+
+def fmt_spread(rec, metric, digits=0, scale=1):
+    """'median (min-max)' for several runs, the value alone for one."""
+    v = rec.get(metric)
+    if v is None:
+        return "-"
+    s = fmt_num(float(v) / scale, digits)
+    sp = spread(rec, metric)
+    if sp:
+        s += " (%s-%s)" % (fmt_num(sp[0] / scale, digits), fmt_num(sp[1] / scale, digits))
+    return s
+
+
+def fmt_ratio_range(r, rng):
+    """'2.00x', or with several runs '2.00x (1.80-2.20x)', and ', within
+    noise' when the range reaches 1.0."""
+    s = fmt_ratio(r)
+    if r is not None and rng:
+        s += " (%.2f-%.2fx)" % rng
+        if within_noise(rng):
+            s += " within noise"
+    return s
 
 
 def size_str(b):
@@ -76,6 +225,8 @@ def job_label(j):
     s = "%s %s %s qd%d" % (j.get("dev", j.get("kind", "?")), j["rw"], size_str(j["bs"]), int(j["qd"]))
     if int(j.get("poll", 0)):
         s += " poll"
+    if "jobname" in j:
+        s = "%s%s: %s" % (j["jobname"], "" if not j.get("jobidx") else "#%d" % j["jobidx"], s)
     return s
 
 
@@ -92,7 +243,8 @@ def fmt_ratio(r):
 
 
 def better_linux(runs, key, metric, lower_is_better=False):
-    """The better of the Linux runs for one job: (value, run name)."""
+    """The better of the Linux runs for one job (by median over repeated
+    runs): (value, run name, job record)."""
     best = None
     for name in ("linux", "linux_noerms"):
         run = runs.get(name)
@@ -102,7 +254,7 @@ def better_linux(runs, key, metric, lower_is_better=False):
             if job_key(j) == key and j.get(metric) is not None:
                 v = float(j[metric])
                 if best is None or (v < best[0] if lower_is_better else v > best[0]):
-                    best = (v, name)
+                    best = (v, name, j)
     return best
 
 
@@ -114,13 +266,14 @@ def micro(run, name):
 
 
 def jobs_table(run):
+    """Every job; over several runs each figure is 'median (min-max)'."""
     lines = ["| job | ios | IOPS | MB/s | avg us | p50 us | p99 us | p99.9 us | max us |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for j in run.get("jobs", []):
-        us = lambda k: fmt_num(float(j[k]) / 1000, 1) if j.get(k) is not None else "-"
+        us = lambda k: fmt_spread(j, k, 1, 1000)
         lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            job_label(j), fmt_num(j.get("ios")), fmt_num(j.get("iops")),
-            fmt_num(j.get("MBps"), 1), us("lat_avg_ns"), us("lat_p50_ns"),
+            job_label(j), fmt_spread(j, "ios"), fmt_spread(j, "iops"),
+            fmt_spread(j, "MBps", 1), us("lat_avg_ns"), us("lat_p50_ns"),
             us("lat_p99_ns"), us("lat_p999_ns"), us("lat_max_ns")))
     return lines
 
@@ -129,24 +282,47 @@ def micro_table(run):
     lines = ["| micro-benchmark | ns/op | TSC/op | ops | MB/s |", "|---|---:|---:|---:|---:|"]
     for m in run.get("micro", []):
         lines.append("| %s | %s | %s | %s | %s |" % (
-            m["micro"], fmt_num(m.get("ns_per_op"), 2), fmt_num(m.get("tsc_per_op"), 2),
-            fmt_num(m.get("ops")), fmt_num(m.get("MBps"), 1) if m.get("MBps") else "-"))
+            m["micro"] + (" (unstable)" if m.get("unstable") else ""), fmt_spread(m, "ns_per_op", 2), fmt_spread(m, "tsc_per_op", 2),
+            fmt_num(m.get("ops")), fmt_spread(m, "MBps", 1) if m.get("MBps") else "-"))
     return lines
 
 
+def same_job(a, b):
+    """Two sides' records of one job file job describe the same I/O (fio
+    merges a whole group when one of its jobs has group_reporting, so a
+    name alone can match a different report)."""
+    return all(a.get(k) == b.get(k) for k in ("dev", "rw", "bs", "qd"))
+
+
+def unmatched(runs):
+    """Job file jobs whose Linux report (same name and place) describes
+    other I/O: (pfnos label, Linux label)."""
+    out = []
+    for j in runs.get("pfnos", {}).get("jobs", []):
+        li = better_linux(runs, job_key(j), "iops")
+        if li and "jobname" in j and not same_job(j, li[2]):
+            out.append((job_label(j), job_label(li[2])))
+    return out
+
+
 def comparison(runs):
-    """Rows (label, pfnos IOPS, linux IOPS, ratio, pfnos p50, linux p50,
-    ratio) for every pfnos job that Linux also ran."""
+    """Rows (pfnos job, better Linux by IOPS, better Linux by p50, IOPS
+    ratio, p50 ratio, IOPS ratio range, p50 ratio range) for every pfnos job
+    that Linux also ran. Ratios are of medians; a range (None for single
+    runs) goes from the lowest to the highest ratio the two sides' min-max
+    ranges allow."""
     rows = []
     for j in runs["pfnos"].get("jobs", []):
         key = job_key(j)
         li = better_linux(runs, key, "iops")
         lp = better_linux(runs, key, "lat_p50_ns", lower_is_better=True)
-        if not li:
+        if not li or not same_job(j, li[2]):
             continue
         r_iops = float(j["iops"]) / li[0] if li[0] else None
-        r_p50 = float(j["lat_p50_ns"]) / lp[0] if lp and lp[0] else None
-        rows.append((j, li, lp, r_iops, r_p50))
+        r_p50 = float(j["lat_p50_ns"]) / lp[0] if lp and lp[0] and j.get("lat_p50_ns") else None
+        g_iops = ratio_range(spread(j, "iops"), spread(li[2], "iops"))
+        g_p50 = ratio_range(spread(j, "lat_p50_ns"), spread(lp[2], "lat_p50_ns")) if lp else None
+        rows.append((j, li, lp, r_iops, r_p50, g_iops, g_p50))
     return rows
 
 
@@ -172,9 +348,10 @@ def targets(runs):
             return
         v = float(j[metric])
         ok = v <= best[0] * factor if lower else v >= best[0] * factor
+        g = ratio_range(spread(j, metric), spread(best[2], metric))
         out.append((desc, "pfnos %s vs %s %s (%s)" % (
-            fmt_num(v), RUN_LABELS[best[1]], fmt_num(best[0]),
-            fmt_ratio(v / best[0] if best[0] else None)), "PASS" if ok else "MISS"))
+            fmt_spread(j, metric), RUN_LABELS[best[1]], fmt_spread(best[2], metric),
+            fmt_ratio_range(v / best[0] if best[0] else None, g)), "PASS" if ok else "MISS"))
 
     vs_linux("pmem 4k randread qd1 >= 3x Linux IOPS", "pmem", "randread", 4096, 1, 0, "iops", 3)
     vs_linux("pmem 4k randwrite qd1 >= 3x Linux IOPS", "pmem", "randwrite", 4096, 1, 0, "iops", 3)
@@ -210,8 +387,10 @@ def targets(runs):
     z, b = micro(p, "nvme_to_pmem_zerocopy"), micro(p, "nvme_to_pmem_bounce")
     if z and b and b.get("MBps"):
         r = float(z["MBps"]) / float(b["MBps"])
-        out.append(("NVMe->pmem zero-copy >= 1.5x bounced", "%s vs %s MB/s (%.2fx)" % (
-            fmt_num(z["MBps"]), fmt_num(b["MBps"]), r), "PASS" if r >= 1.5 else "MISS"))
+        g = ratio_range(spread(z, "MBps"), spread(b, "MBps"))
+        out.append(("NVMe->pmem zero-copy >= 1.5x bounced", "%s vs %s MB/s (%s)" % (
+            fmt_spread(z, "MBps"), fmt_spread(b, "MBps"), fmt_ratio_range(r, g)),
+            "PASS" if r >= 1.5 else "MISS"))
     else:
         out.append(("NVMe->pmem zero-copy >= 1.5x bounced", "not measured", "n/a"))
     pb = p.get("boot_s")
@@ -284,6 +463,8 @@ def write_report(res, out):
     L.append("- started: %s, finished: %s" % (meta.get("started", "?"), meta.get("finished", "?")))
     if meta.get("pfnos_version"):
         L.append("- pfnos: %s" % meta["pfnos_version"])
+    if meta.get("job"):
+        L.append("- job file: %s (instead of the job matrix)" % meta["job"])
     for name, run in runs.items():
         L.append("- %s: accelerator %s, guest CPU %s (QEMU -cpu %s), %s - %s" % (
             RUN_LABELS.get(name, name), run.get("accel", "?"), run.get("guest_cpu", "?"),
@@ -298,17 +479,26 @@ def write_report(res, out):
                       "`linux/boot/pfnos.elf` is a link to Debian's vmlinuz, "
                       "started with `--boot kernel` and `-initrd`/`-append`.)", ""]
     if runs.get("pfnos") and ("linux" in runs or "linux_noerms" in runs):
+        n = max(int(runs[k].get("n_runs", 1)) for k in runs if runs[k])
         L += ["## pfnos against Linux", "",
               "Ratios pfnos/Linux against the better of the Linux runs (default CPU and ERMS hidden); "
-              "IOPS: higher is better for pfnos, p50 latency: lower is better.", "",
+              "IOPS: higher is better for pfnos, p50 latency: lower is better."
+              + ("" if n < 2 else
+                 " Each side ran %d times, interleaved: figures are medians with the min-max "
+                 "range in brackets, ratios are of medians with the range the two sides' ranges "
+                 "allow; a ratio whose range reaches 1.0 is marked within noise." % n), "",
               "| job | pfnos IOPS | Linux IOPS | IOPS ratio | pfnos p50 us | Linux p50 us | p50 ratio |",
               "|---|---:|---:|---:|---:|---:|---:|"]
-        for j, li, lp, r_iops, r_p50 in comparison(runs):
+        for j, li, lp, r_iops, r_p50, g_iops, g_p50 in comparison(runs):
             L.append("| %s | %s | %s (%s) | %s | %s | %s | %s |" % (
-                job_label(j), fmt_num(j["iops"]), fmt_num(li[0]), RUN_LABELS[li[1]], fmt_ratio(r_iops),
-                fmt_num(float(j["lat_p50_ns"]) / 1000, 1), fmt_num(lp[0] / 1000, 1) if lp else "-",
-                fmt_ratio(r_p50)))
+                job_label(j), fmt_spread(j, "iops"), fmt_spread(li[2], "iops"), RUN_LABELS[li[1]],
+                fmt_ratio_range(r_iops, g_iops), fmt_spread(j, "lat_p50_ns", 1, 1000),
+                fmt_spread(lp[2], "lat_p50_ns", 1, 1000) if lp else "-",
+                fmt_ratio_range(r_p50, g_p50)))
         L.append("")
+        for mine, theirs in unmatched(runs):
+            L += ["Not compared: pfnos's `%s` against Linux's `%s` (fio reports that job "
+                  "differently, e.g. a group merged by group_reporting)." % (mine, theirs), ""]
     if any(run.get("boot_s") is not None for run in runs.values()):
         L += ["## Boot time", "",
               "| run | QEMU start to prompt / first user process (host clock) | guest's own figure |",
@@ -351,6 +541,8 @@ def write_report(res, out):
         L.append("")
     L += ["## Targets", "", "| target | measured | result |", "|---|---|---|"]
     io = targets(runs) if any(r.get("jobs") for r in runs.values()) else []
+    if meta.get("job"):
+        io = [t for t in io if t[2] != "n/a"]    # a job file measures what it says
     for t, m, r in io + (boot_targets(p) if p.get("boot_by_ram") else []):
         L.append("| %s | %s | %s |" % (t, m, r))
     L.append("")
@@ -375,8 +567,20 @@ def write_report(res, out):
     (out / "report.md").write_text("\n".join(L))
 
 
+def plot_columns(rec, metric, scale):
+    """'median low high' of one bar (the run's min-max as its error bar;
+    a single run's bar has none), or '- - -' when the job is missing."""
+    if rec is None or rec.get(metric) is None:
+        return "- - -"
+    v = float(rec[metric]) / scale
+    sp = spread(rec, metric) or (float(rec[metric]), float(rec[metric]))
+    return "%g %g %g" % (v, sp[0] / scale, sp[1] / scale)
+
+
 def plots(res, out):
-    """IOPS and p99 latency per job, one bar per run; PNG and SVG."""
+    """IOPS and p99 latency per job, one bar per side (the median of its
+    runs) with the min-max range over the runs as an error bar; PNG and
+    SVG."""
     if not shutil.which("gnuplot"):
         print("report.py: gnuplot not found: no plots (scripts/deps.sh bench)", file=sys.stderr)
         return []
@@ -394,25 +598,28 @@ def plots(res, out):
                                         ("lat_p99_ns", "p99 latency, us (lower is better)", 1000, "p99")):
         dat = out / ("%s.dat" % fname)
         with open(dat, "w") as f:
-            f.write("job " + " ".join('"%s"' % RUN_LABELS[n] for n in names) + "\n")
+            f.write("# job, then per run: median min max\n")
             for k in keys:
                 vals = []
                 for n in names:
-                    v = "-"
+                    rec = None
                     for j in runs[n].get("jobs", []):
-                        if job_key(j) == k and j.get(metric) is not None:
-                            v = "%g" % (float(j[metric]) / scale)
-                    vals.append(v)
+                        if job_key(j) == k:
+                            rec = j
+                    vals.append(plot_columns(rec, metric, scale))
                 f.write('"%s" %s\n' % (labels[k], " ".join(vals)))
         for term, ext in (("pngcairo size 1400,700", "png"), ("svg size 1400,700", "svg")):
             img = "%s.%s" % (fname, ext)
             script = "\n".join([
                 "set terminal %s" % term, 'set output "%s"' % (out / img),
                 'set title "%s by device, block size and queue depth"' % title,
-                "set style data histograms", "set style histogram clustered gap 1",
+                "set style data histograms", "set style histogram errorbars gap 1 lw 1",
                 "set style fill solid 0.8 border -1", "set logscale y", "set grid ytics",
                 "set xtics rotate by -30 font ',9'", "set key top right", "set datafile missing '-'",
-                'plot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)' % (len(names) + 1, dat),
+                "array T[%d] = [%s]" % (len(names), ", ".join('"%s"' % RUN_LABELS[n] for n in names)),
+                "set key noenhanced",
+                'plot for [i=0:%d] "%s" using 2+3*i:3+3*i:4+3*i:xtic(1) title T[i+1]'
+                % (len(names) - 1, dat),
             ])
             r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
             if r.returncode != 0 and ext == "png":

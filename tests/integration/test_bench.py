@@ -220,6 +220,113 @@ def boot_by_ram(ctx):
           "report.md lacks the boot time table: " + md[-600:])
 
 
+def synthetic_rep(i, side):
+    """Run i (0-2) of one side with made-up figures: job A far apart,
+    job B close (its ranges overlap), micro-benchmarks on pfnos."""
+    iops = {"pfnos": ([300, 310, 290], [100, 90, 130]),
+            "linux": ([100, 150, 120], [110, 95, 105]),
+            "linux_noerms": ([80, 90, 85], [50, 60, 55])}[side]
+    p50 = {"pfnos": ([1000, 900, 1100], [5000, 5200, 4800]),
+           "linux": ([4000, 3000, 5000], [5100, 5000, 4900]),
+           "linux_noerms": ([6000, 6100, 6200], [9000, 9100, 9200])}[side]
+    jobs = []
+    for n, (dev, rw) in enumerate((("pmem0", "randread"), ("nvme0n1", "randwrite"))):
+        jobs.append({"dev": dev, "kind": dev[:4], "rw": rw, "bs": 4096, "qd": 1, "poll": 0,
+                     "ios": iops[n][i] * 2, "iops": iops[n][i], "MBps": iops[n][i] * 4096 / 1e6,
+                     "lat_avg_ns": p50[n][i], "lat_p50_ns": p50[n][i], "lat_p99_ns": p50[n][i] * 2,
+                     "lat_p999_ns": p50[n][i] * 3, "lat_max_ns": p50[n][i] * 4})
+    run = {"accel": "TCG", "cpu": "max", "status": 0, "boot_s": [0.5, 0.7, 0.6][i],
+           "jobs": jobs, "micro": [], "notes": ["note of run %d." % i] if i == 1 else []}
+    if side == "pfnos":
+        run["micro"] = [{"micro": "nvme_to_pmem_zerocopy", "ns_per_op": 1.0, "tsc_per_op": 2.0,
+                         "ops": 64, "MBps": [2000.0, 4000.0, 1000.0][i]},
+                        {"micro": "nvme_to_pmem_bounce", "ns_per_op": 1.0, "tsc_per_op": 2.0,
+                         "ops": 64, "MBps": [1600.0, 1500.0, 1700.0][i]}]
+    return run
+
+
+@test("bench.report_spread", timeout=30)
+def report_spread(ctx):
+    """Repeated runs (synthetic numbers, no QEMU): report.aggregate() keeps
+    per job the median and the min-max range of every figure; the
+    comparison takes ratios of medians against the better Linux median,
+    gives the range of the ratio the two ranges allow and marks a ratio
+    whose range reaches 1.0 within noise (and only that one); the
+    micro-benchmark target likewise; the plot data carries the ranges as
+    error bars."""
+    sys.path.insert(0, str(REPO / "scripts" / "bench"))
+    import report
+    runs = {side: report.aggregate([synthetic_rep(i, side) for i in range(3)])
+            for side in ("pfnos", "linux", "linux_noerms")}
+    a = runs["pfnos"]["jobs"][0]
+    check(a["iops"] == 300 and a["spread"]["iops"] == [290, 310] and a["n"] == 3,
+          "pfnos job A: %s" % a)
+    check(runs["linux"]["jobs"][1]["lat_p50_ns"] == 5000 and runs["pfnos"]["boot_s"] == 0.6,
+          "medians: %s, boot %s" % (runs["linux"]["jobs"][1], runs["pfnos"]["boot_s"]))
+    check(runs["pfnos"]["notes"] == ["run 2: note of run 1."], "notes: %s" % runs["pfnos"]["notes"])
+    two = report.aggregate([synthetic_rep(0, "linux"), synthetic_rep(1, "linux")])
+    check(two["jobs"][0]["iops"] == 125 and two["jobs"][0]["spread"]["iops"] == [100, 150],
+          "median of two runs: %s" % two["jobs"][0])
+    check(report.within_noise((0.9, 1.0)) and not report.within_noise((1.01, 1.3))
+          and not report.within_noise(None), "within_noise at the edges")
+
+    res = {"meta": {"started": "s", "finished": "f", "host_cpu": "Test CPU"}, "runs": runs}
+    path = ctx.dir / "results.json"
+    path.write_text(json.dumps(res))
+    r = subprocess.run([sys.executable, str(REPO / "scripts" / "bench" / "report.py"), str(path),
+                        "--no-plots"], capture_output=True, text=True)
+    check(r.returncode == 0, "report.py failed: " + r.stderr[-300:])
+    md = (ctx.dir / "report.md").read_text()
+    rows = {l.split(" | ")[0][2:]: l for l in md.splitlines() if l.startswith("| pmem0 ")
+            or l.startswith("| nvme0n1 ")}
+    # A: 300 (290-310) against Linux's 120 (100-150): 2.50x, 290/150 .. 310/100
+    want_a = ("| pmem0 randread 4k qd1 | 300 (290-310) | 120 (100-150) (Linux+fio) | "
+              "2.50x (1.93-3.10x) | 1.0 (0.9-1.1) | 4.0 (3.0-5.0) | 0.25x (0.18-0.37x) |")
+    check(want_a in md, "job A row: %r" % rows.get("pmem0 randread 4k qd1"))
+    # B: 100 (90-130) against 105 (95-110): 0.95x, 90/110 .. 130/95 reaches 1.0
+    want_b = ("| nvme0n1 randwrite 4k qd1 | 100 (90-130) | 105 (95-110) (Linux+fio) | "
+              "0.95x (0.82-1.37x) within noise | 5.0 (4.8-5.2) | 5.0 (4.9-5.1) | "
+              "1.00x (0.94-1.06x) within noise |")
+    check(want_b in md, "job B row: %r" % rows.get("nvme0n1 randwrite 4k qd1"))
+    check(md.count("within noise") == 2 + 1 + 1, "'within noise' %d times, expected 4 "
+          "(two in the table, one in the note, one in the targets)" % md.count("within noise"))
+    check("| NVMe->pmem zero-copy >= 1.5x bounced | 2,000 (1,000-4,000) vs 1,600 (1,500-1,700) MB/s "
+          "(1.25x (0.59-2.67x) within noise) | MISS |" in md, "zero-copy target: " +
+          [l for l in md.splitlines() if "zero-copy" in l][0])
+    check("| pmem 4k randread qd1 >= 3x Linux IOPS | pfnos 300 (290-310) vs Linux+fio 120 (100-150) "
+          "(2.50x (1.93-3.10x)) | MISS |" in md, "target with ranges: " +
+          [l for l in md.splitlines() if "4k randread qd1 >=" in l][0])
+    check("Each side ran 3 times, interleaved" in md, "the report does not say how many runs")
+    check("| pmem0 randread 4k qd1 | 600 (580-620) | 300 (290-310) |" in md,
+          "every-job table without ranges")
+    # one boot: a micro-benchmark's range is that of its timed passes
+    # (the kernel's ns_per_op_min/_max), MB/s following ns per op
+    sys.path.insert(0, str(REPO / "scripts" / "bench"))
+    import bench
+    one = bench.parse_pfnos(
+        "BENCH micro=nvme_to_pmem_zerocopy ns_per_op=250000.00 tsc_per_op=525000.00 ops=8 "
+        "MBps=4194.30 ns_per_op_min=200000.00 ns_per_op_max=500000.00 passes=5 warm=3 unstable\n"
+        "BENCH micro=nvme_to_pmem_bounce ns_per_op=500000.00 tsc_per_op=1050000.00 ops=8 "
+        "MBps=2097.15 ns_per_op_min=490000.00 ns_per_op_max=520000.00 passes=5 warm=2\n")
+    agg = report.aggregate([one])
+    z = agg["micro"][0]
+    check(z["n"] == 5 and z["unstable"] == 1 and z["spread"]["ns_per_op"] == [200000.0, 500000.0]
+          and [round(x, 2) for x in z["spread"]["MBps"]] == [2097.15, 5242.88],
+          "micro-benchmark passes: %s" % z)
+    md1 = "\n".join(report.micro_table(agg) + [t[1] for t in report.targets({"pfnos": agg})
+                                               if "zero-copy" in t[0]])
+    check("| nvme_to_pmem_zerocopy (unstable) | 250000.00 (200000.00-500000.00) | "
+          "525000.00 (420000.00-1050000.00) | 8 | 4194.3 (2097.2-5242.9) |" in md1
+          and "4,194 (2,097-5,243) vs 2,097 (2,016-2,140) MB/s (2.00x (0.98-2.60x) within noise)" in md1,
+          "micro-benchmark ranges in the report: %s" % md1)
+
+    # a bar: the median and its error bar; a job a run lacks: missing
+    cols = (report.plot_columns(runs["pfnos"]["jobs"][1], "iops", 1),
+            report.plot_columns(runs["linux"]["jobs"][0], "lat_p99_ns", 1000),
+            report.plot_columns(None, "iops", 1))
+    check(cols == ("100 90 130", "8 6 10", "- - -"), "plot columns: %s" % (cols,))
+
+
 MICRO = re.compile(r"^BENCH micro=(\S+) ns_per_op=(\d+\.\d\d) tsc_per_op=(\d+\.\d\d) ops=(\d+)"
                    r"(?: MBps=\d+\.\d\d)? ns_per_op_min=(\d+\.\d\d) ns_per_op_max=(\d+\.\d\d) "
                    r"passes=(\d+) warm=(\d+)( unstable)?$", re.M)

@@ -79,12 +79,10 @@ def numjobs_shell(ctx):
     check(data[65536:] == bytes(4096), "a clone wrote past the range")
 
 
-def job_args(path, name=None):
-    """QEMU arguments handing a job file over as the launcher's --job will
-    (fio-kernel/fio-host interface: opt/pfnos/job and opt/pfnos/jobname)."""
-    return ["--qemu-arg", "-fw_cfg", "--qemu-arg", "name=opt/pfnos/job,file=%s" % path,
-            "--qemu-arg", "-fw_cfg",
-            "--qemu-arg", "name=opt/pfnos/jobname,string=%s" % (name or path.name)]
+def job_args(path):
+    """The launcher's --job: the file as fw_cfg opt/pfnos/job, its base name
+    as opt/pfnos/jobname (the fio-kernel/fio-host interface)."""
+    return ["--job", str(path)]
 
 
 def run_job(ctx, text, name, status, cmdline='test.exit=1 run="poweroff"'):
@@ -193,7 +191,10 @@ def example_job(ctx):
     check(o0["jobname"] == "pmem-randread" and o1["jobname"] == "nvme-randread", "jobnames")
     check(o1["job options"] == {"filename": "/dev/nvme0n1", "rw": "randread", "bs": "4k",
                                 "ioengine": "libaio", "iodepth": "8", "numjobs": "2",
-                                "group_reporting": ""}, "job options: %r" % o1["job options"])
+                                "group_reporting": "", "new_group": ""},
+          "job options: %r" % o1["job options"])
+    # new_group: the NVMe job reports in a group of its own, as fio numbers it
+    check((o0["groupid"], o1["groupid"]) == (0, 1), "groupids %s, %s" % (o0["groupid"], o1["groupid"]))
     for b, o in pairs:
         check_fio_object(o, b)
         check(o["read"]["total_ios"] > 0 and o["write"]["total_ios"] == 0, "read-only job I/Os")

@@ -138,3 +138,48 @@ def dry_run(ctx):
     # the devices themselves: the words alone may be in a checkout's path
     check(not re.search(r"-device (nvdimm|nvme)\b|memory-backend-file|id=nvm\d", err),
           "--pmem none / --nvme none left devices: %s" % err.strip())
+
+
+# The launcher's own line that echoes the QEMU command line: present only
+# when QEMU was about to start.
+QEMU_LINE = re.compile(r"^pfnos-qemu: (taskset |timeout )?\S*qemu-system", re.M)
+
+
+@test("launcher.job_bad_input", timeout=30)
+def job_bad_input(ctx):
+    """--job FILE (issue 13): a missing file, one that cannot be read (a
+    directory, a file whose read fails) and one over 64 KiB end the launcher
+    with status 125 and one line naming the file and the fault, before QEMU
+    starts; exactly 64 KiB is accepted."""
+    big = ctx.dir / "big.fio"
+    big.write_bytes(b"# x\n" * (65536 // 4) + b"\n")
+    cases = (
+        (str(ctx.dir / "missing.fio"), r"--job %s: no such file$"),
+        (str(ctx.dir), r"--job %s: cannot read it \(.*[Ii]s a directory.*\)$"),
+        ("/proc/self/mem", r"--job %s: cannot read it \(.*[Ii]nput/output error.*\)$"),
+        (str(big), r"--job %s: 65537 bytes, more than the 65536 \(64 KiB\) a job file may have$"),
+    )
+    for path, msg in cases:
+        st, err = launcher("--boot", "kernel", "--job", path, "--timeout", "20")
+        check(st == 125, "--job %s: status %d, expected 125 (%s)" % (path, st, err.strip()[-200:]))
+        want = "^pfnos-qemu: " + (msg % re.escape(path))
+        check(re.search(want, err, re.M), "--job %s: no line matching %r in %r" % (path, want, err))
+        check(not QEMU_LINE.search(err), "--job %s: QEMU was started: %s" % (path, err.strip()))
+    big.write_bytes(b"# x\n" * (65536 // 4))
+    st, err = launcher("--dry-run", "--boot", "kernel", "--job", str(big))
+    check(st == 0, "a 64 KiB job file: status %d (%s)" % (st, err.strip()[-200:]))
+
+
+@test("launcher.job_fw_cfg", timeout=30)
+def job_fw_cfg(ctx):
+    """--job FILE passes the file as fw_cfg item opt/pfnos/job (a copy the
+    launcher read, so QEMU never meets an unreadable file) and its base
+    name as opt/pfnos/jobname, commas doubled for QEMU."""
+    job = ctx.dir / "a,b.fio"
+    job.write_text("[j]\nfilename=pmem0\n")
+    st, err = launcher("--dry-run", "--boot", "kernel", "--job", str(job))
+    check(st == 0, "dry run status %d: %s" % (st, err.strip()[-200:]))
+    check(re.search(r" -fw_cfg name=opt/pfnos/job,file=\S*/job\.fio( |$)", err, re.M),
+          "no opt/pfnos/job item: " + err.strip())
+    check(re.search(r" -fw_cfg '?name=opt/pfnos/jobname,string=a,,b\.fio'?( |$)", err, re.M),
+          "no opt/pfnos/jobname item with the base name: " + err.strip())

@@ -1,21 +1,17 @@
 /*
- * smp_host.c - include/smp.h and include/spinlock.h for host unit tests
- * (see smp_host.h): one thread plays every CPU, so a test moves the code
- * from one CPU to another by setting host_smp_cpu, and a cross-CPU call
- * runs the function at once as that CPU. A spinlock found taken is a test
- * failure (nothing else runs to release it), as is a release by another
- * CPU than the holder.
+ * smp_host.c - include/smp.h for host unit tests (see smp_host.h): one
+ * thread plays every CPU, so a test moves the code from one CPU to another
+ * by setting host_smp_cpu, and a cross-CPU call runs the function at once
+ * as that CPU. The spinlocks are tests/unit/host_spinlock.c's.
  */
 #include "errno.h"
 #include "irq.h"
 #include "ktest.h"
 #include "smp.h"
 #include "smp_host.h"
-#include "spinlock.h"
 
 unsigned host_smp_cpu;
 u64 host_smp_online = 1;
-int host_spin_held;
 unsigned host_smp_calls;
 
 void host_smp_reset(void)
@@ -71,55 +67,4 @@ void smp_call_function(smp_call_func_t fn, void *arg, bool wait)
 
 void smp_init(void)
 {
-}
-
-void spin_lock_init(spinlock_t *lock, const char *name)
-{
-	lock->locked = 0;
-	lock->owner = ~0U;
-	lock->name = name;
-}
-
-bool spin_trylock(spinlock_t *lock)
-{
-	if (lock->locked)
-		return false;
-	lock->locked = 1;
-	lock->owner = host_smp_cpu;
-	host_spin_held++;
-	return true;
-}
-
-void spin_lock(spinlock_t *lock)
-{
-	if (!spin_trylock(lock))
-		ktest_fail(__FILE__, __LINE__, "spinlock taken twice: one thread would spin forever");
-}
-
-void spin_unlock(spinlock_t *lock)
-{
-	if (!lock->locked || lock->owner != host_smp_cpu)
-		ktest_fail(__FILE__, __LINE__, "spinlock released by a CPU that does not hold it");
-	lock->locked = 0;
-	lock->owner = ~0U;
-	host_spin_held--;
-}
-
-unsigned long spin_lock_irqsave(spinlock_t *lock)
-{
-	unsigned long flags = local_irq_save();
-
-	spin_lock(lock);
-	return flags;
-}
-
-void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
-{
-	spin_unlock(lock);
-	local_irq_restore(flags);
-}
-
-bool spin_is_locked(const spinlock_t *lock)
-{
-	return lock->locked != 0;
 }

@@ -1,9 +1,7 @@
 /*
  * smp_host.h - the CPUs as host unit tests see them (tests/unit/smp_host.c
- * implements include/smp.h and include/spinlock.h for the host): a test
- * says which CPU the code "runs on" and which CPUs are online, and the
- * spinlocks check that each is released by the CPU that took it and that
- * none is held between calls.
+ * implements include/smp.h for the host): a test says which CPU the code
+ * "runs on" and which CPUs are online.
  */
 #ifndef PFNOS_SMP_HOST_H
 #define PFNOS_SMP_HOST_H
@@ -14,8 +12,6 @@
 extern unsigned host_smp_cpu;
 /* Bit c set: CPU c is online (default: CPU 0 only). */
 extern u64 host_smp_online;
-/* Spinlocks held right now (must be 0 between calls). */
-extern int host_spin_held;
 /* smp_call_function_single() calls made to other CPUs. */
 extern unsigned host_smp_calls;
 

@@ -13,6 +13,7 @@
 #include "ktest.h"
 #include "lib.h"
 #include "smp_host.h"
+#include "spinlock.h"
 
 static u64 cpus(unsigned a, unsigned b, unsigned c, unsigned d)
 {
@@ -144,7 +145,7 @@ static void sq_teardown(void)
 	host_blk_teardown();
 	host_smp_reset();
 	KT_EXPECT_EQ(host_blk_allocs_live, 0);
-	KT_EXPECT_EQ(host_spin_held, 0);
+	KT_EXPECT_EQ(lock_held_count(), 0);
 }
 
 static int sq_read(unsigned cpu, u32 opf)

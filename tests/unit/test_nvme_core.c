@@ -23,6 +23,7 @@
 #include "nvme_fake.h"
 #include "scatterlist.h"
 #include "smp_host.h"
+#include "spinlock.h"
 #include "unit.h"
 
 #define BUF_ORDER	5			/* 128 KiB of RAM for data */
@@ -70,7 +71,7 @@ static void core_teardown_of(struct nvme_fake *f)
 	nvme_fake_free_all();
 	host_blk_teardown();
 	KT_EXPECT_EQ(host_blk_allocs_live, 0);
-	KT_EXPECT_EQ(host_spin_held, 0);
+	KT_EXPECT_EQ(lock_held_count(), 0);
 	host_smp_reset();
 }
 
