@@ -1,6 +1,7 @@
 /*
  * bench.c - the benchmark job engine: fio-style jobs on block devices, one
- * job or many interleaved on one CPU.
+ * job or many interleaved on one CPU (bench_smp.c spreads a job's clones
+ * over the online CPUs, each CPU running this loop on its share).
  *
  * A job runs as one or more threads (fio's word: one per clone of
  * numjobs=). bench_thread_create() resolves the device and the byte range
@@ -48,6 +49,7 @@
 #include "mm.h"
 #include "printk.h"
 #include "shell.h"
+#include "smp.h"
 #include "time.h"
 
 struct bench_thread;
@@ -105,13 +107,16 @@ static void bench_end_io(struct bio *bio)
 {
 	struct bench_io *io = bio->bi_private;
 	struct bench_thread *t = io->thr;
-	unsigned long flags;
+	struct bench_io *head;
 
 	io->done_tsc = rdtsc();
-	flags = local_irq_save();
-	io->next = t->done;
-	t->done = io;
-	local_irq_restore(flags);
+	/* a completion may run on another CPU than the thread's loop (a
+	 * queue CPUs share, bench_smp.c): push without a lock */
+	head = __atomic_load_n(&t->done, __ATOMIC_RELAXED);
+	do {
+		io->next = head;
+	} while (!__atomic_compare_exchange_n(&t->done, &head, io, true,
+					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
 static void bench_free_buffers(struct bench_thread *t)
@@ -301,16 +306,17 @@ static void bench_submit_next(struct bench_thread *t, struct bench_io *io,
  */
 static void bench_wait(struct bench_thread **t, unsigned n, unsigned long flags)
 {
-	static unsigned turn;
+	static unsigned turns[NR_CPUS];	/* each CPU runs its own share */
+	unsigned *turn = &turns[smp_processor_id()];
 	struct bench_thread *any = NULL;
 
 	for (unsigned k = 0; k < n; k++) {
-		struct bench_thread *th = t[(turn + k) % n];
+		struct bench_thread *th = t[(*turn + k) % n];
 
 		if (!th->inflight)
 			continue;
 		if (th->wait_opf & REQ_POLLED) {
-			turn = (turn + k + 1) % n;
+			*turn = (*turn + k + 1) % n;
 			blk_wait_once(th->disk, th->wait_opf, flags);
 			return;
 		}
@@ -331,8 +337,8 @@ static void bench_reap(struct bench_thread **t, unsigned n)
 		flags = local_irq_save();
 		any = false;
 		for (unsigned k = 0; k < n; k++) {
-			t[k]->reaped = t[k]->done;
-			t[k]->done = NULL;
+			t[k]->reaped = __atomic_exchange_n(&t[k]->done, NULL,
+							    __ATOMIC_ACQUIRE);
 			if (t[k]->reaped)
 				any = true;
 		}
@@ -761,7 +767,7 @@ int bench_run(const struct bench_opts *o, struct bench_result *res,
 	n = bench_create_clones(o, t, err, errlen);
 	if (n < 0)
 		return n;
-	ret = bench_run_threads(t, (unsigned)n);
+	ret = bench_smp_run_threads(t, (unsigned)n);
 	for (int k = 0; k < n; k++) {
 		bench_result_merge(res, &t[k]->res);
 		bench_thread_destroy(t[k]);
@@ -793,7 +799,7 @@ int bench_job(const struct bench_opts *o)
 	n = bench_create_clones(o, t, err, sizeof(err));
 	if (n < 0)
 		return shell_error(n, "bench: %s", err);
-	ret = bench_run_threads(t, (unsigned)n);
+	ret = bench_smp_run_threads(t, (unsigned)n);
 	memset(&sum, 0, sizeof(sum));
 	hist_reset(&lat);
 	hist_reset(&rlat);

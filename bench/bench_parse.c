@@ -2,6 +2,8 @@
  * bench_parse.c - the pure half of the benchmarks: job options in fio's
  * spellings, and the BENCH result lines.
  *
+ * bench_smp_place() is the CPU a job's clone k runs on (bench_smp.c).
+ *
  * bench_parse() turns "pmem0 rw=randread bs=4k qd=1 runtime=5s" (as
  * argv) into struct bench_opts; every bad word gives -EINVAL and a message
  * naming the option and what was wrong. bench_format_result() and
@@ -20,6 +22,21 @@ static const char *const rw_names[BENCH_RW_NR] = {
 	[BENCH_RANDWRITE] = "randwrite",
 	[BENCH_RANDRW] = "randrw",
 };
+
+unsigned bench_smp_place(u64 online, unsigned k)
+{
+	unsigned n = 0;
+
+	for (unsigned cpu = 0; cpu < 64; cpu++)
+		n += (unsigned)((online >> cpu) & 1);
+	if (!n)
+		return 0;
+	k %= n;
+	for (unsigned cpu = 0; cpu < 64; cpu++)
+		if (((online >> cpu) & 1) && !k--)
+			return cpu;
+	return 0;
+}
 
 const char *bench_rw_name(enum bench_rw rw)
 {

@@ -11,6 +11,9 @@
  *   nvme:  4k randread qd1 (interrupts), 4k randread qd1 poll=1,
  *          4k randread qd32, 4k randwrite qd32, 128k read/write qd8
  *   other (null_blk...): 4k randread qd1 and qd32
+ * and, with more than one CPU online, numjobs=<online CPUs> jobs with
+ * group_reporting=1, the clones spread over the CPUs (bench_smp.c): pmem
+ * 4k randread and randwrite qd1, nvme 4k randread qd32
  * then the micro-benchmarks. Each job uses the defaults (500 ms warm-up,
  * 2 s timed; "quick": 100 ms and 500 ms) on the scratch area, the last
  * 64 MiB of the device. Progress lines "bench-suite: job i of n: ..." go to
@@ -26,6 +29,7 @@
 #include "lib.h"
 #include "printk.h"
 #include "shell.h"
+#include "smp.h"
 #include "time.h"
 
 static int cmd_bench(int argc, char **argv)
@@ -67,30 +71,40 @@ struct suite_job {
 	const char *bs;
 	const char *qd;
 	const char *poll;
+	bool smp;		/* numjobs = online CPUs, only with more than one */
 };
 
 static const struct suite_job pmem_jobs[] = {
-	{ "randread", "4k", "1", "0" },
-	{ "randwrite", "4k", "1", "0" },
-	{ "read", "128k", "1", "0" },
-	{ "write", "128k", "1", "0" },
-	{ "read", "1m", "1", "0" },
-	{ "write", "1m", "1", "0" },
+	{ "randread", "4k", "1", "0", false },
+	{ "randwrite", "4k", "1", "0", false },
+	{ "read", "128k", "1", "0", false },
+	{ "write", "128k", "1", "0", false },
+	{ "read", "1m", "1", "0", false },
+	{ "write", "1m", "1", "0", false },
+	{ "randread", "4k", "1", "0", true },
+	{ "randwrite", "4k", "1", "0", true },
 };
 
 static const struct suite_job nvme_jobs[] = {
-	{ "randread", "4k", "1", "0" },
-	{ "randread", "4k", "1", "1" },
-	{ "randread", "4k", "32", "0" },
-	{ "randwrite", "4k", "32", "0" },
-	{ "read", "128k", "8", "0" },
-	{ "write", "128k", "8", "0" },
+	{ "randread", "4k", "1", "0", false },
+	{ "randread", "4k", "1", "1", false },
+	{ "randread", "4k", "32", "0", false },
+	{ "randwrite", "4k", "32", "0", false },
+	{ "read", "128k", "8", "0", false },
+	{ "write", "128k", "8", "0", false },
+	{ "randread", "4k", "32", "0", true },
 };
 
 static const struct suite_job other_jobs[] = {
-	{ "randread", "4k", "1", "0" },
-	{ "randread", "4k", "32", "0" },
+	{ "randread", "4k", "1", "0", false },
+	{ "randread", "4k", "32", "0", false },
 };
+
+/* The scaling jobs run only with more than one CPU online. */
+static bool suite_job_runs(const struct suite_job *j)
+{
+	return !j->smp || num_online_cpus() > 1;
+}
 
 static const struct suite_job *suite_jobs(const struct gendisk *d, unsigned *n)
 {
@@ -119,10 +133,13 @@ int bench_suite(bool quick, const char *only)
 	blk_for_each_disk(d) {
 		unsigned n;
 
+		const struct suite_job *jobs;
+
 		if (only && strcmp(d->disk_name, only))
 			continue;
-		suite_jobs(d, &n);
-		total += n;
+		jobs = suite_jobs(d, &n);
+		for (unsigned k = 0; k < n; k++)
+			total += suite_job_runs(&jobs[k]);
 	}
 	kprintf("bench-suite: %u jobs on %u devices, %s each%s\n",
 		total, only ? 1 : blk_nr_disks(), quick ? "100ms warm-up + 500ms" : "500ms warm-up + 2s",
@@ -135,8 +152,8 @@ int bench_suite(bool quick, const char *only)
 			continue;
 		jobs = suite_jobs(d, &n);
 		for (unsigned k = 0; k < n; k++) {
-			char *argv[8] = { d->disk_name };
-			char a[6][32];
+			char *argv[10] = { d->disk_name };
+			char a[8][32];
 			struct bench_opts o;
 			char err[160];
 			bool seen = false;
@@ -148,11 +165,17 @@ int bench_suite(bool quick, const char *only)
 			snprintf(a[3], sizeof(a[3]), "poll=%s", jobs[k].poll);
 			snprintf(a[4], sizeof(a[4]), "ramp_time=%s", quick ? "100ms" : "500ms");
 			snprintf(a[5], sizeof(a[5]), "runtime=%s", quick ? "500ms" : "2s");
-			for (int w = 0; w < 6; w++)
+			snprintf(a[6], sizeof(a[6]), "numjobs=%u",
+				 jobs[k].smp ? num_online_cpus() : 1);
+			snprintf(a[7], sizeof(a[7]), "group_reporting=%u", jobs[k].smp);
+			if (!suite_job_runs(&jobs[k]))
+				continue;
+			for (int w = 0; w < 8; w++)
 				argv[argc++] = a[w];
 			i++;
-			kprintf("bench-suite: job %u of %u: %s %s %s %s %s\n", i, total,
-				d->disk_name, a[0], a[1], a[2], a[3]);
+			kprintf("bench-suite: job %u of %u: %s %s %s %s %s%s%s\n", i, total,
+				d->disk_name, a[0], a[1], a[2], a[3], jobs[k].smp ? " " : "",
+				jobs[k].smp ? a[6] : "");
 			if (bench_parse(&o, argc, argv, err, sizeof(err))) {
 				shell_error(-EINVAL, "bench-suite: %s", err);
 				failed++;

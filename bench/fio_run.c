@@ -11,8 +11,8 @@
  * and no job runs; in test mode (test.exit=1) the machine then powers off
  * with status 1.
  *
- * The jobs of each set (between stonewalls) run together, interleaved on
- * this CPU by bench_run_threads(); then each is reported as the shell's
+ * The jobs of each set (between stonewalls) run together, spread over the
+ * online CPUs and interleaved on each by bench_smp_run_threads(); then each is reported as the shell's
  * bench reports it (a BENCH line, job=<k> for a clone) followed by
  *   BENCH-FIO <one json+ jobs[] element>
  * (bench/fio_json.c). Reporting groups follow fio: a thread whose job has
@@ -135,7 +135,7 @@ static int fio_run_set(u32 s, unsigned *first)
 	while (b < fio_nr_threads && fio_threads[b].job->set == s)
 		set[n++] = fio_threads[b++].t;
 	*first = b;
-	ret = bench_run_threads(set, n);
+	ret = bench_smp_run_threads(set, n);
 	if (ret == -EINTR)
 		return ret;
 	for (unsigned k = a; k < b;) {

@@ -17,8 +17,10 @@
  * or FREE bio, bio_put() on a FREE one, and use of a bio never initialised
  * are BUGs that name the bio, rather than corruption found later.
  *
- * bio_endio() counts the bi_end_io callbacks running (blk_endio_depth), so
- * that a submission from inside one never waits (block/blk_mq.c).
+ * bio_endio() counts the bi_end_io callbacks running on its CPU
+ * (blk_cpus[].endio_depth), so that a submission from inside one never
+ * waits (block/blk_mq.c). The per-CPU block state lives here, at the
+ * bottom layer, for every layer above.
  *
  * Layer 1 of block/ (scripts/check-floors): the bio object, at the bottom;
  * below it only the platform hooks.
@@ -51,7 +53,7 @@ static struct {
 } bio_pool;
 static DEFINE_SPINLOCK(bio_pool_lock);
 
-unsigned blk_endio_depth;
+struct blk_cpu blk_cpus[NR_CPUS];
 
 static const char *const blk_op_names[REQ_OP_NR] = {
 	[REQ_OP_READ] = "read",
@@ -382,9 +384,11 @@ void bio_endio(struct bio *bio)
 		bio->bi_magic = BIO_MAGIC_DONE;
 		if (!(bio->bi_flags & BIO_CHAIN)) {
 			if (bio->bi_end_io) {
-				blk_endio_depth++;
+				struct blk_cpu *c = &blk_cpus[blk_this_cpu()];
+
+				c->endio_depth++;
 				bio->bi_end_io(bio);
-				blk_endio_depth--;
+				c->endio_depth--;
 			}
 			return;
 		}

@@ -42,6 +42,32 @@
 #define PFNOS_BLOCK_BLK_H
 
 #include "blkdev_driver.h"
+#include "smp.h"
+
+/* The CPU this runs on, for blk_mq_map_queue() and the per-CPU state
+ * (pfnos never moves running code to another CPU: no scheduler). */
+static inline unsigned blk_this_cpu(void)
+{
+	return smp_processor_id();
+}
+
+/*
+ * ---- per CPU ----
+ * What the block layer keeps for each CPU, one cache line each so CPUs
+ * submitting side by side never write the same line: the nested-submission
+ * state of submit_bio() (blk_core.c) and the bi_end_io callbacks running
+ * (bio.c); the CPU's I/O counts are struct percpu's (blk_count_cpu_io()).
+ * Only code running on that CPU changes its entry (an interrupt handler
+ * included: a handler's submission or completion runs to its end before
+ * the interrupted code goes on).
+ */
+struct blk_cpu {
+	bool submitting;		/* a submit_bio() runs on this CPU */
+	struct bio *head, *tail;	/* bios queued for it */
+	unsigned endio_depth;		/* bi_end_io callbacks running */
+} __aligned(64);
+
+extern struct blk_cpu blk_cpus[NR_CPUS];
 
 /* ---- accounting ---- */
 static inline enum blk_stat_group blk_stat_group(enum req_op op)
@@ -111,13 +137,6 @@ static inline void blk_account_merges(struct gendisk *disk, enum req_op op,
 	__atomic_add_fetch(&disk->stats.merges[blk_stat_group(op)], merges, __ATOMIC_RELAXED);
 }
 
-/* The CPU this runs on, for blk_mq_map_queue(): pfnos runs on the boot CPU
- * only, for now. */
-static inline unsigned blk_this_cpu(void)
-{
-	return 0;
-}
-
 /* ---- bio.c ---- */
 /* bio_split() into a bio the caller already took from the pool. */
 void __bio_split(struct bio *bio, unsigned sectors, struct bio *split);
@@ -126,7 +145,10 @@ void __bio_split(struct bio *bio, unsigned sectors, struct bio *split);
 void bio_init_clone(struct bio *bio, struct bio *src, u32 opf);
 /* bi_end_io callbacks running on this CPU (bio_endio() counts them): a
  * submission from inside one must not wait (see blk_mq.c). */
-extern unsigned blk_endio_depth;
+static inline unsigned blk_endio_depth(void)
+{
+	return blk_cpus[blk_this_cpu()].endio_depth;
+}
 
 /* ---- blk_flush.c ---- */
 /*

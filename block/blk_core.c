@@ -31,10 +31,19 @@
  * A submit_bio() called while one is running on this CPU (from a
  * completion, or an interrupt during a tag wait) queues the bio for the
  * outer call, so a driver completing inline never recurses. The flag and
- * the queue are per CPU and touched by interrupt handlers only as a whole
+ * the queue are per CPU (blk_cpus[], block/blk.h: another CPU's
+ * submissions never queue behind this one) and touched by interrupt
+ * handlers only as a whole
  * (a handler's submit_bio() runs to its end before the interrupted code
  * goes on), so entering and leaving need no interrupt masking; only the
  * queue itself is changed with interrupts off.
+ *
+ * submit_bio_wait() may see its bio complete on another CPU (a queue
+ * shared by CPUs takes its interrupts on one of them, a timer completes
+ * null_blk's): the done flag is stored with release and read with acquire,
+ * and a completion on another CPU wakes the waiter's CPU out of its halt
+ * (blk_wake_cpu()). The flag is read with interrupts off before each halt,
+ * and the halt enables them in the same step, so the wake cannot be lost.
  *
  * Hot path (one bio within the limits, the common case): the checks run
  * once per bio, the split computation once, the queue is found without a
@@ -54,11 +63,6 @@
 #include "panic.h"
 #include "printk.h"
 #include "spinlock.h"
-
-static struct {
-	bool active;
-	struct bio *head, *tail;
-} blk_submit_state;
 
 /* Does some vec of bio's remaining data break the DMA alignment mask? */
 static bool blk_bio_misaligned(const struct bio *bio, u32 mask)
@@ -411,69 +415,82 @@ static void blk_submit_one(struct bio *bio)
 
 void submit_bio(struct bio *bio)
 {
+	struct blk_cpu *c = &blk_cpus[blk_this_cpu()];
 	unsigned long flags;
 
-	if (READ_ONCE(blk_submit_state.active)) {
+	if (READ_ONCE(c->submitting)) {
 		/* an outer submit_bio() on this CPU dispatches it */
 		flags = local_irq_save();
 		bio->bi_next = NULL;
-		if (blk_submit_state.tail)
-			blk_submit_state.tail->bi_next = bio;
+		if (c->tail)
+			c->tail->bi_next = bio;
 		else
-			blk_submit_state.head = bio;
-		blk_submit_state.tail = bio;
+			c->head = bio;
+		c->tail = bio;
 		local_irq_restore(flags);
 		return;
 	}
-	WRITE_ONCE(blk_submit_state.active, true);
+	WRITE_ONCE(c->submitting, true);
 	barrier();
 
 	for (;;) {
 		blk_submit_one(bio);
-		if (likely(!READ_ONCE(blk_submit_state.head))) {
-			WRITE_ONCE(blk_submit_state.active, false);
+		if (likely(!READ_ONCE(c->head))) {
+			WRITE_ONCE(c->submitting, false);
 			barrier();
 			/* an interrupt may have queued one just before */
-			if (likely(!READ_ONCE(blk_submit_state.head)))
+			if (likely(!READ_ONCE(c->head)))
 				return;
 		}
 		flags = local_irq_save();
-		bio = blk_submit_state.head;
+		bio = c->head;
 		if (!bio) {
 			/* an interrupt's submit_bio() dispatched it */
 			local_irq_restore(flags);
 			return;
 		}
-		blk_submit_state.head = bio->bi_next;
-		if (!blk_submit_state.head)
-			blk_submit_state.tail = NULL;
+		c->head = bio->bi_next;
+		if (!c->head)
+			c->tail = NULL;
 		bio->bi_next = NULL;
-		blk_submit_state.active = true;
+		c->submitting = true;
 		local_irq_restore(flags);
 	}
 }
 
+/* What submit_bio_wait() waits on: set by the completion, on any CPU. */
+struct blk_waiter {
+	bool done;
+	unsigned cpu;			/* the waiting CPU */
+};
+
 static void blk_wait_endio(struct bio *bio)
 {
-	WRITE_ONCE(*(bool *)bio->bi_private, true);
+	struct blk_waiter *w = bio->bi_private;
+	unsigned cpu = w->cpu;
+
+	/* w is the waiter's stack: not touched once done is seen */
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+	if (cpu != blk_this_cpu())
+		blk_wake_cpu(cpu);
 }
 
 int submit_bio_wait(struct bio *bio)
 {
-	bool done = false;
+	struct blk_waiter w = { .done = false, .cpu = blk_this_cpu() };
 	unsigned long flags;
 
 	lock_assert_none_held("submit_bio_wait()");
-	bio->bi_private = &done;
+	bio->bi_private = &w;
 	bio->bi_end_io = blk_wait_endio;
 	submit_bio(bio);
-	if (likely(READ_ONCE(done)))		/* completed inline */
+	if (likely(__atomic_load_n(&w.done, __ATOMIC_ACQUIRE)))	/* completed inline */
 		return bio->bi_status;
-	if (unlikely(blk_in_interrupt() || blk_endio_depth))
+	if (unlikely(blk_in_interrupt() || blk_endio_depth()))
 		panic("BUG: submit_bio_wait() on %s from an interrupt handler or a completion: it would wait forever",
 		      bio->bi_disk ? bio->bi_disk->disk_name : "?");
 	flags = local_irq_save();
-	while (!READ_ONCE(done))
+	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE))
 		if (unlikely(!blk_wait_once(bio->bi_disk, bio->bi_opf, flags)))
 			panic("BUG: submit_bio_wait() on %s with interrupts off: its completion interrupt could never arrive",
 			      bio->bi_disk->disk_name);

@@ -51,6 +51,7 @@
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
+#include "smp.h"
 #include "spinlock.h"
 
 #define RQ_MAGIC	0x52510a11U
@@ -65,6 +66,29 @@ static inline struct request *blk_mq_rq_at(struct blk_mq_hw_ctx *hctx, u32 tag)
 static size_t blk_mq_bitmap_bytes(u32 depth)
 {
 	return DIV_ROUND_UP(depth, 64) * sizeof(u64);
+}
+
+_Static_assert(NR_CPUS <= 64, "blk_mq_map_cpus() takes the online CPUs as a u64");
+_Static_assert(BLK_MQ_MAX_QUEUES <= 256, "queue indexes are u8 in the CPU maps");
+
+void blk_mq_map_cpus(u8 map[NR_CPUS], u64 online, unsigned first, unsigned nr)
+{
+	unsigned k = 0;
+
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		map[cpu] = (u8)(first + k % nr);
+		if (online & BIT(cpu))
+			k++;
+	}
+}
+
+/* The first CPU the map sends to queue idx, 0 when none does. */
+static unsigned blk_mq_first_cpu(const u8 map[NR_CPUS], u64 online, unsigned idx)
+{
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if ((online & BIT(cpu)) && map[cpu] == idx)
+			return cpu;
+	return 0;
 }
 
 static void blk_mq_free_hctx(struct blk_mq_hw_ctx *hctx)
@@ -118,7 +142,8 @@ static int blk_mq_init_hctx(struct blk_mq_tag_set *set, unsigned idx)
 int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set)
 {
 	unsigned nr = set->nr_hw_queues + set->nr_poll_queues;
-	unsigned i;
+	u64 online = 0;
+	unsigned i, cpu;
 	int err;
 
 	if (!set->ops || !set->ops->queue_rq || !set->nr_hw_queues ||
@@ -131,10 +156,18 @@ int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set)
 	set->hctxs = blk_init_alloc(sizeof(*set->hctxs) * nr);
 	if (!set->hctxs)
 		return -ENOMEM;
+	for_each_online_cpu(cpu)
+		online |= BIT(cpu);
+	blk_mq_map_cpus(set->map, online, 0, set->nr_hw_queues);
+	blk_mq_map_cpus(set->poll_map, online, set->nr_hw_queues,
+			set->nr_poll_queues ? set->nr_poll_queues : 1);
 	for (i = 0; i < nr; i++) {
 		err = blk_mq_init_hctx(set, i);
 		if (err)
 			goto free_hctxs;
+		set->hctxs[i].home_cpu = blk_mq_first_cpu(i < set->nr_hw_queues ?
+							  set->map : set->poll_map,
+							  online, i);
 	}
 	return 0;
 

@@ -2,15 +2,16 @@
  * blk_plat.c - the kernel's side of the block layer's platform hooks
  * (include/blkdev_driver.h; the host unit tests have their own,
  * tests/unit/block_host.c): whether this context may halt (interrupts on,
- * no handler running), halting until an interrupt, what a polled wait does
- * between two polls, the per-CPU I/O counters, and init-time memory (mm's
- * kzalloc_boot()). Interrupt masking is the kernel's own
+ * no handler running), halting until an interrupt, waking another CPU out
+ * of that halt (an IPI through smp_call_function_single()), what a polled
+ * wait does between two polls, the per-CPU I/O counters, and init-time
+ * memory (mm's kzalloc_boot()). Interrupt masking is the kernel's own
  * local_irq_save()/local_irq_restore() (irq.h).
  *
- * On an application processor a wait for an interrupt spins with
- * interrupts on instead of halting: device interrupts (NVMe's MSI-X
- * included) target CPU 0 for now, whose handler completes the bio, and
- * nothing would wake the AP before its next tick.
+ * Every CPU halts in a wait for an interrupt: a completion that runs on
+ * another CPU than its waiter's wakes it (blk_wake_cpu(), from
+ * submit_bio_wait()'s callback), and a wait on a queue whose interrupts go
+ * to another CPU does not halt (blk_wait_once()).
  *
  * Layer 0 of block/ (scripts/check-floors): the hooks call no block file,
  * so every layer above may call them.
@@ -34,15 +35,20 @@ bool blk_in_interrupt(void)
 
 void blk_wait_interrupt(void)
 {
-	if (smp_processor_id() != 0) {
-		local_irq_enable();
-		cpu_relax();
-		local_irq_disable();
-		return;
-	}
 	safe_halt();		/* sti; hlt: the wakeup cannot be lost */
 	work_run_pending();	/* what the interrupt deferred (work.h) */
 	local_irq_disable();
+}
+
+/* The interrupt is all it takes: the woken CPU's halt ends on it. */
+static void blk_wake_fn(void *arg)
+{
+	(void)arg;
+}
+
+void blk_wake_cpu(unsigned cpu)
+{
+	smp_call_function_single(cpu, blk_wake_fn, NULL, false);
 }
 
 void blk_poll_relax(bool reaped)

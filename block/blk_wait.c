@@ -12,7 +12,11 @@
  * enabled, then running deferred work and, when the poll reaped nothing,
  * pausing (blk_poll_relax()); any other queue, and a bio-based device, by
  * halting until an interrupt (blk_wait_interrupt(), which runs deferred
- * work after it). Where neither could end, blk_wait_once() does not wait
+ * work after it). An interrupt-driven queue whose interrupts go to another
+ * CPU (its home_cpu: CPUs share it when there are fewer queues than CPUs)
+ * is waited on by pausing with interrupts on instead: its completions would
+ * not end this CPU's halt. A completion that does run on another CPU anyway
+ * (a timer's) wakes a submit_bio_wait() halted here (blk_wake_cpu()). Where neither could end, blk_wait_once() does not wait
  * and returns false: in an interrupt handler (the local APIC delivers
  * nothing of the same or lower priority before that handler's EOI), inside
  * a bi_end_io callback (ops->poll may be running below it, and a driver's
@@ -22,7 +26,7 @@
  * a spinlock held is a bug lock.debug=1 reports (lock_assert_none_held()).
  *
  * Layer 2 of block/ (scripts/check-floors): above the bio object (for
- * blk_endio_depth) and the platform hooks; the request path and submission
+ * the per-CPU endio depth) and the platform hooks; the request path and submission
  * call it.
  *
  * Pure logic: the host unit tests build this file as it is.
@@ -38,7 +42,7 @@ bool blk_wait_once(struct gendisk *disk, u32 opf, unsigned long flags)
 	int reaped;
 
 	lock_assert_none_held("blk_wait_once()");
-	if (blk_endio_depth || blk_in_interrupt())
+	if (blk_endio_depth() || blk_in_interrupt())
 		return false;
 	if (disk->tag_set) {
 		hctx = blk_mq_map_queue(disk->tag_set, opf, blk_this_cpu());
@@ -58,6 +62,14 @@ bool blk_wait_once(struct gendisk *disk, u32 opf, unsigned long flags)
 	}
 	if (!blk_irqs_were_enabled(flags))
 		return false;
+	if (hctx && hctx->home_cpu != blk_this_cpu()) {
+		/* its interrupts go to another CPU (a queue CPUs share): no
+		 * interrupt of its own would end a halt here */
+		local_irq_restore(flags);
+		blk_poll_relax(false);
+		(void)local_irq_save();
+		return true;
+	}
 	blk_wait_interrupt();
 	return true;
 }

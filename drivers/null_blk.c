@@ -67,26 +67,57 @@ struct null_blk_dev {
 static const struct block_device_operations null_bio_ops;
 static const struct blk_mq_ops null_mq_ops;
 
-/* The data page holding device byte pos, allocating it if alloc. */
+/*
+ * Install a zeroed page at *slot unless another CPU did first (their page
+ * wins, ours goes back). Returns the page now there, NULL when none could
+ * be had.
+ */
+static void *null_install_page(void **slot)
+{
+	void *page = page_alloc_zeroed(), *none = NULL;
+
+	if (!page)
+		return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (__atomic_compare_exchange_n(slot, &none, page, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return page;
+	page_free(page);
+	return none;
+}
+
+/* The data page holding device byte pos, allocating it if alloc. CPUs may
+ * call it side by side: a new page is published with compare-and-swap. */
 static u8 *null_page(struct null_blk_dev *nb, u64 pos, bool alloc)
 {
 	u64 pg = pos >> PAGE_SHIFT;
-	void **leaf = nb->dir[pg / NULLB_PTRS_PER_PAGE];
+	void **dslot = (void **)&nb->dir[pg / NULLB_PTRS_PER_PAGE];
+	void **leaf = __atomic_load_n(dslot, __ATOMIC_ACQUIRE);
+	void *page;
 
 	if (!leaf) {
 		if (!alloc)
 			return NULL;
-		leaf = page_alloc_zeroed();
+		leaf = null_install_page(dslot);
 		if (!leaf)
 			return NULL;
-		nb->dir[pg / NULLB_PTRS_PER_PAGE] = leaf;
 	}
-	if (!leaf[pg % NULLB_PTRS_PER_PAGE] && alloc) {
-		leaf[pg % NULLB_PTRS_PER_PAGE] = page_alloc_zeroed();
-		if (leaf[pg % NULLB_PTRS_PER_PAGE])
-			nb->pages_used++;
+	page = __atomic_load_n(&leaf[pg % NULLB_PTRS_PER_PAGE], __ATOMIC_ACQUIRE);
+	if (!page && alloc) {
+		void *mine = page_alloc_zeroed(), *none = NULL;
+
+		if (!mine)
+			return NULL;
+		if (__atomic_compare_exchange_n(&leaf[pg % NULLB_PTRS_PER_PAGE], &none,
+						mine, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			__atomic_add_fetch(&nb->pages_used, 1, __ATOMIC_RELAXED);
+			page = mine;
+		} else {
+			page_free(mine);
+			page = none;
+		}
 	}
-	return leaf[pg % NULLB_PTRS_PER_PAGE];
+	return page;
 }
 
 /*

@@ -336,6 +336,17 @@ struct bench_thread *bench_thread_create(const struct bench_opts *o, u32 clone,
 void bench_thread_destroy(struct bench_thread *t);
 struct bench_result *bench_thread_result(struct bench_thread *t);
 int bench_run_threads(struct bench_thread **t, unsigned n);
+/*
+ * bench_smp_run_threads - bench_run_threads() with the threads spread over
+ * the online CPUs, thread k on CPU bench_smp_place(online, k), those
+ * sharing a CPU interleaved there (bench/bench_smp.c). The same returns.
+ * Context: process, one job at a time.
+ */
+int bench_smp_run_threads(struct bench_thread **t, unsigned n);
+/* The CPU of thread k: the (k mod C)-th CPU set in online (C of them;
+ * bit c: CPU c), as fio places more jobs than CPUs. 0 for an empty mask.
+ * Pure (bench_parse.c). */
+unsigned bench_smp_place(u64 online, unsigned k);
 /* Print a thread's (or a merged) result line. */
 void bench_print_result(const struct bench_opts *o, const struct bench_result *r);
 

@@ -38,6 +38,7 @@
 
 #include "blkdev.h"
 #include "compiler.h"
+#include "smp.h"
 #include "spinlock.h"
 #include "types.h"
 
@@ -102,6 +103,10 @@ struct blk_mq_hw_ctx {
 	struct blk_mq_tag_set *set;
 	unsigned queue_num;
 	bool polled;
+	/* The CPU the queue is first mapped to (blk_mq_map_cpus()): a driver
+	 * aims the queue's interrupt there. A wait on the queue from another
+	 * CPU spins instead of halting (block/blk_wait.c). */
+	unsigned home_cpu;
 	void *driver_data;		/* the driver's queue */
 	/* tags_lock (_irqsave): the tags, request states, the parked list
 	 * and the counters below; never held across queue_rq, poll or a wait */
@@ -130,6 +135,11 @@ struct blk_mq_tag_set {
 	/* block layer */
 	size_t rq_size;
 	struct blk_mq_hw_ctx *hctxs;	/* nr_hw_queues + nr_poll_queues */
+	/* queue index per CPU, of the interrupt-driven queues and of the
+	 * polled ones (blk_mq_map_cpus() over the CPUs online at
+	 * blk_mq_alloc_tag_set()) */
+	u8 map[NR_CPUS];
+	u8 poll_map[NR_CPUS];
 };
 
 enum rq_state {
@@ -205,22 +215,30 @@ void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx);
 void blk_mq_requeue_request(struct request *rq);
 
 /*
+ * blk_mq_map_cpus - spread CPUs over nr queues, the CPU list first: the
+ * k-th CPU of online (bit c set: CPU c online; ascending ids) gets queue
+ * first + k % nr, so CPU k has queue k while there are queues enough and
+ * CPUs share them round-robin when there are fewer. A CPU that is not online
+ * gets the queue it would have had as the next online one (it never
+ * submits). Pure: the host unit tests call it.
+ */
+void blk_mq_map_cpus(u8 map[NR_CPUS], u64 online, unsigned first, unsigned nr);
+
+/*
  * blk_mq_map_queue - the queue a bio with flags opf goes to from cpu: one
  * of the polled queues for REQ_POLLED when there are (submit_bio() keeps
- * the flag only then), else one of the interrupt-driven ones. Submission
- * and every wait for the bio choose with it.
+ * the flag only then), else one of the interrupt-driven ones, each as the
+ * tag set's per-CPU map says. Submission and every wait for the bio choose
+ * with it.
  */
 static inline struct blk_mq_hw_ctx *blk_mq_map_queue(struct blk_mq_tag_set *set,
 						     u32 opf, unsigned cpu)
 {
-	unsigned n;
-
-	if ((opf & REQ_POLLED) && set->nr_poll_queues) {
-		n = set->nr_poll_queues;
-		return &set->hctxs[set->nr_hw_queues + (cpu < n ? cpu : cpu % n)];
-	}
-	n = set->nr_hw_queues;
-	return &set->hctxs[cpu < n ? cpu : cpu % n];
+	if (unlikely(cpu >= NR_CPUS))
+		cpu = 0;
+	if ((opf & REQ_POLLED) && set->nr_poll_queues)
+		return &set->hctxs[set->poll_map[cpu]];
+	return &set->hctxs[set->map[cpu]];
 }
 
 /* ---- splitting and mapping, pure (host-tested) ---- */
@@ -261,6 +279,9 @@ bool blk_in_interrupt(void);
  * step until an interrupt arrives, run the work it deferred (work.h), then
  * disable interrupts again. */
 void blk_wait_interrupt(void);
+/* Wake cpu (not this one) out of a blk_wait_interrupt() halt: an
+ * interprocessor interrupt. Context: any, interrupts on or off. */
+void blk_wake_cpu(unsigned cpu);
 /* Called with interrupts enabled, outside any handler, after each poll of a
  * polled wait: run deferred work (work.h) and, when the poll reaped nothing,
  * pause the CPU (a spin-wait hint; never a halt). */

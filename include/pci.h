@@ -216,8 +216,11 @@ u16 pci_find_ext_capability(const struct pci_dev *d, u16 id);
  */
 int pci_msix_enable(struct pci_dev *d);
 void pci_msix_disable(struct pci_dev *d);
-/* Program entry to deliver vector to the boot CPU (left masked). */
-int pci_msix_set_vector(struct pci_dev *d, unsigned entry, u8 vector);
+/* Program entry to deliver vector to CPU cpu's local APIC (MSI address
+ * destination ID; PCI 3.0 6.8.2, Intel SDM vol. 3A 10.11.1), left masked.
+ * -ENODEV for a CPU that is not online. */
+int pci_msix_set_vector(struct pci_dev *d, unsigned entry, u8 vector,
+			unsigned cpu);
 void pci_msix_mask(struct pci_dev *d, unsigned entry);
 void pci_msix_unmask(struct pci_dev *d, unsigned entry);
 /* The function mask (all entries at once). */
@@ -227,11 +230,12 @@ bool pci_msix_pending(const struct pci_dev *d, unsigned entry);
 
 /**
  * pci_msix_request_irq - allocate a vector (irq_alloc_vector) with handler
- * fn(regs, arg), program MSI-X entry to deliver it and unmask it.
- * Returns the vector, or -errno (-ENODEV: MSI-X not enabled, -EINVAL: entry
- * outside the table, -EBUSY: entry in use, -ENOSPC: no vector).
+ * fn(regs, arg), program MSI-X entry to deliver it to CPU cpu and unmask it.
+ * Returns the vector, or -errno (-ENODEV: MSI-X not enabled or cpu not
+ * online, -EINVAL: entry outside the table, -EBUSY: entry in use, -ENOSPC:
+ * no vector).
  */
-int pci_msix_request_irq(struct pci_dev *d, unsigned entry,
+int pci_msix_request_irq(struct pci_dev *d, unsigned entry, unsigned cpu,
 			 void (*fn)(struct pt_regs *regs, void *arg), void *arg,
 			 const char *name);
 /* Mask the entry and release its vector. */

@@ -37,6 +37,7 @@ enum cpu_state {
 };
 
 struct smp_call;
+struct smp_run;
 
 /* One CPU's own data. The first fields are read by offset from assembly
  * and by the inline accessors below: keep them in place. */
@@ -52,7 +53,7 @@ struct percpu {
 	u64 ios_completed;		/* accounted bios completed here */
 	/* cross-CPU calls queued for this CPU (kernel/smp.c) */
 	struct smp_call *call_queue;
-	struct smp_call *run_request;	/* smp_run_on(): run in the idle loop */
+	struct smp_run *run_request;	/* smp_run_start(): run in the idle loop */
 	/* this CPU's stacks, for backtraces and the guard-page check */
 	u64 stack_lo, stack_hi;		/* the kernel stack */
 	u64 ist_lo[2];			/* its IST1 and IST2 stacks' lowest bytes */
@@ -132,9 +133,28 @@ int smp_call_function_single(unsigned cpu, smp_call_func_t fn, void *arg, bool w
 void smp_call_function(smp_call_func_t fn, void *arg, bool wait);
 
 /*
+ * smp_run_start - have another CPU run fn(arg) in thread context (its idle
+ * loop: interrupts on, fn may wait for I/O), and return at once; r is the
+ * caller's until smp_run_wait(r), which waits for fn to return there and
+ * gives its value. 0, -EINVAL (no such CPU, or this one), -ENODEV (not
+ * online) or -EBUSY (that CPU is running another, or it is CPU 0, which
+ * runs the shell and has no idle loop). Context: thread.
+ */
+struct smp_run {
+	int (*fn)(void *arg);
+	void *arg;
+	int ret;
+	u32 done;		/* set (release) by the CPU that ran fn */
+	unsigned cpu;
+};
+int smp_run_start(unsigned cpu, struct smp_run *r, int (*fn)(void *arg), void *arg);
+int smp_run_wait(struct smp_run *r);
+
+/*
  * smp_run_on - run fn(arg) on CPU cpu in its idle loop (thread context,
  * interrupts on: fn may wait for I/O) and wait for it, serving this CPU's
- * interrupts and deferred work meanwhile. Returns fn's value through *ret.
+ * interrupts and deferred work meanwhile (smp_run_start() and
+ * smp_run_wait()). Returns fn's value through *ret.
  * 0, -EINVAL (no such CPU), -ENODEV (not online) or -EBUSY (that CPU is
  * already running a request). On this CPU it is a plain call.
  * Context: thread, interrupts on.

@@ -23,7 +23,7 @@
  *
  * An online AP runs smp_idle(): it halts with interrupts on, serves
  * call-function IPIs (APIC_CALL_VECTOR) in interrupt context and
- * smp_run_on() requests in thread context.
+ * smp_run_start() requests (smp_run_on()) in thread context.
  *
  * Cross-CPU calls: every CPU has a lock-free list of struct smp_call
  * (percpu.call_queue); a caller pushes with a compare-and-swap and sends
@@ -77,7 +77,6 @@ void smp_ap_entry64(void);
 struct smp_call {
 	struct smp_call *next;
 	smp_call_func_t fn;
-	int (*run)(void *arg);	/* smp_run_on() */
 	void *arg;
 	int ret;
 	u32 done;		/* set (release) by the target when finished */
@@ -283,27 +282,51 @@ void smp_call_function(smp_call_func_t fn, void *arg, bool wait)
 			smp_wait_done(&c[cpu].done);
 }
 
-int smp_run_on(unsigned cpu, int (*fn)(void *arg), void *arg, int *ret)
+int smp_run_start(unsigned cpu, struct smp_run *r, int (*fn)(void *arg), void *arg)
 {
-	struct smp_call c = { .run = fn, .arg = arg };
-	struct smp_call *none = NULL;
+	struct smp_run *none = NULL;
 	int err = smp_call_check(cpu);
 
 	if (err)
 		return err;
-	if (cpu == smp_processor_id()) {
-		*ret = fn(arg);
-		return 0;
-	}
-	if (!__atomic_compare_exchange_n(&percpu[cpu].run_request, &none, &c, false,
+	if (cpu == smp_processor_id())
+		return -EINVAL;
+	if (cpu == 0)
+		return -EBUSY;	/* the boot CPU runs the shell, never the idle loop */
+	r->fn = fn;
+	r->arg = arg;
+	r->ret = 0;
+	r->cpu = cpu;
+	__atomic_store_n(&r->done, 0, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&percpu[cpu].run_request, &none, r, false,
 					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		return -EBUSY;
 	apic_send_ipi(percpu[cpu].apic_id, APIC_CALL_VECTOR);	/* wake its halt */
-	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE)) {
+	return 0;
+}
+
+int smp_run_wait(struct smp_run *r)
+{
+	while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
 		work_run_pending();
 		cpu_relax();
 	}
-	*ret = c.ret;
+	return r->ret;
+}
+
+int smp_run_on(unsigned cpu, int (*fn)(void *arg), void *arg, int *ret)
+{
+	struct smp_run r;
+	int err;
+
+	if (cpu < NR_CPUS && cpu == smp_processor_id()) {
+		*ret = fn(arg);
+		return 0;
+	}
+	err = smp_run_start(cpu, &r, fn, arg);
+	if (err)
+		return err;
+	*ret = smp_run_wait(&r);
 	return 0;
 }
 
@@ -314,18 +337,18 @@ static void __noreturn smp_idle(void)
 	struct percpu *me = this_cpu_ptr();
 
 	for (;;) {
-		struct smp_call *c;
+		struct smp_run *r;
 
 		local_irq_disable();
-		c = __atomic_load_n(&me->run_request, __ATOMIC_ACQUIRE);
-		if (!c) {
+		r = __atomic_load_n(&me->run_request, __ATOMIC_ACQUIRE);
+		if (!r) {
 			safe_halt();	/* sti; hlt: an IPI after the check wakes it */
 			continue;
 		}
 		local_irq_enable();
-		c->ret = c->run(c->arg);
+		r->ret = r->fn(r->arg);
 		__atomic_store_n(&me->run_request, NULL, __ATOMIC_RELEASE);
-		__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	}
 }
 

@@ -9,8 +9,10 @@
  *     with CC.MPS=4 KiB and 64/16-byte entries, wait CSTS.RDY=1; every wait
  *     is bounded by CAP.TO and gives up on CSTS.CFS (7.6.1);
  *   - Identify Controller and the active namespace list, Set Features
- *     Number of Queues, then per CPU one interrupt-driven SQ/CQ pair (MSI-X)
- *     and nvme.poll_queues polled pairs created with interrupts disabled;
+ *     Number of Queues, then per online CPU one interrupt-driven SQ/CQ pair
+ *     whose MSI-X entry targets that CPU, and nvme.poll_queues polled pairs
+ *     created with interrupts disabled, as far as the controller grants and
+ *     the MSI-X entries go (nvme_qplan.c; CPUs share queues beyond that);
  *   - each namespace becomes block device nvme<ctrl>n<nsid>, request-based:
  *     one shared tag set; the tag is the low part of the command identifier.
  *
@@ -66,7 +68,7 @@
  * bounded, then CC.SHN and wait for CSTS.SHST (7.6.2).
  *
  * Command line: nvme.io_queue_depth= (default 1024, at most CAP.MQES+1),
- * nvme.poll_queues= (default 1), nvme.sgl=0|1, nvme.dma_mask= (bits),
+ * nvme.poll_queues= (default one per interrupt-driven queue), nvme.sgl=0|1, nvme.dma_mask= (bits),
  * nvme.timeout= (seconds, default 30), nvme.max_xfer= (bytes, cap on MDTS),
  * nvme.poll=1 (every bio to a polled queue, BLK_FEAT_POLL_DEFAULT).
  */
@@ -80,6 +82,7 @@
 #include "nvme_var.h"
 #include "panic.h"
 #include "printk.h"
+#include "smp.h"
 #include "spinlock.h"
 #include "time.h"
 #include "timer.h"
@@ -533,18 +536,18 @@ static void nvme_iod_release(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 		dma_unmap_sg(&ctrl->dev, iod->sg, iod->nents, iod->dir);
 		iod->nents = 0;
 	}
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&q->lock);
 	nvme_pool_put(q, iod);
 	if (iod->big >= 0) {
 		q->big_free |= (u8)BIT(iod->big);
 		iod->big = -1;
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 }
 
 /* ---- the request path ---- */
 
-/* Submit cmd for rq under a new generation of its tag. IRQs off. */
+/* Submit cmd for rq under a new generation of its tag. q->lock held. */
 static void nvme_submit_iod(struct nvme_queue *q, struct request *rq,
 			    struct nvme_iod *iod, const struct nvme_sqe *cmd)
 {
@@ -568,14 +571,14 @@ static int nvme_map_data(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 	if (nsegs <= NVME_INLINE_SG) {
 		iod->sg = iod->inline_sg;
 	} else {
-		flags = local_irq_save();
+		flags = spin_lock_irqsave(&q->lock);
 		if (!q->big_free || nsegs > q->big_ents) {
-			local_irq_restore(flags);
+			spin_unlock_irqrestore(&q->lock, flags);
 			return nsegs > q->big_ents ? -EINVAL : -EBUSY;
 		}
 		iod->big = __builtin_ctz(q->big_free);
 		q->big_free &= (u8)~BIT(iod->big);
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&q->lock, flags);
 		iod->sg = q->big_sg[iod->big];
 	}
 	sg_init_table(iod->sg, nsegs ? nsegs : 1);
@@ -603,12 +606,12 @@ again:
 		need = nvme_prp_list_pages(nvme_prp_count(sg_dma_address(iod->sg),
 							  blk_rq_bytes(rq)));
 	}
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&q->lock);
 	if (!nvme_pool_get(q, iod, need)) {
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&q->lock, flags);
 		return need > NVME_MAX_LIST_PAGES ? -EINVAL : -EBUSY;
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 	for (unsigned i = 0; i < need; i++) {
 		lists[i] = nvme_pool_va(q, iod->pages[i]);
 		segs[i] = nvme_pool_va(q, iod->pages[i]);
@@ -628,9 +631,9 @@ again:
 			nvme_sqe_set_prps(&iod->cmd, prp1, prp2);
 		if (err == -EINVAL && FIELD_GET(NVME_SGLS_SUPPORT, ctrl->id->sgls)) {
 			/* a layout PRPs cannot say (a bounced split vec): SGL */
-			flags = local_irq_save();
+			flags = spin_lock_irqsave(&q->lock);
 			nvme_pool_put(q, iod);
-			local_irq_restore(flags);
+			spin_unlock_irqrestore(&q->lock, flags);
 			sgl = true;
 			goto again;
 		}
@@ -683,10 +686,10 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 					    rq->cmd_flags & REQ_FUA);
 		break;
 	case REQ_OP_DISCARD:
-		flags = local_irq_save();
+		flags = spin_lock_irqsave(&q->lock);
 		if (!nvme_pool_get(q, iod, 1))
 			err = -EBUSY;
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&q->lock, flags);
 		if (!err) {
 			err = nvme_cmd_dsm_deallocate(&iod->cmd, ns->nsid,
 						      nvme_pool_va(q, iod->pages[0]),
@@ -704,11 +707,17 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	if (err)
 		goto release;
 
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&q->lock);
 	if (ctrl->state != NVME_CTRL_LIVE || nvme_sq_full(q)) {
-		local_irq_restore(flags);
-		err = -EBUSY;
+		/*
+		 * A reset another CPU began since the check above: it runs
+		 * every queue when it ends (-EAGAIN), unlike a full SQ, which
+		 * this queue's own completions make room in (-EBUSY).
+		 */
+		err = ctrl->state == NVME_CTRL_DEAD ? -EIO :
+		      ctrl->state != NVME_CTRL_LIVE ? -EAGAIN : -EBUSY;
 		q->busy++;
+		spin_unlock_irqrestore(&q->lock, flags);
 		goto release;
 	}
 	iod->seq = q->seq++;
@@ -716,7 +725,7 @@ static int __nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	iod->submitted = true;
 	q->inflight++;
 	nvme_submit_iod(q, rq, iod, &iod->cmd);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 	return 0;
 
 release:
@@ -756,12 +765,13 @@ static void nvme_end_request(struct nvme_queue *q, struct request *rq,
 
 /*
  * Reap an I/O CQ; returns completions. Any context (interrupt handler,
- * ops->poll, the timeout timer). Everything that decides who owns a
- * command happens with interrupts off: a request is taken back from the
- * controller (iod->submitted, q->inflight) in the same section that
- * consumes the CQE, so the timer, which may run once interrupts are on
- * again, never finds a reaped command outstanding.
- * Only releasing the mappings and completing the bio happen after.
+ * ops->poll, the timeout timer), any CPU; never with q->lock held.
+ * Everything that decides who owns a command happens under q->lock: a
+ * request is taken back from the controller (iod->submitted, q->inflight)
+ * in the same section that consumes the CQE, so the timer, which may run
+ * on another CPU, never finds a reaped command outstanding. Only releasing
+ * the mappings and completing the bio happen after, unlocked (a completion
+ * may submit to this queue again).
  */
 static int nvme_process_cq(struct nvme_queue *q)
 {
@@ -777,9 +787,9 @@ static int nvme_process_cq(struct nvme_queue *q)
 		bool consumed = false;
 
 		n = 0;
-		flags = local_irq_save();
+		flags = spin_lock_irqsave(&q->lock);
 		if (!q->live) {
-			local_irq_restore(flags);
+			spin_unlock_irqrestore(&q->lock, flags);
 			break;
 		}
 		while (n < NVME_CQ_BATCH && (cqe = nvme_next_cqe(q)) != NULL) {
@@ -828,7 +838,7 @@ static int nvme_process_cq(struct nvme_queue *q)
 		 */
 		if (consumed)
 			nvme_write4(q->ctrl, q->cq_db, q->cq_head);
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&q->lock, flags);
 		for (unsigned i = 0; i < n; i++)
 			nvme_end_request(q, rqs[i], status[i], errs[i]);
 		total += (int)n;
@@ -867,7 +877,7 @@ static void nvme_bounce_wake(struct dma_pool_waiter *w)
 /* ---- timeouts, abort, reset ---- */
 
 /* The I/O request behind cid on q if that very command (same generation)
- * is still with the controller, else NULL. IRQs off. */
+ * is still with the controller, else NULL. q->lock held. */
 static struct nvme_iod *nvme_held_iod(struct nvme_queue *q, u16 cid)
 {
 	struct request *rq = blk_mq_tag_to_rq(q->hctx, nvme_cid_tag(cid));
@@ -880,6 +890,8 @@ static void nvme_abort_done(struct nvme_ctrl *ctrl, struct nvme_admin_slot *s)
 {
 	int err = nvme_cqe_errno(s->status);
 	struct nvme_iod *iod;
+	unsigned long flags;
+	bool held;
 
 	if (ctrl->aborts_outstanding)
 		ctrl->aborts_outstanding--;
@@ -888,14 +900,18 @@ static void nvme_abort_done(struct nvme_ctrl *ctrl, struct nvme_admin_slot *s)
 			s->abort_cid, s->abort_q->qid);
 		return;
 	}
+	flags = spin_lock_irqsave(&s->abort_q->lock);
 	iod = nvme_held_iod(s->abort_q, s->abort_cid);
-	if (!iod || !iod->timed_out) {
+	held = iod && iod->timed_out;
+	if (held)
+		iod->abort_failed = true;
+	spin_unlock_irqrestore(&s->abort_q->lock, flags);
+	if (!held) {
 		pr_warn("%s: abort of cid 0x%x on queue %u: %s, but the command has completed: no reset\n",
 			ctrl->name, s->abort_cid, s->abort_q->qid,
 			err ? "abort command failed" : "not aborted by the controller");
 		return;
 	}
-	iod->abort_failed = true;
 	if (!ctrl->reset_at_ns)
 		ctrl->reset_at_ns = ktime_ns() + min_t(u64, NVME_RESET_GRACE_NS,
 						       ctrl->timeout_ns);
@@ -944,42 +960,62 @@ static const char *nvme_iod_op(const struct nvme_iod *iod)
  * wait for the next tick), one already aborted and late again means a
  * reset. The queue's CQ is reaped first when something is late, so a
  * polled command whose submitter stopped polling is completed, not
- * aborted. Returns why a reset is needed, or NULL. IRQs off.
+ * aborted. Returns why a reset is needed, or NULL. IRQs off (the timer);
+ * each command is looked at under q->lock, the Abort sent without it.
  */
 static const char *nvme_check_queue(struct nvme_ctrl *ctrl,
 				    struct nvme_queue *q, u64 now)
 {
 	bool reaped = false;
+	unsigned long flags;
 
-	for (u32 tag = 0; tag < q->hctx->depth && q->inflight; tag++) {
-		struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
-		struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+	for (u32 tag = 0; tag < q->hctx->depth && READ_ONCE(q->inflight); tag++) {
+		struct request *rq;
+		struct nvme_iod *iod;
+		u64 lba;
+		u16 cid;
 
-		if (!iod || !iod->submitted || now <= iod->deadline_ns)
+		flags = spin_lock_irqsave(&q->lock);
+		rq = blk_mq_tag_to_rq(q->hctx, tag);
+		iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+		if (!iod || !iod->submitted || now <= iod->deadline_ns) {
+			spin_unlock_irqrestore(&q->lock, flags);
 			continue;
+		}
 		if (!reaped) {
 			reaped = true;
+			spin_unlock_irqrestore(&q->lock, flags);
 			nvme_process_cq(q);
 			if (!q->live)
 				return NULL;
-			if (!iod->submitted || now <= iod->deadline_ns)
+			flags = spin_lock_irqsave(&q->lock);
+			if (!iod->submitted || now <= iod->deadline_ns) {
+				spin_unlock_irqrestore(&q->lock, flags);
 				continue;
+			}
 		}
+		cid = iod->cid;
 		if (iod->timed_out) {
+			spin_unlock_irqrestore(&q->lock, flags);
 			pr_err("%s: %s cid 0x%x on queue %u: no completion after abort\n",
-			       ctrl->name, nvme_iod_op(iod), iod->cid, q->qid);
+			       ctrl->name, nvme_iod_op(iod), cid, q->qid);
 			return "command not completed after abort";
 		}
-		if (ctrl->aborts_outstanding >= ctrl->abort_limit)
+		if (ctrl->aborts_outstanding >= ctrl->abort_limit) {
+			spin_unlock_irqrestore(&q->lock, flags);
 			continue;
+		}
 		iod->timed_out = true;
-		ctrl->timeouts++;
 		iod->deadline_ns = now + ctrl->timeout_ns;
+		lba = iod->cmd.cdw10 | ((u64)iod->cmd.cdw11 << 32);
+		spin_unlock_irqrestore(&q->lock, flags);
+		ctrl->timeouts++;
 		pr_err("%s: %s cid 0x%x on queue %u (LBA %llu) timed out after %llu ms: aborting\n",
-		       ctrl->name, nvme_iod_op(iod), iod->cid, q->qid,
-		       (unsigned long long)(iod->cmd.cdw10 | ((u64)iod->cmd.cdw11 << 32)),
+		       ctrl->name, nvme_iod_op(iod), cid, q->qid,
+		       (unsigned long long)lba,
 		       (unsigned long long)(ctrl->timeout_ns / 1000000));
-		if (!nvme_send_abort(ctrl, q, iod->cid))
+		/* the admin queue is never taken under an I/O queue's lock */
+		if (!nvme_send_abort(ctrl, q, cid))
 			return "cannot send abort";
 	}
 	return NULL;
@@ -990,6 +1026,7 @@ static bool nvme_abort_failed_held(struct nvme_ctrl *ctrl)
 {
 	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
 		struct nvme_queue *q = &ctrl->ioq[i];
+		unsigned long flags = spin_lock_irqsave(&q->lock);
 
 		for (u32 tag = 0; tag < q->hctx->depth && q->inflight; tag++) {
 			struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
@@ -997,11 +1034,15 @@ static bool nvme_abort_failed_held(struct nvme_ctrl *ctrl)
 
 			if (iod && iod->submitted && iod->timed_out &&
 			    iod->abort_failed) {
+				u16 cid = iod->cid;
+
+				spin_unlock_irqrestore(&q->lock, flags);
 				pr_err("%s: %s cid 0x%x on queue %u still outstanding after its abort failed\n",
-				       ctrl->name, nvme_iod_op(iod), iod->cid, q->qid);
+				       ctrl->name, nvme_iod_op(iod), cid, q->qid);
 				return true;
 			}
 		}
+		spin_unlock_irqrestore(&q->lock, flags);
 	}
 	return false;
 }
@@ -1202,15 +1243,20 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 	}
 	ctrl->state = NVME_CTRL_RESETTING;
 	ctrl->resets++;
-	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++)
-		ctrl->ioq[i].live = false;
 	spin_unlock_irqrestore(&ctrl->state_lock, flags);
-	pr_err("%s: resetting controller: %s\n", ctrl->name, why);
-	err = nvme_disable(ctrl);
-	flags = local_irq_save();
 	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
 		struct nvme_queue *q = &ctrl->ioq[i];
 
+		flags = spin_lock_irqsave(&q->lock);
+		q->live = false;	/* no CPU reaps it from here */
+		spin_unlock_irqrestore(&q->lock, flags);
+	}
+	pr_err("%s: resetting controller: %s\n", ctrl->name, why);
+	err = nvme_disable(ctrl);
+	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++) {
+		struct nvme_queue *q = &ctrl->ioq[i];
+
+		flags = spin_lock_irqsave(&q->lock);
 		for (u32 tag = 0; tag < q->hctx->depth; tag++) {
 			struct request *rq = blk_mq_tag_to_rq(q->hctx, tag);
 			struct nvme_iod *iod = rq ? blk_mq_rq_to_pdu(rq) : NULL;
@@ -1223,8 +1269,8 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 			*tail = rq;
 			tail = &rq->next;
 		}
+		spin_unlock_irqrestore(&q->lock, flags);
 	}
-	local_irq_restore(flags);
 	if (err) {
 		nvme_ctrl_dead(ctrl, pending, err);
 		return;
@@ -1374,13 +1420,15 @@ static struct shutdown_hook nvme_shutdown_hook = {
 /* ---- attach ---- */
 
 static void nvme_read_params(struct nvme_ctrl *ctrl, unsigned *depth,
-			     unsigned *poll, int *sgl, unsigned *mask_bits)
+			     int *poll, int *sgl, unsigned *mask_bits)
 {
 	u64 t = kernel_param_u64("nvme.timeout", NVME_DEFAULT_TIMEOUT_S);
 
 	*depth = (unsigned)kernel_param_u64("nvme.io_queue_depth",
 					    NVME_DEFAULT_IO_DEPTH);
-	*poll = (unsigned)kernel_param_u64("nvme.poll_queues", 1);
+	/* -1: one per interrupt-driven queue (nvme_plan_queues()) */
+	*poll = kernel_param("nvme.poll_queues") ?
+		(int)min_t(u64, kernel_param_u64("nvme.poll_queues", 0), 1U << 16) : -1;
 	*sgl = kernel_param("nvme.sgl") ? (int)kernel_param_bool("nvme.sgl", false) : -1;
 	*mask_bits = (unsigned)kernel_param_u64("nvme.dma_mask", 64);
 	ctrl->max_xfer = kernel_param_u64("nvme.max_xfer", NVME_MAX_XFER);
@@ -1391,7 +1439,7 @@ static void nvme_read_params(struct nvme_ctrl *ctrl, unsigned *depth,
 	}
 	ctrl->timeout_ns = t * 1000000000ULL;
 	if (*poll > NVME_MAX_POLL_QUEUES) {
-		pr_warn("%s: nvme.poll_queues=%u above %u\n", ctrl->name, *poll,
+		pr_warn("%s: nvme.poll_queues=%d above %u\n", ctrl->name, *poll,
 			NVME_MAX_POLL_QUEUES);
 		*poll = NVME_MAX_POLL_QUEUES;
 	}
@@ -1422,6 +1470,8 @@ static int nvme_alloc_io_queue(struct nvme_ctrl *ctrl, unsigned i, unsigned max_
 	q->polled = i >= ctrl->nr_irq_queues;
 	q->hctx = &ctrl->set.hctxs[i];
 	q->hctx->driver_data = q;
+	q->cpu = q->hctx->home_cpu;
+	spin_lock_init(&q->lock, "nvme_queue");
 	q->bounce_wait.fn = nvme_bounce_wake;
 	q->pool = dma_alloc_coherent(&ctrl->dev, NVME_POOL_BYTES, &q->pool_dma);
 	if (!q->pool) {
@@ -1449,11 +1499,12 @@ static int nvme_alloc_io_queue(struct nvme_ctrl *ctrl, unsigned i, unsigned max_
 			goto free_big_sg;
 		}
 		/* entry 0 belongs to the admin CQ; I/O from entry 1 */
-		q->irq_entry = (int)(nirq > i + 1 ? i + 1 : 0);
-		err = ctrl->ops->request_irq(ctrl, (unsigned)q->irq_entry, nvme_irq, q);
+		q->irq_entry = (int)nvme_irq_entry(i, nirq);
+		err = ctrl->ops->request_irq(ctrl, (unsigned)q->irq_entry, q->cpu,
+					     nvme_irq, q);
 		if (err) {
-			pr_err("%s: MSI-X entry %d: -%s\n", ctrl->name,
-			       q->irq_entry, errno_name(err));
+			pr_err("%s: MSI-X entry %d for CPU %u: -%s\n", ctrl->name,
+			       q->irq_entry, q->cpu, errno_name(err));
 			goto free_big_sg;
 		}
 	}
@@ -1636,9 +1687,10 @@ static int nvme_scan_namespaces(struct nvme_ctrl *ctrl)
 
 int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 {
-	unsigned depth, poll, mask_bits, got, want;
+	struct nvme_queue_plan plan = { 0 };
+	unsigned depth, mask_bits;
 	struct nvme_id_ctrl *id;
-	int sgl, err, derr;
+	int poll, sgl, err, derr;
 
 	nvme_read_params(ctrl, &depth, &poll, &sgl, &mask_bits);
 	work_init(&ctrl->reset_work, nvme_reset_work);
@@ -1658,8 +1710,15 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 		       ctrl->name, (unsigned long long)ctrl->cap);
 		return -ENODEV;
 	}
-	ctrl->nr_irq_queues = NVME_MAX_CPUS;
-	ctrl->nr_poll_queues = poll;
+	plan.cpus = num_online_cpus();
+	plan.msix = ctrl->ops->nr_irqs ? ctrl->ops->nr_irqs(ctrl) : 0;
+	plan.poll_wanted = poll;
+	if (nvme_plan_queues(&plan)) {
+		pr_err("%s: no MSI-X vectors\n", ctrl->name);
+		return -ENODEV;
+	}
+	ctrl->nr_irq_queues = plan.irq;
+	ctrl->nr_poll_queues = plan.poll;
 	if (nvme_sq_doorbell(nvme_nr_io_queues(ctrl) + 1, ctrl->dstrd) > ctrl->regs_size) {
 		pr_err("%s: BAR0 too small for the doorbells\n", ctrl->name);
 		return -ENODEV;
@@ -1710,18 +1769,17 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 		pr_warn("%s: nvme.sgl=1 but the controller has no SGL support: PRPs\n",
 			ctrl->name);
 
-	want = nvme_nr_io_queues(ctrl);
-	err = nvme_set_queue_count(ctrl, want, &got);
+	err = nvme_set_queue_count(ctrl, plan.irq + plan.poll, &plan.granted);
 	if (err)
 		goto disable;
-	if (got < want) {
-		if (got <= ctrl->nr_irq_queues) {
-			pr_err("%s: controller grants %u I/O queues\n", ctrl->name, got);
-			err = -ENOSPC;
-			goto disable;
-		}
-		ctrl->nr_poll_queues = got - ctrl->nr_irq_queues;
-	}
+	nvme_plan_queues(&plan);
+	ctrl->queues_granted = plan.granted;
+	if (plan.irq < ctrl->nr_irq_queues || plan.poll < ctrl->nr_poll_queues)
+		pr_info("%s: controller grants %u I/O queues of %u asked: %u+%u for %u CPUs\n",
+			ctrl->name, plan.granted, ctrl->nr_irq_queues + ctrl->nr_poll_queues,
+			plan.irq, plan.poll, plan.cpus);
+	ctrl->nr_irq_queues = plan.irq;
+	ctrl->nr_poll_queues = plan.poll;
 	ctrl->io_entries = (unsigned)min_t(u64, depth,
 					   FIELD_GET(NVME_CAP_MQES, ctrl->cap) + 1);
 	ctrl->io_entries = min_t(unsigned, ctrl->io_entries, 4096);
@@ -1732,11 +1790,11 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 	if (err)
 		goto free_io_queues;
 
-	pr_info("%s: %s (SN %s, FR %s), NVMe %u.%u, %u+%u I/O queues of %u, max %llu KiB per command%s%s\n",
+	pr_info("%s: %s (SN %s, FR %s), NVMe %u.%u, %u+%u I/O queues of %u for %u CPUs, max %llu KiB per command%s%s\n",
 		ctrl->name, ctrl->mn, ctrl->sn, ctrl->fr,
 		(unsigned)FIELD_GET(NVME_VS_MJR, ctrl->vs),
 		(unsigned)FIELD_GET(NVME_VS_MNR, ctrl->vs), ctrl->nr_irq_queues,
-		ctrl->nr_poll_queues, ctrl->io_entries,
+		ctrl->nr_poll_queues, ctrl->io_entries, plan.cpus,
 		(unsigned long long)(ctrl->max_xfer >> 10),
 		ctrl->sgl ? ", SGLs" : "", ctrl->vwc ? ", volatile write cache" : "");
 	ctrl->state = NVME_CTRL_LIVE;

@@ -51,10 +51,12 @@ static struct pci_dev *nvme_pdev(struct nvme_ctrl *ctrl)
 }
 
 static int nvme_pci_request_irq(struct nvme_ctrl *ctrl, unsigned entry,
+				unsigned cpu,
 				void (*fn)(struct pt_regs *regs, void *arg),
 				void *arg)
 {
-	int v = pci_msix_request_irq(nvme_pdev(ctrl), entry, fn, arg, ctrl->name);
+	int v = pci_msix_request_irq(nvme_pdev(ctrl), entry, cpu, fn, arg,
+				     ctrl->name);
 
 	return v < 0 ? v : 0;
 }

@@ -11,18 +11,23 @@
  * (nvme.c), which speaks only NVMe: registers, queues, commands. The rest
  * of the kernel sees include/nvme.h.
  *
- * Concurrency: the admin queue (its SQ and CQ, the admin slots,
- * admin_timed_out and the abort bookkeeping) is under ctrl->admin_lock,
- * the controller's state and reset_why under ctrl->state_lock, both
- * _irqsave (the timeout timer takes them from its interrupt); neither is
- * held across a wait, and they are never nested. An I/O queue's state (SQ
- * tail, CQ head and phase, list-page pool) changes only with interrupts
- * disabled, so on one CPU the interrupt handler, ops->poll(), the timer and
- * the submit path exclude each other by local_irq_save() (per-queue locks
- * come with the per-CPU I/O queues). A reset runs as deferred work, which
- * one CPU at a time runs (kernel/work.c), so resets never overlap. Ownership of a request moves from
- * the controller back to the driver (iod->submitted cleared, q->inflight
- * dropped) inside the interrupts-off section that reaps its CQE, so the
+ * Concurrency: one interrupt-driven I/O queue per CPU (as far as the
+ * controller and its MSI-X entries allow; fewer queues are shared), its
+ * MSI-X entry aimed at that CPU, so a bio submitted on CPU k is queued and
+ * completed on CPU k. Each I/O queue's state (SQ tail, CQ head and phase,
+ * list-page pool, big tables, request ownership) changes only under its
+ * spinlock (q->lock, _irqsave), so the interrupt handler, ops->poll(), the
+ * timeout timer and the submit paths of the CPUs sharing it exclude each
+ * other. The admin queue (its SQ and CQ, the admin slots, admin_timed_out
+ * and the abort bookkeeping) is under ctrl->admin_lock, the controller's
+ * state and reset_why under ctrl->state_lock, both _irqsave (the timeout
+ * timer takes them from its interrupt); none is held across a wait. Order:
+ * admin_lock, then an I/O queue's lock (an Abort's answer marks the
+ * command); the timeout scan drops the queue's lock before it sends an
+ * Abort. A reset runs as deferred work, which one CPU at a time runs
+ * (kernel/work.c), so resets never overlap. Ownership of a request moves
+ * from the controller back to the driver (iod->submitted cleared,
+ * q->inflight dropped) inside the locked section that reaps its CQE, so the
  * timer never sees a reaped command as outstanding. The timer only
  * decides; a controller reset runs later in process context (work.h).
  */
@@ -35,6 +40,8 @@
 #include "io.h"
 #include "nvme_reg.h"
 #include "scatterlist.h"
+#include "smp.h"
+#include "spinlock.h"
 #include "timer.h"
 #include "types.h"
 #include "work.h"
@@ -43,8 +50,8 @@ struct pt_regs;
 
 #define NVME_MAX_CTRLS		4
 #define NVME_MAX_NS		16	/* namespaces per controller */
-#define NVME_MAX_CPUS		1	/* interrupt-driven queues: one per CPU */
-#define NVME_MAX_POLL_QUEUES	4
+#define NVME_MAX_CPUS		NR_CPUS	/* interrupt-driven queues: one per CPU */
+#define NVME_MAX_POLL_QUEUES	NR_CPUS	/* polled: one per CPU by default */
 #define NVME_MAX_IO_QUEUES	(NVME_MAX_CPUS + NVME_MAX_POLL_QUEUES)
 #define NVME_ADMIN_DEPTH	32	/* admin SQ/CQ entries */
 #define NVME_DEFAULT_IO_DEPTH	1024	/* nvme.io_queue_depth= */
@@ -105,6 +112,24 @@ int nvme_cmd_create_sq(struct nvme_sqe *sqe, u16 qid, unsigned entries,
 		       u64 dma, u16 cqid);
 void nvme_cmd_delete_queue(struct nvme_sqe *sqe, bool sq, u16 qid);
 void nvme_cmd_abort(struct nvme_sqe *sqe, u16 sqid, u16 cid);
+
+/*
+ * The I/O queues a controller gets (nvme_qplan.c): fill in the inputs and
+ * call nvme_plan_queues() once with granted 0 (what to ask Set Features
+ * Number of Queues for: irq + poll), then again with its answer. Returns
+ * 0, or -ENODEV with no MSI-X entry or no CPU.
+ */
+struct nvme_queue_plan {
+	unsigned cpus;			/* online CPUs */
+	unsigned msix;			/* MSI-X entries of the function */
+	int poll_wanted;		/* nvme.poll_queues=, -1: one per irq queue */
+	unsigned granted;		/* I/O queues granted, 0: not asked yet */
+	unsigned irq, poll;		/* out: interrupt-driven and polled */
+};
+int nvme_plan_queues(struct nvme_queue_plan *p);
+/* The MSI-X entry of interrupt-driven I/O queue i (0-based) on a function
+ * with msix entries: i + 1, or 0 shared with the admin CQ when msix is 1. */
+unsigned nvme_irq_entry(unsigned queue, unsigned msix);
 
 /* CAP.TO in milliseconds (at least one 500 ms unit). */
 u64 nvme_cap_timeout_ms(u64 cap);
@@ -170,8 +195,9 @@ struct nvme_queue;
 
 /* What the bus glue does for the core. */
 struct nvme_bus_ops {
-	/* Route MSI-X entry to fn(regs, arg) and unmask it: 0 or -errno. */
-	int (*request_irq)(struct nvme_ctrl *ctrl, unsigned entry,
+	/* Route MSI-X entry to fn(regs, arg) on CPU cpu and unmask it: 0 or
+	 * -errno. */
+	int (*request_irq)(struct nvme_ctrl *ctrl, unsigned entry, unsigned cpu,
 			   void (*fn)(struct pt_regs *regs, void *arg), void *arg);
 	/* Undo request_irq: mask the entry, release its vector. */
 	void (*free_irq)(struct nvme_ctrl *ctrl, unsigned entry);
@@ -207,6 +233,15 @@ struct nvme_iod {
 
 struct nvme_queue {
 	struct nvme_ctrl *ctrl;
+	/*
+	 * I/O queues: SQ tail, CQ head and phase, the list-page pool, the big
+	 * tables and the ownership of each request (iod->submitted,
+	 * inflight) change only under it, taken with interrupts off; the
+	 * CPUs mapped to the queue share it. Lock order: the admin queue's
+	 * completion path (an Abort's answer) may take it, never the reverse.
+	 */
+	spinlock_t lock;
+	unsigned cpu;			/* its interrupt's CPU (hctx home_cpu) */
 	u16 qid;			/* 0: admin */
 	u16 entries;			/* SQ and CQ entries */
 	bool polled;			/* created without interrupts */
@@ -299,6 +334,7 @@ struct nvme_ctrl {
 	struct nvme_admin_slot admin_slots[NVME_ADMIN_DEPTH];
 	struct nvme_queue ioq[NVME_MAX_IO_QUEUES];
 	unsigned nr_irq_queues, nr_poll_queues;
+	unsigned queues_granted;	/* Set Features Number of Queues' answer */
 	unsigned io_entries;		/* entries per I/O queue */
 	struct blk_mq_tag_set set;
 

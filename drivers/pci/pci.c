@@ -19,7 +19,6 @@
  * MSI-X), PCI Express Base 4.0 7.2.2 (ECAM: bus << 20 | dev << 15 | fn << 12).
  */
 #include "acpi.h"
-#include "apic.h"
 #include "cpu.h"
 #include "errno.h"
 #include "io.h"
@@ -28,6 +27,7 @@
 #include "mm.h"
 #include "pci.h"
 #include "printk.h"
+#include "smp.h"
 #include "spinlock.h"
 
 #define PCI_CONF_ADDR	0xcf8
@@ -601,17 +601,18 @@ void pci_msix_disable(struct pci_dev *d)
 	d->msix_pba = NULL;
 }
 
-int pci_msix_set_vector(struct pci_dev *d, unsigned entry, u8 vector)
+int pci_msix_set_vector(struct pci_dev *d, unsigned entry, u8 vector,
+			unsigned cpu)
 {
 	struct pci_msix_entry e;
 	struct pci_msix_entry __iomem *t;
 	int err;
 
-	if (!d->msix_table)
+	if (!d->msix_table || !cpu_online(cpu))
 		return -ENODEV;
 	if (entry >= d->msix_size)
 		return -EINVAL;
-	err = pci_msix_encode(&e, apic_id(), vector, true);
+	err = pci_msix_encode(&e, cpu_apic_id(cpu), vector, true);
 	if (err)
 		return err;
 	t = &d->msix_table[entry];
@@ -657,7 +658,7 @@ bool pci_msix_pending(const struct pci_dev *d, unsigned entry)
 	return (readq(&d->msix_pba[entry / 64]) >> (entry % 64)) & 1;
 }
 
-int pci_msix_request_irq(struct pci_dev *d, unsigned entry,
+int pci_msix_request_irq(struct pci_dev *d, unsigned entry, unsigned cpu,
 			 void (*fn)(struct pt_regs *regs, void *arg), void *arg,
 			 const char *name)
 {
@@ -672,7 +673,7 @@ int pci_msix_request_irq(struct pci_dev *d, unsigned entry,
 	vec = irq_alloc_vector(fn, arg, name);
 	if (vec < 0)
 		return vec;
-	err = pci_msix_set_vector(d, entry, (u8)vec);
+	err = pci_msix_set_vector(d, entry, (u8)vec, cpu);
 	if (err) {
 		irq_unregister((unsigned)vec);
 		return err;

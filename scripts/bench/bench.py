@@ -2,7 +2,7 @@
 """bench.py - run the I/O benchmarks and collect build/bench/results.json.
 
     scripts/bench/bench.py [--build DIR] [--out DIR] [--pin CPU] [--quick]
-                           [--pfnos] [--linux] [--boot-only] [--no-plots]
+                           [--pfnos] [--linux] [--boot-only] [--scaling] [--no-plots]
                            [--job FILE] [--runs N]
 
 --pfnos boots pfnos (scripts/pfnos-qemu --boot kernel, pinned with --pin,
@@ -10,6 +10,10 @@ default CPU 0) with run="bench-suite; poweroff" and parses its BENCH lines;
 then boots it straight to power-off five times (once with --quick) per RAM
 size of BOOT_RAM_SIZES and keeps each boot's "kernel entry to prompt"
 figure, so that boot time growing with RAM shows (--boot-only: just that);
+Then (issue 11) one unpinned boot with --smp 2 runs pmem 4k randread and
+randwrite qd 1 and NVMe 4k randread qd 32 at numjobs=1 and numjobs=2
+(group_reporting) and bench-micro kmap, for the scaling figures
+(--scaling: only those, for pfnos and, with --linux, for Linux).
 --linux boots Debian's kernel with the initramfs of
 scripts/bench/linux-initramfs.sh (built first if missing) twice: with the
 default CPU and with ERMS hidden (-cpu max,-erms), and parses fio's JSON.
@@ -142,6 +146,8 @@ def fio_job(meta, data):
         "lat_avg_ns": int(lat.get("mean", 0)), "lat_max_ns": int(lat.get("max", 0)),
         "lat_p50_ns": p("50.0"), "lat_p99_ns": p("99.0"), "lat_p999_ns": p("99.9"),
     }
+    if "numjobs" in meta:
+        rec["numjobs"] = int(meta["numjobs"])
     return rec
 
 
@@ -613,6 +619,59 @@ def run_namespaces(a):
     return res
 
 
+# The scaling runs (issue 11): each job at numjobs=1 and numjobs=2 in one
+# boot of a 2-vCPU machine, QEMU unpinned so both host CPUs serve it.
+SMP_JOBS = (("pmem0", "randread", "4k", 1), ("pmem0", "randwrite", "4k", 1),
+            ("nvme0n1", "randread", "4k", 32))
+
+
+def smp_machine_args(a):
+    return ["--smp", "2", "--pmem", str(a.out / "pmem0.img"), "--nvme", str(a.out / "nvme0.img")]
+
+
+def run_pfnos_smp(a):
+    print("bench.py: pfnos: numjobs 1 and 2 with --smp 2 (QEMU unpinned)", file=sys.stderr)
+    t = "ramp_time=100ms runtime=500ms" if a.quick else "ramp_time=500ms runtime=2s"
+    # touch the scratch areas once, untimed: the host's first touch of a
+    # sparse backing file page is QEMU's cost, not the job's
+    cmds = ["bench %s rw=write bs=1m qd=1 ramp_time=0 ios=64" % dev
+            for dev in sorted({j[0] for j in SMP_JOBS})]
+    cmds += ["bench %s rw=%s bs=%s qd=%d numjobs=%d group_reporting=1 %s" % (dev, rw, bs, qd, n, t)
+             for dev, rw, bs, qd in SMP_JOBS for n in (1, 2)]
+    started = now_iso()
+    st, text, boot_s, cmd = boot_guest(
+        ["--build", str(a.build), "--boot", "kernel", "--timeout", "200",
+         "--cmdline", 'run="%s"' % "; ".join(cmds + ["cpus", "bench-micro kmap", "poweroff"])]
+        + smp_machine_args(a), "boot: kernel entry to prompt", a.out / "pfnos_smp2.serial", 220)
+    run = parse_pfnos(text)
+    run.update(started=started, finished=now_iso(), boot_s=boot_s, qemu_cmdline=cmd, status=st)
+    run["accel"], run["cpu"] = qemu_facts(cmd)
+    run["cpus_online"] = len(re.findall(r"^cpu\d+ apic=\d+ online", text, re.M))
+    run["jobs"] = [j for j in run["jobs"] if j.get("bs") != 1 << 20]   # the touch
+    if len(run["jobs"]) != 2 * len(SMP_JOBS):
+        run["notes"].append("%d of %d scaling jobs reported (launcher status %s)."
+                            % (len(run["jobs"]), 2 * len(SMP_JOBS), st))
+    return run
+
+
+def run_linux_smp(a):
+    d = ensure_linux(a)
+    print("bench.py: linux: fio numjobs 1 and 2 with --smp 2 (QEMU unpinned)", file=sys.stderr)
+    append = "console=ttyS0 quiet panic=-1 BENCH_SMP=1" + (" BENCH_QUICK=1" if a.quick else "")
+    started = now_iso()
+    st, text, boot_s, cmd = boot_guest(
+        ["--build", str(d / "boot"), "--boot", "kernel", "--timeout", "300",
+         "--qemu-arg", "-initrd", "--qemu-arg", str(d / "initramfs.cpio"),
+         "--qemu-arg", "-append", "--qemu-arg", append] + smp_machine_args(a),
+        "BENCH-LINUX init", a.out / "linux_smp2.serial", 320)
+    run = parse_linux(text)
+    run.update(started=started, finished=now_iso(), boot_s=boot_s, qemu_cmdline=cmd, status=st)
+    run["accel"], run["cpu"] = qemu_facts(cmd)
+    if "BENCH-LINUX done" not in text:
+        run["notes"].append("The fio scaling jobs did not finish (launcher status %s)." % st)
+    return run
+
+
 def host_cpu():
     try:
         for l in Path("/proc/cpuinfo").read_text().splitlines():
@@ -633,6 +692,8 @@ def main(argv=None):
     ap.add_argument("--linux", action="store_true")
     ap.add_argument("--boot-only", action="store_true",
                     help="only the pfnos boot time per RAM size")
+    ap.add_argument("--scaling", action="store_true",
+                    help="only the unpinned --smp 2 runs (pfnos; Linux too with --linux)")
     ap.add_argument("--no-plots", action="store_true")
     ap.add_argument("--job", help="an fio job file to run instead of the job matrix")
     ap.add_argument("--job-timeout", type=int, default=600,
@@ -665,7 +726,11 @@ def main(argv=None):
     if a.namespaces == "only":
         a.pfnos = a.linux = a.boot_only = False
         res["namespaces"] = run_namespaces(a)
-    if a.boot_only:
+    if a.scaling:
+        res["runs"]["pfnos_smp2"] = run_pfnos_smp(a)
+        if a.linux:
+            res["runs"]["linux_smp2"] = run_linux_smp(a)
+    elif a.boot_only:
         started = now_iso()
         rows, cmd, guest_cpu = run_boot_by_ram(a)
         run = {"boot_by_ram": rows, "qemu_cmdline": cmd, "guest_cpu": guest_cpu,
@@ -689,6 +754,12 @@ def main(argv=None):
             res["runs"]["pfnos"]["boot_by_ram"] = run_boot_by_ram(a)[0]
             if a.namespaces == "yes":
                 res["namespaces"] = run_namespaces(a)
+        # the scaling boots (issue 11), once: unpinned, so not repeated
+        # with the pinned runs
+        if a.pfnos and not a.job:
+            res["runs"]["pfnos_smp2"] = run_pfnos_smp(a)
+        if a.linux and not a.job:
+            res["runs"]["linux_smp2"] = run_linux_smp(a)
     res["meta"]["finished"] = now_iso()
     path = a.out / "results.json"
     path.write_text(json.dumps(res, indent=1, sort_keys=True))

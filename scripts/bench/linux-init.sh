@@ -7,6 +7,7 @@
 # 64 MiB) of each device: direct I/O, psync at qd 1, pvsync2 with hipri
 # for polled NVMe (nvme poll_queues=1), libaio for qd > 1; 500 ms ramp,
 # 2 s timed (BENCH_QUICK=1 on the kernel command line: 100 ms and 500 ms).
+# BENCH_SMP=1 runs only the scaling jobs, each at fio numjobs=1 and 2.
 # Each job prints "FIO-JOB dev=... rw=... bs=... qd=... poll=...", fio's
 # JSON, and "FIO-END". Then it powers off. With a job file in fw_cfg
 # (opt/pfnos/job) it runs that file instead, see below.
@@ -59,7 +60,7 @@ runtime=2s
 grep -q BENCH_QUICK=1 /proc/cmdline && { ramp=100ms; runtime=500ms; }
 
 job() {
-	dev=$1 rw=$2 bs=$3 qd=$4 poll=$5
+	dev=$1 rw=$2 bs=$3 qd=$4 poll=$5 nj=${6:-1}
 	[ -b /dev/$dev ] || { echo "BENCH-LINUX skip $dev: no device"; return; }
 	cap=$(blockdev --getsize64 /dev/$dev)
 	off=$((cap - 64 * 1024 * 1024))
@@ -70,14 +71,23 @@ job() {
 	else
 		eng="--ioengine=libaio --iodepth=$qd"
 	fi
-	echo "FIO-JOB dev=$dev rw=$rw bs=$bs qd=$qd poll=$poll"
+	echo "FIO-JOB dev=$dev rw=$rw bs=$bs qd=$qd poll=$poll numjobs=$nj"
 	fio --name=bench --filename=/dev/$dev --direct=1 --rw=$rw --bs=$bs $eng \
+		--numjobs=$nj --group_reporting \
 		--offset=$off --size=64m --norandommap --time_based --runtime=$runtime \
 		--ramp_time=$ramp --lat_percentiles=1 --percentile_list=50:99:99.9 \
 		--output-format=json 2>&1
 	echo "FIO-END"
 }
 
+if grep -q BENCH_SMP=1 /proc/cmdline; then
+	# the scaling runs (issue 11): numjobs 1 and 2 on a 2-vCPU machine
+	for nj in 1 2; do job pmem0 randread 4k 1 0 $nj; done
+	for nj in 1 2; do job pmem0 randwrite 4k 1 0 $nj; done
+	for nj in 1 2; do job nvme0n1 randread 4k 32 0 $nj; done
+	echo "BENCH-LINUX done"
+	poweroff -f
+fi
 for d in pmem0; do
 	job $d randread 4k 1 0
 	job $d randwrite 4k 1 0

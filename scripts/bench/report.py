@@ -35,7 +35,32 @@ RUN_LABELS = {
     "pfnos": "pfnos",
     "linux": "Linux+fio",
     "linux_noerms": "Linux+fio (-erms)",
+    "pfnos_smp2": "pfnos --smp 2",
+    "linux_smp2": "Linux+fio --smp 2",
 }
+
+
+def scaling(runs):
+    """The numjobs 1 and 2 figures of the --smp 2 runs, one row per job."""
+    rows = []
+    p, l = runs.get("pfnos_smp2", {}), runs.get("linux_smp2", {})
+    keys = []
+    for j in p.get("jobs", []) + l.get("jobs", []):
+        k = job_key(j)
+        if k not in keys:
+            keys.append(k)
+
+    def iops(run, k, n):
+        for j in run.get("jobs", []):
+            if job_key(j) == k and int(j.get("numjobs", 1)) == n:
+                return float(j["iops"])
+        return None
+    for k in keys:
+        p1, p2, l1, l2 = iops(p, k, 1), iops(p, k, 2), iops(l, k, 1), iops(l, k, 2)
+        label = "%s %s %s qd%d" % (k[0], k[1], size_str(k[2]), k[3])
+        rows.append((label, p1, p2, p2 / p1 if p1 and p2 else None,
+                     l1, l2, l2 / l1 if l1 and l2 else None, p2 / l2 if p2 and l2 else None))
+    return rows
 
 
 def job_key(j):
@@ -567,6 +592,28 @@ def write_report(res, out):
               "A busy host only adds time: the best boot is the figure, the median shows the spread.",
               ""]
         L += boot_by_ram_table(p)
+        L.append("")
+    if runs.get("pfnos_smp2") or runs.get("linux_smp2"):
+        L += ["## Scaling: numjobs over two CPUs (--smp 2, QEMU unpinned)", "",
+              "Aggregate IOPS at numjobs=1 and numjobs=2 (group_reporting) in one boot each; "
+              "QEMU's device emulation runs on its main thread beside the two vCPU threads "
+              "on the host's CPUs.", "",
+              "| job | pfnos 1 | pfnos 2 | pfnos 2/1 | Linux 1 | Linux 2 | Linux 2/1 | pfnos/Linux at 2 |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for label, p1, p2, pr, l1, l2, lr, pl in scaling(runs):
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                label, fmt_num(p1), fmt_num(p2), fmt_ratio(pr), fmt_num(l1), fmt_num(l2),
+                fmt_ratio(lr), fmt_ratio(pl)))
+        ps = runs.get("pfnos_smp2", {})
+        alone, busy = micro(ps, "kmap_atomic_pfn_t"), micro(ps, "kmap_atomic_pfn_t_others_busy")
+        if alone:
+            L.append("")
+            L.append("kmap_atomic_pfn_t map+unmap: %s ns alone, %s with the other CPU mapping "
+                     "at full speed (%s)" % (
+                         fmt_num(alone.get("ns_per_op"), 1),
+                         fmt_num(busy.get("ns_per_op"), 1) if busy else "-",
+                         fmt_ratio(busy["ns_per_op"] / alone["ns_per_op"])
+                         if busy and alone.get("ns_per_op") else "-"))
         L.append("")
     ns = res.get("namespaces") or {}
     if ns:

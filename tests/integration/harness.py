@@ -343,7 +343,8 @@ def check(cond, msg):
 SMP_TESTS = ("smp.ipi_round_trips", "smp.ipi_no_wait_then_wait", "smp.call_function_all",
              "smp.run_on_thread_context", "smp.kmap_all_cpus_at_once",
              "smp.kmap_unmap_on_other_cpu_caught", "smp.kmap_copy_on_other_cpu_caught",
-             "smp.kmap_sends_no_ipi", "smp.iounmap_shoots_down_other_cpus")
+             "smp.kmap_sends_no_ipi", "smp.iounmap_shoots_down_other_cpus",
+             "bench_smp.numjobs_on_every_cpu_with_verify")
 ALLOWED_SKIPS = ("selftest.injected_failure",) + SMP_TESTS
 
 

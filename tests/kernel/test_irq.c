@@ -20,6 +20,7 @@
 #include "ktest.h"
 #include "lib.h"
 #include "pci.h"
+#include "smp.h"
 #include "time.h"
 #include "timer.h"
 
@@ -271,7 +272,7 @@ KTEST(irq, pci_nvme_msix)
 	struct pci_dev *d = pci_find_device(0x1b36, 0x0010, 0);
 	volatile struct pci_msix_entry *e;
 	bool enabled_here;
-	unsigned entry;
+	unsigned entry, cpu, last = 0;
 	int vec;
 
 	if (!d) {
@@ -296,18 +297,24 @@ KTEST(irq, pci_nvme_msix)
 	KT_ASSERT_EQ(pci_msix_enable(d), 0);
 	entry = d->msix_size - 1;
 	KT_ASSERT(d->msix_vectors[entry] == 0);
-	vec = pci_msix_request_irq(d, entry, msix_test_fn, NULL, "test-msix");
+	/* aimed at the last online CPU: its APIC id in the address */
+	for_each_online_cpu(cpu)
+		last = cpu;
+	KT_EXPECT_EQ(pci_msix_request_irq(d, entry, NR_CPUS, msix_test_fn, NULL, "x"),
+		     -ENODEV);
+	vec = pci_msix_request_irq(d, entry, last, msix_test_fn, NULL, "test-msix");
 	KT_ASSERT(vec >= 48);
 	KT_EXPECT(pci_read_config16(d, d->msix_cap + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE);
 	KT_EXPECT(!(pci_read_config16(d, d->msix_cap + PCI_MSIX_FLAGS) &
 		    PCI_MSIX_FLAGS_MASKALL));
 	e = &d->msix_table[entry];
-	KT_EXPECT_EQ(e->addr_lo, MSI_ADDR_BASE | apic_id() << 12);
+	KT_EXPECT_EQ(e->addr_lo, MSI_ADDR_BASE | cpu_apic_id(last) << 12);
 	KT_EXPECT_EQ(e->addr_hi, 0);
 	KT_EXPECT_EQ(e->data, (u32)vec);
 	KT_EXPECT_EQ(e->ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT, 0);
-	KT_EXPECT_EQ(pci_msix_request_irq(d, entry, msix_test_fn, NULL, "x"), -EBUSY);
-	KT_EXPECT_EQ(pci_msix_request_irq(d, d->msix_size, msix_test_fn, NULL, "x"), -EINVAL);
+	KT_EXPECT_EQ(pci_msix_request_irq(d, entry, 0, msix_test_fn, NULL, "x"), -EBUSY);
+	KT_EXPECT_EQ(pci_msix_request_irq(d, d->msix_size, 0, msix_test_fn, NULL, "x"),
+		     -EINVAL);
 	pci_msix_mask(d, entry);
 	KT_EXPECT_EQ(e->ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT, 1);
 	pci_msix_unmask(d, entry);

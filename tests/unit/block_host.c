@@ -18,6 +18,8 @@ void (*host_blk_irq_pending)(void);
 void (*host_blk_work)(void);
 unsigned host_blk_waits;
 unsigned host_blk_poll_relaxes;
+unsigned host_blk_wakes;
+unsigned host_blk_woken_cpu;
 int host_blk_irq_depth;
 int host_blk_in_irq;
 
@@ -56,10 +58,12 @@ bool blk_irqs_were_enabled(unsigned long flags)
 }
 
 u64 host_blk_cpu_ios[2];
+u64 host_blk_cpu_io[NR_CPUS][2];
 
 void blk_count_cpu_io(bool done)
 {
 	host_blk_cpu_ios[done]++;
+	host_blk_cpu_io[smp_processor_id() % NR_CPUS][done]++;
 }
 
 bool blk_in_interrupt(void)
@@ -93,6 +97,12 @@ void blk_wait_interrupt(void)
 	if (host_blk_work)
 		host_blk_work();
 	host_blk_irq_depth = 1;
+}
+
+void blk_wake_cpu(unsigned cpu)
+{
+	host_blk_wakes++;
+	host_blk_woken_cpu = cpu;
 }
 
 void blk_poll_relax(bool reaped)
@@ -140,6 +150,7 @@ void host_blk_setup(unsigned nr_bios, unsigned nr_tables, unsigned nr_chunks)
 	host_blk_work = NULL;
 	host_blk_waits = 0;
 	host_blk_poll_relaxes = 0;
+	host_blk_wakes = 0;
 	host_blk_irq_depth = 0;
 	host_blk_in_irq = 0;
 	if (nr_bios && bio_pool_init(nr_bios, nr_tables))

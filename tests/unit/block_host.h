@@ -7,13 +7,14 @@
  * pending requests) and then runs the test's deferred work, and fails the
  * test when a real CPU would never wake (a halt inside an interrupt
  * handler, or one that would enable interrupts inside the caller's
- * interrupts-off section), a blk_poll_relax() that runs the deferred work
+ * interrupts-off section), a blk_wake_cpu() that counts, a blk_poll_relax() that runs the deferred work
  * between polls, and an optional "pending interrupt" taken each time
  * interrupts come back on.
  */
 #ifndef PFNOS_BLOCK_HOST_H
 #define PFNOS_BLOCK_HOST_H
 
+#include "smp.h"
 #include "types.h"
 
 /* Fail the init allocation after this many more succeed (-1: never). */
@@ -32,10 +33,16 @@ extern unsigned host_blk_waits;
 /* blk_poll_relax() calls: one after each poll of a polled wait, which runs
  * host_blk_work too. */
 extern unsigned host_blk_poll_relaxes;
+/* blk_wake_cpu() calls (a completion on another CPU than its waiter's),
+ * and the CPU the last one woke. */
+extern unsigned host_blk_wakes;
+extern unsigned host_blk_woken_cpu;
 /* Interrupt-disable nesting depth (must be 0 between calls). */
 extern int host_blk_irq_depth;
 /* blk_count_cpu_io(): [0] submitted, [1] completed. */
 extern u64 host_blk_cpu_ios[2];
+/* The same per CPU (smp_processor_id(), tests/unit/smp_host.c). */
+extern u64 host_blk_cpu_io[NR_CPUS][2];
 /* Interrupt handlers running (blk_in_interrupt()). */
 extern int host_blk_in_irq;
 

@@ -1,7 +1,7 @@
 # Host unit tests of the NVMe driver's pure parts: PRP/SGL building,
 # command encoding and Identify decoding, status mapping.
 UNIT_BINS += nvme
-nvme_SRCS := drivers/nvme/nvme_prp.c drivers/nvme/nvme_cmd.c \
+nvme_SRCS := drivers/nvme/nvme_prp.c drivers/nvme/nvme_cmd.c drivers/nvme/nvme_qplan.c \
 	drivers/nvme/nvme_status.c block/scatterlist.c \
 	tests/unit/test_nvme_prp.c tests/unit/test_nvme_cmd.c \
 	tests/unit/test_nvme_status.c tests/unit/host_spinlock.c
@@ -9,10 +9,10 @@ nvme_SRCS := drivers/nvme/nvme_prp.c drivers/nvme/nvme_cmd.c \
 # fake controller behind the register accessors (tests/unit/nvme_fake.c),
 # with the real block layer and DMA core: bring-up, I/O, reset paths.
 UNIT_BINS += nvme_core
-nvme_core_SRCS := drivers/nvme/nvme.c drivers/nvme/nvme_prp.c \
+nvme_core_SRCS := drivers/nvme/nvme.c drivers/nvme/nvme_prp.c drivers/nvme/nvme_qplan.c \
 	drivers/nvme/nvme_cmd.c drivers/nvme/nvme_status.c block/dma_pool.c \
 	block/dma_debug.c block/dma_mapping.c \
 	$(filter block/%.c,$(block_SRCS)) tests/unit/block_host.c tests/unit/host_spinlock.c \
-	tests/unit/nvme_fake.c tests/unit/test_nvme_core.c
+	tests/unit/smp_host.c tests/unit/nvme_fake.c tests/unit/test_nvme_core.c
 # GCC cannot tell ns->disk.disk_name from ctrl->name (one object) at -O1
 $(BUILD)/unit/drivers/nvme/nvme.o: UCFLAGS += -Wno-restrict

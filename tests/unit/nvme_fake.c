@@ -15,6 +15,8 @@
 #include "lib.h"
 #include "mm.h"
 #include "nvme_fake.h"
+#include "smp.h"
+#include "smp_host.h"
 #include "time.h"
 #include "work.h"
 
@@ -659,7 +661,11 @@ static u16 fake_admin(struct nvme_fake *f, const struct nvme_sqe *c, u32 *dw0)
 	case NVME_ADMIN_SET_FEATURES:
 		if (FIELD_GET(NVME_FEAT_FID, c->cdw10) != NVME_FEAT_NUM_QUEUES)
 			return fake_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
-		*dw0 = c->cdw11;	/* grant what was asked */
+		*dw0 = c->cdw11;	/* grant what was asked, up to max_queues */
+		if (f->faults.max_queues &&
+		    FIELD_GET(NVME_NUMQ_NSQ, *dw0) + 1 > f->faults.max_queues)
+			*dw0 = (u32)(FIELD_PREP(NVME_NUMQ_NSQ, f->faults.max_queues - 1) |
+				     FIELD_PREP(NVME_NUMQ_NCQ, f->faults.max_queues - 1));
 		return 0;
 	case NVME_ADMIN_CREATE_CQ:
 		if (!qid || qid >= NVME_FAKE_QUEUES || f->cq[qid].live)
@@ -758,24 +764,34 @@ void nvme_fake_irq(void)
 		if (!cq->irq_pending)
 			continue;
 		cq->irq_pending = false;
-		if (cq->vector < NVME_FAKE_MSIX && f->irq_fn[cq->vector])
+		if (cq->vector < NVME_FAKE_MSIX && f->irq_fn[cq->vector]) {
+			/* delivered to the CPU the entry is aimed at */
+			unsigned self = host_smp_cpu;
+
+			host_smp_cpu = f->irq_cpu[cq->vector];
 			f->irq_fn[cq->vector](NULL, f->irq_arg[cq->vector]);
+			host_smp_cpu = self;
+		}
 	}
 }
 
 /* ------------------------------------------------------------ bus ops, attach */
 
 static int fake_request_irq(struct nvme_ctrl *ctrl, unsigned entry,
+			    unsigned cpu,
 			    void (*fn)(struct pt_regs *regs, void *arg), void *arg)
 {
 	struct nvme_fake *f = fake_of(ctrl);
 
 	if (entry >= NVME_FAKE_MSIX)
 		return -EINVAL;
+	if (!cpu_online(cpu))
+		return -ENODEV;
 	if (f->faults.fail_irq)
 		return -ENOSPC;
 	f->irq_fn[entry] = fn;
 	f->irq_arg[entry] = arg;
+	f->irq_cpu[entry] = cpu;
 	return 0;
 }
 

@@ -43,7 +43,9 @@
  * the attach itself come in struct nvme_fake_faults
  * (nvme_fake_attach_faulty()): the Nth setup allocation or admin command
  * fails, request_irq fails, the controller never becomes ready, or never
- * disables.
+ * disables, or Set Features grants fewer I/O queues than asked. An
+ * interrupt is delivered on the CPU its MSI-X entry was aimed at
+ * (host_smp_cpu, tests/unit/smp_host.h).
  *
  * The rest of the environment: a frame allocator over aligned host memory
  * (physical address = virt_to_phys() of the host address, so phys_to_virt()
@@ -87,6 +89,7 @@ struct nvme_fake_faults {
 	bool fail_irq;			/* request_irq: -ENOSPC */
 	bool never_ready;		/* CSTS.RDY stays 0 after CC.EN=1 */
 	bool rdy_stuck;			/* as struct nvme_fake's, from the start */
+	unsigned max_queues;		/* I/O queues Set Features grants (0: as asked) */
 };
 
 struct nvme_fake {
@@ -101,6 +104,7 @@ struct nvme_fake {
 	u8 *disk;			/* NVME_FAKE_BLOCKS * 512 bytes */
 	void (*irq_fn[NVME_FAKE_MSIX])(struct pt_regs *regs, void *arg);
 	void *irq_arg[NVME_FAKE_MSIX];
+	unsigned irq_cpu[NVME_FAKE_MSIX];	/* the CPU each entry targets */
 
 	bool bus_master;		/* PCI Command.BME: may touch host memory */
 

@@ -477,3 +477,27 @@ KTEST(bench, micro_passes)
 	KT_EXPECT(!bench_micro_agree(&a, &c));		/* 100 vs 111.2: 10.1 % */
 	KT_EXPECT_EQ(bench_format_micro_passes(line, 20, "x", p, 5, 1, true), 19);
 }
+
+/* bench_smp_place(): clone k on the (k mod C)-th online CPU, as fio. */
+KTEST(bench, clones_placed_round_robin_over_online_cpus)
+{
+	/* two CPUs: 0, 1, 0, 1 */
+	for (unsigned k = 0; k < 6; k++)
+		KT_EXPECT_EQ(bench_smp_place(0x3, k), k % 2);
+	/* one CPU: everything on it, whichever it is */
+	for (unsigned k = 0; k < 4; k++) {
+		KT_EXPECT_EQ(bench_smp_place(0x1, k), 0);
+		KT_EXPECT_EQ(bench_smp_place(BIT(5), k), 5);
+	}
+	/* CPUs 0, 2, 3 online (1 failed to start): 0, 2, 3, 0, 2 */
+	KT_EXPECT_EQ(bench_smp_place(0xd, 0), 0);
+	KT_EXPECT_EQ(bench_smp_place(0xd, 1), 2);
+	KT_EXPECT_EQ(bench_smp_place(0xd, 2), 3);
+	KT_EXPECT_EQ(bench_smp_place(0xd, 3), 0);
+	KT_EXPECT_EQ(bench_smp_place(0xd, 4), 2);
+	/* fewer clones than CPUs: one each, from CPU 0 up */
+	KT_EXPECT_EQ(bench_smp_place(0xff, 3), 3);
+	/* the top CPU of the mask, and an empty mask */
+	KT_EXPECT_EQ(bench_smp_place(BIT(63) | 1, 1), 63);
+	KT_EXPECT_EQ(bench_smp_place(0, 7), 0);
+}

@@ -3,7 +3,7 @@
  * dwords checked against the NVMe 1.4 layout (opcode, 0's based counts,
  * FUA, queue flags, abort fields), Identify decoding (LBA formats, strings,
  * namespace lists, MDTS, CAP.TO), the command identifier layout (tag and
- * generation) and malformed input.
+ * generation), the I/O queue plan (nvme_qplan.c) and malformed input.
  */
 #include "errno.h"
 #include "ktest.h"
@@ -259,4 +259,55 @@ KTEST(nvme_cmd, cid_generation)
 	KT_EXPECT_EQ(nvme_cid_make(7, gen), nvme_cid_make(7, 3));
 	/* the largest queue (4096 entries) leaves tags below 4096 */
 	KT_EXPECT_EQ(NVME_CID_TAG + 1, 4096);
+}
+
+/* drivers/nvme/nvme_qplan.c: queues per CPU within MSI-X and the grant. */
+KTEST(nvme_cmd, queue_plan_per_cpu_within_limits)
+{
+	static const struct {
+		unsigned cpus, msix;
+		int poll;
+		unsigned granted, irq, poll_out;
+	} t[] = {
+		/* one CPU: one interrupt queue and, by default, one polled */
+		{ 1, 65, -1, 0, 1, 1 },
+		{ 1, 65, -1, 2, 1, 1 },
+		{ 1, 65, 0, 0, 1, 0 },
+		/* a queue per CPU, and as many polled ones by default */
+		{ 4, 65, -1, 0, 4, 4 },
+		{ 4, 65, 2, 0, 4, 2 },
+		/* nvme.poll_queues= is a count, capped per CPU slot */
+		{ 2, 65, 100, 0, 2, NVME_MAX_POLL_QUEUES },
+		/* more CPUs than the array: NR_CPUS queues at most */
+		{ NR_CPUS + 4, 65, 0, 0, NR_CPUS, 0 },
+		/* MSI-X: entry 0 is the admin queue's, so msix - 1 for I/O */
+		{ 4, 3, -1, 0, 2, 2 },
+		/* one entry: one queue, sharing it with the admin CQ */
+		{ 4, 1, -1, 0, 1, 1 },
+		/* the grant: interrupt queues first, polled from what is left */
+		{ 4, 65, -1, 6, 4, 2 },
+		{ 4, 65, -1, 4, 4, 0 },
+		{ 4, 65, -1, 2, 2, 0 },
+		{ 4, 65, 1, 1, 1, 0 },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		struct nvme_queue_plan p = {
+			.cpus = t[i].cpus, .msix = t[i].msix,
+			.poll_wanted = t[i].poll, .granted = t[i].granted,
+		};
+
+		KT_ASSERT_EQ(nvme_plan_queues(&p), 0);
+		if (p.irq != t[i].irq || p.poll != t[i].poll_out)
+			ktest_log("row %u: %u+%u", i, p.irq, p.poll);
+		KT_EXPECT_EQ(p.irq, t[i].irq);
+		KT_EXPECT_EQ(p.poll, t[i].poll_out);
+	}
+	/* no MSI-X, no CPU: nothing to plan */
+	KT_EXPECT_EQ(nvme_plan_queues(&(struct nvme_queue_plan){ .cpus = 2 }), -ENODEV);
+	KT_EXPECT_EQ(nvme_plan_queues(&(struct nvme_queue_plan){ .msix = 8 }), -ENODEV);
+	/* MSI-X entries: I/O queue i on entry i + 1, all on 0 with one entry */
+	KT_EXPECT_EQ(nvme_irq_entry(0, 65), 1);
+	KT_EXPECT_EQ(nvme_irq_entry(3, 5), 4);
+	KT_EXPECT_EQ(nvme_irq_entry(0, 1), 0);
 }

@@ -22,6 +22,8 @@
 #include "mm.h"
 #include "nvme_fake.h"
 #include "scatterlist.h"
+#include "smp_host.h"
+#include "spinlock.h"
 #include "unit.h"
 
 #define BUF_ORDER	5			/* 128 KiB of RAM for data */
@@ -32,13 +34,13 @@ static struct gendisk *disk;
 static u8 *bufva;
 static pfn_t buf;
 
-static bool core_setup(size_t pool_bytes)
+static bool core_setup_faulty(size_t pool_bytes, const struct nvme_fake_faults *faults)
 {
 	host_blk_setup(256, 8, 8);
 	nvme_fake_reset_params();
 	nvme_fake_pool_setup(pool_bytes);
 	host_log_clear();
-	if (nvme_fake_attach(&fk, "nvme0")) {
+	if (nvme_fake_attach_faulty(&fk, "nvme0", faults)) {
 		ktest_fail(__FILE__, __LINE__, "attach failed");
 		return false;
 	}
@@ -54,6 +56,11 @@ static bool core_setup(size_t pool_bytes)
 	return disk != NULL;
 }
 
+static bool core_setup(size_t pool_bytes)
+{
+	return core_setup_faulty(pool_bytes, NULL);
+}
+
 /* The rest of the teardown once the controller (f) is detached. */
 static void core_teardown_of(struct nvme_fake *f)
 {
@@ -64,6 +71,8 @@ static void core_teardown_of(struct nvme_fake *f)
 	nvme_fake_free_all();
 	host_blk_teardown();
 	KT_EXPECT_EQ(host_blk_allocs_live, 0);
+	KT_EXPECT_EQ(lock_held_count(), 0);
+	host_smp_reset();
 }
 
 static void core_teardown(void)
@@ -186,6 +195,95 @@ KTEST(nvme_core, attach_and_round_trips)
 	KT_EXPECT_EQ(st.live, 0);
 	dma_set_force_bounce(false);
 	KT_EXPECT_EQ(fk.en_while_rdy, 0);
+out:
+	core_teardown();
+}
+
+/* Commands queue q has been given. */
+static u64 q_cmds(unsigned q)
+{
+	return fk.ctrl.ioq[q].submitted;
+}
+
+/*
+ * Three CPUs, four MSI-X entries: one interrupt-driven queue per CPU, its
+ * entry aimed at that CPU, and one polled queue per CPU by default; a bio
+ * submitted on CPU k goes to queue k (or polled queue k) and completes on
+ * CPU k.
+ */
+KTEST(nvme_core, a_queue_per_cpu_and_its_interrupt_on_that_cpu)
+{
+	host_smp_online = BIT(0) | BIT(1) | BIT(2);
+	if (!core_setup(DMA_SEGMENT_SIZE))
+		goto out;
+	KT_EXPECT_EQ(fk.ctrl.nr_irq_queues, 3);
+	KT_EXPECT_EQ(fk.ctrl.nr_poll_queues, 3);
+	KT_EXPECT(host_log_contains("3+3 I/O queues of 64 for 3 CPUs"));
+	for (unsigned k = 0; k < 3; k++) {
+		KT_EXPECT_EQ(fk.ctrl.ioq[k].irq_entry, (int)k + 1);
+		KT_EXPECT_EQ(fk.irq_cpu[k + 1], k);
+		KT_EXPECT_EQ(fk.ctrl.ioq[k].cpu, k);
+		KT_EXPECT(!fk.ctrl.ioq[k].polled && fk.ctrl.ioq[3 + k].polled);
+	}
+	for (unsigned k = 0; k < 3; k++) {
+		u64 irq_cmds = q_cmds(k), poll_cmds = q_cmds(3 + k);
+		u64 done = host_blk_cpu_io[k][1], wakes = host_blk_wakes;
+
+		host_smp_cpu = k;
+		KT_EXPECT(round_trip(0, 4096 * (1 + k), 0, 4096, (u16)(10 + k)));
+		KT_EXPECT(round_trip(REQ_POLLED, 65536 * (1 + k), 0, 8192, (u16)(20 + k)));
+		host_smp_cpu = 0;
+		KT_EXPECT_EQ(q_cmds(k), irq_cmds + 2);
+		KT_EXPECT_EQ(q_cmds(3 + k), poll_cmds + 2);
+		KT_EXPECT(fk.ctrl.ioq[k].interrupts >= 1);
+		/* completed on CPU k itself: nobody else had to be woken */
+		KT_EXPECT_EQ(host_blk_cpu_io[k][1], done + 4);
+		KT_EXPECT_EQ(host_blk_wakes, wakes);
+	}
+	for (unsigned q = 0; q < 6; q++)
+		KT_EXPECT(!spin_is_locked(&fk.ctrl.ioq[q].lock));
+out:
+	core_teardown();
+}
+
+/*
+ * Four CPUs but three MSI-X entries for I/O and a controller granting four
+ * queues: three interrupt-driven ones, CPU 3 shares CPU 0's (whose
+ * interrupt goes to CPU 0, which wakes CPU 3's waiter), and one polled
+ * queue every CPU shares.
+ */
+KTEST(nvme_core, fewer_queues_than_cpus_are_shared)
+{
+	struct nvme_fake_faults grant4 = { .max_queues = 4 };
+	u64 q0, done0, done3, poll;
+
+	host_smp_online = BIT(0) | BIT(1) | BIT(2) | BIT(3);
+	if (!core_setup_faulty(DMA_SEGMENT_SIZE, &grant4))
+		goto out;
+	KT_EXPECT_EQ(fk.ctrl.nr_irq_queues, 3);
+	KT_EXPECT_EQ(fk.ctrl.nr_poll_queues, 1);
+	KT_EXPECT(host_log_contains("grants 4 I/O queues of 6 asked: 3+1 for 4 CPUs"));
+	KT_EXPECT_EQ(fk.ctrl.set.map[3], 0);
+	q0 = q_cmds(0);
+	done0 = host_blk_cpu_io[0][1];
+	done3 = host_blk_cpu_io[3][1];
+	host_smp_cpu = 3;
+	KT_EXPECT(round_trip(0, 8192, 512, 12288, 33));
+	host_smp_cpu = 0;
+	KT_EXPECT_EQ(q_cmds(0), q0 + 2);
+	/* the completions ran on CPU 0, where queue 0's entry points */
+	KT_EXPECT_EQ(host_blk_cpu_io[0][1], done0 + 2);
+	KT_EXPECT_EQ(host_blk_cpu_io[3][1], done3);
+	KT_EXPECT(host_blk_wakes >= 2);
+	KT_EXPECT_EQ(host_blk_woken_cpu, 3);
+	/* the one polled queue serves every CPU */
+	poll = q_cmds(3);
+	for (unsigned k = 0; k < 4; k++) {
+		host_smp_cpu = k;
+		KT_EXPECT(round_trip(REQ_POLLED, 131072 + 4096 * k, 0, 4096, (u16)(40 + k)));
+	}
+	host_smp_cpu = 0;
+	KT_EXPECT_EQ(q_cmds(3), poll + 8);
 out:
 	core_teardown();
 }
