@@ -95,6 +95,7 @@ struct bench_thread {
 	u64 ramp_end, win_end;
 	u64 sample_tsc, sample_every;	/* last sample, interval (TSC) */
 	u64 sample_ios[2];		/* read/write I/Os at the last sample */
+	u64 sample_bytes[2];		/* and their bytes */
 	struct bench_result res;
 	struct hist lat, rlat, wlat;
 	struct bench_samples samples;
@@ -385,9 +386,11 @@ static void bench_complete(struct bench_thread *t, struct bench_io *io,
 	if (io->write) {
 		hist_record(r->wlat, ns);
 		r->write_ios++;
+		r->write_bytes += o->bs;
 	} else {
 		hist_record(r->rlat, ns);
 		r->read_ios++;
+		r->read_bytes += o->bs;
 	}
 	r->ios++;
 	r->bytes += o->bs;
@@ -402,6 +405,7 @@ static void bench_sample(struct bench_thread *t, u64 end)
 {
 	struct bench_samples *s = &t->samples;
 	u64 rd = t->res.read_ios, wr = t->res.write_ios;
+	u64 rd_b = t->res.read_bytes, wr_b = t->res.write_bytes;
 
 	if (end <= t->sample_tsc)
 		return;
@@ -410,6 +414,8 @@ static void bench_sample(struct bench_thread *t, u64 end)
 			s->ns[i] = s->ns[2 * i] + s->ns[2 * i + 1];
 			s->ios[0][i] = s->ios[0][2 * i] + s->ios[0][2 * i + 1];
 			s->ios[1][i] = s->ios[1][2 * i] + s->ios[1][2 * i + 1];
+			s->bytes[0][i] = s->bytes[0][2 * i] + s->bytes[0][2 * i + 1];
+			s->bytes[1][i] = s->bytes[1][2 * i] + s->bytes[1][2 * i + 1];
 		}
 		s->nr /= 2;
 		t->sample_every *= 2;
@@ -417,10 +423,14 @@ static void bench_sample(struct bench_thread *t, u64 end)
 	s->ns[s->nr] = tsc_to_ns(end - t->sample_tsc);
 	s->ios[0][s->nr] = rd - t->sample_ios[0];
 	s->ios[1][s->nr] = wr - t->sample_ios[1];
+	s->bytes[0][s->nr] = rd_b - t->sample_bytes[0];
+	s->bytes[1][s->nr] = wr_b - t->sample_bytes[1];
 	s->nr++;
 	t->sample_tsc = end;
 	t->sample_ios[0] = rd;
 	t->sample_ios[1] = wr;
+	t->sample_bytes[0] = rd_b;
+	t->sample_bytes[1] = wr_b;
 }
 
 /* Start a thread's phase and put its first qd I/Os in flight. */
@@ -445,6 +455,7 @@ static void bench_phase_start(struct bench_thread *t, enum bench_phase phase, u6
 		t->sample_every = ns_to_tsc(every);
 		t->sample_tsc = t->ramp_end;
 		t->sample_ios[0] = t->sample_ios[1] = 0;
+		t->sample_bytes[0] = t->sample_bytes[1] = 0;
 		t->samples.nr = 0;
 	}
 	if (!t->active)
@@ -508,7 +519,12 @@ static void bench_phase_end(struct bench_thread *t, enum bench_phase phase)
 		t->samples.ns[0] = r->elapsed_ns;
 		t->samples.ios[0][0] = r->read_ios;
 		t->samples.ios[1][0] = r->write_ios;
+		t->samples.bytes[0][0] = r->read_bytes;
+		t->samples.bytes[1][0] = r->write_bytes;
 	}
+	r->read_ns = r->read_ios ? r->elapsed_ns : 0;
+	r->write_ns = r->write_ios ? r->elapsed_ns : 0;
+	r->total_ns = r->elapsed_ns;
 	r->poll_used = t->polled;
 }
 

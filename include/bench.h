@@ -126,6 +126,7 @@ struct bench_samples {
 	u32 nr;
 	u64 ns[BENCH_MAX_SAMPLES];
 	u64 ios[2][BENCH_MAX_SAMPLES];	/* [0] reads, [1] writes */
+	u64 bytes[2][BENCH_MAX_SAMPLES];	/* their bytes (a group mixes bs) */
 };
 
 /* ---- pure: bench/fio_job.c ---- */
@@ -187,6 +188,15 @@ struct fio_jobfile {
  */
 int fio_parse_jobfile(struct fio_jobfile *jf, const char *file, const char *text,
 		      size_t len, char *err, size_t errlen);
+/*
+ * fio_joins_report - does a thread of job join the report of the thread
+ * before it (of job prev; NULL: none)? fio 3.33's rule: when job has
+ * group_reporting and prev is in the same reporting group, whatever prev
+ * says. So group_reporting in [global] makes one report per group, and a
+ * job without it starts a report that the group_reporting jobs after it
+ * join.
+ */
+bool fio_joins_report(const struct fio_job *prev, const struct fio_job *job);
 /* "/dev/pmem0" -> "pmem0"; other names as they are. */
 const char *fio_map_filename(const char *filename);
 
@@ -198,14 +208,18 @@ struct bench_out {
 
 struct bench_result;
 
-/* One job (or clone, or group) in fio's terms, for fio_json_job(). */
+/* One job (or clone, or group) in fio's terms, for fio_json_job(). Of a
+ * group, as fio: the first member's name, the last member's options. */
 struct fio_report {
 	const char *jobname;
 	u32 groupid;
 	const struct fio_opt *opts;	/* "job options", as given */
 	u32 nr_opts;
-	const struct bench_opts *o;
-	const struct bench_result *r;
+	const struct bench_result *r;	/* the merged result */
+	/* the threads merged into r, for the bw and iops sample statistics
+	 * (fio sums each thread's); 0: r's own samples */
+	const struct bench_result *const *members;
+	u32 nr_members;
 	u64 elapsed_ns;			/* warm-up and window: fio's elapsed */
 };
 
@@ -223,11 +237,18 @@ struct fio_report {
  */
 void fio_json_job(const struct bench_out *out, const struct fio_report *rep);
 
-/* Results of one job: counted I/Os, bytes and the timed window. */
+/*
+ * Results of one job: counted I/Os, bytes and the timed window. Per
+ * direction, bytes and runtime (the window of a thread that did I/O that
+ * way; of a merged result the longest, as fio's group runtime[]); total_ns
+ * is the sum of the merged threads' windows (fio's job_runtime).
+ */
 struct bench_result {
 	u64 ios, read_ios, write_ios;
-	u64 bytes;
+	u64 bytes, read_bytes, write_bytes;
 	u64 elapsed_ns;
+	u64 read_ns, write_ns;
+	u64 total_ns;
 	u64 verify_errors;
 	u64 io_errors;
 	bool poll_used;			/* the bios went to a polled queue */
@@ -241,10 +262,11 @@ struct bench_result {
 };
 
 /*
- * bench_result_merge - add src into dst (group_reporting): counts, bytes
- * and histograms add up, the window is the longest (fio's group runtime:
- * with equal windows, IOPS and MB/s are the sums of the clones'), samples
- * add up interval by interval over the intervals both have.
+ * bench_result_merge - add src into dst (group_reporting, fio's
+ * sum_thread_stats()): counts, bytes and histograms add up, the window and
+ * each direction's runtime are the longest (fio's group runtime: with equal
+ * windows, IOPS and MB/s are the sums of the members'), total_ns adds up,
+ * samples add up interval by interval over the intervals both have.
  */
 void bench_result_merge(struct bench_result *dst, const struct bench_result *src);
 
@@ -255,6 +277,17 @@ int bench_fmt_x100(char *buf, size_t len, u64 v100);
 /* The BENCH line of a job, without newline. Returns its length. */
 int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 			const struct bench_result *r);
+/*
+ * bench_format_group - the BENCH line of a report merging the threads of
+ * n jobs (o[k]: each thread's job, in order; fio's group_reporting over a
+ * reporting group): dev, rw, bs, qd and rwmixread list the members' values
+ * joined by '+' in order of first appearance (one value when all agree),
+ * poll=1 when any bio was polled, numjobs=<threads> when more than one,
+ * and the read_/write_ fields when the members read and write. Returns its
+ * length.
+ */
+int bench_format_group(char *buf, size_t len, const struct bench_opts *const *o, u32 n,
+		       const struct bench_result *r);
 /* A micro-benchmark line: total ns and TSC ticks over ops operations;
  * bytes (0: no MBps field) moved in total_ns. */
 int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,
