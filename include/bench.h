@@ -20,7 +20,9 @@
  *   lat_p50_ns=<n> lat_p99_ns=<n> lat_p999_ns=<n> lat_max_ns=<n>
  *   [randrw: read_ios=... write_ios=... etc]
  * job=<k> names clone k of a job with numjobs > 1; numjobs=<n> marks the
- * one line of n clones reported together (group_reporting).
+ * one line of n clones reported together (group_reporting). A job file's
+ * report merging several jobs lists their values (dev=pmem0+nvme0n1 ...:
+ * bench_format_group()).
  * Micro-benchmarks run in steady state (bench_micro_steady()) and print
  *   BENCH micro=<name> ns_per_op=<x> tsc_per_op=<x> ops=<n> [MBps=<x>]
  *   ns_per_op_min=<x> ns_per_op_max=<x> passes=<n> warm=<w> [unstable]
