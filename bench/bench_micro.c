@@ -9,6 +9,9 @@
  *                       and unmaps its own pfn at full speed (only with more
  *                       than one CPU online): per-CPU slots and a local
  *                       invlpg should make it cost what it costs alone
+ *   spin_lock_irqsave   take + release of an uncontended spinlock with
+ *                       interrupts saved (the I/O path takes several; the
+ *                       cost of lock.debug= shows here)
  *   dma_map_sg          map + unmap, per segment, of a 16-entry list
  *   bio_null            a 4 KiB read bio round trip on null0 at qd 1
  *   pmem_write_4k       a 4 KiB FUA write to pmem, flush included (cycling
@@ -44,6 +47,7 @@
 #include "scatterlist.h"
 #include "shell.h"
 #include "smp.h"
+#include "spinlock.h"
 #include "time.h"
 
 #define MICRO_PASS_NS	50000000ULL	/* one pass */
@@ -191,6 +195,30 @@ static int micro_kmap(void)
 	while (__atomic_load_n(&busy.running, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	return err;
+}
+
+static DEFINE_SPINLOCK(micro_lock);
+
+static int spinlock_pass(void *ctx, struct bench_micro_pass *p)
+{
+	u64 ops = 0, t0 = rdtsc(), limit = ns_to_tsc(MICRO_PASS_NS);
+
+	do {
+		for (int i = 0; i < 256; i++) {
+			unsigned long flags = spin_lock_irqsave(&micro_lock);
+
+			barrier();
+			spin_unlock_irqrestore(&micro_lock, flags);
+		}
+		ops += 256;
+	} while (rdtsc() - t0 < limit);
+	micro_pass_end(p, t0, ops, 0);
+	return 0;
+}
+
+static int micro_spinlock(void)
+{
+	return micro_steady("spin_lock_irqsave", spinlock_pass, NULL, NULL);
 }
 
 #define MICRO_SEGS	16
@@ -513,6 +541,7 @@ static const struct {
 	int (*fn)(void);
 } micros[] = {
 	{ "kmap", micro_kmap },
+	{ "spinlock", micro_spinlock },
 	{ "dma_map_sg", micro_dma },
 	{ "bio_null", micro_bio_null },
 	{ "pmem_write_4k", micro_pmem_write },

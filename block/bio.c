@@ -8,7 +8,8 @@
  *
  * Pool: nr_bios struct bio and nr_tables vec tables of BIO_MAX_VECS, taken
  * once from blk_init_alloc(); alloc and free are a free list under
- * local_irq_save() (completions free chained bios from interrupt handlers).
+ * bio_pool_lock, _irqsave (completions free chained bios from interrupt
+ * handlers, on any CPU). A leaf lock.
  * Exhaustion returns NULL, never waits.
  *
  * Debug magic: a bio is LIVE from bio_alloc/bio_init/bio_reset until its
@@ -29,6 +30,7 @@
 #include "irq.h"
 #include "lib.h"
 #include "panic.h"
+#include "spinlock.h"
 
 #define BIO_MAGIC_LIVE	0xb10a11feU
 #define BIO_MAGIC_DONE	0xb10d0de5U
@@ -47,6 +49,7 @@ static struct {
 	void *free_tables;		/* a table's first word links them */
 	unsigned nr_free_bios, nr_free_tables;
 } bio_pool;
+static DEFINE_SPINLOCK(bio_pool_lock);
 
 unsigned blk_endio_depth;
 
@@ -186,7 +189,7 @@ struct bio *bio_alloc(struct gendisk *disk, unsigned nr_vecs, u32 opf)
 
 	if (nr_vecs > BIO_MAX_VECS)
 		return NULL;
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&bio_pool_lock);
 	bio = bio_pool.free_bios;
 	if (bio && nr_vecs > BIO_INLINE_VECS) {
 		table = bio_pool.free_tables;
@@ -203,7 +206,7 @@ struct bio *bio_alloc(struct gendisk *disk, unsigned nr_vecs, u32 opf)
 		bio_pool.free_bios = bio->bi_next;
 		bio_pool.nr_free_bios--;
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&bio_pool_lock, flags);
 	if (!bio)
 		return NULL;
 	if (table) {
@@ -224,7 +227,7 @@ void bio_put(struct bio *bio)
 		bio_bad_magic(bio, "bio_put");
 	if (!(bio->bi_flags & BIO_POOLED))
 		panic("BUG: bio_put on bio %p not from the pool", bio);
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&bio_pool_lock);
 	if (bio->bi_flags & BIO_OWNS_VECS) {
 		void **t = (void **)bio->bi_io_vec;
 
@@ -237,7 +240,7 @@ void bio_put(struct bio *bio)
 	bio->bi_next = bio_pool.free_bios;
 	bio_pool.free_bios = bio;
 	bio_pool.nr_free_bios++;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&bio_pool_lock, flags);
 }
 
 int bio_add_pfn(struct bio *bio, pfn_t pfn, u32 len, u32 off)

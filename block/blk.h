@@ -9,9 +9,11 @@
  * bio_endio() completes it (blk_account_io_done()); one that fails them is
  * an error only. Each piece handed to the driver is a request, each piece
  * beyond the first a split, each vec that blk_rq_map_sg() merges into the
- * entry before a merge. The counters are plain stores on the submission
- * path (one CPU); in_flight and errors, which completions change from
- * interrupt handlers, are atomic.
+ * entry before a merge. Every counter is a relaxed atomic add: bios are
+ * submitted and completed on any CPU, and a reader (`iostat`) sums nothing,
+ * so there is no lock; counts are exact, a snapshot of several is not
+ * (docs/architecture.md, "Locks and their order"). Per-CPU counters would
+ * spare the shared cache line; the SMP I/O work may make them so.
  *
  * The block files are layered (each opening comment names its layer;
  * scripts/check-floors --build checks that every call goes to a lower
@@ -63,8 +65,8 @@ static inline void blk_account_io_start(struct bio *bio)
 	struct blk_io_stats *st = &bio->bi_disk->stats;
 	enum blk_stat_group g = blk_stat_group(bio_op(bio));
 
-	st->ios[g]++;
-	st->sectors[g] += bio_sectors(bio);
+	__atomic_add_fetch(&st->ios[g], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&st->sectors[g], bio_sectors(bio), __ATOMIC_RELAXED);
 	__atomic_add_fetch(&st->in_flight[g], 1, __ATOMIC_RELAXED);
 	bio->bi_flags |= BIO_ACCT;
 	blk_count_cpu_io(false);
@@ -93,20 +95,20 @@ static inline void blk_account_io_failed(struct gendisk *disk, enum req_op op)
 static inline void blk_account_split(struct gendisk *disk, enum req_op op,
 				     unsigned extra)
 {
-	disk->stats.splits[blk_stat_group(op)] += extra;
+	__atomic_add_fetch(&disk->stats.splits[blk_stat_group(op)], extra, __ATOMIC_RELAXED);
 }
 
 /* One piece went to the driver. */
 static inline void blk_account_request(struct gendisk *disk, enum req_op op)
 {
-	disk->stats.requests[blk_stat_group(op)]++;
+	__atomic_add_fetch(&disk->stats.requests[blk_stat_group(op)], 1, __ATOMIC_RELAXED);
 }
 
 /* blk_rq_map_sg() merged vecs into the entry before them. */
 static inline void blk_account_merges(struct gendisk *disk, enum req_op op,
 				      u32 merges)
 {
-	disk->stats.merges[blk_stat_group(op)] += merges;
+	__atomic_add_fetch(&disk->stats.merges[blk_stat_group(op)], merges, __ATOMIC_RELAXED);
 }
 
 /* The CPU this runs on, for blk_mq_map_queue(): pfnos runs on the boot CPU

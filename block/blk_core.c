@@ -53,6 +53,7 @@
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
+#include "spinlock.h"
 
 static struct {
 	bool active;
@@ -462,6 +463,7 @@ int submit_bio_wait(struct bio *bio)
 	bool done = false;
 	unsigned long flags;
 
+	lock_assert_none_held("submit_bio_wait()");
 	bio->bi_private = &done;
 	bio->bi_end_io = blk_wait_endio;
 	submit_bio(bio);

@@ -47,6 +47,7 @@
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
+#include "spinlock.h"
 
 struct blk_flush_seq {
 	struct bio *orig;
@@ -64,6 +65,8 @@ static struct {
 	struct bio *waiting, *waiting_tail;	/* found the pool empty */
 	u64 waits;
 } flush_pool;
+/* the pool, its waiting list and counters; completions end sequences: _irqsave. A leaf. */
+static DEFINE_SPINLOCK(flush_pool_lock);
 
 int blk_flush_pool_init(unsigned nr)
 {
@@ -144,7 +147,7 @@ static struct bio *blk_flush_end(struct blk_flush_seq *seq, int status)
 	unsigned long flags;
 
 	seq->orig = NULL;
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&flush_pool_lock);
 	next = flush_pool.waiting;
 	if (next) {
 		flush_pool.waiting = next->bi_next;
@@ -156,7 +159,7 @@ static struct bio *blk_flush_end(struct blk_flush_seq *seq, int status)
 		flush_pool.free = seq;
 		flush_pool.nr_free++;
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&flush_pool_lock, flags);
 	bio_endio_status(orig, status);
 	if (next)
 		return blk_flush_seq_start(seq, next);
@@ -191,7 +194,7 @@ struct bio *blk_flush_start(struct bio *bio)
 		bio_endio_status(bio, -ENOMEM);
 		return NULL;
 	}
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&flush_pool_lock);
 	seq = flush_pool.free;
 	if (unlikely(!seq)) {
 		/* the next sequence to end starts it */
@@ -202,11 +205,11 @@ struct bio *blk_flush_start(struct bio *bio)
 		else
 			flush_pool.waiting = bio;
 		flush_pool.waiting_tail = bio;
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&flush_pool_lock, flags);
 		return NULL;
 	}
 	flush_pool.free = seq->next;
 	flush_pool.nr_free--;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&flush_pool_lock, flags);
 	return blk_flush_seq_start(seq, bio);
 }

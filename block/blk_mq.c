@@ -7,10 +7,15 @@
  *
  * Tags: a bitmap per queue (bit set = free) and a summary word with a bit
  * per non-empty bitmap word, so a tag is two find-first-set operations.
- * A request is filled in before its state becomes RQ_IN_FLIGHT, both with
- * interrupts off, so blk_mq_tag_to_rq() never hands a completion path a
- * half-built request. Tags and request states are changed under
- * local_irq_save(), since completions run in interrupt handlers.
+ * A request is filled in before its state becomes RQ_IN_FLIGHT, both under
+ * the queue's tags_lock, so blk_mq_tag_to_rq() never hands a completion
+ * path a half-built request. Tags, request states, the parked list and
+ * the counters change under hctx->tags_lock with interrupts off
+ * (_irqsave: completions run in interrupt handlers, on any CPU). It is
+ * never held across ops->queue_rq(), ops->poll() or a wait: a submitter
+ * drops it (interrupts still off) before blk_wait_once() and, when it may
+ * not wait, takes it again and looks for a tag once more before parking,
+ * so a tag freed in between on another CPU is never missed.
  *
  * When a queue has no free tag, or the driver answers -EBUSY or -EAGAIN,
  * the submitter waits if it may, with blk_wait_once() (block/blk_wait.c):
@@ -46,6 +51,7 @@
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
+#include "spinlock.h"
 
 #define RQ_MAGIC	0x52510a11U
 #define BLK_MQ_MAX_DEPTH	4096
@@ -82,6 +88,7 @@ static int blk_mq_init_hctx(struct blk_mq_tag_set *set, unsigned idx)
 	hctx->queue_num = idx;
 	hctx->polled = idx >= set->nr_hw_queues;
 	hctx->depth = set->queue_depth;
+	spin_lock_init(&hctx->tags_lock, "blk_mq tags_lock");
 	hctx->free_tags = blk_init_alloc(blk_mq_bitmap_bytes(hctx->depth));
 	hctx->rqs = blk_init_alloc((size_t)hctx->depth * set->rq_size);
 	if (!hctx->free_tags || !hctx->rqs) {
@@ -153,7 +160,7 @@ void blk_mq_free_tag_set(struct blk_mq_tag_set *set)
 	set->hctxs = NULL;
 }
 
-/* A free tag, or -1. Interrupts disabled. */
+/* A free tag, or -1. Under tags_lock. */
 static inline int blk_mq_get_tag(struct blk_mq_hw_ctx *hctx)
 {
 	u64 words = hctx->free_words, bits;
@@ -170,7 +177,7 @@ static inline int blk_mq_get_tag(struct blk_mq_hw_ctx *hctx)
 	return (int)(w * 64 + (u32)__builtin_ctzll(bits));
 }
 
-/* Interrupts disabled. */
+/* Under tags_lock. */
 static inline void blk_mq_put_tag(struct blk_mq_hw_ctx *hctx, u32 tag)
 {
 	hctx->free_tags[tag / 64] |= BIT(tag % 64);
@@ -178,7 +185,7 @@ static inline void blk_mq_put_tag(struct blk_mq_hw_ctx *hctx, u32 tag)
 	hctx->nr_busy--;
 }
 
-/* Fill rq in for one piece, then publish it. Interrupts disabled. */
+/* Fill rq in for one piece, then publish it. Under tags_lock. */
 static inline void blk_mq_start_rq(struct blk_mq_hw_ctx *hctx,
 				   struct request *rq, struct gendisk *disk,
 				   struct bio *bio)
@@ -194,8 +201,8 @@ static inline void blk_mq_start_rq(struct blk_mq_hw_ctx *hctx,
 	hctx->dispatched++;
 }
 
-/* Take rq out of flight and free its tag; returns its bio. Interrupts
- * disabled. */
+/* Take rq out of flight and free its tag; returns its bio. Under
+ * tags_lock. */
 static inline struct bio *blk_mq_end_rq(struct blk_mq_hw_ctx *hctx,
 					struct request *rq)
 {
@@ -208,7 +215,7 @@ static inline struct bio *blk_mq_end_rq(struct blk_mq_hw_ctx *hctx,
 }
 
 /* Add bio to hctx's parked list (at the front when it was first in line).
- * Interrupts disabled. */
+ * Under tags_lock. */
 static void blk_mq_park(struct blk_mq_hw_ctx *hctx, struct bio *bio,
 			bool front)
 {
@@ -249,11 +256,11 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
  */
 static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&hctx->tags_lock);
 
 	if (hctx->running_parked) {
 		hctx->run_again = true;		/* the runner goes round again */
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&hctx->tags_lock, flags);
 		return;
 	}
 	hctx->running_parked = true;
@@ -275,14 +282,14 @@ static void blk_mq_run_parked(struct blk_mq_hw_ctx *hctx)
 		bio->bi_next = NULL;
 		rq = blk_mq_rq_at(hctx, (u32)tag);
 		blk_mq_start_rq(hctx, rq, bio->bi_disk, bio);
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&hctx->tags_lock, flags);
 		parked_again = blk_mq_issue(hctx, rq, false);
-		flags = local_irq_save();
+		flags = spin_lock_irqsave(&hctx->tags_lock);
 		if (parked_again && !hctx->run_again)
 			break;
 	}
 	hctx->running_parked = false;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&hctx->tags_lock, flags);
 }
 
 void blk_mq_complete_request(struct request *rq, int status)
@@ -292,14 +299,14 @@ void blk_mq_complete_request(struct request *rq, int status)
 	unsigned long flags;
 	bool parked;
 
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&hctx->tags_lock);
 	if (unlikely(rq->rq_magic != RQ_MAGIC || rq->state != RQ_IN_FLIGHT))
 		panic("BUG: completing request %p (tag %u) that is not in flight",
 		      rq, rq->tag);
 	bio = blk_mq_end_rq(hctx, rq);
 	hctx->completed++;
 	parked = hctx->parked != NULL;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&hctx->tags_lock, flags);
 	if (unlikely(parked))
 		blk_mq_run_parked(hctx);
 	bio_endio_status(bio, status);
@@ -308,7 +315,7 @@ void blk_mq_complete_request(struct request *rq, int status)
 void blk_mq_requeue_request(struct request *rq)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&hctx->tags_lock);
 	struct bio *bio;
 
 	if (unlikely(rq->rq_magic != RQ_MAGIC || rq->state != RQ_IN_FLIGHT))
@@ -317,15 +324,15 @@ void blk_mq_requeue_request(struct request *rq)
 	bio = blk_mq_end_rq(hctx, rq);
 	hctx->requeues++;
 	blk_mq_park(hctx, bio, true);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&hctx->tags_lock, flags);
 }
 
 void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&hctx->tags_lock);
 
 	hctx->kicks++;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&hctx->tags_lock, flags);
 	blk_mq_run_parked(hctx);
 }
 
@@ -350,30 +357,34 @@ static bool blk_mq_issue(struct blk_mq_hw_ctx *hctx, struct request *rq,
 		ret = hctx->set->ops->queue_rq(hctx, rq);
 		if (likely(ret != -EBUSY && ret != -EAGAIN))
 			break;
-		flags = local_irq_save();
+		flags = spin_lock_irqsave(&hctx->tags_lock);
 		hctx->busy_retries++;
-		if (may_wait && blk_wait_once(disk, rq->cmd_flags, flags)) {
-			local_irq_restore(flags);
-			continue;
+		if (may_wait) {
+			spin_unlock(&hctx->tags_lock);	/* interrupts stay off */
+			if (blk_wait_once(disk, rq->cmd_flags, flags)) {
+				local_irq_restore(flags);
+				continue;
+			}
+			spin_lock(&hctx->tags_lock);
 		}
 		if (ret == -EAGAIN) {
 			if (hctx->kicks != kicks) {
 				/* it came back meanwhile; that run found nothing parked */
-				local_irq_restore(flags);
+				spin_unlock_irqrestore(&hctx->tags_lock, flags);
 				continue;
 			}
 			bio = blk_mq_end_rq(hctx, rq);
 			blk_mq_park(hctx, bio, true);
-			local_irq_restore(flags);
+			spin_unlock_irqrestore(&hctx->tags_lock, flags);
 			return true;
 		}
 		if (hctx->nr_busy > 1) {
 			bio = blk_mq_end_rq(hctx, rq);
 			blk_mq_park(hctx, bio, true);
-			local_irq_restore(flags);
+			spin_unlock_irqrestore(&hctx->tags_lock, flags);
 			return true;
 		}
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&hctx->tags_lock, flags);
 		/* nothing else in flight: the room may have come meanwhile */
 		if (!retried) {
 			retried = true;
@@ -402,19 +413,27 @@ void blk_mq_submit_bio(struct gendisk *disk, struct bio *bio)
 	unsigned long flags;
 	int tag;
 
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&hctx->tags_lock);
 	while (unlikely((tag = blk_mq_get_tag(hctx)) < 0)) {
+		bool waited;
+
 		hctx->tag_waits++;
-		if (!blk_wait_once(disk, bio->bi_opf, flags)) {
+		spin_unlock(&hctx->tags_lock);		/* interrupts stay off */
+		waited = blk_wait_once(disk, bio->bi_opf, flags);
+		spin_lock(&hctx->tags_lock);
+		if (!waited) {
+			tag = blk_mq_get_tag(hctx);	/* freed meanwhile elsewhere? */
+			if (tag >= 0)
+				break;
 			/* every tag is in flight: a completion will run it */
 			blk_mq_park(hctx, bio, false);
-			local_irq_restore(flags);
+			spin_unlock_irqrestore(&hctx->tags_lock, flags);
 			return;
 		}
 	}
 	rq = blk_mq_rq_at(hctx, (u32)tag);
 	BUG_ON(rq->state != RQ_IDLE);
 	blk_mq_start_rq(hctx, rq, disk, bio);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&hctx->tags_lock, flags);
 	blk_mq_issue(hctx, rq, true);
 }

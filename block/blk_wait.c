@@ -18,7 +18,8 @@
  * a bi_end_io callback (ops->poll may be running below it, and a driver's
  * poll need not be reentrant), and, for a halt, when the caller had
  * interrupts off (halting would turn them on under it). The request path
- * then parks its bio; submit_bio_wait() has a bug to report.
+ * then parks its bio; submit_bio_wait() has a bug to report. Waiting with
+ * a spinlock held is a bug lock.debug=1 reports (lock_assert_none_held()).
  *
  * Layer 2 of block/ (scripts/check-floors): above the bio object (for
  * blk_endio_depth) and the platform hooks; the request path and submission
@@ -28,6 +29,7 @@
  */
 #include "blk.h"
 #include "irq.h"
+#include "spinlock.h"
 
 bool blk_wait_once(struct gendisk *disk, u32 opf, unsigned long flags)
 {
@@ -35,6 +37,7 @@ bool blk_wait_once(struct gendisk *disk, u32 opf, unsigned long flags)
 	bool polled;
 	int reaped;
 
+	lock_assert_none_held("blk_wait_once()");
 	if (blk_endio_depth || blk_in_interrupt())
 		return false;
 	if (disk->tag_set) {

@@ -20,7 +20,6 @@
  * as it is.
  */
 #include "dma_internal.h"
-#include "irq.h"
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
@@ -334,12 +333,9 @@ unsigned dma_debug_check_leaks(void)
 	return n;
 }
 
-void dma_debug_reset(void)
+void dma_dbg_clear_live(void)
 {
-	unsigned long f = local_irq_save();
-
 	if (dbg_on)
 		dbg_clear();
-	local_irq_restore(f);
 }
 

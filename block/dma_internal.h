@@ -23,6 +23,7 @@
 
 #include "dma.h"
 #include "pfn_t.h"
+#include "spinlock.h"
 #include "types.h"
 
 #define DMA_POOL_MAX_CHUNKS	32
@@ -62,6 +63,9 @@ struct dma_pool {
 
 /* The kernel's pool (zeroed: no pool, every bounce fails). */
 extern struct dma_pool dma_pool;
+/* The pool, the mapping counters, the debug table and the pool waiters
+ * (block/dma_pool.c); _irqsave. */
+extern spinlock_t dma_lock;
 
 /* Metadata bytes (slot records and bitmap) for a pool of nslots slots. */
 size_t dma_pool_meta_size(unsigned nslots);
@@ -166,6 +170,9 @@ void dma_dbg_stop(void);
 unsigned dma_dbg_tracked(void);
 /* Off, empty, no error counted (dma_core_reset). */
 void dma_dbg_reset_all(void);
+/* Forget every tracked mapping, staying on (dma_debug_reset). Under
+ * dma_lock. */
+void dma_dbg_clear_live(void);
 /* For log lines: a direction's name, a caller as symbol+offset. */
 const char *dma_dir_name(unsigned dir);
 void dma_fmt_caller(char *buf, size_t size, u64 caller);

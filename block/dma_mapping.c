@@ -11,16 +11,17 @@
  * original) and sets the pool up at boot (block/dma.c); host unit tests
  * (tests/unit/test_dma.c) supply fakes and build this file as it is.
  *
- * Locking: one CPU for now; pool, counters and the debug table change with
- * interrupts off (local_irq_save), since completions unmap from interrupt
- * handlers. Copies run outside that section, on slots the mapping owns.
+ * Locking: the pool, the counters, the debug table and the waiter list
+ * change under dma_lock (block/dma_pool.c), _irqsave since completions
+ * unmap from interrupt handlers, on any CPU. Copies, waiter callbacks and
+ * allocations run outside it, on slots the mapping owns; under it only
+ * printk may be called (dma_misuse()). A leaf but for printk.
  *
  * Layer 2 of block/ (scripts/check-floors): above the pool, the debug
  * table, the scatterlist and the platform hooks.
  */
 #include "dma_internal.h"
 #include "errno.h"
-#include "irq.h"
 #include "lib.h"
 #include "mm.h"
 #include "panic.h"
@@ -107,14 +108,14 @@ bool dma_may_bounce(struct device *dev)
  */
 unsigned dma_max_bounce_segments(struct device *dev)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&dma_lock);
 	unsigned n = 0;
 
 	for (unsigned s = 0; s < dma_pool.nslots; s += DMA_SEGMENT_SLOTS)
 		if (dma_range_fits(dev->dma_mask, dma_pool_slot_addr(&dma_pool, s),
 				   DMA_SEGMENT_SIZE))
 			n++;
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	return n;
 }
 
@@ -150,7 +151,7 @@ bool dma_force_bounce(void)
 /* Tracking starts only with no mapping live: it must see every unmap's map. */
 int dma_debug_enable(bool on)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&dma_lock);
 	int err = 0;
 
 	if (on && !dma_debug_enabled()) {
@@ -161,8 +162,16 @@ int dma_debug_enable(bool on)
 	} else if (!on) {
 		dma_dbg_stop();
 	}
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	return err;
+}
+
+void dma_debug_reset(void)
+{
+	unsigned long f = spin_lock_irqsave(&dma_lock);
+
+	dma_dbg_clear_live();
+	spin_unlock_irqrestore(&dma_lock, f);
 }
 
 void dma_core_reset(void)
@@ -200,7 +209,7 @@ static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset
 			   (unsigned long long)phys, len, dma_max_mapping_size(dev));
 		return DMA_MAPPING_ERROR;
 	}
-	f = local_irq_save();
+	f = spin_lock_irqsave(&dma_lock);
 	head = dma_pool_alloc(&dma_pool, phys, len, dev->dma_min_align_mask,
 			      dev->dma_mask, &bounce);
 	if (head < 0) {
@@ -208,7 +217,7 @@ static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset
 
 		if (head == -ENOSPC)
 			dma_cnt.pool_full++;
-		local_irq_restore(f);
+		spin_unlock_irqrestore(&dma_lock, f);
 		if (head == -ENOSPC) {
 			*why = -ENOMEM;
 			pr_debug("dma: %s: bounce pool full (%zu bytes)\n", dev_name(dev), len);
@@ -228,7 +237,7 @@ static dma_addr_t bounce_map(struct device *dev, pfn_t pfn, unsigned long offset
 	h->len = (u32)len;
 	h->dir = (u8)dir;
 	dma_cnt.bytes_in += len;
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	/* Every direction: a device that writes less than len must not hand
 	 * back another mapping's stale bytes on unmap. */
 	dma_plat_copy(bounce, opfn, ooff, len, true);
@@ -263,7 +272,7 @@ static dma_addr_t __dma_map(struct device *dev, pfn_t pfn, unsigned long offset,
 	}
 	if (why)
 		*why = reason;
-	f = local_irq_save();
+	f = spin_lock_irqsave(&dma_lock);
 	if (addr == DMA_MAPPING_ERROR) {
 		dma_cnt.map_errors++;
 		dev->dma_stats.map_errors++;
@@ -278,7 +287,7 @@ static dma_addr_t __dma_map(struct device *dev, pfn_t pfn, unsigned long offset,
 		dma_cnt.live++;
 		dma_dbg_add(dev, addr, pfn, offset, len, dir, type, sg_nents, caller);
 	}
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	return addr;
 }
 
@@ -295,9 +304,9 @@ static void device_wrote(dma_addr_t addr, size_t len)
 
 	if (!lines)
 		return;
-	f = local_irq_save();
+	f = spin_lock_irqsave(&dma_lock);
 	dma_cnt.dev_wb_lines += lines;
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 }
 
 /* Returns true when bounce slots went back to the pool. */
@@ -306,7 +315,7 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 			u32 sg_nents, bool copy_back)
 {
 	struct dma_slot *h, snap;
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&dma_lock);
 	phys_addr_t start;
 	bool known;
 	long slot;
@@ -316,7 +325,7 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 	if (slot < 0) {			/* a direct mapping */
 		if (known && dma_cnt.live)
 			dma_cnt.live--;
-		local_irq_restore(f);
+		spin_unlock_irqrestore(&dma_lock, f);
 		if (copy_back && dir_from_device(dir))
 			device_wrote(addr, len);
 		return false;
@@ -325,7 +334,7 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 	start = dma_pool_slot_addr(&dma_pool, dma_pool.slots[slot].head) + h->bounce_off;
 	if (dma_pool.slots[slot].state == DMA_SLOT_FREE || h->state != DMA_SLOT_LIVE ||
 	    addr != start) {
-		local_irq_restore(f);
+		spin_unlock_irqrestore(&dma_lock, f);
 		dma_misuse(dev, caller, "unmap of bus 0x%llx len %zu: not a live bounce mapping",
 			   (unsigned long long)addr, len);
 		return false;
@@ -336,18 +345,18 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 			   dma_dir_name(h->dir));
 	h->state = DMA_SLOT_CLOSING;
 	snap = *h;
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 
 	if (copy_back && dir_from_device(snap.dir))
 		dma_plat_copy(addr, snap.orig_pfn, snap.orig_off, snap.len, false);
 
-	f = local_irq_save();
+	f = spin_lock_irqsave(&dma_lock);
 	if (copy_back && dir_from_device(snap.dir))
 		dma_cnt.bytes_out += snap.len;
 	dma_pool_free(&dma_pool, (unsigned)(h - dma_pool.slots));
 	if (dma_cnt.live)
 		dma_cnt.live--;
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	return true;
 }
 
@@ -355,7 +364,7 @@ static bool __dma_unmap(struct device *dev, dma_addr_t addr, size_t len,
 
 void dma_pool_wait(struct dma_pool_waiter *w)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&dma_lock);
 
 	if (!w->queued) {
 		w->queued = true;
@@ -364,7 +373,7 @@ void dma_pool_wait(struct dma_pool_waiter *w)
 		*pool_waiters_tail = w;
 		pool_waiters_tail = &w->next;
 	}
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 }
 
 /*
@@ -376,7 +385,7 @@ void dma_pool_wait(struct dma_pool_waiter *w)
  */
 static void pool_wake_waiters(void)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&dma_lock);
 	u64 end = pool_wait_seq;
 
 	for (;;) {
@@ -390,11 +399,11 @@ static void pool_wake_waiters(void)
 		w->next = NULL;
 		w->queued = false;
 		dma_cnt.waiter_wakeups++;
-		local_irq_restore(f);
+		spin_unlock_irqrestore(&dma_lock, f);
 		w->fn(w);
-		f = local_irq_save();
+		f = spin_lock_irqsave(&dma_lock);
 	}
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 }
 
 dma_addr_t dma_map_pfn(struct device *dev, pfn_t pfn, unsigned long offset,
@@ -434,10 +443,10 @@ static bool sg_never_fits(struct device *dev, struct scatterlist *sgl,
 			need += dma_pool_run_slots(phys, sg->length,
 						   dev->dma_min_align_mask);
 	}
-	f = local_irq_save();
+	f = spin_lock_irqsave(&dma_lock);
 	usable = dma_pool_usable(&dma_pool, dev->dma_mask);
 	lost = dma_pool.lost;
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	if (need <= usable)
 		return false;
 	dma_misuse(dev, caller, "%d entries need %llu bounce slots, the pool can hold %u (%u kept out for good)",
@@ -542,10 +551,10 @@ void dma_abandon_sg(struct device *dev, struct scatterlist *sgl, int nents,
 				   i, nents);
 			break;
 		}
-		f = local_irq_save();
+		f = spin_lock_irqsave(&dma_lock);
 		slot = dma_pool_addr_to_slot(&dma_pool, sg->dma_address);
 		if (slot < 0) {		/* direct: no pool memory to keep */
-			local_irq_restore(f);
+			spin_unlock_irqrestore(&dma_lock, f);
 			continue;
 		}
 		h = &dma_pool.slots[dma_pool.slots[slot].head];
@@ -554,13 +563,13 @@ void dma_abandon_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		if (dma_pool.slots[slot].state == DMA_SLOT_FREE ||
 		    h->state != DMA_SLOT_LIVE || sg->dma_address != start ||
 		    h->dir != dir) {
-			local_irq_restore(f);
+			spin_unlock_irqrestore(&dma_lock, f);
 			dma_misuse(dev, caller, "abandon of bus 0x%llx len %u: not a live bounce mapping of that direction",
 				   (unsigned long long)sg->dma_address, sg->dma_length);
 			continue;
 		}
 		dma_pool_lose(&dma_pool, dma_pool.slots[slot].head);
-		local_irq_restore(f);
+		spin_unlock_irqrestore(&dma_lock, f);
 	}
 }
 
@@ -581,12 +590,12 @@ static void bounce_sync(struct device *dev, dma_addr_t addr, size_t len,
 			device_wrote(addr, len);	/* pmem needs a write-back */
 		return;
 	}
-	f = local_irq_save();
+	f = spin_lock_irqsave(&dma_lock);
 	snap = dma_pool.slots[dma_pool.slots[slot].head];
 	start = dma_pool_slot_addr(&dma_pool, dma_pool.slots[slot].head) + snap.bounce_off;
 	if (dma_pool.slots[slot].state == DMA_SLOT_FREE || snap.state != DMA_SLOT_LIVE ||
 	    addr < start || addr - start >= snap.len || len > snap.len - (addr - start)) {
-		local_irq_restore(f);
+		spin_unlock_irqrestore(&dma_lock, f);
 		dma_misuse(dev, caller, "sync of bus 0x%llx len %zu: not inside a live bounce mapping",
 			   (unsigned long long)addr, len);
 		return;
@@ -599,7 +608,7 @@ static void bounce_sync(struct device *dev, dma_addr_t addr, size_t len,
 	} else {
 		len = 0;
 	}
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	if (!len)
 		return;
 	skip = snap.orig_off + (addr - start);
@@ -610,11 +619,11 @@ static void bounce_sync(struct device *dev, dma_addr_t addr, size_t len,
 static void __dma_sync(struct device *dev, dma_addr_t addr, size_t len,
 		       enum dma_data_direction dir, bool for_cpu, u64 caller)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&dma_lock);
 
 	dma_dbg_check_sync(dev, addr, len, dir, caller,
 		       for_cpu ? "sync_for_cpu" : "sync_for_device");
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	bounce_sync(dev, addr, len, dir, for_cpu, caller);
 }
 
@@ -687,10 +696,10 @@ void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle)
 	}
 	pa = pfn_t_to_phys(pfn);
 	*handle = pa;
-	f = local_irq_save();
+	f = spin_lock_irqsave(&dma_lock);
 	dma_cnt.coherent_live++;
 	dma_dbg_add(dev, pa, pfn, 0, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller);
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	return phys_to_virt(pa);
 }
 
@@ -708,14 +717,14 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr,
 			   size, cpu_addr, (unsigned long long)handle);
 		return;
 	}
-	f = local_irq_save();
+	f = spin_lock_irqsave(&dma_lock);
 	if (!dma_dbg_remove(dev, handle, size, DMA_BIDIRECTIONAL, DMA_DBG_COHERENT, 0, caller)) {
-		local_irq_restore(f);
+		spin_unlock_irqrestore(&dma_lock, f);
 		return;		/* never allocated: freeing it would corrupt */
 	}
 	if (dma_cnt.coherent_live)
 		dma_cnt.coherent_live--;
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 	pfn_free(phys_to_pfn_t(handle, 0), get_order(size));
 }
 
@@ -723,7 +732,7 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr,
 
 void dma_get_stats(struct dma_stats *st)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&dma_lock);
 	u64 chunk_bytes = (u64)dma_pool.chunk_slots * DMA_SLOT_SIZE;
 
 	memset(st, 0, sizeof(*st));
@@ -752,5 +761,5 @@ void dma_get_stats(struct dma_stats *st)
 	st->debug = dma_debug_enabled();
 	st->debug_tracked = dma_dbg_tracked();
 	st->debug_errors = dma_debug_errors();
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&dma_lock, f);
 }

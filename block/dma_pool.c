@@ -10,7 +10,8 @@
  * a bus address, a slot's address, whether a range fits a mask - is inline
  * in block/dma_internal.h.
  *
- * The caller holds the pool lock (interrupts off): block/dma_mapping.c,
+ * The caller holds dma_lock (defined here, for the pool, the counters
+ * and the debug table alike; interrupts off): block/dma_mapping.c,
  * which fills the run's head record and copies the data, and block/dma.c,
  * which sets the pool up at boot (dma_pool_setup).
  *
@@ -23,6 +24,9 @@
 #include "errno.h"
 #include "lib.h"
 #include "panic.h"
+#include "spinlock.h"
+
+DEFINE_SPINLOCK(dma_lock);
 
 struct dma_pool dma_pool;
 

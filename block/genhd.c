@@ -18,9 +18,18 @@
 #include "lib.h"
 #include "panic.h"
 #include "printk.h"
+#include "spinlock.h"
 
+/*
+ * disk_list_lock serializes registration and removal (the name check, the
+ * link and the in-flight check); lookups walk the list without it, which
+ * holds because disks are added and removed only from process context on
+ * the shell's CPU (boot, attach, tests) and a removed disk's memory stays
+ * valid. A leaf lock.
+ */
 static struct gendisk *disk_list;
 static unsigned disk_count;
+static DEFINE_SPINLOCK(disk_list_lock);
 
 void blk_set_default_limits(struct queue_limits *lim)
 {
@@ -88,6 +97,7 @@ int blk_register_disk(struct gendisk *disk)
 	const char *why = NULL;
 	size_t len = strnlen(disk->disk_name, DISK_NAME_LEN);
 	struct gendisk **pp;
+	unsigned long flags;
 	int err;
 
 	if (!len || len == DISK_NAME_LEN)
@@ -108,7 +118,9 @@ int blk_register_disk(struct gendisk *disk)
 	err = blk_validate_limits(&disk->limits, disk->disk_name);
 	if (err)
 		return err;
+	flags = spin_lock_irqsave(&disk_list_lock);
 	if (blk_find_disk(disk->disk_name)) {
+		spin_unlock_irqrestore(&disk_list_lock, flags);
 		pr_err("%s: cannot register: name in use\n", disk->disk_name);
 		return -EEXIST;
 	}
@@ -118,9 +130,10 @@ int blk_register_disk(struct gendisk *disk)
 	disk->next = NULL;
 	for (pp = &disk_list; *pp; pp = &(*pp)->next)
 		;
-	*pp = disk;
+	WRITE_ONCE(*pp, disk);
 	disk->registered = true;
 	disk_count++;
+	spin_unlock_irqrestore(&disk_list_lock, flags);
 	pr_info("%s: %llu sectors (%llu MiB), lbs %u, pbs %u, %s\n",
 		disk->disk_name, (unsigned long long)disk->capacity,
 		(unsigned long long)(disk->capacity >> 11),
@@ -132,20 +145,28 @@ int blk_register_disk(struct gendisk *disk)
 
 int blk_unregister_disk(struct gendisk *disk)
 {
+	unsigned long flags = spin_lock_irqsave(&disk_list_lock);
 	struct gendisk **pp;
+	int err = 0;
 
 	for (pp = &disk_list; *pp && *pp != disk; pp = &(*pp)->next)
 		;
-	if (!*pp)
-		return -ENOENT;
-	for (unsigned g = 0; g < BLK_STAT_NR; g++)
-		if (disk->stats.in_flight[g])
-			return -EBUSY;
-	*pp = disk->next;
-	disk->next = NULL;
+	if (!*pp) {
+		err = -ENOENT;
+		goto out;
+	}
+	for (unsigned g = 0; g < BLK_STAT_NR; g++) {
+		if (__atomic_load_n(&disk->stats.in_flight[g], __ATOMIC_RELAXED)) {
+			err = -EBUSY;
+			goto out;
+		}
+	}
+	WRITE_ONCE(*pp, disk->next);
 	disk->registered = false;
 	disk_count--;
-	return 0;
+out:
+	spin_unlock_irqrestore(&disk_list_lock, flags);
+	return err;
 }
 
 struct gendisk *blk_find_disk(const char *name)

@@ -12,6 +12,7 @@
 #include "lib.h"
 #include "panic.h"
 #include "scatterlist.h"
+#include "spinlock.h"
 
 void sg_check(const struct scatterlist *sg)
 {
@@ -117,6 +118,8 @@ _Static_assert(sizeof(union sg_chunk) <= PAGE_SIZE, "sg chunk fits a page");
 static union sg_chunk *sg_chunks;
 static union sg_chunk *sg_free_list;
 static unsigned sg_nr_chunks, sg_nr_free;
+/* guards the free list and its count; completions free chunks: _irqsave. A leaf. */
+static DEFINE_SPINLOCK(sg_pool_lock);
 
 int sg_pool_init(unsigned nr_chunks)
 {
@@ -154,14 +157,14 @@ unsigned sg_pool_free_chunks(void)
 
 static struct scatterlist *sg_chunk_get(void)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&sg_pool_lock);
 	union sg_chunk *c = sg_free_list;
 
 	if (c) {
 		sg_free_list = c->next_free;
 		sg_nr_free--;
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&sg_pool_lock, flags);
 	return c ? c->ents : NULL;
 }
 
@@ -171,11 +174,11 @@ static void sg_chunk_put(struct scatterlist *sgl)
 	unsigned long flags;
 
 	BUG_ON(c < sg_chunks || c >= sg_chunks + sg_nr_chunks);
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&sg_pool_lock);
 	c->next_free = sg_free_list;
 	sg_free_list = c;
 	sg_nr_free++;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&sg_pool_lock, flags);
 }
 
 void sg_free_table(struct sg_table *table)

@@ -36,6 +36,7 @@
 #include "persist.h"
 #include "panic.h"
 #include "printk.h"
+#include "spinlock.h"
 #include "time.h"
 #include "timer.h"
 
@@ -43,6 +44,7 @@
 #define NULLB_COMPLETION_NS	10000
 
 struct null_queue {
+	spinlock_t lock;		/* head, tail; _irqsave (the timer takes it) */
 	struct request *head;		/* polled queue, timer mode: waiting */
 	struct request *tail;
 	struct timer timer;		/* timer mode */
@@ -202,11 +204,11 @@ static void null_complete_rq(struct null_blk_dev *nb, struct request *rq)
 /* Take a queue's waiting requests (oldest first). */
 static struct request *null_take(struct null_queue *q)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&q->lock);
 	struct request *rq = q->head;
 
 	q->head = q->tail = NULL;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 	return rq;
 }
 
@@ -243,7 +245,7 @@ static int null_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 		return 0;
 	}
 	rq->next = NULL;
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&q->lock);
 	if (q->tail)
 		q->tail->next = rq;
 	else
@@ -252,7 +254,7 @@ static int null_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	if (!hctx->polled && !q->timer.pending)
 		timer_add(&q->timer, ktime_ns() + nb->completion_ns,
 			  null_timer_fn, q);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 	return 0;
 }
 
@@ -344,6 +346,7 @@ int null_blk_create(const struct null_blk_config *cfg, struct null_blk_dev **out
 			goto free_tags;
 		for (unsigned i = 0; i < nb->nr_queues; i++) {
 			nb->queues[i].nb = nb;
+			spin_lock_init(&nb->queues[i].lock, "null_blk queue lock");
 			nb->set.hctxs[i].driver_data = &nb->queues[i];
 		}
 		nb->completion_ns = NULLB_COMPLETION_NS;

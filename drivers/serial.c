@@ -5,8 +5,9 @@
  * bytes go into a ring that console_getc() reads. Before serial_irq_init()
  * the ring is filled by polling from getc itself; after it, the
  * received-data interrupt (ISA IRQ 4 through the IOAPIC) fills it too, so
- * the shell can halt until a key arrives. getc drains the UART with
- * interrupts off, so the handler and getc never race for a byte.
+ * the shell can halt until a key arrives. getc and the handler drain the
+ * UART under serial_rx_lock (interrupts off), so they never race for a
+ * byte on any CPU. Output runs under printk's lock (kernel/printk.c).
  * Newlines go out as CR LF. Registers: PC16550D datasheet, "Register
  * Summary".
  */
@@ -15,6 +16,7 @@
 #include "irq.h"
 #include "printk.h"
 #include "serial.h"
+#include "spinlock.h"
 
 #define COM1		0x3f8
 #define UART_RBR	0	/* receive buffer (DLAB=0) */
@@ -60,6 +62,7 @@ static u8 rx_ring[RX_RING];
 static volatile u32 rx_head, rx_tail;	/* free-running; tail - head = used */
 static u64 rx_overruns;
 static int rx_vector = -1;
+static DEFINE_SPINLOCK(serial_rx_lock);
 
 /* Move every byte the UART holds into the ring. Interrupts off. */
 static void serial_drain(void)
@@ -78,19 +81,22 @@ static void serial_drain(void)
 
 static int serial_getc(void)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&serial_rx_lock);
 	int c = -1;
 
 	serial_drain();
 	if (rx_head != rx_tail)
 		c = rx_ring[rx_head++ % RX_RING];
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&serial_rx_lock, flags);
 	return c;
 }
 
 static void serial_irq(struct pt_regs *regs, void *arg)
 {
+	unsigned long flags = spin_lock_irqsave(&serial_rx_lock);
+
 	serial_drain();
+	spin_unlock_irqrestore(&serial_rx_lock, flags);
 }
 
 static struct console serial_console = {

@@ -38,6 +38,7 @@
 
 #include "blkdev.h"
 #include "compiler.h"
+#include "spinlock.h"
 #include "types.h"
 
 struct scatterlist;
@@ -102,7 +103,9 @@ struct blk_mq_hw_ctx {
 	unsigned queue_num;
 	bool polled;
 	void *driver_data;		/* the driver's queue */
-	/* tags */
+	/* tags_lock (_irqsave): the tags, request states, the parked list
+	 * and the counters below; never held across queue_rq, poll or a wait */
+	spinlock_t tags_lock;
 	u32 depth;
 	u32 nr_busy;
 	u64 *free_tags;			/* bit set = tag free */

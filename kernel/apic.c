@@ -32,6 +32,7 @@
 #include "lib.h"
 #include "printk.h"
 #include "smp.h"
+#include "spinlock.h"
 #include "time.h"
 #include "timer.h"
 
@@ -93,7 +94,11 @@ static u32 timer_count;		/* initial count of the periodic tick */
 
 volatile u64 jiffies;
 unsigned timer_hz;
+/* timer_lock (interrupts off) guards the list and each timer's link and
+ * pending flag; callbacks run without it. A callback may still be running
+ * on another CPU when timer_del() returns. */
 static struct timer *timer_list;
+static DEFINE_SPINLOCK(timer_lock);
 
 void apic_set_platform(const struct apic_platform *p)
 {
@@ -288,14 +293,20 @@ static void timer_run_expired(void)
 {
 	u64 now = ktime_ns();
 
+	unsigned long flags = spin_lock_irqsave(&timer_lock);
+
 	while (timer_list && timer_list->deadline_ns <= now) {
 		struct timer *t = timer_list;
 
 		timer_list = t->next;
 		t->next = NULL;
 		t->pending = false;
-		t->fn(t, t->arg);	/* may timer_add(t) again */
+		/* without the lock: the callback may timer_add(t) again */
+		spin_unlock_irqrestore(&timer_lock, flags);
+		t->fn(t, t->arg);
+		flags = spin_lock_irqsave(&timer_lock);
 	}
+	spin_unlock_irqrestore(&timer_lock, flags);
 }
 
 static void timer_tick(struct pt_regs *regs, void *arg)
@@ -322,7 +333,7 @@ static void timer_unlink(struct timer *t)
 void timer_add(struct timer *t, u64 deadline_ns,
 	       void (*fn)(struct timer *t, void *arg), void *arg)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&timer_lock);
 	struct timer **pp = &timer_list;
 
 	if (t->pending)
@@ -335,17 +346,17 @@ void timer_add(struct timer *t, u64 deadline_ns,
 	t->next = *pp;
 	*pp = t;
 	t->pending = true;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&timer_lock, flags);
 }
 
 bool timer_del(struct timer *t)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&timer_lock);
 	bool was = t->pending;
 
 	if (was)
 		timer_unlink(t);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&timer_lock, flags);
 	return was;
 }
 

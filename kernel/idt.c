@@ -13,6 +13,7 @@
 #include "panic.h"
 #include "printk.h"
 #include "smp.h"
+#include "spinlock.h"
 
 struct idt_gate {
 	u16 offset_lo;
@@ -80,10 +81,14 @@ void idt_load(void)
 	__asm__ volatile("lidt %0" :: "m"(ptr));
 }
 
-int irq_register(unsigned vector, irq_handler_t fn, void *arg, const char *name)
+/*
+ * irq_table_lock guards claiming and freeing a vector; irq_dispatch() reads
+ * a slot without it (fn is published last, with WRITE_ONCE). A leaf lock.
+ */
+static DEFINE_SPINLOCK(irq_table_lock);
+
+static int __irq_register(unsigned vector, irq_handler_t fn, void *arg, const char *name)
 {
-	if (vector < IRQ_VECTOR_FIRST || vector > 254 || !fn)
-		return -EINVAL;
 	if (irq_slots[vector].fn)
 		return -EBUSY;
 	irq_slots[vector].arg = arg;
@@ -93,18 +98,46 @@ int irq_register(unsigned vector, irq_handler_t fn, void *arg, const char *name)
 	return 0;
 }
 
+int irq_register(unsigned vector, irq_handler_t fn, void *arg, const char *name)
+{
+	unsigned long flags;
+	int err;
+
+	if (vector < IRQ_VECTOR_FIRST || vector > 254 || !fn)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&irq_table_lock);
+	err = __irq_register(vector, fn, arg, name);
+	spin_unlock_irqrestore(&irq_table_lock, flags);
+	return err;
+}
+
 void irq_unregister(unsigned vector)
 {
-	if (vector < 256)
-		irq_slots[vector].fn = NULL;
+	unsigned long flags;
+
+	if (vector >= 256)
+		return;
+	flags = spin_lock_irqsave(&irq_table_lock);
+	WRITE_ONCE(irq_slots[vector].fn, NULL);
+	spin_unlock_irqrestore(&irq_table_lock, flags);
 }
 
 int irq_alloc_vector(irq_handler_t fn, void *arg, const char *name)
 {
-	for (unsigned v = 48; v < 0xf0; v++)
-		if (!irq_slots[v].fn && irq_register(v, fn, arg, name) == 0)
-			return (int)v;
-	return -ENOSPC;
+	unsigned long flags;
+	int ret = -ENOSPC;
+
+	if (!fn)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&irq_table_lock);
+	for (unsigned v = 48; v < 0xf0; v++) {
+		if (__irq_register(v, fn, arg, name) == 0) {
+			ret = (int)v;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&irq_table_lock, flags);
+	return ret;
 }
 
 bool irq_get_info(unsigned vector, const char **name, u64 *count)
@@ -181,6 +214,7 @@ static void exception(struct pt_regs *r)
 void irq_dispatch(struct pt_regs *r)
 {
 	struct irq_slot *s;
+	irq_handler_t fn;
 
 	if (r->vector < 32) {
 		exception(r);
@@ -189,9 +223,10 @@ void irq_dispatch(struct pt_regs *r)
 	this_cpu_inc(irq_depth);
 	this_cpu_inc(irqs);
 	s = &irq_slots[r->vector];
-	if (s->fn) {
-		__atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);	/* every CPU ticks */
-		s->fn(r, s->arg);
+	fn = READ_ONCE(s->fn);
+	if (fn) {
+		__atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);	/* any CPU */
+		fn(r, s->arg);
 	} else if (r->vector == IRQ_VECTOR_SPURIOUS) {
 		/* no EOI for a spurious interrupt (Intel SDM vol. 3A, 11.9) */
 		if (irq_spurious_count++ < 16)

@@ -31,6 +31,7 @@
 #include "serial.h"
 #include "shell.h"
 #include "smp.h"
+#include "spinlock.h"
 #include "time.h"
 #include "timer.h"
 #include "version.h"
@@ -149,6 +150,7 @@ void kmain(u32 magic, u64 info)
 	parse_boot_info(magic, info);
 	setup_cmdline();
 	time_init();
+	spinlock_init();	/* lock.debug=, after the TSC for its timeout */
 	pr_info("pfnos %s booting via %s (%s)\n", pfnos_version,
 		boot_info.loader[0] ? boot_info.loader : "unknown loader",
 		boot_info.proto == BOOT_PROTO_PVH ? "PVH" : "multiboot2");

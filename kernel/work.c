@@ -3,23 +3,26 @@
  * work_queue() from any context and drained by work_run_pending() where
  * the kernel waits (the block layer's blk_wait_once(), halting or polling,
  * which every I/O wait uses; the shell's idle loop; the NVMe poll
- * operation). The list is protected by disabling interrupts, which holds
- * on one CPU only: work is queued by interrupt handlers, which run on CPU 0
- * (devices target it), and work_run_pending() runs it on CPU 0 alone (an
- * application processor's call returns 0) until the list takes a lock.
+ * operation). work_lock (interrupts off) guards the list, each work's
+ * queued flag and work_running: one CPU at a time runs deferred work, so a
+ * work never runs on two CPUs at once and, as before, work that waits does
+ * not run more work under itself. Work functions run without the lock.
+ * A leaf lock.
  */
 #include "compiler.h"
 #include "cpu.h"
 #include "irq.h"
 #include "smp.h"
+#include "spinlock.h"
 #include "work.h"
 
 static struct work *work_head, *work_tail;
 static bool work_running;
+static DEFINE_SPINLOCK(work_lock);
 
 bool work_queue(struct work *w)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&work_lock);
 	bool queued = !w->queued;
 
 	if (queued) {
@@ -31,7 +34,7 @@ bool work_queue(struct work *w)
 			work_head = w;
 		work_tail = w;
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&work_lock, flags);
 	return queued;
 }
 
@@ -42,15 +45,19 @@ bool work_pending(void)
 
 unsigned work_run_pending(void)
 {
+	unsigned long flags;
 	unsigned n = 0;
 	struct work *w;
 
-	if (!work_head || in_interrupt() || !irqs_enabled() || work_running ||
-	    smp_processor_id() != 0)
+	if (!READ_ONCE(work_head) || in_interrupt() || !irqs_enabled())
 		return 0;
+	flags = spin_lock_irqsave(&work_lock);
+	if (work_running) {
+		spin_unlock_irqrestore(&work_lock, flags);
+		return 0;
+	}
 	work_running = true;
 	for (;;) {
-		local_irq_disable();
 		w = work_head;
 		if (w) {
 			work_head = w->next;
@@ -58,13 +65,15 @@ unsigned work_run_pending(void)
 				work_tail = NULL;
 			w->next = NULL;
 			w->queued = false;
+		} else {
+			work_running = false;
 		}
-		local_irq_enable();
+		spin_unlock_irqrestore(&work_lock, flags);
 		if (!w)
 			break;
 		w->fn(w);
 		n++;
+		flags = spin_lock_irqsave(&work_lock);
 	}
-	work_running = false;
 	return n;
 }

@@ -2,7 +2,10 @@
  * frames.c - the kernel's one frame allocator: the buddy core (mm/buddy.c)
  * behind pfn_alloc()/pfn_free()/page_alloc_zeroed()/kzalloc_boot() of
  * include/mm.h, with
- * interrupts off around every call so that it may be used from any context.
+ * frames_lock (interrupts off, _irqsave) around every call so that it may
+ * be used from any context on any CPU. kzalloc_boot() goes through
+ * pfn_alloc() and so through the same lock. A leaf: nothing is taken under
+ * it (docs/architecture.md, "Locks and their order").
  *
  * Boot wiring (kmain): frames_init(meta, bytes, NULL) with
  * buddy_metadata_size(ram_pages, nr_ranges) bytes of RAM, frames_add_range()
@@ -14,9 +17,11 @@
 #include "irq.h"
 #include "mm.h"
 #include "panic.h"
+#include "spinlock.h"
 
 static struct buddy frames_buddy;
 static bool frames_up;
+static DEFINE_SPINLOCK(frames_lock);
 
 static void *frames_direct_va(u64 pfn)
 {
@@ -47,10 +52,10 @@ void frames_init(void *meta, size_t meta_size, void *(*frame_va)(u64 pfn))
  */
 void frames_set_mapping(void *meta, void *(*frame_va)(u64 pfn))
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&frames_lock);
 
 	buddy_set_mapping(&frames_buddy, meta, frame_va ? frame_va : frames_direct_va);
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&frames_lock, f);
 }
 
 /**
@@ -62,10 +67,10 @@ void frames_set_mapping(void *meta, void *(*frame_va)(u64 pfn))
  */
 int frames_add_range(u64 start_pfn, u64 end_pfn)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&frames_lock);
 	int err = buddy_add_range(&frames_buddy, start_pfn, end_pfn);
 
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&frames_lock, f);
 	return err;
 }
 
@@ -78,10 +83,10 @@ int frames_add_range(u64 start_pfn, u64 end_pfn)
  */
 int frames_reserve_range(u64 start_pfn, u64 end_pfn)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&frames_lock);
 	int err = buddy_reserve_range(&frames_buddy, start_pfn, end_pfn);
 
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&frames_lock, f);
 	return err;
 }
 
@@ -91,10 +96,10 @@ int frames_reserve_range(u64 start_pfn, u64 end_pfn)
  */
 void frames_get_stats(struct buddy_stats *st)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&frames_lock);
 
 	buddy_get_stats(&frames_buddy, st);
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&frames_lock, f);
 }
 
 /**
@@ -105,10 +110,10 @@ void frames_get_stats(struct buddy_stats *st)
  */
 int frames_check(void)
 {
-	unsigned long f = local_irq_save();
+	unsigned long f = spin_lock_irqsave(&frames_lock);
 	int err = buddy_check(&frames_buddy);
 
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&frames_lock, f);
 	return err;
 }
 
@@ -142,7 +147,7 @@ size_t buddy_metadata_bytes(void)
  * @flags: PFN_ALLOC_ZERO, PFN_ALLOC_DMA32
  *
  * Returns: a RAM pfn_t, or PFN_T_NULL on failure.
- * Context: any; takes no lock, interrupts are off inside.
+ * Context: any; takes frames_lock with interrupts off.
  */
 pfn_t pfn_alloc(unsigned order, unsigned flags)
 {
@@ -151,9 +156,9 @@ pfn_t pfn_alloc(unsigned order, unsigned flags)
 
 	if (!frames_up)
 		return PFN_T_NULL;
-	f = local_irq_save();
+	f = spin_lock_irqsave(&frames_lock);
 	p = buddy_alloc(&frames_buddy, order, flags);
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&frames_lock, f);
 	return p;
 }
 
@@ -172,9 +177,9 @@ void pfn_free(pfn_t pfn, unsigned order)
 	if (!frames_up)
 		panic("pfn_free: pfn %#llx before the allocator is up",
 		      (unsigned long long)pfn_t_to_pfn(pfn));
-	f = local_irq_save();
+	f = spin_lock_irqsave(&frames_lock);
 	buddy_free(&frames_buddy, pfn, order);
-	local_irq_restore(f);
+	spin_unlock_irqrestore(&frames_lock, f);
 }
 
 /**

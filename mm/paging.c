@@ -28,6 +28,13 @@
  * are there already, and what lies above (firmware may put ACPI tables
  * there) is identity-mapped on demand a GiB at a time with 2 MiB pages,
  * through a few page-table pages kept in .bss for that (early_map()).
+ *
+ * paging_lock guards the shared page tables and the ioremap area's cursor
+ * after boot: ioremap/memremap/iounmap/memunmap and the kmap window's
+ * setup take it; under it the frame allocator may be called for a table
+ * page (order: paging_lock -> frames_lock). paging_init() and early_map()
+ * run on the boot CPU before any other starts. The TLB of another CPU is
+ * not this lock's business (see the design document's CPU model).
  */
 #include "boot.h"
 #include "cpu.h"
@@ -39,6 +46,7 @@
 #include "panic.h"
 #include "printk.h"
 #include "smp.h"
+#include "spinlock.h"
 
 extern char boot_stack_guard[], boot_stack_bottom[];
 extern char __ksyms_start[], __ksyms_end[];
@@ -47,6 +55,7 @@ static u64 kernel_pml4_pa;
 static bool paging_on;
 u64 paging_table_pages;
 static u64 ioremap_next = IOREMAP_BASE;
+static DEFINE_SPINLOCK(paging_lock);
 
 /* Before the switch, tables are reached through the boot identity map. */
 static void *table_va(u64 pa)
@@ -197,7 +206,11 @@ u64 paging_cache_bits(unsigned type)
 
 pte_t *paging_kmap_pte(u64 va)
 {
-	return walk_create(va, 12, true);
+	unsigned long flags = spin_lock_irqsave(&paging_lock);
+	pte_t *pte = walk_create(va, 12, true);
+
+	spin_unlock_irqrestore(&paging_lock, flags);
+	return pte;
 }
 
 u64 paging_alloc_va(u64 len, u64 align)
@@ -402,21 +415,28 @@ static void *map_phys(phys_addr_t phys, size_t len, unsigned type, bool large)
 	u64 off = phys & (SZ_4K - 1), base = phys - off;
 	u64 size = ALIGN_UP(len + off, SZ_4K);
 	u64 align = large && size >= SZ_2M ? SZ_2M : SZ_4K;
+	unsigned long flags;
 	u64 va;
 
 	if (!len || phys + len < phys)
 		return NULL;
+	flags = spin_lock_irqsave(&paging_lock);
 	va = paging_alloc_va(size + (align > SZ_4K ? (base & (align - 1)) : 0), align);
 	if (!va)
-		return NULL;
+		goto fail;
 	if (align > SZ_4K)
 		va += base & (align - 1);	/* same offset within 2 MiB */
 	if (paging_map(va, base, size, paging_cache_bits(type) | PTE_RW | PTE_NX | PTE_G,
 		       large)) {
 		paging_unmap(va, size);
-		return NULL;
+		goto fail;
 	}
+	spin_unlock_irqrestore(&paging_lock, flags);
 	return (void *)(va + off);
+
+fail:
+	spin_unlock_irqrestore(&paging_lock, flags);
+	return NULL;
 }
 
 void *ioremap(phys_addr_t phys, size_t len)
@@ -427,8 +447,10 @@ void *ioremap(phys_addr_t phys, size_t len)
 void iounmap(void *va, size_t len)
 {
 	u64 off = (u64)va & (SZ_4K - 1);
+	unsigned long flags = spin_lock_irqsave(&paging_lock);
 
 	paging_unmap((u64)va - off, ALIGN_UP(len + off, SZ_4K));
+	spin_unlock_irqrestore(&paging_lock, flags);
 }
 
 void *memremap(phys_addr_t phys, size_t len, unsigned type)

@@ -80,6 +80,7 @@
 #include "nvme_var.h"
 #include "panic.h"
 #include "printk.h"
+#include "spinlock.h"
 #include "time.h"
 #include "timer.h"
 #include "work.h"
@@ -140,6 +141,7 @@ static int nvme_wait_ready(struct nvme_ctrl *ctrl, bool ready, const char *what)
 	u64 deadline = ktime_ns() + ctrl->ready_timeout_ms * 1000000ULL;
 	u32 csts;
 
+	lock_assert_none_held("waiting for NVMe CSTS.RDY");
 	for (;;) {
 		csts = nvme_read4(ctrl, NVME_REG_CSTS);
 		if (csts == 0xffffffffU) {
@@ -310,7 +312,7 @@ static void nvme_cq_advance(struct nvme_queue *q)
  * timeout) for the command to finish on its own. */
 #define NVME_RESET_GRACE_NS	1000000000ULL
 
-/* Reap the admin CQ. IRQs off. */
+/* Reap the admin CQ. Under admin_lock. */
 static void nvme_process_admin_cq(struct nvme_ctrl *ctrl)
 {
 	struct nvme_queue *aq = &ctrl->adminq;
@@ -345,7 +347,7 @@ static void nvme_process_admin_cq(struct nvme_ctrl *ctrl)
 		nvme_write4(ctrl, aq->cq_db, aq->cq_head);
 }
 
-/* A free admin slot (its index is the cid), or NULL. IRQs off. */
+/* A free admin slot (its index is the cid), or NULL. Under admin_lock. */
 static struct nvme_admin_slot *nvme_admin_slot_get(struct nvme_ctrl *ctrl)
 {
 	for (unsigned i = 0; i < NVME_ADMIN_DEPTH; i++) {
@@ -386,43 +388,44 @@ static int nvme_admin_sync_to(struct nvme_ctrl *ctrl, struct nvme_sqe *cmd,
 	u16 status;
 	int err;
 
-	flags = local_irq_save();
+	lock_assert_none_held("waiting for an NVMe admin command");
+	flags = spin_lock_irqsave(&ctrl->admin_lock);
 	if (ctrl->admin_timed_out) {
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&ctrl->admin_lock, flags);
 		return -EIO;
 	}
 	s = nvme_admin_slot_get(ctrl);
 	if (!s || nvme_sq_full(aq)) {
 		if (s)
 			s->busy = false;
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&ctrl->admin_lock, flags);
 		return -EBUSY;
 	}
 	nvme_submit_cmd(aq, cmd, (u16)(s - ctrl->admin_slots));
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ctrl->admin_lock, flags);
 	deadline = ktime_ns() + timeout_ns;
 	for (;;) {
-		flags = local_irq_save();
+		flags = spin_lock_irqsave(&ctrl->admin_lock);
 		nvme_process_admin_cq(ctrl);
 		if (s->done)
 			break;
 		if (ktime_ns() > deadline) {
 			s->done_fn = nvme_admin_orphan_done;
 			ctrl->admin_timed_out = true;
-			local_irq_restore(flags);
+			spin_unlock_irqrestore(&ctrl->admin_lock, flags);
 			pr_err("%s: %s timed out: no admin commands until the controller is reset\n",
 			       ctrl->name,
 			       nvme_op_name((u8)FIELD_GET(NVME_CDW0_OPC, cmd->cdw0), true));
 			return -ETIMEDOUT;
 		}
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&ctrl->admin_lock, flags);
 		cpu_relax();
 	}
 	status = s->status;
 	if (dw0)
 		*dw0 = s->dw0;
 	s->busy = false;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ctrl->admin_lock, flags);
 	err = nvme_cqe_errno(status);
 	if (err)
 		nvme_log_status(ctrl, cmd, true, status, err);
@@ -907,12 +910,15 @@ static bool nvme_send_abort(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 {
 	struct nvme_admin_slot *s;
 	struct nvme_sqe cmd;
+	unsigned long flags;
+	bool sent = false;
 
+	flags = spin_lock_irqsave(&ctrl->admin_lock);
 	if (ctrl->admin_timed_out || nvme_sq_full(&ctrl->adminq))
-		return false;
+		goto out;
 	s = nvme_admin_slot_get(ctrl);
 	if (!s)
-		return false;
+		goto out;
 	s->done_fn = nvme_abort_done;
 	s->abort_q = q;
 	s->abort_cid = cid;
@@ -921,7 +927,10 @@ static bool nvme_send_abort(struct nvme_ctrl *ctrl, struct nvme_queue *q,
 	nvme_submit_cmd(&ctrl->adminq, &cmd, (u16)(s - ctrl->admin_slots));
 	ctrl->aborts++;
 	ctrl->aborts_outstanding++;
-	return true;
+	sent = true;
+out:
+	spin_unlock_irqrestore(&ctrl->admin_lock, flags);
+	return sent;
 }
 
 static const char *nvme_iod_op(const struct nvme_iod *iod)
@@ -1002,7 +1011,9 @@ static void nvme_check_timeouts(struct nvme_ctrl *ctrl)
 {
 	u64 now = ktime_ns();
 	const char *why = NULL;
+	unsigned long flags;
 
+	flags = spin_lock_irqsave(&ctrl->admin_lock);
 	if (ctrl->admin_timed_out)
 		why = "an admin command timed out";
 	nvme_process_admin_cq(ctrl);
@@ -1012,6 +1023,7 @@ static void nvme_check_timeouts(struct nvme_ctrl *ctrl)
 		if (s->busy && s->done_fn == nvme_abort_done && now > s->deadline_ns)
 			why = "abort command timed out";
 	}
+	spin_unlock_irqrestore(&ctrl->admin_lock, flags);
 	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl) && !why; i++)
 		why = nvme_check_queue(ctrl, &ctrl->ioq[i], now);
 	if (!why && ctrl->reset_at_ns && now >= ctrl->reset_at_ns) {
@@ -1028,14 +1040,14 @@ static void nvme_check_timeouts(struct nvme_ctrl *ctrl)
 
 bool nvme_schedule_reset(struct nvme_ctrl *ctrl, const char *why)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&ctrl->state_lock);
 	bool ok = ctrl->state == NVME_CTRL_LIVE && !ctrl->reset_why;
 
 	if (ok) {
 		ctrl->reset_why = why;
 		work_queue(&ctrl->reset_work);
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ctrl->state_lock, flags);
 	return ok;
 }
 
@@ -1072,16 +1084,19 @@ static int nvme_set_queue_count(struct nvme_ctrl *ctrl, unsigned want,
 /* Enable the controller with its admin queue and rebuild the I/O queues. */
 static int nvme_bring_up(struct nvme_ctrl *ctrl)
 {
+	unsigned long flags;
 	unsigned got;
 	int err;
 
 	/* the controller is disabled: nothing it was given can still DMA */
+	flags = spin_lock_irqsave(&ctrl->admin_lock);
 	memset(ctrl->admin_slots, 0, sizeof(ctrl->admin_slots));
 	ctrl->reset_at_ns = 0;
 	ctrl->aborts_outstanding = 0;
 	ctrl->admin_timed_out = false;
 	nvme_queue_reset(&ctrl->adminq);
 	ctrl->adminq.live = true;
+	spin_unlock_irqrestore(&ctrl->admin_lock, flags);
 	err = nvme_enable(ctrl);
 	if (err)
 		return err;
@@ -1130,10 +1145,10 @@ static void nvme_ctrl_dead(struct nvme_ctrl *ctrl, struct request *pending,
 	unsigned n = 0, maps = 0, pages = 0;
 	int stop;
 
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&ctrl->state_lock);
 	ctrl->state = NVME_CTRL_DEAD;
 	ctrl->reset_why = NULL;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ctrl->state_lock, flags);
 	stop = ctrl->ops->stop_dma ? ctrl->ops->stop_dma(ctrl) : -EOPNOTSUPP;
 	for (struct request *rq = pending; rq; rq = rq->next) {
 		struct nvme_iod *iod = blk_mq_rq_to_pdu(rq);
@@ -1179,17 +1194,17 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 	unsigned long flags;
 	int err;
 
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&ctrl->state_lock);
 	if (ctrl->state != NVME_CTRL_LIVE) {
 		ctrl->reset_why = NULL;
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&ctrl->state_lock, flags);
 		return;
 	}
 	ctrl->state = NVME_CTRL_RESETTING;
 	ctrl->resets++;
 	for (unsigned i = 0; i < nvme_nr_io_queues(ctrl); i++)
 		ctrl->ioq[i].live = false;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ctrl->state_lock, flags);
 	pr_err("%s: resetting controller: %s\n", ctrl->name, why);
 	err = nvme_disable(ctrl);
 	flags = local_irq_save();
@@ -1222,10 +1237,10 @@ static void nvme_reset(struct nvme_ctrl *ctrl, const char *why)
 	if (err && nvme_disable(ctrl))
 		pr_err("%s: nor does it disable after the failed bring-up: only admin memory was given to it since\n",
 		       ctrl->name);
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&ctrl->state_lock);
 	ctrl->state = err ? NVME_CTRL_DEAD : NVME_CTRL_LIVE;
 	ctrl->reset_why = NULL;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ctrl->state_lock, flags);
 	if (err)
 		pr_err("%s: reset failed: -%s; controller is dead, its I/O fails\n",
 		       ctrl->name, errno_name(err));
@@ -1627,6 +1642,8 @@ int nvme_ctrl_attach(struct nvme_ctrl *ctrl)
 
 	nvme_read_params(ctrl, &depth, &poll, &sgl, &mask_bits);
 	work_init(&ctrl->reset_work, nvme_reset_work);
+	spin_lock_init(&ctrl->admin_lock, "nvme admin_lock");
+	spin_lock_init(&ctrl->state_lock, "nvme state_lock");
 	ctrl->cap = nvme_read8(ctrl, NVME_REG_CAP);
 	ctrl->vs = nvme_read4(ctrl, NVME_REG_VS);
 	if (ctrl->cap == ~0ULL) {

@@ -11,10 +11,16 @@
  * (nvme.c), which speaks only NVMe: registers, queues, commands. The rest
  * of the kernel sees include/nvme.h.
  *
- * Concurrency: one CPU. Every queue's state (SQ tail, CQ head and phase,
- * list-page pool, admin slots) changes only with interrupts disabled, so
- * the interrupt handler, ops->poll(), the timeout timer and the submit path
- * exclude each other by local_irq_save(). Ownership of a request moves from
+ * Concurrency: the admin queue (its SQ and CQ, the admin slots,
+ * admin_timed_out and the abort bookkeeping) is under ctrl->admin_lock,
+ * the controller's state and reset_why under ctrl->state_lock, both
+ * _irqsave (the timeout timer takes them from its interrupt); neither is
+ * held across a wait, and they are never nested. An I/O queue's state (SQ
+ * tail, CQ head and phase, list-page pool) changes only with interrupts
+ * disabled, so on one CPU the interrupt handler, ops->poll(), the timer and
+ * the submit path exclude each other by local_irq_save() (per-queue locks
+ * come with the per-CPU I/O queues). A reset runs as deferred work, which
+ * one CPU at a time runs (kernel/work.c), so resets never overlap. Ownership of a request moves from
  * the controller back to the driver (iod->submitted cleared, q->inflight
  * dropped) inside the interrupts-off section that reaps its CQE, so the
  * timer never sees a reaped command as outstanding. The timer only
@@ -307,6 +313,8 @@ struct nvme_ctrl {
 	unsigned abort_limit;		/* Identify ACL + 1 */
 	unsigned aborts_outstanding;
 	bool admin_timed_out;		/* an admin command may still DMA */
+	spinlock_t admin_lock;		/* adminq, admin_slots, admin_timed_out, aborts */
+	spinlock_t state_lock;		/* state, reset_why */
 	struct work reset_work;		/* the reset, in process context */
 	const char *reset_why;		/* set when reset_work is queued */
 	u64 timeouts, aborts, resets, retries;

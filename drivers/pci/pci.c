@@ -28,6 +28,7 @@
 #include "mm.h"
 #include "pci.h"
 #include "printk.h"
+#include "spinlock.h"
 
 #define PCI_CONF_ADDR	0xcf8
 #define PCI_CONF_DATA	0xcfc
@@ -70,6 +71,13 @@ unsigned pci_config_size(const struct pci_dev *d)
 	return d->cfg ? PCI_CFG_SPACE_EXP_SIZE : PCI_CFG_SPACE_SIZE;
 }
 
+/*
+ * Configuration mechanism #1 is two ports, address then data: one access
+ * at a time on the whole machine, under pci_config_lock (_irqsave: a
+ * handler may read config space). ECAM accesses need no lock. A leaf.
+ */
+static DEFINE_SPINLOCK(pci_config_lock);
+
 u32 pci_read_config32(const struct pci_dev *d, unsigned off)
 {
 	unsigned long flags;
@@ -80,10 +88,10 @@ u32 pci_read_config32(const struct pci_dev *d, unsigned off)
 		return 0xffffffff;
 	if (d->cfg)
 		return readl(d->cfg + off);
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&pci_config_lock);
 	outl(PCI_CONF_ADDR, port_addr(d, off));
 	v = inl(PCI_CONF_DATA);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pci_config_lock, flags);
 	return v;
 }
 
@@ -97,10 +105,10 @@ u16 pci_read_config16(const struct pci_dev *d, unsigned off)
 		return 0xffff;
 	if (d->cfg)
 		return readw(d->cfg + off);
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&pci_config_lock);
 	outl(PCI_CONF_ADDR, port_addr(d, off));
 	v = inw(PCI_CONF_DATA + (off & 2));
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pci_config_lock, flags);
 	return v;
 }
 
@@ -113,10 +121,10 @@ u8 pci_read_config8(const struct pci_dev *d, unsigned off)
 		return 0xff;
 	if (d->cfg)
 		return readb(d->cfg + off);
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&pci_config_lock);
 	outl(PCI_CONF_ADDR, port_addr(d, off));
 	v = inb(PCI_CONF_DATA + (off & 3));
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pci_config_lock, flags);
 	return v;
 }
 
@@ -131,10 +139,10 @@ void pci_write_config32(const struct pci_dev *d, unsigned off, u32 v)
 		writel(v, d->cfg + off);
 		return;
 	}
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&pci_config_lock);
 	outl(PCI_CONF_ADDR, port_addr(d, off));
 	outl(PCI_CONF_DATA, v);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pci_config_lock, flags);
 }
 
 void pci_write_config16(const struct pci_dev *d, unsigned off, u16 v)
@@ -148,10 +156,10 @@ void pci_write_config16(const struct pci_dev *d, unsigned off, u16 v)
 		writew(v, d->cfg + off);
 		return;
 	}
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&pci_config_lock);
 	outl(PCI_CONF_ADDR, port_addr(d, off));
 	outw(PCI_CONF_DATA + (off & 2), v);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pci_config_lock, flags);
 }
 
 void pci_write_config8(const struct pci_dev *d, unsigned off, u8 v)
@@ -164,10 +172,10 @@ void pci_write_config8(const struct pci_dev *d, unsigned off, u8 v)
 		writeb(v, d->cfg + off);
 		return;
 	}
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&pci_config_lock);
 	outl(PCI_CONF_ADDR, port_addr(d, off));
 	outb(PCI_CONF_DATA + (off & 3), v);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pci_config_lock, flags);
 }
 
 static u32 dev_cfg_read(const void *ctx, unsigned off)
@@ -360,14 +368,14 @@ static void scan_bus(struct ecam_window *w, unsigned bus, u64 *seen)
  * (Linux pci_check_type1 does the same test). */
 static bool ports_present(void)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&pci_config_lock);
 	u32 old = inl(PCI_CONF_ADDR);
 	bool ok;
 
 	outl(PCI_CONF_ADDR, PCI_CONF_ENABLE);
 	ok = inl(PCI_CONF_ADDR) == PCI_CONF_ENABLE;
 	outl(PCI_CONF_ADDR, old);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pci_config_lock, flags);
 	return ok;
 }
 

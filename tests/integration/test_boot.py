@@ -26,7 +26,10 @@ def check_boot_banner(g, boot):
 
 
 def full_selftest(ctx, firmware, boot):
-    g = ctx.boot('test.exit=1 run="selftest; poweroff"', firmware=firmware, boot=boot)
+    # the self tests run with the lock checker on (lock.debug=1): a locking
+    # bug anywhere on their paths stops the run with a report
+    g = ctx.boot('test.exit=1 lock.debug=1 run="selftest; poweroff"', firmware=firmware,
+                 boot=boot)
     us = check_boot_banner(g, boot)
     ctx.note("entry to prompt %d us" % us)
     g.expect(r"pfnos> selftest\n", what="the echoed run= command")
@@ -43,6 +46,9 @@ def full_selftest(ctx, firmware, boot):
     check(sorted(r.name for r in k.skips) == sorted(("selftest.injected_failure",) + SMP_TESTS),
           "skipped: %s" % [r.name for r in k.skips])
     check_status(g, st, 0)
+    check(re.search(r"^\[[ .\d]+\] lock: lock\.debug=1: ", g.text, re.M),
+          "the kernel did not turn lock.debug on")
+    check("lock.debug: BUG" not in g.text, "lock.debug reported a bug")
     ctx.note("%d self tests, %d skipped" % (k.passed, k.skipped))
 
 
@@ -143,7 +149,8 @@ def selftest_without_devices(ctx):
     """--pmem none --nvme none: the device tests report # SKIP with a
     reason, the closing line counts them as skipped (not passed), nothing
     fails; the same run on the standard machine skips none of them."""
-    out = ctx.run('test.exit=1 run="selftest; poweroff"', 0, pmem=["none"], nvme=["none"])
+    out = ctx.run('test.exit=1 lock.debug=1 run="selftest; poweroff"', 0, pmem=["none"],
+                  nvme=["none"])
     k = ktap_parse(out)
     check_ktap(k, allow_skips=True)
     check(k.failed == 0, "failed without devices: %s" % [r.name for r in k.not_ok])

@@ -11,7 +11,7 @@ from harness import check, ktap_results, test
 def selftest_swiotlb_force(ctx):
     # Leaks fail the test that left them (ktest_after_each); the dma suite
     # provokes bad unmaps and a leak on purpose and checks they are caught.
-    out = ctx.run('test.exit=1 swiotlb=force dma.debug=1 kmap.debug=1 run="selftest"', 0,
+    out = ctx.run('test.exit=1 swiotlb=force dma.debug=1 kmap.debug=1 lock.debug=1 run="selftest"', 0,
                   boot="kernel")
     check(re.search(r"dma: bounce pool .*swiotlb=force, debug on", out),
           "the DMA layer did not come up forced and in debug mode")

@@ -34,7 +34,7 @@ def patcheck(path, offset, length, seed, base=None):
 @test("mm.selftest_kmap_debug", timeout=90)
 def selftest_kmap_debug(ctx):
     """The mm self tests pass with kmap.debug=1 (rotating mappings)."""
-    out = ctx.run('test.exit=1 kmap.debug=1 run="selftest mm.; poweroff"', 0, boot="kernel")
+    out = ctx.run('test.exit=1 kmap.debug=1 lock.debug=1 run="selftest mm.; poweroff"', 0, boot="kernel")
     check("kmap: debug mode" in out, "kmap.debug=1 not taken")
     _, passed, failed = ktap_results(out)
     check(failed == 0 and passed and passed >= 8, "mm self tests: %s passed, %s failed"

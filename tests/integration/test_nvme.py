@@ -28,7 +28,7 @@ def patcheck(path, offset, length, seed, base=None):
 
 
 def selftest(ctx, extra="", nvme=None, args=()):
-    out = ctx.run('test.exit=1 nvme.timeout=5 %s run="selftest nvme.; poweroff"' % extra,
+    out = ctx.run('test.exit=1 nvme.timeout=5 lock.debug=1 %s run="selftest nvme.; poweroff"' % extra,
                   0, nvme=nvme, args=PIN + list(args))
     results, passed, failed = ktap_results(out)
     bad = [n for ok, _, n in results if not ok]

@@ -260,6 +260,7 @@ KTEST(block, interrupt_resubmit_with_no_free_tag)
 		.timer_completion = true,
 	};
 	struct null_blk_dev *nb;
+	unsigned long flags;
 	u64 deadline;
 
 	memset(&tirq, 0, sizeof(tirq));
@@ -275,12 +276,20 @@ KTEST(block, interrupt_resubmit_with_no_free_tag)
 		tirq.bios[i]->bi_end_io = tirq_endio;
 		tirq.bios[i]->bi_private = (void *)(uintptr_t)i;
 	}
+	/*
+	 * With interrupts off: a tick that completed bio 0 while this
+	 * submit_bio() still ran would hand bios 1 and 2 to it (the outer
+	 * submission on this CPU dispatches what a completion submits), in
+	 * process context where waiting for a tag is allowed, and nothing
+	 * would park (seen with lock.debug=1, whose checks widen the window).
+	 */
+	flags = local_irq_save();
 	submit_bio(tirq.bios[0]);
+	local_irq_restore(flags);
 	deadline = ktime_ns() + 2000000000ULL;
 	while ((READ_ONCE(tirq.calls[1]) + READ_ONCE(tirq.calls[2]) < 2) &&
 	       ktime_ns() < deadline) {
-		unsigned long flags = local_irq_save();
-
+		flags = local_irq_save();
 		if (READ_ONCE(tirq.calls[1]) + READ_ONCE(tirq.calls[2]) < 2)
 			safe_halt();
 		local_irq_restore(flags);

@@ -4,4 +4,4 @@
 # tracking.
 UNIT_BINS += dma
 dma_SRCS := block/dma_pool.c block/dma_debug.c block/dma_mapping.c \
-	block/scatterlist.c tests/unit/test_dma.c
+	block/scatterlist.c tests/unit/host_spinlock.c tests/unit/test_dma.c

@@ -1288,6 +1288,7 @@ KTEST(blk_mq, completing_idle_request_is_a_bug)
 	KT_EXPECT(strstr(host_panic_message(), "not in flight") != NULL);
 	KT_EXPECT_EQ(done.calls, 1);
 	host_blk_irq_depth = 0;		/* the BUG fired inside a masked region */
+	host_spin_bust(&tq_set.hctxs[0].tags_lock);	/* and under the queue's lock */
 	tq_teardown();
 }
 
@@ -1559,6 +1560,7 @@ KTEST(blk_mq, requeue_parks_first_in_line)
 	KT_EXPECT(host_catch_panic(requeue_idle, rq));
 	KT_EXPECT(strstr(host_panic_message(), "requeueing request") != NULL);
 	host_blk_irq_depth = 0;		/* the BUG fired inside a masked region */
+	host_spin_bust(&tq_set.hctxs[0].tags_lock);	/* and under the queue's lock */
 	blk_mq_run_hw_queue(&tq_set.hctxs[0]);
 	KT_EXPECT(tq_set.hctxs[0].parked == NULL);
 	KT_EXPECT_EQ(tq.queued, 1);

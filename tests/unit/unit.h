@@ -13,4 +13,8 @@ void host_log_clear(void);
 bool host_catch_panic(void (*fn)(void *arg), void *arg);
 const char *host_panic_message(void);
 
+/* tests/unit/host_spinlock.c: release a lock a caught panic left held. */
+struct spinlock;
+void host_spin_bust(struct spinlock *lock);
+
 #endif
