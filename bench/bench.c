@@ -95,7 +95,6 @@ struct bench_thread {
 	u64 ramp_end, win_end;
 	u64 sample_tsc, sample_every;	/* last sample, interval (TSC) */
 	u64 sample_ios[2];		/* read/write I/Os at the last sample */
-	u64 sample_bytes[2];		/* and their bytes */
 	struct bench_result res;
 	struct hist lat, rlat, wlat;
 	struct bench_samples samples;
@@ -405,7 +404,6 @@ static void bench_sample(struct bench_thread *t, u64 end)
 {
 	struct bench_samples *s = &t->samples;
 	u64 rd = t->res.read_ios, wr = t->res.write_ios;
-	u64 rd_b = t->res.read_bytes, wr_b = t->res.write_bytes;
 
 	if (end <= t->sample_tsc)
 		return;
@@ -423,14 +421,12 @@ static void bench_sample(struct bench_thread *t, u64 end)
 	s->ns[s->nr] = tsc_to_ns(end - t->sample_tsc);
 	s->ios[0][s->nr] = rd - t->sample_ios[0];
 	s->ios[1][s->nr] = wr - t->sample_ios[1];
-	s->bytes[0][s->nr] = rd_b - t->sample_bytes[0];
-	s->bytes[1][s->nr] = wr_b - t->sample_bytes[1];
+	s->bytes[0][s->nr] = s->ios[0][s->nr] * t->o->bs;
+	s->bytes[1][s->nr] = s->ios[1][s->nr] * t->o->bs;
 	s->nr++;
 	t->sample_tsc = end;
 	t->sample_ios[0] = rd;
 	t->sample_ios[1] = wr;
-	t->sample_bytes[0] = rd_b;
-	t->sample_bytes[1] = wr_b;
 }
 
 /* Start a thread's phase and put its first qd I/Os in flight. */
@@ -455,7 +451,6 @@ static void bench_phase_start(struct bench_thread *t, enum bench_phase phase, u6
 		t->sample_every = ns_to_tsc(every);
 		t->sample_tsc = t->ramp_end;
 		t->sample_ios[0] = t->sample_ios[1] = 0;
-		t->sample_bytes[0] = t->sample_bytes[1] = 0;
 		t->samples.nr = 0;
 	}
 	if (!t->active)

@@ -498,9 +498,6 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 	dst->verify_errors += src->verify_errors;
 	dst->io_errors += src->io_errors;
 	dst->elapsed_ns = max(dst->elapsed_ns, src->elapsed_ns);
-	dst->read_ns = max(dst->read_ns, src->read_ns);
-	dst->write_ns = max(dst->write_ns, src->write_ns);
-	dst->total_ns += src->total_ns;
 	dst->poll_used |= src->poll_used;
 	dst->wrote |= src->wrote;
 	if (first) {
@@ -518,22 +515,26 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 			d->nr = s->nr;
 			for (u32 i = 0; i < s->nr; i++) {
 				d->ns[i] = s->ns[i];
-				for (int dir = 0; dir < 2; dir++) {
-					d->ios[dir][i] = s->ios[dir][i];
-					d->bytes[dir][i] = s->bytes[dir][i];
-				}
+				d->ios[0][i] = s->ios[0][i];
+				d->ios[1][i] = s->ios[1][i];
+				d->bytes[0][i] = s->bytes[0][i];
+				d->bytes[1][i] = s->bytes[1][i];
 			}
 		} else {
 			d->nr = min(d->nr, s->nr);
 			for (u32 i = 0; i < d->nr; i++) {
-				for (int dir = 0; dir < 2; dir++) {
-					d->ios[dir][i] += s->ios[dir][i];
-					d->bytes[dir][i] += s->bytes[dir][i];
-				}
+				d->ios[0][i] += s->ios[0][i];
+				d->ios[1][i] += s->ios[1][i];
+				d->bytes[0][i] += s->bytes[0][i];
+				d->bytes[1][i] += s->bytes[1][i];
 			}
 		}
 	}
 	dst->numjobs += src->numjobs ? src->numjobs : 1;
+	/* fio's group runtime per direction and its summed job_runtime */
+	dst->read_ns = max(dst->read_ns, src->read_ns);
+	dst->write_ns = max(dst->write_ns, src->write_ns);
+	dst->total_ns += src->total_ns;
 }
 
 int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,

@@ -128,7 +128,7 @@ struct bench_samples {
 	u32 nr;
 	u64 ns[BENCH_MAX_SAMPLES];
 	u64 ios[2][BENCH_MAX_SAMPLES];	/* [0] reads, [1] writes */
-	u64 bytes[2][BENCH_MAX_SAMPLES];	/* their bytes (a group mixes bs) */
+	u64 bytes[2][BENCH_MAX_SAMPLES];	/* their bytes (bs differs across a group) */
 };
 
 /* ---- pure: bench/fio_job.c ---- */
@@ -239,18 +239,15 @@ struct fio_report {
  */
 void fio_json_job(const struct bench_out *out, const struct fio_report *rep);
 
-/*
- * Results of one job: counted I/Os, bytes and the timed window. Per
- * direction, bytes and runtime (the window of a thread that did I/O that
- * way; of a merged result the longest, as fio's group runtime[]); total_ns
- * is the sum of the merged threads' windows (fio's job_runtime).
- */
+/* Results of one job: counted I/Os, bytes and the timed window. */
 struct bench_result {
 	u64 ios, read_ios, write_ios;
-	u64 bytes, read_bytes, write_bytes;
+	u64 bytes, read_bytes, write_bytes;	/* a group's jobs may differ in bs */
 	u64 elapsed_ns;
-	u64 read_ns, write_ns;
-	u64 total_ns;
+	/* per direction the window of a thread that did I/O that way, of a
+	 * merged result the longest (fio's group runtime[]); total_ns the sum
+	 * of the merged threads' windows (fio's job_runtime) */
+	u64 read_ns, write_ns, total_ns;
 	u64 verify_errors;
 	u64 io_errors;
 	bool poll_used;			/* the bios went to a polled queue */
