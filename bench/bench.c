@@ -517,9 +517,6 @@ static void bench_phase_end(struct bench_thread *t, enum bench_phase phase)
 		t->samples.bytes[0][0] = r->read_bytes;
 		t->samples.bytes[1][0] = r->write_bytes;
 	}
-	r->read_ns = r->read_ios ? r->elapsed_ns : 0;
-	r->write_ns = r->write_ios ? r->elapsed_ns : 0;
-	r->total_ns = r->elapsed_ns;
 	r->poll_used = t->polled;
 }
 

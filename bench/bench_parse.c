@@ -390,10 +390,10 @@ static size_t fmt_figures(char *buf, size_t len, size_t n, const struct bench_re
 	if (both) {
 		if (n < len)
 			n += (size_t)fmt_dir(buf + n, len - n, "read_", r->read_ios,
-					     r->read_bytes, r->read_ns, r->rlat);
+					     r->read_bytes, bench_result_dir_ns(r, 0), r->rlat);
 		if (n < len)
 			n += (size_t)fmt_dir(buf + n, len - n, "write_", r->write_ios,
-					     r->write_bytes, r->write_ns, r->wlat);
+					     r->write_bytes, bench_result_dir_ns(r, 1), r->wlat);
 	}
 	if (verify && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " verify_errors=%llu",
@@ -532,9 +532,21 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 	}
 	dst->numjobs += src->numjobs ? src->numjobs : 1;
 	/* fio's group runtime per direction and its summed job_runtime */
-	dst->read_ns = max(dst->read_ns, src->read_ns);
-	dst->write_ns = max(dst->write_ns, src->write_ns);
-	dst->total_ns += src->total_ns;
+	dst->read_ns = max(dst->read_ns, bench_result_dir_ns(src, 0));
+	dst->write_ns = max(dst->write_ns, bench_result_dir_ns(src, 1));
+	dst->total_ns += bench_result_total_ns(src);
+}
+
+u64 bench_result_dir_ns(const struct bench_result *r, int d)
+{
+	if (r->numjobs > 1)
+		return d ? r->write_ns : r->read_ns;
+	return (d ? r->write_ios : r->read_ios) ? r->elapsed_ns : 0;
+}
+
+u64 bench_result_total_ns(const struct bench_result *r)
+{
+	return r->numjobs > 1 ? r->total_ns : r->elapsed_ns;
 }
 
 int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,

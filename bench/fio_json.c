@@ -153,7 +153,7 @@ static void put_dir(const struct bench_out *out, const char *name, int d,
 	const struct hist *h = d == 0 ? r->rlat : d == 1 ? r->wlat : NULL;
 	u64 ios = d == 0 ? r->read_ios : d == 1 ? r->write_ios : 0;
 	u64 bytes = d == 0 ? r->read_bytes : d == 1 ? r->write_bytes : 0;
-	u64 ns = !ios ? 0 : d == 0 ? r->read_ns : r->write_ns;
+	u64 ns = d < 2 ? bench_result_dir_ns(r, d) : 0;
 	u32 nr = rep->nr_members ? rep->nr_members : 1;
 	struct hist_vsum bw, iops;
 
@@ -231,6 +231,6 @@ void fio_json_job(const struct bench_out *out, const struct fio_report *rep)
 	put(out, ",");
 	put_dir(out, "trim", 2, rep);
 	put(out, ",");
-	put_u64(out, "job_runtime", rep->r->total_ns / 1000000);
+	put_u64(out, "job_runtime", bench_result_total_ns(rep->r) / 1000000);
 	put(out, "}");
 }

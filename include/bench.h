@@ -244,9 +244,10 @@ struct bench_result {
 	u64 ios, read_ios, write_ios;
 	u64 bytes, read_bytes, write_bytes;	/* a group's jobs may differ in bs */
 	u64 elapsed_ns;
-	/* per direction the window of a thread that did I/O that way, of a
-	 * merged result the longest (fio's group runtime[]); total_ns the sum
-	 * of the merged threads' windows (fio's job_runtime) */
+	/* of a merged result (numjobs > 1): per direction the longest window
+	 * of a member that did I/O that way (fio's group runtime[]), and the
+	 * sum of the members' windows (fio's job_runtime); a thread's are its
+	 * window: bench_result_dir_ns(), bench_result_total_ns() */
 	u64 read_ns, write_ns, total_ns;
 	u64 verify_errors;
 	u64 io_errors;
@@ -268,6 +269,10 @@ struct bench_result {
  * samples add up interval by interval over the intervals both have.
  */
 void bench_result_merge(struct bench_result *dst, const struct bench_result *src);
+
+/* Runtime of direction d (0 read, 1 write) and fio's job_runtime, in ns. */
+u64 bench_result_dir_ns(const struct bench_result *r, int d);
+u64 bench_result_total_ns(const struct bench_result *r);
 
 /* a * b / c without overflowing 64 bits in the product (c > 0). */
 u64 bench_mul_div(u64 a, u64 b, u64 c);

@@ -360,7 +360,6 @@ KTEST(bench, result_line)
 	r.write_ios = 30000;
 	r.read_bytes = 70000ULL * 4096;
 	r.write_bytes = 30000ULL * 4096;
-	r.read_ns = r.write_ns = r.elapsed_ns;
 	r.rlat = &h1;
 	r.wlat = &h2;
 	r.poll_used = true;
@@ -461,11 +460,11 @@ KTEST(bench, group_merge_and_line)
 	hist_record(&b[0], 300);
 	hist_record(&b[2], 300);
 	ra = (struct bench_result){ .ios = 1, .read_ios = 1, .bytes = 4096, .read_bytes = 4096,
-				    .elapsed_ns = 4000, .read_ns = 4000, .total_ns = 4000,
+				    .elapsed_ns = 4000,
 				    .lat = &a[0], .rlat = &a[1], .wlat = &a[2], .samples = &sa,
 				    .numjobs = 1 };
 	rb = (struct bench_result){ .ios = 1, .write_ios = 1, .bytes = 8192, .write_bytes = 8192,
-				    .elapsed_ns = 2000, .write_ns = 2000, .total_ns = 2000,
+				    .elapsed_ns = 2000,
 				    .lat = &b[0], .rlat = &b[1], .wlat = &b[2], .samples = &sb,
 				    .numjobs = 1 };
 	sa.nr = sb.nr = 1;

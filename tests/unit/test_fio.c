@@ -326,7 +326,7 @@ KTEST(fio, json_fields)
 	r.wlat = &wlat;
 	r.ios = r.read_ios = 1000;
 	r.bytes = r.read_bytes = 1000 * 4096;
-	r.elapsed_ns = r.read_ns = r.total_ns = 2000000000ULL;
+	r.elapsed_ns = 2000000000ULL;
 	r.samples = &s;
 	s.nr = 2;
 	s.ns[0] = s.ns[1] = 1000000000ULL;
@@ -429,7 +429,7 @@ KTEST(fio, json_group_sums)
 		}
 		r[k].ios = r[k].read_ios = iops[k][0] + iops[k][1];
 		r[k].bytes = r[k].read_bytes = r[k].ios * bs;
-		r[k].elapsed_ns = r[k].read_ns = r[k].total_ns = k ? 1000000000ULL : 2000000000ULL;
+		r[k].elapsed_ns = k ? 1000000000ULL : 2000000000ULL;
 	}
 	for (int i = 0; i < 3; i++)
 		hist_reset(&m[i]);
