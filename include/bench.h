@@ -261,6 +261,10 @@ struct bench_result {
 	struct bench_samples *samples;	/* NULL: none taken */
 };
 
+/* Runtime of direction d (0 read, 1 write) and fio's job_runtime, in ns. */
+u64 bench_result_dir_ns(const struct bench_result *r, int d);
+u64 bench_result_total_ns(const struct bench_result *r);
+
 /*
  * bench_result_merge - add src into dst (group_reporting, fio's
  * sum_thread_stats()): counts, bytes and histograms add up, the window and
@@ -269,10 +273,6 @@ struct bench_result {
  * samples add up interval by interval over the intervals both have.
  */
 void bench_result_merge(struct bench_result *dst, const struct bench_result *src);
-
-/* Runtime of direction d (0 read, 1 write) and fio's job_runtime, in ns. */
-u64 bench_result_dir_ns(const struct bench_result *r, int d);
-u64 bench_result_total_ns(const struct bench_result *r);
 
 /* a * b / c without overflowing 64 bits in the product (c > 0). */
 u64 bench_mul_div(u64 a, u64 b, u64 c);
