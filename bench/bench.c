@@ -625,7 +625,7 @@ struct bench_thread *bench_thread_create(const struct bench_opts *o, u32 clone,
 	t->size = size;
 	t->nblocks = size / o->bs;
 	/* fio's size bounds each clone: the job's range, not the clone's slice */
-	t->ios_limit = o->ios_from_range ? job_size / o->bs : o->ios;
+	t->ios_limit = bench_ios_limit(o, job_size);
 	t->rng.state = o->seed + clone;
 	t->pat_seed = (u16)o->seed;
 	hist_reset(&t->lat);

@@ -329,6 +329,15 @@ int bench_parse(struct bench_opts *o, int argc, char **argv, char *err,
 	return 0;
 }
 
+u64 bench_ios_limit(const struct bench_opts *o, u64 range_size)
+{
+	u64 n = range_size / o->bs;
+
+	if (!o->ios_from_range)
+		return o->ios;
+	return o->ios && o->ios < n ? o->ios : n;
+}
+
 u64 bench_mul_div(u64 a, u64 b, u64 c)
 {
 	unsigned __int128 p = (unsigned __int128)a * b;

@@ -248,13 +248,14 @@ static int fio_finish_job(struct fio_ctx *c, struct fio_jobfile *jf, struct fio_
 	if (st->time_based) {
 		o->ios_timed = o->ios != 0;
 	} else {
+		/* size bounds the job; number_ios can only end it sooner (fio's
+		 * "does not extend the amount of I/O that will be done") */
 		o->ios_timed = st->has_runtime;
 		if (!st->has_runtime)
 			o->runtime_ns = 0;
-		if (!st->has_number_ios) {
+		if (!st->has_number_ios)
 			o->ios = 0;
-			o->ios_from_range = true;
-		}
+		o->ios_from_range = true;
 	}
 	if (o->has_offset && o->offset % 512) {
 		c->line = j->range_line;
@@ -298,6 +299,7 @@ static void fio_state_init(struct fio_state *st)
 	st->job.o.ramp_ns = 0;
 	st->job.o.has_offset = true;		/* offset 0, the whole device */
 	st->job.o.offset = 0;
+	st->sync_engine = true;			/* fio's default ioengine, psync */
 }
 
 int fio_parse_jobfile(struct fio_jobfile *jf, const char *file, const char *text,
@@ -363,6 +365,10 @@ int fio_parse_jobfile(struct fio_jobfile *jf, const char *file, const char *text
 			in = JOB;
 			continue;
 		}
+		/* fio's directive is "include <file>": refused as include= is */
+		if (!strncmp(p, "include", 7) && is_blank(p[7]))
+			return fio_fail(&c, "include", "include is not supported: put the jobs in one file%s%s",
+					"", "");
 		key = p;
 		val = strchr(p, '=');
 		if (val) {

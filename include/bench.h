@@ -76,7 +76,8 @@ struct bench_opts {
 	u32 numjobs;			/* clones, 1..BENCH_MAX_NUMJOBS */
 	bool group_reporting;		/* one result for all clones */
 	bool ios_timed;			/* with ios: runtime also ends the job */
-	bool ios_from_range;		/* ios: the job's range / bs (fio's size) */
+	bool ios_from_range;		/* ios: the job's range / bs (fio's size),
+					 * or fewer when ios is set (number_ios) */
 };
 
 /* ---- pure: bench/bench_parse.c ---- */
@@ -143,7 +144,7 @@ struct bench_samples {
  *   offset, runtime, time_based, ramp_time, number_ios, hipri, randseed,
  *   direct (must be 1), stonewall, new_group, name, description, ioengine
  *   (sync psync pvsync pvsync2: queue depth 1 whatever iodepth says;
- *   libaio io_uring: iodepth).
+ *   libaio io_uring: iodepth; none given: psync, fio's default).
  * fio's defaults where they differ from the shell's bench: offset 0 and
  * the whole device, no warm-up; without time_based a job ends after size
  * bytes (or number_ios I/Os) or at runtime, whichever comes first.
@@ -274,6 +275,13 @@ u64 bench_result_total_ns(const struct bench_result *r);
  */
 void bench_result_merge(struct bench_result *dst, const struct bench_result *src);
 
+/*
+ * bench_ios_limit - the counted I/Os a thread of o runs (0: a timed window),
+ * range_size being the job's whole range in bytes (before clones' slices):
+ * ios= as given, or with ios_from_range the range's whole blocks, capped
+ * at ios when that is set (fio's number_ios never extends size).
+ */
+u64 bench_ios_limit(const struct bench_opts *o, u64 range_size);
 /* a * b / c without overflowing 64 bits in the product (c > 0). */
 u64 bench_mul_div(u64 a, u64 b, u64 c);
 /* "12.34": value / 100 with two decimals (x100 fixed point) */

@@ -85,8 +85,11 @@ static void check_json(const struct fio_job *j, const u8 *data, size_t size)
 			r.read_ios++;
 		s.ns[i % BENCH_MAX_SAMPLES] = v;
 		s.ios[i & 1][i % BENCH_MAX_SAMPLES] = data[i];
+		s.bytes[i & 1][i % BENCH_MAX_SAMPLES] = (u64)data[i] * j->o.bs;
 	}
 	r.ios = r.read_ios + r.write_ios;
+	r.read_bytes = r.read_ios * j->o.bs;
+	r.write_bytes = r.write_ios * j->o.bs;
 	r.elapsed_ns = size * 977;
 	rep.elapsed_ns = r.elapsed_ns;
 	r.lat = &h[0];

@@ -358,8 +358,8 @@ KTEST(bench, result_line)
 	hist_record(&h2, 7);
 	r.read_ios = 70000;
 	r.write_ios = 30000;
-	r.read_bytes = 70000ULL * 4096;
-	r.write_bytes = 30000ULL * 4096;
+	r.read_bytes = 70000 * 4096ULL;
+	r.write_bytes = 30000 * 4096ULL;
 	r.rlat = &h1;
 	r.wlat = &h2;
 	r.poll_used = true;
