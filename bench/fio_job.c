@@ -10,7 +10,10 @@
  * Groups and sets: fio numbers reporting groups from 0 and starts a new
  * one at a job with stonewall or new_group; a job with stonewall also
  * waits for every job before it, so the jobs between two stonewalls form
- * one set that runs together.
+ * one set that runs together. Reports follow fio's __show_run_stats(): a
+ * thread whose job has group_reporting joins the report of the thread
+ * before it when that one is in the same group, whether or not that one
+ * has group_reporting (fio_joins_report()).
  *
  * Pure: no hardware headers (tests/unit/test_fio.c, tests/fuzz/fuzz_fio.c).
  */
@@ -94,6 +97,11 @@ static int fio_fail(struct fio_ctx *c, const char *opt, const char *fmt,
 static bool is_blank(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+bool fio_joins_report(const struct fio_job *prev, const struct fio_job *job)
+{
+	return prev && job->o.group_reporting && prev->groupid == job->groupid;
 }
 
 const char *fio_map_filename(const char *filename)

@@ -87,7 +87,7 @@ def parse_kv(line):
         if "=" not in w:
             continue
         k, v = w.split("=", 1)
-        if k in ("dev", "rw", "micro"):
+        if k in ("dev", "rw", "micro") or "+" in v:    # a job file's group: dev=a+b bs=4096+8192
             d[k] = v
         elif k in INT_FIELDS or k.endswith("_ns") or k.endswith("_ios") or k.endswith("_iops"):
             d[k] = int(v)

@@ -68,7 +68,7 @@ static void check_json(const struct fio_job *j, const u8 *data, size_t size)
 	struct sink k = { 0 };
 	struct bench_out out = { sink_write, &k };
 	struct fio_report rep = { .jobname = j->name, .groupid = j->groupid, .opts = j->opts,
-				  .nr_opts = j->nr_opts, .o = &j->o, .r = &r };
+				  .nr_opts = j->nr_opts, .r = &r };
 
 	memset(&r, 0, sizeof(r));
 	for (int i = 0; i < 3; i++)
