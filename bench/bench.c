@@ -754,15 +754,7 @@ int bench_run(const struct bench_opts *o, struct bench_result *res,
 	struct bench_thread *t[BENCH_MAX_NUMJOBS];
 	int n, ret;
 
-	memset(res, 0, sizeof(*res));
-	hist_reset(&lat);
-	hist_reset(&rlat);
-	hist_reset(&wlat);
-	samples.nr = 0;
-	res->lat = &lat;
-	res->rlat = &rlat;
-	res->wlat = &wlat;
-	res->samples = &samples;
+	bench_result_init(res, &lat, &rlat, &wlat, &samples);
 
 	n = bench_create_clones(o, t, err, errlen);
 	if (n < 0)
@@ -800,15 +792,7 @@ int bench_job(const struct bench_opts *o)
 	if (n < 0)
 		return shell_error(n, "bench: %s", err);
 	ret = bench_smp_run_threads(t, (unsigned)n);
-	memset(&sum, 0, sizeof(sum));
-	hist_reset(&lat);
-	hist_reset(&rlat);
-	hist_reset(&wlat);
-	samples.nr = 0;
-	sum.lat = &lat;
-	sum.rlat = &rlat;
-	sum.wlat = &wlat;
-	sum.samples = &samples;
+	bench_result_init(&sum, &lat, &rlat, &wlat, &samples);
 	for (int k = 0; k < n; k++) {
 		bench_result_merge(&sum, &t[k]->res);
 		if (ret != -EINTR && !o->group_reporting)

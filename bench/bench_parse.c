@@ -563,6 +563,20 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 	dst->total_ns += bench_result_total_ns(src);
 }
 
+void bench_result_init(struct bench_result *r, struct hist *lat, struct hist *rlat,
+		       struct hist *wlat, struct bench_samples *samples)
+{
+	memset(r, 0, sizeof(*r));
+	hist_reset(lat);
+	hist_reset(rlat);
+	hist_reset(wlat);
+	samples->nr = 0;
+	r->lat = lat;
+	r->rlat = rlat;
+	r->wlat = wlat;
+	r->samples = samples;
+}
+
 u64 bench_result_dir_ns(const struct bench_result *r, int d)
 {
 	if (r->numjobs > 1)

@@ -115,15 +115,7 @@ static void fio_report(unsigned a, unsigned b)
 	}
 	r = members[0];
 	if (b - a > 1) {
-		memset(&sum, 0, sizeof(sum));
-		hist_reset(&lat);
-		hist_reset(&rlat);
-		hist_reset(&wlat);
-		samples.nr = 0;
-		sum.lat = &lat;
-		sum.rlat = &rlat;
-		sum.wlat = &wlat;
-		sum.samples = &samples;
+		bench_result_init(&sum, &lat, &rlat, &wlat, &samples);
 		for (unsigned k = 0; k < b - a; k++)
 			bench_result_merge(&sum, members[k]);
 		r = &sum;

@@ -267,6 +267,13 @@ u64 bench_result_dir_ns(const struct bench_result *r, int d);
 u64 bench_result_total_ns(const struct bench_result *r);
 
 /*
+ * bench_result_init - r empty, its histograms and samples the given
+ * storage, reset: what bench_result_merge() adds members into.
+ */
+void bench_result_init(struct bench_result *r, struct hist *lat, struct hist *rlat,
+		       struct hist *wlat, struct bench_samples *samples);
+
+/*
  * bench_result_merge - add src into dst (group_reporting, fio's
  * sum_thread_stats()): counts, bytes and histograms add up, the window and
  * each direction's runtime are the longest (fio's group runtime: with equal
