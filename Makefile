@@ -6,6 +6,7 @@
 #   make debug      QEMU halted with its gdb stub; prints how to attach
 #   make test       unit + integration tests, ending "N passed, N failed, N skipped"
 #                   (SEED=n replays the random choices of an earlier run)
+#   make test-long  the crash-atomicity tests with 200 (BTT) and 50 (raw) QEMU kills
 #   make unit       host unit tests only (ASan/UBSan)
 #   make fuzz       libFuzzer targets (clang), bounded time; not part of test
 #   make pmem-check the persistence checker plugin (fetches QEMU's plugin header once)
@@ -42,7 +43,7 @@ KASMS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm))
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KSRCS)) \
 	 $(patsubst %.asm,$(BUILD)/obj/%.o,$(KASMS))
 
-.PHONY: all deps run run-uefi debug test unit unit-bins replay replay-bins fuzz bench bench-linux \
+.PHONY: all deps run run-uefi debug test test-long linux-guest unit unit-bins replay replay-bins fuzz bench bench-linux \
 	bench-compare clean iso efi
 all: deps $(BUILD)/pfnos.elf $(BUILD)/pfnos.iso efi
 
@@ -177,6 +178,15 @@ $(BUILD)/patcheck: scripts/patcheck.c lib/pattern.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -DPFNOS_HOST -Iinclude -Wall -Werror -o $@ $^
 
+# build/btt-check: NVDIMM images read with pfnos's own namespace code
+# (tools/btt-check); the crash tests run it after every kill.
+BTTCHK_SRCS := tools/btt-check/btt_check.c drivers/nvdimm/nd_info.c drivers/nvdimm/btt.c \
+	tests/unit/nd_host.c
+$(BUILD)/btt-check: $(BTTCHK_SRCS) include/nd.h drivers/nvdimm/nd_reg.h tests/unit/nd_host.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 -g -DPFNOS_HOST -Iinclude -I. -Wall -Werror -Wno-unused-parameter \
+		-o $@ $(BTTCHK_SRCS)
+
 # ------------------------------------------------------------ persistence checker
 # A QEMU TCG plugin (tools/pmem-check); `scripts/pfnos-qemu --pmem-check`
 # builds it through this target. QEMU's plugin header is fetched once from
@@ -201,11 +211,19 @@ run-uefi: all
 debug: all
 	scripts/pfnos-qemu --build $(BUILD) --gdb $(QEMU_ARGS)
 
-test: all unit-bins replay-bins $(BUILD)/patcheck
+test: all unit-bins replay-bins $(BUILD)/patcheck $(BUILD)/btt-check
 	@scripts/deps.sh test
+	@scripts/linux-qemu --build $(BUILD) --prepare
 	@$(MAKE) --no-print-directory -s pmem-check
 	@BUILD=$(BUILD) UNIT_BINS="$(UNIT_BINS)" REPLAY_BINS="$(FUZZ_BINS)" SEED="$(SEED)" \
 		scripts/run-tests
+
+# make test-long: the crash-atomicity tests at length (issue 12): 200 SIGKILLs
+# of QEMU during writes to pmem0s, 50 on raw pmem0. Not part of make test.
+test-long: all $(BUILD)/btt-check
+	ND_CRASH_KILLS=200 ND_RAW_KILLS=50 python3 tests/integration/run.py \
+		--build $(BUILD) --timeout-factor 12 -k nd.crash_atomic_btt -k nd.crash_torn_raw \
+		$(if $(SEED),--seed $(SEED))
 
 # ------------------------------------------------------------ benchmarks
 # make bench: pfnos's bench-suite in the standard machine (QEMU pinned to
@@ -231,6 +249,12 @@ bench-linux:
 bench-compare: all
 	@scripts/deps.sh bench
 	scripts/bench/bench.py --build $(BUILD) --pfnos --linux --runs $(or $(RUNS),3) $(BENCH_JOB) $(BENCH_ARGS)
+
+# The Linux guest (Debian's kernel, ndctl, fio) for scripts/linux-qemu and
+# the namespace interop tests, in $(BUILD)/bench/linux; rebuilt when stale.
+linux-guest:
+	@scripts/deps.sh test
+	@scripts/linux-qemu --build $(BUILD) --prepare
 
 clean:
 	rm -rf $(BUILD)

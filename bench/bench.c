@@ -391,9 +391,11 @@ static void bench_complete(struct bench_thread *t, struct bench_io *io,
 	if (io->write) {
 		hist_record(r->wlat, ns);
 		r->write_ios++;
+		r->write_bytes += o->bs;
 	} else {
 		hist_record(r->rlat, ns);
 		r->read_ios++;
+		r->read_bytes += o->bs;
 	}
 	r->ios++;
 	r->bytes += o->bs;
@@ -416,6 +418,8 @@ static void bench_sample(struct bench_thread *t, u64 end)
 			s->ns[i] = s->ns[2 * i] + s->ns[2 * i + 1];
 			s->ios[0][i] = s->ios[0][2 * i] + s->ios[0][2 * i + 1];
 			s->ios[1][i] = s->ios[1][2 * i] + s->ios[1][2 * i + 1];
+			s->bytes[0][i] = s->bytes[0][2 * i] + s->bytes[0][2 * i + 1];
+			s->bytes[1][i] = s->bytes[1][2 * i] + s->bytes[1][2 * i + 1];
 		}
 		s->nr /= 2;
 		t->sample_every *= 2;
@@ -423,6 +427,8 @@ static void bench_sample(struct bench_thread *t, u64 end)
 	s->ns[s->nr] = tsc_to_ns(end - t->sample_tsc);
 	s->ios[0][s->nr] = rd - t->sample_ios[0];
 	s->ios[1][s->nr] = wr - t->sample_ios[1];
+	s->bytes[0][s->nr] = s->ios[0][s->nr] * t->o->bs;
+	s->bytes[1][s->nr] = s->ios[1][s->nr] * t->o->bs;
 	s->nr++;
 	t->sample_tsc = end;
 	t->sample_ios[0] = rd;
@@ -514,6 +520,8 @@ static void bench_phase_end(struct bench_thread *t, enum bench_phase phase)
 		t->samples.ns[0] = r->elapsed_ns;
 		t->samples.ios[0][0] = r->read_ios;
 		t->samples.ios[1][0] = r->write_ios;
+		t->samples.bytes[0][0] = r->read_bytes;
+		t->samples.bytes[1][0] = r->write_bytes;
 	}
 	r->poll_used = t->polled;
 }
@@ -623,7 +631,7 @@ struct bench_thread *bench_thread_create(const struct bench_opts *o, u32 clone,
 	t->size = size;
 	t->nblocks = size / o->bs;
 	/* fio's size bounds each clone: the job's range, not the clone's slice */
-	t->ios_limit = o->ios_from_range ? job_size / o->bs : o->ios;
+	t->ios_limit = bench_ios_limit(o, job_size);
 	t->rng.state = o->seed + clone;
 	t->pat_seed = (u16)o->seed;
 	hist_reset(&t->lat);

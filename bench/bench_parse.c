@@ -346,6 +346,15 @@ int bench_parse(struct bench_opts *o, int argc, char **argv, char *err,
 	return 0;
 }
 
+u64 bench_ios_limit(const struct bench_opts *o, u64 range_size)
+{
+	u64 n = range_size / o->bs;
+
+	if (!o->ios_from_range)
+		return o->ios;
+	return o->ios && o->ios < n ? o->ios : n;
+}
+
 u64 bench_mul_div(u64 a, u64 b, u64 c)
 {
 	unsigned __int128 p = (unsigned __int128)a * b;
@@ -395,6 +404,29 @@ static int fmt_dir(char *buf, size_t len, const char *pfx, u64 ios,
 			pfx, (unsigned long long)(h->count ? h->max : 0));
 }
 
+/* The fields after "BENCH [job=<k>] dev=... rwmixread=...". */
+static size_t fmt_figures(char *buf, size_t len, size_t n, const struct bench_result *r,
+			  bool both, bool verify)
+{
+	if (r->numjobs > 1 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " numjobs=%u", r->numjobs);
+	if (n < len)
+		n += (size_t)fmt_dir(buf + n, len - n, "", r->ios, r->bytes,
+				     r->elapsed_ns, r->lat);
+	if (both) {
+		if (n < len)
+			n += (size_t)fmt_dir(buf + n, len - n, "read_", r->read_ios,
+					     r->read_bytes, bench_result_dir_ns(r, 0), r->rlat);
+		if (n < len)
+			n += (size_t)fmt_dir(buf + n, len - n, "write_", r->write_ios,
+					     r->write_bytes, bench_result_dir_ns(r, 1), r->wlat);
+	}
+	if (verify && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " verify_errors=%llu",
+				      (unsigned long long)r->verify_errors);
+	return min(n, len ? len - 1 : 0);
+}
+
 int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 			const struct bench_result *r)
 {
@@ -408,23 +440,75 @@ int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 				      "dev=%s rw=%s bs=%u qd=%u poll=%d rwmixread=%u",
 				      o->dev, bench_rw_name(o->rw), o->bs, o->qd,
 				      r->poll_used ? 1 : 0, o->rwmixread);
-	if (r->numjobs > 1 && n < len)
-		n += (size_t)snprintf(buf + n, len - n, " numjobs=%u", r->numjobs);
-	if (n < len)
-		n += (size_t)fmt_dir(buf + n, len - n, "", r->ios, r->bytes,
-				     r->elapsed_ns, r->lat);
-	if (o->rw == BENCH_RANDRW) {
-		if (n < len)
-			n += (size_t)fmt_dir(buf + n, len - n, "read_", r->read_ios,
-					     r->read_ios * o->bs, r->elapsed_ns, r->rlat);
-		if (n < len)
-			n += (size_t)fmt_dir(buf + n, len - n, "write_", r->write_ios,
-					     r->write_ios * o->bs, r->elapsed_ns, r->wlat);
+	return (int)fmt_figures(buf, len, n, r, o->rw == BENCH_RANDRW, o->verify);
+}
+
+/* A group's field: " key=" and the members' values, each once, joined by '+'. */
+enum group_field { GF_DEV, GF_RW, GF_BS, GF_QD, GF_MIX };
+
+static void group_value(char *v, size_t len, const struct bench_opts *o, enum group_field f)
+{
+	switch (f) {
+	case GF_DEV:
+		snprintf(v, len, "%s", o->dev);
+		break;
+	case GF_RW:
+		snprintf(v, len, "%s", bench_rw_name(o->rw));
+		break;
+	case GF_BS:
+		snprintf(v, len, "%u", o->bs);
+		break;
+	case GF_QD:
+		snprintf(v, len, "%u", o->qd);
+		break;
+	case GF_MIX:
+		snprintf(v, len, "%u", o->rwmixread);
+		break;
 	}
-	if (o->verify && n < len)
-		n += (size_t)snprintf(buf + n, len - n, " verify_errors=%llu",
-				      (unsigned long long)r->verify_errors);
-	return (int)min(n, len ? len - 1 : 0);
+}
+
+static size_t fmt_group_field(char *buf, size_t len, size_t n, const char *key,
+			      const struct bench_opts *const *o, u32 nr, enum group_field f)
+{
+	char v[BENCH_DEV_LEN], w[BENCH_DEV_LEN];
+
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n, " %s=", key);
+	for (u32 k = 0; k < nr; k++) {
+		bool seen = false;
+
+		group_value(v, sizeof(v), o[k], f);
+		for (u32 i = 0; i < k && !seen; i++) {
+			group_value(w, sizeof(w), o[i], f);
+			seen = !strcmp(v, w);
+		}
+		if (!seen && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", k ? "+" : "", v);
+	}
+	return n;
+}
+
+int bench_format_group(char *buf, size_t len, const struct bench_opts *const *o, u32 nr,
+		       const struct bench_result *r)
+{
+	bool reads = false, writes = false, randrw = false, verify = false;
+	size_t n;
+
+	for (u32 k = 0; k < nr; k++) {
+		reads |= bench_rw_reads(o[k]->rw);
+		writes |= bench_rw_writes(o[k]->rw);
+		randrw |= o[k]->rw == BENCH_RANDRW;
+		verify |= o[k]->verify;
+	}
+	n = (size_t)snprintf(buf, len, "BENCH");
+	n = fmt_group_field(buf, len, n, "dev", o, nr, GF_DEV);
+	n = fmt_group_field(buf, len, n, "rw", o, nr, GF_RW);
+	n = fmt_group_field(buf, len, n, "bs", o, nr, GF_BS);
+	n = fmt_group_field(buf, len, n, "qd", o, nr, GF_QD);
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n, " poll=%d", r->poll_used ? 1 : 0);
+	n = fmt_group_field(buf, len, n, "rwmixread", o, nr, GF_MIX);
+	return (int)fmt_figures(buf, len, n, r, randrw || (reads && writes), verify);
 }
 
 void bench_result_merge(struct bench_result *dst, const struct bench_result *src)
@@ -435,6 +519,8 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 	dst->read_ios += src->read_ios;
 	dst->write_ios += src->write_ios;
 	dst->bytes += src->bytes;
+	dst->read_bytes += src->read_bytes;
+	dst->write_bytes += src->write_bytes;
 	dst->verify_errors += src->verify_errors;
 	dst->io_errors += src->io_errors;
 	dst->elapsed_ns = max(dst->elapsed_ns, src->elapsed_ns);
@@ -457,16 +543,36 @@ void bench_result_merge(struct bench_result *dst, const struct bench_result *src
 				d->ns[i] = s->ns[i];
 				d->ios[0][i] = s->ios[0][i];
 				d->ios[1][i] = s->ios[1][i];
+				d->bytes[0][i] = s->bytes[0][i];
+				d->bytes[1][i] = s->bytes[1][i];
 			}
 		} else {
 			d->nr = min(d->nr, s->nr);
 			for (u32 i = 0; i < d->nr; i++) {
 				d->ios[0][i] += s->ios[0][i];
 				d->ios[1][i] += s->ios[1][i];
+				d->bytes[0][i] += s->bytes[0][i];
+				d->bytes[1][i] += s->bytes[1][i];
 			}
 		}
 	}
 	dst->numjobs += src->numjobs ? src->numjobs : 1;
+	/* fio's group runtime per direction and its summed job_runtime */
+	dst->read_ns = max(dst->read_ns, bench_result_dir_ns(src, 0));
+	dst->write_ns = max(dst->write_ns, bench_result_dir_ns(src, 1));
+	dst->total_ns += bench_result_total_ns(src);
+}
+
+u64 bench_result_dir_ns(const struct bench_result *r, int d)
+{
+	if (r->numjobs > 1)
+		return d ? r->write_ns : r->read_ns;
+	return (d ? r->write_ios : r->read_ios) ? r->elapsed_ns : 0;
+}
+
+u64 bench_result_total_ns(const struct bench_result *r)
+{
+	return r->numjobs > 1 ? r->total_ns : r->elapsed_ns;
 }
 
 int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,

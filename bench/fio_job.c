@@ -10,7 +10,10 @@
  * Groups and sets: fio numbers reporting groups from 0 and starts a new
  * one at a job with stonewall or new_group; a job with stonewall also
  * waits for every job before it, so the jobs between two stonewalls form
- * one set that runs together.
+ * one set that runs together. Reports follow fio's __show_run_stats(): a
+ * thread whose job has group_reporting joins the report of the thread
+ * before it when that one is in the same group, whether or not that one
+ * has group_reporting (fio_joins_report()).
  *
  * Pure: no hardware headers (tests/unit/test_fio.c, tests/fuzz/fuzz_fio.c).
  */
@@ -94,6 +97,11 @@ static int fio_fail(struct fio_ctx *c, const char *opt, const char *fmt,
 static bool is_blank(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+bool fio_joins_report(const struct fio_job *prev, const struct fio_job *job)
+{
+	return prev && job->o.group_reporting && prev->groupid == job->groupid;
 }
 
 const char *fio_map_filename(const char *filename)
@@ -240,13 +248,14 @@ static int fio_finish_job(struct fio_ctx *c, struct fio_jobfile *jf, struct fio_
 	if (st->time_based) {
 		o->ios_timed = o->ios != 0;
 	} else {
+		/* size bounds the job; number_ios can only end it sooner (fio's
+		 * "does not extend the amount of I/O that will be done") */
 		o->ios_timed = st->has_runtime;
 		if (!st->has_runtime)
 			o->runtime_ns = 0;
-		if (!st->has_number_ios) {
+		if (!st->has_number_ios)
 			o->ios = 0;
-			o->ios_from_range = true;
-		}
+		o->ios_from_range = true;
 	}
 	if (o->has_offset && o->offset % 512) {
 		c->line = j->range_line;
@@ -290,6 +299,7 @@ static void fio_state_init(struct fio_state *st)
 	st->job.o.ramp_ns = 0;
 	st->job.o.has_offset = true;		/* offset 0, the whole device */
 	st->job.o.offset = 0;
+	st->sync_engine = true;			/* fio's default ioengine, psync */
 }
 
 int fio_parse_jobfile(struct fio_jobfile *jf, const char *file, const char *text,
@@ -355,6 +365,10 @@ int fio_parse_jobfile(struct fio_jobfile *jf, const char *file, const char *text
 			in = JOB;
 			continue;
 		}
+		/* fio's directive is "include <file>": refused as include= is */
+		if (!strncmp(p, "include", 7) && is_blank(p[7]))
+			return fio_fail(&c, "include", "include is not supported: put the jobs in one file%s%s",
+					"", "");
 		key = p;
 		val = strchr(p, '=');
 		if (val) {

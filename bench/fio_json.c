@@ -122,31 +122,49 @@ static u64 rate_milli(u64 count, u64 mult_x1000, u64 ns)
 }
 
 /*
- * One direction (d: 0 read, 1 write, 2 trim). The samples give per-interval
- * rates: iops, and bw in KiB/s (bytes * 1e9 / 1024 = bytes * 976562500 / 1e3).
+ * The bw (KiB/s: bytes * 1e9 / 1024 = bytes * 976562500 / 1e3) and iops
+ * rates of one thread's sample intervals in direction d, into bw and iops;
+ * returns how many (none for a direction it did no I/O in, as fio).
+ */
+static u32 thread_rates(const struct bench_result *r, int d, u64 *bw, u64 *iops)
+{
+	const struct bench_samples *s = r->samples;
+	u64 ios = d == 0 ? r->read_ios : r->write_ios;
+	u32 n = d < 2 && s && ios ? s->nr : 0;
+
+	for (u32 i = 0; i < n; i++) {
+		iops[i] = rate_milli(s->ios[d][i], 1000000000000ULL, s->ns[i]) / 1000;
+		bw[i] = rate_milli(s->bytes[d][i], 976562500ULL, s->ns[i]) / 1000;
+	}
+	return n;
+}
+
+/*
+ * One direction (d: 0 read, 1 write, 2 trim): its bytes and its runtime
+ * (of a group: the members' bytes, each at its own bs, over the longest
+ * runtime, as fio's group figures). The sample statistics are each
+ * member's, summed as fio sums them (struct hist_vsum).
  */
 static void put_dir(const struct bench_out *out, const char *name, int d,
 		    const struct fio_report *rep)
 {
 	static u64 iops_s[BENCH_MAX_SAMPLES], bw_s[BENCH_MAX_SAMPLES];
 	const struct bench_result *r = rep->r;
-	const struct bench_samples *s = r->samples;
 	const struct hist *h = d == 0 ? r->rlat : d == 1 ? r->wlat : NULL;
 	u64 ios = d == 0 ? r->read_ios : d == 1 ? r->write_ios : 0;
-	u64 bs = rep->o->bs, bytes = ios * bs, ns = ios ? r->elapsed_ns : 0;
-	u64 imin = 0, imax = 0, bmin = 0, bmax = 0, imean = 0, idev = 0, bmean = 0, bdev = 0;
-	u32 n = d < 2 && s && ios ? s->nr : 0;
+	u64 bytes = d == 0 ? r->read_bytes : d == 1 ? r->write_bytes : 0;
+	u64 ns = d < 2 ? bench_result_dir_ns(r, d) : 0;
+	u32 nr = rep->nr_members ? rep->nr_members : 1;
+	struct hist_vsum bw, iops;
 
-	for (u32 i = 0; i < n; i++) {
-		iops_s[i] = rate_milli(s->ios[d][i], 1000000000000ULL, s->ns[i]) / 1000;
-		bw_s[i] = rate_milli(s->ios[d][i] * bs, 976562500ULL, s->ns[i]) / 1000;
-		imin = i ? min(imin, iops_s[i]) : iops_s[i];
-		imax = max(imax, iops_s[i]);
-		bmin = i ? min(bmin, bw_s[i]) : bw_s[i];
-		bmax = max(bmax, bw_s[i]);
+	hist_vsum_init(&bw);
+	hist_vsum_init(&iops);
+	for (u32 k = 0; k < nr; k++) {
+		u32 n = thread_rates(rep->nr_members ? rep->members[k] : r, d, bw_s, iops_s);
+
+		hist_vsum_add(&bw, bw_s, n);
+		hist_vsum_add(&iops, iops_s, n);
 	}
-	hist_values_stats(iops_s, n, &imean, &idev);
-	hist_values_stats(bw_s, n, &bmean, &bdev);
 
 	putf(out, "\"%s\":{", name);
 	put_u64(out, "io_bytes", bytes);
@@ -168,27 +186,27 @@ static void put_dir(const struct bench_out *out, const char *name, int d,
 	put(out, ",");
 	put_lat(out, "lat_ns", h, false);
 	put(out, ",");
-	put_u64(out, "bw_min", bmin);
+	put_u64(out, "bw_min", bw.min);
 	put(out, ",");
-	put_u64(out, "bw_max", bmax);
+	put_u64(out, "bw_max", bw.max);
 	put(out, ",");
-	put_milli(out, "bw_agg", n ? 100000 : 0);
+	put_milli(out, "bw_agg", bw.n ? 100000 : 0);
 	put(out, ",");
-	put_milli(out, "bw_mean", bmean);
+	put_milli(out, "bw_mean", bw.mean_milli);
 	put(out, ",");
-	put_milli(out, "bw_dev", bdev);
+	put_milli(out, "bw_dev", hist_vsum_dev_milli(&bw));
 	put(out, ",");
-	put_u64(out, "bw_samples", n);
+	put_u64(out, "bw_samples", bw.n);
 	put(out, ",");
-	put_u64(out, "iops_min", imin);
+	put_u64(out, "iops_min", iops.min);
 	put(out, ",");
-	put_u64(out, "iops_max", imax);
+	put_u64(out, "iops_max", iops.max);
 	put(out, ",");
-	put_milli(out, "iops_mean", imean);
+	put_milli(out, "iops_mean", iops.mean_milli);
 	put(out, ",");
-	put_milli(out, "iops_stddev", idev);
+	put_milli(out, "iops_stddev", hist_vsum_dev_milli(&iops));
 	put(out, ",");
-	put_u64(out, "iops_samples", n);
+	put_u64(out, "iops_samples", iops.n);
 	put(out, "}");
 }
 
@@ -213,6 +231,6 @@ void fio_json_job(const struct bench_out *out, const struct fio_report *rep)
 	put(out, ",");
 	put_dir(out, "trim", 2, rep);
 	put(out, ",");
-	put_u64(out, "job_runtime", rep->r->elapsed_ns / 1000000);
+	put_u64(out, "job_runtime", bench_result_total_ns(rep->r) / 1000000);
 	put(out, "}");
 }

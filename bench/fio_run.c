@@ -15,12 +15,14 @@
  * online CPUs and interleaved on each by bench_smp_run_threads(); then each is reported as the shell's
  * bench reports it (a BENCH line, job=<k> for a clone) followed by
  *   BENCH-FIO <one json+ jobs[] element>
- * (bench/fio_json.c). Reporting groups follow fio: a thread whose job has
- * group_reporting joins the report before it when that one is also a
- * group_reporting report of the same group (fio's groupid), so
- * group_reporting in [global] makes one report per group and on one job
- * one report for its clones; the BENCH line of a report of several
- * threads carries numjobs=<n> and the first job's options.
+ * (bench/fio_json.c). Reports follow fio 3.33 (fio_joins_report()): a
+ * thread whose job has group_reporting joins the report of the thread
+ * before it when that one is in the same reporting group, whatever its own
+ * options. A report of one job's clones prints that job's BENCH line with
+ * numjobs=<n>; a report merging several jobs prints
+ * bench_format_group()'s line (dev=pmem0+nvme0n1 rw=... listing the
+ * members' values). Its JSON is named after the first member and carries
+ * the last member's options, as fio's does.
  */
 #include "bench.h"
 #include "blkdev.h"
@@ -95,11 +97,23 @@ static void fio_report(unsigned a, unsigned b)
 	static struct hist lat, rlat, wlat;
 	static struct bench_samples samples;
 	static struct bench_result sum;
-	const struct fio_job *j = fio_threads[a].job;
+	static const struct bench_opts *opts[BENCH_MAX_THREADS];
+	static const struct bench_result *members[BENCH_MAX_THREADS];
+	static char line[1024];		/* a randrw line is longer than kprintf's */
+	const struct fio_job *j = fio_threads[a].job, *last = fio_threads[b - 1].job;
 	const struct bench_out out = { fio_console_write, NULL };
-	const struct bench_result *r = bench_thread_result(fio_threads[a].t);
+	const struct bench_result *r;
 	struct fio_report rep;
+	u64 elapsed_ns = 0;
 
+	for (unsigned k = a; k < b; k++) {
+		const struct fio_job *m = fio_threads[k].job;
+
+		opts[k - a] = &m->o;
+		members[k - a] = bench_thread_result(fio_threads[k].t);
+		elapsed_ns = max(elapsed_ns, m->o.ramp_ns + members[k - a]->elapsed_ns);
+	}
+	r = members[0];
 	if (b - a > 1) {
 		memset(&sum, 0, sizeof(sum));
 		hist_reset(&lat);
@@ -110,15 +124,21 @@ static void fio_report(unsigned a, unsigned b)
 		sum.rlat = &rlat;
 		sum.wlat = &wlat;
 		sum.samples = &samples;
-		for (unsigned k = a; k < b; k++)
-			bench_result_merge(&sum, bench_thread_result(fio_threads[k].t));
+		for (unsigned k = 0; k < b - a; k++)
+			bench_result_merge(&sum, members[k]);
 		r = &sum;
 	}
-	bench_print_result(&j->o, r);
+	if (j == last) {
+		bench_print_result(&j->o, r);
+	} else {
+		console_write(line, (size_t)bench_format_group(line, sizeof(line) - 1, opts,
+							       b - a, r));
+		console_write("\n", 1);
+	}
 	rep = (struct fio_report){
-		.jobname = j->name, .groupid = j->groupid, .opts = j->opts,
-		.nr_opts = j->nr_opts, .o = &j->o, .r = r,
-		.elapsed_ns = j->o.ramp_ns + r->elapsed_ns,
+		.jobname = j->name, .groupid = j->groupid, .opts = last->opts,
+		.nr_opts = last->nr_opts, .r = r, .members = members, .nr_members = b - a,
+		.elapsed_ns = elapsed_ns,
 	};
 	console_write("BENCH-FIO ", 10);
 	fio_json_job(&out, &rep);
@@ -139,13 +159,10 @@ static int fio_run_set(u32 s, unsigned *first)
 	if (ret == -EINTR)
 		return ret;
 	for (unsigned k = a; k < b;) {
-		const struct fio_job *j = fio_threads[k].job;
 		unsigned end = k + 1;
 
-		if (j->o.group_reporting)
-			while (end < b && fio_threads[end].job->o.group_reporting &&
-			       fio_threads[end].job->groupid == j->groupid)
-				end++;
+		while (end < b && fio_joins_report(fio_threads[end - 1].job, fio_threads[end].job))
+			end++;
 		fio_report(k, end);
 		k = end;
 	}

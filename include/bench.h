@@ -20,7 +20,9 @@
  *   lat_p50_ns=<n> lat_p99_ns=<n> lat_p999_ns=<n> lat_max_ns=<n>
  *   [randrw: read_ios=... write_ios=... etc]
  * job=<k> names clone k of a job with numjobs > 1; numjobs=<n> marks the
- * one line of n clones reported together (group_reporting).
+ * one line of n clones reported together (group_reporting). A job file's
+ * report merging several jobs lists their values (dev=pmem0+nvme0n1 ...:
+ * bench_format_group()).
  * Micro-benchmarks run in steady state (bench_micro_steady()) and print
  *   BENCH micro=<name> ns_per_op=<x> tsc_per_op=<x> ops=<n> [MBps=<x>]
  *   ns_per_op_min=<x> ns_per_op_max=<x> passes=<n> warm=<w> [unstable]
@@ -74,7 +76,8 @@ struct bench_opts {
 	u32 numjobs;			/* clones, 1..BENCH_MAX_NUMJOBS */
 	bool group_reporting;		/* one result for all clones */
 	bool ios_timed;			/* with ios: runtime also ends the job */
-	bool ios_from_range;		/* ios: the job's range / bs (fio's size) */
+	bool ios_from_range;		/* ios: the job's range / bs (fio's size),
+					 * or fewer when ios is set (number_ios) */
 };
 
 /* ---- pure: bench/bench_parse.c ---- */
@@ -126,6 +129,7 @@ struct bench_samples {
 	u32 nr;
 	u64 ns[BENCH_MAX_SAMPLES];
 	u64 ios[2][BENCH_MAX_SAMPLES];	/* [0] reads, [1] writes */
+	u64 bytes[2][BENCH_MAX_SAMPLES];	/* their bytes (bs differs across a group) */
 };
 
 /* ---- pure: bench/fio_job.c ---- */
@@ -140,7 +144,7 @@ struct bench_samples {
  *   offset, runtime, time_based, ramp_time, number_ios, hipri, randseed,
  *   direct (must be 1), stonewall, new_group, name, description, ioengine
  *   (sync psync pvsync pvsync2: queue depth 1 whatever iodepth says;
- *   libaio io_uring: iodepth).
+ *   libaio io_uring: iodepth; none given: psync, fio's default).
  * fio's defaults where they differ from the shell's bench: offset 0 and
  * the whole device, no warm-up; without time_based a job ends after size
  * bytes (or number_ios I/Os) or at runtime, whichever comes first.
@@ -187,6 +191,15 @@ struct fio_jobfile {
  */
 int fio_parse_jobfile(struct fio_jobfile *jf, const char *file, const char *text,
 		      size_t len, char *err, size_t errlen);
+/*
+ * fio_joins_report - does a thread of job join the report of the thread
+ * before it (of job prev; NULL: none)? fio 3.33's rule: when job has
+ * group_reporting and prev is in the same reporting group, whatever prev
+ * says. So group_reporting in [global] makes one report per group, and a
+ * job without it starts a report that the group_reporting jobs after it
+ * join.
+ */
+bool fio_joins_report(const struct fio_job *prev, const struct fio_job *job);
 /* "/dev/pmem0" -> "pmem0"; other names as they are. */
 const char *fio_map_filename(const char *filename);
 
@@ -198,14 +211,18 @@ struct bench_out {
 
 struct bench_result;
 
-/* One job (or clone, or group) in fio's terms, for fio_json_job(). */
+/* One job (or clone, or group) in fio's terms, for fio_json_job(). Of a
+ * group, as fio: the first member's name, the last member's options. */
 struct fio_report {
 	const char *jobname;
 	u32 groupid;
 	const struct fio_opt *opts;	/* "job options", as given */
 	u32 nr_opts;
-	const struct bench_opts *o;
-	const struct bench_result *r;
+	const struct bench_result *r;	/* the merged result */
+	/* the threads merged into r, for the bw and iops sample statistics
+	 * (fio sums each thread's); 0: r's own samples */
+	const struct bench_result *const *members;
+	u32 nr_members;
 	u64 elapsed_ns;			/* warm-up and window: fio's elapsed */
 };
 
@@ -226,8 +243,13 @@ void fio_json_job(const struct bench_out *out, const struct fio_report *rep);
 /* Results of one job: counted I/Os, bytes and the timed window. */
 struct bench_result {
 	u64 ios, read_ios, write_ios;
-	u64 bytes;
+	u64 bytes, read_bytes, write_bytes;	/* a group's jobs may differ in bs */
 	u64 elapsed_ns;
+	/* of a merged result (numjobs > 1): per direction the longest window
+	 * of a member that did I/O that way (fio's group runtime[]), and the
+	 * sum of the members' windows (fio's job_runtime); a thread's are its
+	 * window: bench_result_dir_ns(), bench_result_total_ns() */
+	u64 read_ns, write_ns, total_ns;
 	u64 verify_errors;
 	u64 io_errors;
 	bool poll_used;			/* the bios went to a polled queue */
@@ -240,14 +262,26 @@ struct bench_result {
 	struct bench_samples *samples;	/* NULL: none taken */
 };
 
+/* Runtime of direction d (0 read, 1 write) and fio's job_runtime, in ns. */
+u64 bench_result_dir_ns(const struct bench_result *r, int d);
+u64 bench_result_total_ns(const struct bench_result *r);
+
 /*
- * bench_result_merge - add src into dst (group_reporting): counts, bytes
- * and histograms add up, the window is the longest (fio's group runtime:
- * with equal windows, IOPS and MB/s are the sums of the clones'), samples
- * add up interval by interval over the intervals both have.
+ * bench_result_merge - add src into dst (group_reporting, fio's
+ * sum_thread_stats()): counts, bytes and histograms add up, the window and
+ * each direction's runtime are the longest (fio's group runtime: with equal
+ * windows, IOPS and MB/s are the sums of the members'), total_ns adds up,
+ * samples add up interval by interval over the intervals both have.
  */
 void bench_result_merge(struct bench_result *dst, const struct bench_result *src);
 
+/*
+ * bench_ios_limit - the counted I/Os a thread of o runs (0: a timed window),
+ * range_size being the job's whole range in bytes (before clones' slices):
+ * ios= as given, or with ios_from_range the range's whole blocks, capped
+ * at ios when that is set (fio's number_ios never extends size).
+ */
+u64 bench_ios_limit(const struct bench_opts *o, u64 range_size);
 /* a * b / c without overflowing 64 bits in the product (c > 0). */
 u64 bench_mul_div(u64 a, u64 b, u64 c);
 /* "12.34": value / 100 with two decimals (x100 fixed point) */
@@ -255,6 +289,17 @@ int bench_fmt_x100(char *buf, size_t len, u64 v100);
 /* The BENCH line of a job, without newline. Returns its length. */
 int bench_format_result(char *buf, size_t len, const struct bench_opts *o,
 			const struct bench_result *r);
+/*
+ * bench_format_group - the BENCH line of a report merging the threads of
+ * n jobs (o[k]: each thread's job, in order; fio's group_reporting over a
+ * reporting group): dev, rw, bs, qd and rwmixread list the members' values
+ * joined by '+' in order of first appearance (one value when all agree),
+ * poll=1 when any bio was polled, numjobs=<threads> when more than one,
+ * and the read_/write_ fields when the members read and write. Returns its
+ * length.
+ */
+int bench_format_group(char *buf, size_t len, const struct bench_opts *const *o, u32 n,
+		       const struct bench_result *r);
 /* A micro-benchmark line: total ns and TSC ticks over ops operations;
  * bytes (0: no MBps field) moved in total_ns. */
 int bench_format_micro(char *buf, size_t len, const char *name, u64 total_ns,

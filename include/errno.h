@@ -22,6 +22,7 @@
 #define ENODEV		19
 #define EINVAL		22
 #define ENOSPC		28
+#define EROFS		30
 #define ERANGE		34
 #define ENAMETOOLONG	36
 #define ENOSYS		38

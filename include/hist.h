@@ -72,4 +72,24 @@ u64 hist_stddev_milli(const struct hist *h);
  * (fio's bw and iops samples); 0 and 0 when n is 0, dev 0 when n is 1. */
 void hist_values_stats(const u64 *v, u32 n, u64 *mean_milli, u64 *dev_milli);
 
+/*
+ * Sample statistics summed over the threads of a group as fio sums its bw
+ * and iops stats for group_reporting (stat.c sum_stat(), pure_sum): min,
+ * max, mean, the sum of squared deviations and the count each add up over
+ * the threads that have samples; the deviation is then
+ * sqrt(sum of squares / (count - 1)). One thread gives hist_values_stats().
+ */
+struct hist_vsum {
+	u32 n;				/* samples of all threads */
+	u64 min, max;
+	u64 mean_milli;
+	unsigned __int128 sq_e6;	/* squared deviations x 1e6 */
+};
+/* Start empty. */
+void hist_vsum_init(struct hist_vsum *s);
+/* Add one thread's n values (n 0: nothing). */
+void hist_vsum_add(struct hist_vsum *s, const u64 *v, u32 n);
+/* The summed deviation x 1000 (0 below two samples). */
+u64 hist_vsum_dev_milli(const struct hist_vsum *s);
+
 #endif

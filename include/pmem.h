@@ -10,6 +10,7 @@
 #ifndef PFNOS_PMEM_H
 #define PFNOS_PMEM_H
 
+#include "nd.h"
 #include "types.h"
 
 struct gendisk;
@@ -58,5 +59,40 @@ const char *pmem_flush_method_name(void);
  * when the CPU lacks the instruction. Returns 0 or -errno.
  */
 int pmem_set_flush_method(enum pmem_flush_method m);
+
+/* ---- namespaces (`ns`): one per region, drivers/nvdimm/ underneath ---- */
+
+/* What a region holds and which device shows it. */
+struct pmem_ns {
+	unsigned region;		/* N of pmemN */
+	u64 region_base, region_size;
+	struct nd_ns_info info;		/* mode, uuid, layout */
+	struct gendisk *disk;		/* pmemN or pmemNs, NULL if none */
+	u64 size;			/* the device's bytes */
+	bool ro;
+	unsigned btt_arenas, btt_lanes;
+};
+
+unsigned pmem_ns_count(void);
+int pmem_ns_get(unsigned i, struct pmem_ns *out);
+/* By region name ("pmem0", whatever the region's device is now). */
+int pmem_ns_lookup(const char *region, struct pmem_ns *out);
+/* The namespace behind a pmem or pmem-btt disk, or NULL. */
+const struct pmem_ns *pmem_disk_ns(const struct gendisk *disk, struct pmem_ns *out);
+/* map=dev: the bytes Linux set aside on the device for struct page (its
+ * altmap, info-block reserve to data offset), and what its array of 64-byte
+ * struct pages fills of them. 0 for other modes. pfnos uses none of it. */
+u64 pmem_ns_struct_page_reserve(const struct nd_ns_info *ns);
+u64 pmem_ns_struct_page_bytes(const struct nd_ns_info *ns);
+/*
+ * pmem_ns_create / pmem_ns_destroy - rewrite the region's metadata
+ * (nd_create_ns()/nd_destroy_ns()) and attach it again: its devices are
+ * unregistered first (-EBUSY while I/O is in flight). The caller checked
+ * that the region holds nothing to lose. 0 or -errno (why says more).
+ */
+int pmem_ns_create(const char *region, const struct nd_create *req, char *why, size_t n);
+int pmem_ns_destroy(const char *region);
+/* btt_check() on a pmemNs device: errors found, or -errno. */
+long pmem_ns_check(const char *dev, void (*report)(void *arg, const char *line), void *arg);
 
 #endif

@@ -51,6 +51,10 @@ enum pmem_check_point {
 	PMEM_POINT_DMA_DEVICE = 4,	/* lines a device wrote, written back */
 	PMEM_POINT_KMAP_FILL = 5,	/* the kmap-fill command reports ok */
 	PMEM_POINT_DECLARED = 6,	/* declared by other kernel code */
+	PMEM_POINT_BTT_DATA = 7,	/* a BTT write's data in its free block */
+	PMEM_POINT_BTT_FLOG = 8,	/* one half of its flog entry */
+	PMEM_POINT_BTT_MAP = 9,		/* its map entry: the write is visible */
+	PMEM_POINT_ND_META = 10,	/* namespace metadata (info blocks, BTT init) */
 	PMEM_POINT_NR
 };
 

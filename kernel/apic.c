@@ -180,6 +180,11 @@ static void apic_icr_write(u32 dest, u32 icr_lo)
 	unsigned spins = 0;
 
 	if (x2apic) {
+		/* a WRMSR to an x2APIC register is not serializing and may
+		 * pass earlier stores (SDM vol. 3A, 11.12.3): MFENCE; LFENCE
+		 * first, so the target sees what the IPI announces (the call
+		 * queued, the run request, the panic claim) */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		wrmsr(MSR_X2APIC_ICR, ((u64)dest << 32) | icr_lo);
 		return;
 	}

@@ -179,25 +179,64 @@ u64 hist_stddev_milli(const struct hist *h)
 	return isqrt128(div128(acc, h->count - 1));
 }
 
-void hist_values_stats(const u64 *v, u32 n, u64 *mean_milli, u64 *dev_milli)
+/* Mean x 1000 and squared deviations x 1e6 of n > 0 values. */
+static void values_moments(const u64 *v, u32 n, u64 *mean_milli, unsigned __int128 *sq_e6)
 {
 	unsigned __int128 sum = 0, acc = 0;
 	u64 mean;
 
-	*mean_milli = *dev_milli = 0;
-	if (!n)
-		return;
 	for (u32 i = 0; i < n; i++)
 		sum += v[i];
 	mean = (u64)div128(sum * 1000, n);
-	*mean_milli = mean;
-	if (n < 2)
-		return;
 	for (u32 i = 0; i < n; i++) {
 		unsigned __int128 x = (unsigned __int128)v[i] * 1000;
 		unsigned __int128 d = x > mean ? x - mean : mean - x;
 
 		acc += d * d;
 	}
-	*dev_milli = isqrt128(div128(acc, n - 1));
+	*mean_milli = mean;
+	*sq_e6 = acc;
+}
+
+void hist_values_stats(const u64 *v, u32 n, u64 *mean_milli, u64 *dev_milli)
+{
+	unsigned __int128 acc;
+
+	*mean_milli = *dev_milli = 0;
+	if (!n)
+		return;
+	values_moments(v, n, mean_milli, &acc);
+	if (n > 1)
+		*dev_milli = isqrt128(div128(acc, n - 1));
+}
+
+void hist_vsum_init(struct hist_vsum *s)
+{
+	s->n = 0;
+	s->min = s->max = s->mean_milli = 0;
+	s->sq_e6 = 0;
+}
+
+void hist_vsum_add(struct hist_vsum *s, const u64 *v, u32 n)
+{
+	unsigned __int128 sq;
+	u64 mean, lo = ~0ULL, hi = 0;
+
+	if (!n)
+		return;
+	values_moments(v, n, &mean, &sq);
+	for (u32 i = 0; i < n; i++) {
+		lo = min(lo, v[i]);
+		hi = max(hi, v[i]);
+	}
+	s->n += n;
+	s->min += lo;
+	s->max += hi;
+	s->mean_milli += mean;
+	s->sq_e6 += sq;
+}
+
+u64 hist_vsum_dev_milli(const struct hist_vsum *s)
+{
+	return s->n > 1 ? isqrt128(div128(s->sq_e6, s->n - 1)) : 0;
 }

@@ -18,12 +18,16 @@ pkgs_build=(gcc make binutils nasm qemu-system-x86 grub-pc-bin grub-efi-amd64-bi
 	    grub-common xorriso mtools gnu-efi ovmf coreutils util-linux)
 # The test runner is Python 3; patcheck and the unit tests need gcc's
 # sanitizer runtimes (libasan/libubsan come with gcc on Debian 12); the
-# persistence checker's header comes out of an xz tarball. fio's own
-# fio_jsonplus_clat2csv (package fio, which runs on python3-six) reads
-# pfnos's fio JSON in fio.example_job and the fiojson.* tests.
-pkgs_test=("${pkgs_build[@]}" python3 xz-utils fio python3-six)
+# persistence checker's header comes out of an xz tarball. fio.example_job
+# reads pfnos's fio JSON with fio's own fio_jsonplus_clat2csv (package fio,
+# which runs on python3-six). The namespace interop tests boot Debian's
+# kernel with ndctl (scripts/linux-qemu): the guest's initramfs takes
+# busybox-static, fio and ndctl from the host (and objcopy from binutils),
+# and the kernel package is downloaded as for bench.
+pkgs_linux_guest=(fio ndctl busybox-static cpio binutils xz-utils)
+pkgs_test=("${pkgs_build[@]}" python3 xz-utils python3-six "${pkgs_linux_guest[@]}")
 pkgs_fuzz=(clang libclang-rt-14-dev)
-pkgs_bench=("${pkgs_build[@]}" python3 gnuplot-nox fio busybox-static cpio binutils xz-utils)
+pkgs_bench=("${pkgs_build[@]}" python3 gnuplot-nox "${pkgs_linux_guest[@]}")
 
 targets=("$@")
 (( ${#targets[@]} )) || targets=(build)
@@ -33,7 +37,10 @@ dl_kernel=0
 for t in "${targets[@]}"; do
 	case $t in
 	build) want+=("${pkgs_build[@]}") ;;
-	test) want+=("${pkgs_test[@]}") ;;
+	test)
+		want+=("${pkgs_test[@]}")
+		dl_kernel=1	# the Linux guest of the interop tests
+		;;
 	fuzz) want+=("${pkgs_fuzz[@]}") ;;
 	bench)
 		want+=("${pkgs_bench[@]}")
@@ -70,8 +77,9 @@ for p in "${want[@]}"; do
 	seen[$p]=1
 	installed "$p" || missing+=("$p")
 done
-# bench: Debian's kernel and busybox-static packages for the Linux side of
-# the benchmarks, downloaded (not installed) into build/bench/linux/debs.
+# bench and test: Debian's kernel and busybox-static packages for the Linux
+# guest (benchmarks, interop tests), downloaded (not installed) into
+# build/bench/linux/debs.
 finish() {
 	(( dl_kernel )) || exit 0
 	"$(dirname "$0")/bench/linux-initramfs.sh" --download-only \

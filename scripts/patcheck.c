@@ -2,6 +2,7 @@
  * patcheck.c - host tool: check a backing file against the data pattern.
  *
  *   patcheck FILE OFFSET LENGTH SEED [BASE]
+ *   patcheck --write FILE OFFSET LENGTH SEED [BASE]
  *
  * The LENGTH bytes of FILE at file offset OFFSET must equal the pattern of
  * SEED (lib/pattern.c) for region offsets BASE .. BASE+LENGTH-1, where BASE
@@ -13,13 +14,20 @@
  * Prints "patcheck ok FILE OFFSET LENGTH" and exits 0, or
  * "patcheck FAILED at file offset N (expected 0x.., got 0x..)" and exits 1;
  * exits 2 on a usage or I/O error (including a file shorter than the range).
- * Built by the Makefile as $(BUILD)/patcheck.
+ *
+ * --write stores the pattern there instead (the same numbers), then fsync()s
+ * FILE, and prints "patcheck wrote FILE OFFSET LENGTH" (exit 0; 2 on an
+ * error). It is how the Linux guest (scripts/linux-qemu) writes the pattern
+ * through a block device such as /dev/pmem0s.
+ * Built by the Makefile as $(BUILD)/patcheck; scripts/bench/linux-initramfs.sh
+ * builds it static for the Linux guest's initramfs.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,10 +41,11 @@ enum { NUM_OK, NUM_BAD, NUM_RANGE };
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: patcheck FILE OFFSET LENGTH SEED [BASE]\n"
+		"usage: patcheck [--write] FILE OFFSET LENGTH SEED [BASE]\n"
 		"  checks that FILE bytes [OFFSET, OFFSET+LENGTH) hold the data\n"
 		"  pattern of SEED (0..65535) for region offsets starting at BASE\n"
-		"  (default OFFSET); numbers decimal or 0x, sizes with k/m/g/t\n");
+		"  (default OFFSET); numbers decimal or 0x, sizes with k/m/g/t;\n"
+		"  --write stores that pattern there instead and fsyncs FILE\n");
 }
 
 /*
@@ -100,14 +109,75 @@ static int arg(const char *what, const char *s, bool sizes, u64 *out)
 	return err;
 }
 
+/*
+ * Write the pattern of SEED for region offsets BASE.. into FILE at OFFSET,
+ * CHUNK bytes at a time, then fsync: on a block device the data has reached
+ * the driver (and, for pmem, its durability point) when this returns 0.
+ */
+static int write_file(const char *file, u64 off, u64 len, u16 seed, u64 base)
+{
+	u64 done = 0;
+	u8 *buf;
+	int fd;
+
+	fd = open(file, O_WRONLY);
+	if (fd < 0) {
+		fprintf(stderr, "patcheck: %s: %m\n", file);
+		return 2;
+	}
+	buf = malloc(CHUNK);
+	if (!buf) {
+		fprintf(stderr, "patcheck: out of memory\n");
+		close(fd);
+		return 2;
+	}
+	while (done < len) {
+		size_t want = len - done < CHUNK ? (size_t)(len - done) : CHUNK;
+		size_t have = 0;
+
+		pattern_fill(buf, base + done, want, seed);
+		while (have < want) {
+			ssize_t n = pwrite(fd, buf + have, want - have,
+					   (off_t)(off + done + have));
+
+			if (n <= 0) {
+				if (n < 0)
+					fprintf(stderr, "patcheck: %s: write at %" PRIu64 ": %m\n",
+						file, off + done + have);
+				else
+					fprintf(stderr, "patcheck: %s: no space at %" PRIu64 "\n",
+						file, off + done + have);
+				free(buf);
+				close(fd);
+				return 2;
+			}
+			have += (size_t)n;
+		}
+		done += want;
+	}
+	free(buf);
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fprintf(stderr, "patcheck: %s: fsync: %m\n", file);
+		return 2;
+	}
+	printf("patcheck wrote %s %" PRIu64 " %" PRIu64 "\n", file, off, len);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	u64 off, len, seed, base, done = 0;
 	const char *file;
+	bool write = false;
 	struct stat st;
 	u8 *buf;
 	int fd;
 
+	if (argc > 1 && !strcmp(argv[1], "--write")) {
+		write = true;
+		argc--;
+		argv++;
+	}
 	if (argc < 5 || argc > 6) {
 		usage();
 		return 2;
@@ -127,6 +197,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "patcheck: range overflows 64 bits\n");
 		return 2;
 	}
+	if (write)
+		return write_file(file, off, len, (u16)seed, base);
 
 	fd = open(file, O_RDONLY);
 	if (fd < 0) {

@@ -191,6 +191,7 @@ static int cmd_lsblk(int argc, char **argv)
 		const struct blk_io_stats *st = &d->stats;
 		const struct queue_limits *lim = &d->limits;
 		const struct pmem_stats *ps = pmem_disk_stats(d);
+		struct pmem_ns ns;
 
 		kprintf("lsblk: %s size=%llu lbs=%u pbs=%u driver=%s dax=%s reads=%llu writes=%llu errors=%llu\n",
 			d->disk_name,
@@ -209,6 +210,23 @@ static int cmd_lsblk(int argc, char **argv)
 			lim->features & BLK_FEAT_WRITE_CACHE ? "yes" : "no",
 			lim->features & BLK_FEAT_FUA ? "yes" : "no",
 			lim->features & BLK_FEAT_POLL ? "yes" : "no");
+		if (pmem_disk_ns(d, &ns)) {
+			if (ns.info.mode == ND_MODE_SECTOR)
+				kprintf("lsblk: %s namespace mode=sector sector_size=%u lbasize=%u arenas=%u lanes=%u ro=%s\n",
+					d->disk_name, ns.info.sector_size, ns.info.lbasize,
+					ns.btt_arenas, ns.btt_lanes, ns.ro ? "yes" : "no");
+			else if (ns.info.mode == ND_MODE_FSDAX || ns.info.mode == ND_MODE_DEVDAX)
+				kprintf("lsblk: %s namespace mode=%s map=%s data_offset=%llu struct_page_reserve=%llu struct_page_array=%llu pfnos_uses=0 ro=%s\n",
+					d->disk_name, nd_mode_name(ns.info.mode),
+					ns.info.pfn_mode == 2 ? "dev" : "mem",
+					(unsigned long long)ns.info.data_start,
+					(unsigned long long)pmem_ns_struct_page_reserve(&ns.info),
+					(unsigned long long)pmem_ns_struct_page_bytes(&ns.info),
+					ns.ro ? "yes" : "no");
+			else
+				kprintf("lsblk: %s namespace mode=%s ro=%s\n", d->disk_name,
+					nd_mode_name(ns.info.mode), ns.ro ? "yes" : "no");
+		}
 		if (ps)
 			kprintf("lsblk: %s pmem flush=%s lines_flushed=%llu nt_bytes=%llu fences=%llu write_bios=%llu write_fences=%llu last_write_lines=%u last_write_fences=%u max_write_fences=%u flushes=%llu fua_writes=%llu\n",
 				d->disk_name, pmem_flush_method_name(),
@@ -491,6 +509,76 @@ static int cmd_zero(int argc, char **argv)
 }
 SHELL_COMMAND("zero", cmd_zero, "<dev> <lba> <count>",
 	      "zero blocks (WRITE_ZEROES, or zeroes written from a buffer)");
+
+/*
+ * stamp: the crash test's writer. Round r (1..rounds) writes blocks
+ * first..first+count-1 in turn, one synchronous one-block write each, the
+ * block made of 8-byte words (u32 lba, u32 version = base + r); after every
+ * ack-th write completes (default every one) it prints "A <lba> <version>":
+ * that write and all before it are acknowledged, so whatever the host has
+ * read of the console was done. A block holding two versions (or anything
+ * else) after a crash is torn. ack=N makes the console's share of the time
+ * small, so that a kill lands inside a copy more often (the raw demo).
+ */
+static int cmd_stamp(int argc, char **argv)
+{
+	static const char *const keys[] = { "base", "ack" };
+	const char *usage = "stamp <dev> <first> <count> <rounds> [base=<v>] [ack=<n>]";
+	u64 rounds, opt[2] = { 0, 1 }, base, ack, n = 0;
+	bool have[2] = { false, false };
+	struct blkcmd_range r;
+	struct gendisk *d;
+	struct blkbuf b;
+	u32 lbs;
+	int err;
+
+	if (argc < 5)
+		return shell_error(-EINVAL, "usage: %s", usage);
+	d = arg_disk(argv[1]);
+	if (!d)
+		return -ENODEV;
+	if (arg_range(d, argv[2], argv[3], 0, &r) ||
+	    shell_arg_u64("rounds", argv[4], &rounds) ||
+	    parse_opts(argc, argv, 5, keys, 2, opt, have, usage))
+		return -EINVAL;
+	base = opt[0];
+	ack = opt[1];
+	if (!ack)
+		return shell_error(-EINVAL, "ack= must be at least 1");
+	if (!rounds || base + rounds > 0xffffffffULL)
+		return shell_error(-ERANGE, "base + rounds must be 1..4294967295");
+	if (!blkbuf_get(&b))
+		return shell_error(-ENOMEM, "no memory for a buffer");
+	lbs = disk_lbs(d);
+	for (u64 round = 1; round <= rounds; round++) {
+		for (u64 i = 0; i < r.count; i++) {
+			u64 lba = r.lba + i;
+			u32 w[2] = { (u32)lba, (u32)(base + round) };
+
+			for (u32 o = 0; o < lbs; o += 8)
+				memcpy(b.va + o, w, 8);
+			err = blk_io(d, REQ_OP_WRITE, lba * lbs, b.pfn, 0, lbs);
+			if (err) {
+				io_error(d, "stamp", lba * lbs, err);
+				goto out;
+			}
+			if (++n % ack == 0)
+				kprintf("A %llu %u\n", (unsigned long long)lba, w[1]);
+		}
+		if (shell_interrupted()) {
+			err = -EINTR;
+			goto out;
+		}
+	}
+	kprintf("stamp ok %s %llu %llu %llu\n", d->disk_name, (unsigned long long)r.lba,
+		(unsigned long long)r.count, (unsigned long long)rounds);
+	err = 0;
+out:
+	blkbuf_put(&b);
+	return err;
+}
+SHELL_COMMAND("stamp", cmd_stamp, "<dev> <first> <count> <rounds> [base=<v>] [ack=<n>]",
+	      "write blocks one at a time, each all (lba, version) words, printing \"A <lba> <version>\" every ack-th write (crash tests)");
 
 static int cmd_flush(int argc, char **argv)
 {

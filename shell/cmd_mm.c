@@ -5,6 +5,7 @@
  * B is the offset inside the persistent region.
  */
 #include "blkcmd.h"
+#include "blkdev.h"
 #include "copy.h"
 #include "cpu.h"
 #include "errno.h"
@@ -12,6 +13,7 @@
 #include "memmap.h"
 #include "mm.h"
 #include "persist.h"
+#include "pmem.h"
 #include "printk.h"
 #include "shell.h"
 
@@ -29,6 +31,23 @@ static int cmd_mem(int argc, char **argv)
 		(unsigned long long)memmap_ram_total(),
 		(unsigned long long)memmap_pmem_total(),
 		(unsigned long long)mm_metadata_bytes());
+	for (unsigned i = 0; i < pmem_ns_count(); i++) {
+		struct pmem_ns ns;
+
+		if (pmem_ns_get(i, &ns))
+			continue;
+		if (ns.info.mode == ND_MODE_FSDAX || ns.info.mode == ND_MODE_DEVDAX)
+			kprintf("mem: pmem%u namespace %s map=%s linux_struct_page_reserve=%llu pfnos_uses=0 data_offset=%llu data=%llu\n",
+				ns.region, nd_mode_name(ns.info.mode),
+				ns.info.pfn_mode == 2 ? "dev" : "mem",
+				(unsigned long long)pmem_ns_struct_page_reserve(&ns.info),
+				(unsigned long long)ns.info.data_start,
+				(unsigned long long)ns.size);
+		else
+			kprintf("mem: pmem%u namespace %s device=%s size=%llu\n", ns.region,
+				nd_mode_name(ns.info.mode), ns.disk ? ns.disk->disk_name : "none",
+				(unsigned long long)ns.size);
+	}
 	return 0;
 }
 SHELL_COMMAND("mem", cmd_mem, "", "the sanitized memory map, regions and metadata use");

@@ -16,10 +16,11 @@ randwrite qd 1 and NVMe 4k randread qd 32 at numjobs=1 and numjobs=2
 (--scaling: only those, for pfnos and, with --linux, for Linux).
 --linux boots Debian's kernel with the initramfs of
 scripts/bench/linux-initramfs.sh (built first if missing) twice: with the
-default CPU and with ERMS hidden (-cpu max,-erms), and parses fio's JSON;
-then once more with --smp 2, unpinned, running fio's numjobs=1 and 2 for
-the same three jobs (BENCH_SMP=1 on its command line).
-Both in one invocation: bench-compare. Every guest runs in the identical
+default CPU and with ERMS hidden (-cpu max,-erms), and parses fio's JSON.
+Both in one invocation: bench-compare. With --pfnos (and --namespaces
+only, alone) it also runs the NVDIMM namespace bench of issue 12
+(run_namespaces): Linux's BTT with fio against pfnos's pmem0s, fsdax
+against raw; its results go under "namespaces" in results.json. Every guest runs in the identical
 machine (the launcher's, same NVDIMM and NVMe backing files under OUT),
 one after the other, pinned to the same host CPU. Boot time is the host
 clock from starting the launcher to the guest's "boot: kernel entry to
@@ -86,7 +87,7 @@ def parse_kv(line):
         if "=" not in w:
             continue
         k, v = w.split("=", 1)
-        if k in ("dev", "rw", "micro"):
+        if k in ("dev", "rw", "micro") or "+" in v:    # a job file's group: dev=a+b bs=4096+8192
             d[k] = v
         elif k in INT_FIELDS or k.endswith("_ns") or k.endswith("_ios") or k.endswith("_iops"):
             d[k] = int(v)
@@ -495,6 +496,129 @@ def run_linux(a, noerms, rep=0):
     return run
 
 
+# ---------------------------------------------------------------- namespaces
+# Issue 12: the NVDIMM namespace modes against each other and against Linux's
+# BTT. Three NVDIMMs (NS_SIZE each) in OUT/ns: Linux (scripts/linux-qemu
+# --fio, with the default CPU and with ERMS hidden, as run_linux) leaves
+# nd0 raw and makes nd1 fsdax map=dev and nd2 sector 4096 with ndctl when
+# they are not so yet, and runs fio 4k randread and randwrite qd 1 on the
+# BTT device as linux-init.sh runs its jobs (psync, O_DIRECT, the last 64 MiB,
+# --norandommap); then pfnos boots on the same files and runs `bench` on
+# pmem0 (raw), pmem1 (fsdax) and pmem2s (its BTT over Linux's layout).
+NS_SIZE = "256M"
+NS_JOBS = (("randread", "4k"), ("randwrite", "4k"))
+
+
+def ns_linux_script(a):
+    ramp, runtime = ("100ms", "500ms") if a.quick else ("500ms", "2s")
+    lines = [
+        "ns1=$(nd_namespace 1) ns2=$(nd_namespace 2)",
+        "ndctl list -n $ns1 | grep -q '\"mode\":\"fsdax\"' ||",
+        "  ndctl create-namespace -f -e $ns1 -m fsdax -M dev >/dev/null || exit 1",
+        "ndctl list -n $ns2 | grep -q '\"mode\":\"sector\"' ||",
+        "  ndctl create-namespace -f -e $ns2 -m sector -l 4096 >/dev/null || exit 1",
+        "d=$(ndctl list -n $ns2 | sed -n 's/.*\"blockdev\":\"\\([^\"]*\\)\".*/\\1/p')",
+        "echo \"BENCH-LINUX cpu $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')\"",
+        "echo \"BENCH-LINUX uptime $(cut -d' ' -f1 /proc/uptime)\"",
+        "echo \"BENCH-LINUX BTT device /dev/$d, $(blockdev --getss /dev/$d)-byte sectors\"",
+        "off=$(($(blockdev --getsize64 /dev/$d) - 64 * 1024 * 1024))",
+    ]
+    for rw, bs in NS_JOBS:
+        lines += [
+            "echo \"FIO-JOB dev=pmem2s rw=%s bs=%s qd=1 poll=0\"" % (rw, bs),
+            "fio --name=bench --filename=/dev/$d --direct=1 --rw=%s --bs=%s --ioengine=psync "
+            "--offset=$off --size=64m --norandommap --time_based --runtime=%s --ramp_time=%s "
+            "--lat_percentiles=1 --percentile_list=50:99:99.9 --output-format=json 2>&1"
+            % (rw, bs, runtime, ramp),
+            "echo FIO-END",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def ns_boot(cmd, marker, log_path, timeout):
+    """Run cmd (a launcher); return (status, text, seconds to marker, QEMU
+    command line from the launcher's stderr)."""
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout)
+        st, out, err = r.returncode, r.stdout, r.stderr
+    except subprocess.TimeoutExpired as e:
+        st, out, err = 124, e.stdout or b"", e.stderr or b""
+    text = out.decode(errors="replace").replace("\r\n", "\n")
+    log_path.write_text(text)
+    err = err.decode(errors="replace")
+    qcmd = next((l[len("pfnos-qemu: "):] for l in err.splitlines()
+                 if l.startswith("pfnos-qemu: ") and "qemu-system" in l), "")
+    if st != 0:
+        print("bench.py: %s: status %s: %s" % (log_path.name, st, err.strip().splitlines()[-1:]),
+              file=sys.stderr)
+    i = text.find(marker)
+    return st, text, (time.monotonic() - t0) if i >= 0 else None, qcmd
+
+
+def run_namespaces(a):
+    d = a.out / "ns"
+    d.mkdir(exist_ok=True)
+    # Fresh files, written with zeros and synced rather than sparse: the
+    # guest's first store to a hole makes the host allocate the block, and
+    # to a page still under writeback waits for it, a host page fault per
+    # first write that whichever job comes first pays (measured: raw pmem
+    # 4k randwrite p50 106 us on a fresh sparse file against 2 us reads).
+    size = int(NS_SIZE[:-1]) << 20
+    pmem = []
+    for i in range(3):
+        f = d / ("nd%d.img" % i)
+        with open(f, "wb") as fh:
+            for _ in range(size >> 20):
+                fh.write(bytes(1 << 20))
+            fh.flush()
+            os.fsync(fh.fileno())
+        pmem += ["--pmem", "%s:%s" % (f, NS_SIZE)]
+    script = d / "linux-job.sh"
+    script.write_text(ns_linux_script(a))
+    res = {}
+    dry = subprocess.run([str(LAUNCHER), "--build", str(a.build), "--boot", "kernel",
+                          "--dry-run", "--pmem", "none", "--nvme", "none"],
+                         capture_output=True, text=True).stderr
+    _, cpu = qemu_facts(next((l[len("pfnos-qemu: "):] for l in dry.splitlines()
+                              if "qemu-system" in l), ""))
+    for name, extra in (("linux", []), ("linux_noerms", ["--qemu-arg", "-cpu",
+                                                         "--qemu-arg", cpu + ",-erms"])):
+        print("bench.py: namespaces: %s: fio on Linux's BTT (QEMU pinned to CPU %s)"
+              % (name, a.pin), file=sys.stderr)
+        started = now_iso()
+        st, text, _, cmd = ns_boot(
+            [str(REPO / "scripts" / "linux-qemu"), "--fio", "--build", str(a.build),
+             "--pin", a.pin, "--nvme", "none", "--timeout", "300", "--script", str(script)]
+            + extra + pmem, "LINUX-JOB init", d / (name + ".serial"), 320)
+        run = parse_linux(text)
+        run.update(started=started, finished=now_iso(), qemu_cmdline=cmd, status=st)
+        run["accel"], run["cpu"] = qemu_facts(cmd)
+        if st != 0:
+            run["notes"].append("The Linux job failed (status %s)." % st)
+        res[name] = run
+    print("bench.py: namespaces: pfnos on raw, fsdax and sector (QEMU pinned to CPU %s)" % a.pin,
+          file=sys.stderr)
+    opts = " ramp_time=100ms runtime=500ms" if a.quick else ""
+    cmds = ["bench %s rw=%s bs=%s%s" % (dev, rw, bs, opts)
+            for dev in ("pmem0", "pmem1", "pmem2s") for rw, bs in NS_JOBS]
+    started = now_iso()
+    st, text, _, cmd = ns_boot(
+        [str(LAUNCHER), "--build", str(a.build), "--boot", "kernel", "--pin", a.pin,
+         "--nvme", "none", "--timeout", "300", "--cmdline",
+         'run="ns list; %s; poweroff"' % "; ".join(cmds)] + pmem,
+        "boot: kernel entry to prompt", d / "pfnos.serial", 320)
+    run = parse_pfnos(text)
+    run.update(started=started, finished=now_iso(), qemu_cmdline=cmd, status=st)
+    run["accel"], run["cpu"] = qemu_facts(cmd)
+    run["ns_list"] = [l.strip() for l in text.splitlines() if l.strip().startswith("{")]
+    if st != 0:
+        run["notes"].append("pfnos's run ended with status %s." % st)
+    res["pfnos"] = run
+    return res
+
+
 # The scaling runs (issue 11): each job at numjobs=1 and numjobs=2 in one
 # boot of a 2-vCPU machine, QEMU unpinned so both host CPUs serve it.
 SMP_JOBS = (("pmem0", "randread", "4k", 1), ("pmem0", "randwrite", "4k", 1),
@@ -576,6 +700,9 @@ def main(argv=None):
                     help="seconds a job file may take on one side (default 600)")
     ap.add_argument("--runs", type=int, default=1,
                     help="run each side this many times, interleaved (default 1)")
+    ap.add_argument("--namespaces", choices=("yes", "no", "only"), default="yes",
+                    help="with --pfnos, the NVDIMM namespace modes and Linux's BTT (run_namespaces); "
+                    "only: nothing else")
     a = ap.parse_args(argv)
     if not a.pfnos and not a.linux and not a.boot_only:
         a.pfnos = True
@@ -596,6 +723,9 @@ def main(argv=None):
     res = {"meta": {"started": now_iso(), "host_cpu": host_cpu(), "pfnos_version": version,
                     "quick": a.quick, "pin": a.pin, "runs": a.runs,
                     "job": str(a.job) if a.job else None}, "runs": {}}
+    if a.namespaces == "only":
+        a.pfnos = a.linux = a.boot_only = False
+        res["namespaces"] = run_namespaces(a)
     if a.scaling:
         res["runs"]["pfnos_smp2"] = run_pfnos_smp(a)
         if a.linux:
@@ -622,6 +752,8 @@ def main(argv=None):
                 res["runs"][name] = report.aggregate(rs)
         if a.pfnos and not a.job:
             res["runs"]["pfnos"]["boot_by_ram"] = run_boot_by_ram(a)[0]
+            if a.namespaces == "yes":
+                res["namespaces"] = run_namespaces(a)
         # the scaling boots (issue 11), once: unpinned, so not repeated
         # with the pinned runs
         if a.pfnos and not a.job:
@@ -642,6 +774,8 @@ def main(argv=None):
         rows = res["runs"]["pfnos"]["boot_by_ram"]
         return 0 if all(r["entry_to_prompt_us"] and not r.get("notes") for r in rows) else 1
     ok = all(r.get("status") == 0 and r.get("jobs") for r in res["runs"].values())
+    ok = ok and all(r.get("status") == 0 and r.get("jobs")
+                    for r in res.get("namespaces", {}).values())
     return 0 if ok else 1
 
 

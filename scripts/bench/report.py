@@ -15,6 +15,9 @@ Linux run, boot times, and the issue's targets with PASS/MISS. Plots
 IOPS and p99 latency per job (device, block size, queue depth), one bar
 per run.
 
+With "namespaces" (bench.py run_namespaces, issue 12) it adds their
+section and targets: pfnos's BTT against Linux's, fsdax against raw.
+
 Pure apart from writing files and running gnuplot: tests/integration's
 bench.report test runs it on a recorded results file.
 """
@@ -404,6 +407,79 @@ def targets(runs):
     return out
 
 
+def ns_job(run, dev, rw):
+    for j in (run or {}).get("jobs", []):
+        if j.get("dev") == dev and j.get("rw") == rw and j.get("bs") == 4096 and j.get("qd") == 1:
+            return j
+    return None
+
+
+def namespace_rows(ns):
+    """Issue 12's comparisons from results.json's "namespaces" (bench.py
+    run_namespaces): [(target, measured, result)]. pfnos pmem2s (its BTT) against
+    the better Linux run on Linux's BTT; fsdax pmem1 against raw pmem0 in the
+    same pfnos boot, "the same" meaning within 10%."""
+    out = []
+    p = ns.get("pfnos", {})
+    for rw, factor in (("randwrite", 2), ("randread", 3)):
+        desc = "pmem0s (BTT) 4k %s qd1 >= %dx Linux's BTT IOPS" % (rw, factor)
+        j = ns_job(p, "pmem2s", rw)
+        best = None
+        for name in ("linux", "linux_noerms"):
+            lj = ns_job(ns.get(name), "pmem2s", rw)
+            if lj and (best is None or lj["iops"] > best[0]):
+                best = (float(lj["iops"]), name)
+        if not j or not best or not best[0]:
+            out.append((desc, "not measured", "n/a"))
+            continue
+        r = float(j["iops"]) / best[0]
+        out.append((desc, "pfnos %s vs %s %s (%s)" % (fmt_num(j["iops"]), RUN_LABELS[best[1]],
+                                                      fmt_num(best[0]), fmt_ratio(r)),
+                    "PASS" if r >= factor else "MISS"))
+    listed = []
+    for line in p.get("ns_list", []):
+        try:
+            listed.append(json.loads(line))
+        except ValueError:
+            pass
+    fsdax = any(o.get("blockdev") == "pmem1" and o.get("mode") == "fsdax" for o in listed)
+    for rw in ("randread", "randwrite"):
+        desc = "fsdax pmem 4k %s qd1 = raw pmem (within 10%%)" % rw
+        f, raw = ns_job(p, "pmem1", rw), ns_job(p, "pmem0", rw)
+        if not fsdax:
+            out.append((desc, "pfnos's ns list shows no fsdax pmem1", "n/a"))
+            continue
+        if not f or not raw or not raw.get("iops"):
+            out.append((desc, "not measured", "n/a"))
+            continue
+        r = float(f["iops"]) / float(raw["iops"])
+        out.append((desc, "fsdax %s vs raw %s IOPS (%s)" % (fmt_num(f["iops"]), fmt_num(raw["iops"]),
+                                                            fmt_ratio(r)),
+                    "PASS" if abs(r - 1) <= 0.1 else "MISS"))
+    return out
+
+
+def namespace_section(ns):
+    """The report's lines for the namespace bench: every job, then notes."""
+    L = ["## NVDIMM namespaces (issue 12)", "",
+         "Three 256 MiB NVDIMMs: nd0 raw, nd1 fsdax map=dev and nd2 sector 4096, made by "
+         "ndctl in Linux. Linux runs fio on its BTT device (listed as pmem2s), once with the "
+         "default CPU and once with ERMS hidden; then pfnos boots on the same files and runs "
+         "`bench` on pmem0 (raw), pmem1 (fsdax) and pmem2s (sector).", ""]
+    for name in ("linux", "linux_noerms", "pfnos"):
+        run = ns.get(name)
+        if not run:
+            continue
+        L += ["%s (status %s):" % (RUN_LABELS.get(name, name), run.get("status")), ""]
+        L += jobs_table(run)
+        L.append("")
+        if run.get("qemu_cmdline"):
+            L += ["```", run["qemu_cmdline"], "```", ""]
+        if run.get("notes"):
+            L += ["Notes: " + " ".join(run["notes"]), ""]
+    return L
+
+
 def mem_label(mem):
     """'512M' -> '512 MiB', '4G' -> '4 GiB'."""
     return "%s %siB" % (mem[:-1], mem[-1]) if mem[-1:] in "MG" else mem
@@ -539,8 +615,12 @@ def write_report(res, out):
                          fmt_ratio(busy["ns_per_op"] / alone["ns_per_op"])
                          if busy and alone.get("ns_per_op") else "-"))
         L.append("")
+    ns = res.get("namespaces") or {}
+    if ns:
+        L += namespace_section(ns)
     L += ["## Targets", "", "| target | measured | result |", "|---|---|---|"]
     io = targets(runs) if any(r.get("jobs") for r in runs.values()) else []
+    io += namespace_rows(ns) if ns else []
     if meta.get("job"):
         io = [t for t in io if t[2] != "n/a"]    # a job file measures what it says
     for t, m, r in io + (boot_targets(p) if p.get("boot_by_ram") else []):

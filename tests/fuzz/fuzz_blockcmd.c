@@ -243,6 +243,8 @@ static void check_bench_line(const struct bench_opts *o, u64 pick)
 	res.ios = ~0ULL >> (pick % 64);
 	res.read_ios = pick;
 	res.write_ios = ~0ULL / o->bs;
+	res.read_bytes = pick * o->bs;
+	res.write_bytes = res.write_ios * o->bs;
 	res.bytes = ~0ULL - pick;
 	res.elapsed_ns = pick % 3 ? pick : 0;
 	res.verify_errors = pick;

@@ -68,7 +68,7 @@ static void check_json(const struct fio_job *j, const u8 *data, size_t size)
 	struct sink k = { 0 };
 	struct bench_out out = { sink_write, &k };
 	struct fio_report rep = { .jobname = j->name, .groupid = j->groupid, .opts = j->opts,
-				  .nr_opts = j->nr_opts, .o = &j->o, .r = &r };
+				  .nr_opts = j->nr_opts, .r = &r };
 
 	memset(&r, 0, sizeof(r));
 	for (int i = 0; i < 3; i++)
@@ -85,8 +85,11 @@ static void check_json(const struct fio_job *j, const u8 *data, size_t size)
 			r.read_ios++;
 		s.ns[i % BENCH_MAX_SAMPLES] = v;
 		s.ios[i & 1][i % BENCH_MAX_SAMPLES] = data[i];
+		s.bytes[i & 1][i % BENCH_MAX_SAMPLES] = (u64)data[i] * j->o.bs;
 	}
 	r.ios = r.read_ios + r.write_ios;
+	r.read_bytes = r.read_ios * j->o.bs;
+	r.write_bytes = r.write_ios * j->o.bs;
 	r.elapsed_ns = size * 977;
 	rep.elapsed_ns = r.elapsed_ns;
 	r.lat = &h[0];

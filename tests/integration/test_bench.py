@@ -397,3 +397,52 @@ def vcpu_share(ctx):
     ios = int(re.search(r" ios=(\d+)", lines[idx[0]]).group(1))   # both clones' I/Os
     check(ios == 2 * 20000 and m.group(4) and abs(int(m.group(4)) - ios / (run_sum * wall)) <= 0.02 * ios / (run_sum * wall) + 1,
           "ios_per_cpu_s=%s for ios=%d run_sum=%s wall=%s" % (m.group(4), ios, run_sum, wall))
+
+
+def _ns_job(dev, rw, iops):
+    return {"dev": dev, "kind": "pmem", "rw": rw, "bs": 4096, "qd": 1, "poll": 0, "ios": iops // 2,
+            "iops": iops, "MBps": iops * 4096 / 1e6, "lat_avg_ns": 1000, "lat_p50_ns": 900,
+            "lat_p99_ns": 2000, "lat_p999_ns": 3000, "lat_max_ns": 4000}
+
+
+@test("bench.namespace_report", timeout=30)
+def namespace_report(ctx):
+    """report.py on recorded namespace results (bench.py run_namespaces):
+    pfnos's BTT judged against the better Linux BTT run (2x writes, 3x
+    reads), fsdax against raw within 10%, and fsdax not judged when pfnos
+    did not list pmem1 as fsdax."""
+    ns = {
+        "linux": {"status": 0, "jobs": [_ns_job("pmem2s", "randread", 1000),
+                                        _ns_job("pmem2s", "randwrite", 900)], "notes": []},
+        "linux_noerms": {"status": 0, "jobs": [_ns_job("pmem2s", "randread", 2000),
+                                               _ns_job("pmem2s", "randwrite", 500)], "notes": []},
+        "pfnos": {"status": 0, "notes": [],
+                  "ns_list": ['{"dev":"namespace1.0","mode":"fsdax","map":"dev","blockdev":"pmem1"}'],
+                  "jobs": [_ns_job("pmem0", "randread", 10000), _ns_job("pmem0", "randwrite", 8000),
+                           _ns_job("pmem1", "randread", 9500), _ns_job("pmem1", "randwrite", 7000),
+                           _ns_job("pmem2s", "randread", 5000), _ns_job("pmem2s", "randwrite", 1800)]},
+    }
+    want = [
+        "## NVDIMM namespaces (issue 12)",
+        "| pmem2s randwrite 4k qd1 | 900 | 1,800 |",
+        # 1800 / max(900, 500) = 2.00x: PASS at 2x; 5000 / max(1000, 2000) = 2.50x: MISS at 3x
+        "| pmem0s (BTT) 4k randwrite qd1 >= 2x Linux's BTT IOPS | pfnos 1,800 vs Linux+fio 900 (2.00x) | PASS |",
+        "| pmem0s (BTT) 4k randread qd1 >= 3x Linux's BTT IOPS | pfnos 5,000 vs Linux+fio (-erms) 2,000 (2.50x) | MISS |",
+        "| fsdax pmem 4k randread qd1 = raw pmem (within 10%) | fsdax 9,500 vs raw 10,000 IOPS (0.95x) | PASS |",
+        "| fsdax pmem 4k randwrite qd1 = raw pmem (within 10%) | fsdax 7,000 vs raw 8,000 IOPS (0.88x) | MISS |",
+    ]
+    for name, res, lines in (("listed", ns, want), ("unlisted", None, None)):
+        if res is None:
+            res = json.loads(json.dumps(ns))
+            res["pfnos"]["ns_list"] = ['{"dev":"namespace1.0","mode":"raw","blockdev":"pmem1"}']
+            lines = ["| fsdax pmem 4k randread qd1 = raw pmem (within 10%) | pfnos's ns list shows "
+                     "no fsdax pmem1 | n/a |"]
+        d = ctx.dir / name
+        d.mkdir()
+        (d / "results.json").write_text(json.dumps({"meta": {}, "runs": {}, "namespaces": res}))
+        r = subprocess.run([sys.executable, str(REPO / "scripts" / "bench" / "report.py"),
+                            str(d / "results.json"), "--no-plots"], capture_output=True, text=True)
+        check(r.returncode == 0, "report.py failed: " + r.stderr[-300:])
+        md = (d / "report.md").read_text()
+        for s in lines:
+            check(s in md, "%s: report.md lacks %r" % (name, s))

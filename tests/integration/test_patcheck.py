@@ -82,3 +82,25 @@ def vectors_and_verdicts(ctx):
             pos, old, data[pos])
         check(st == 1 and out.strip() == want, "corruption at %d: %r, expected %r" % (pos, out, want))
         data[pos] = old
+
+
+@test("patcheck.write", timeout=60)
+def write_mode(ctx):
+    """patcheck --write stores exactly the Python reference's bytes in the
+    range and nothing outside it (the Linux guest writes the pattern with it)."""
+    f = ctx.dir / "w.img"
+    f.write_bytes(bytes(3 << 20))
+    st, out, err = patcheck("--write", f, 4096 + 3, (1 << 20) + 5, 65535, 100)
+    check(st == 0 and out.strip() == "patcheck wrote %s %d %d" % (f, 4099, (1 << 20) + 5),
+          "patcheck --write: status %d: %s%s" % (st, out.strip(), err.strip()))
+    data = f.read_bytes()
+    check(data[4099:4099 + (1 << 20) + 5] == pattern(65535, 100, (1 << 20) + 5),
+          "--write stored something else than the pattern of seed 65535 from B=100")
+    check(not any(data[:4099]) and not any(data[4099 + (1 << 20) + 5:]),
+          "--write touched bytes outside its range")
+    st, out, _ = patcheck(f, 4099, (1 << 20) + 5, 65535, 100)
+    check(st == 0, "patcheck does not accept what --write wrote: %s" % out.strip())
+    for args in [("--write", ctx.dir / "no" / "such.img", 0, 8, 1), ("--write", f, 0, 8),
+                 ("--write", f, 0, 8, 65536)]:
+        st, out, err = patcheck(*args)
+        check(st == 2, "patcheck %s: status %d, expected 2" % (" ".join(map(str, args)), st))

@@ -28,9 +28,12 @@ static DEFINE_SPINLOCK(torture_lock);
 
 static struct {
 	u64 counter;			/* under torture_lock */
-	u64 end_tsc;			/* every party stops here */
+	u64 end_tsc;			/* the window's planned end */
+	u64 cap_tsc;			/* its hard end */
+	bool stop;			/* set by the leader: every party stops */
 	u64 per_cpu[NR_CPUS];		/* increments each CPU made */
 	u64 timer_hits;			/* increments the timer made */
+	u32 arrived;			/* parties ready to start (atomic) */
 	u32 done;			/* parties finished (atomic) */
 	bool timer_stop;
 	struct timer timer;
@@ -45,14 +48,41 @@ static void torture_bump(void)
 	WRITE_ONCE(tt.counter, v + 1);
 }
 
+/*
+ * The others follow the leader's stop. The leader (CPU 0) stops everyone
+ * after the planned window once the timer has hit twice, or at the hard
+ * cap: a busy host may run a vCPU's ticks late.
+ */
+static bool torture_over(bool leader)
+{
+	if (!leader)
+		return READ_ONCE(tt.stop);
+	if (rdtsc() < tt.end_tsc)
+		return false;
+	if (READ_ONCE(tt.timer_hits) >= 2 || rdtsc() >= tt.cap_tsc) {
+		WRITE_ONCE(tt.stop, true);
+		return true;
+	}
+	return false;
+}
+
+/* One party: arg is non-NULL for the leader. */
 static void torture_work(void *arg)
 {
 	unsigned cpu = smp_processor_id();
 	u64 n = 0;
 
-	while (rdtsc() < READ_ONCE(tt.end_tsc)) {
-		unsigned long flags = spin_lock_irqsave(&torture_lock);
+	/* start together: a CPU reached late by its IPI (a busy host runs
+	 * vCPUs when it can) still gets the whole window */
+	__atomic_fetch_add(&tt.arrived, 1, __ATOMIC_RELEASE);
+	while (!READ_ONCE(tt.end_tsc))
+		cpu_relax();
+	for (;;) {
+		unsigned long flags;
 
+		if (torture_over(arg != NULL))
+			break;
+		flags = spin_lock_irqsave(&torture_lock);
 		torture_bump();
 		spin_unlock_irqrestore(&torture_lock, flags);
 		n++;
@@ -86,14 +116,26 @@ KTEST(lock, torture_counter)
 	tt.counter = 0;
 	tt.timer_hits = 0;
 	tt.done = 0;
+	tt.arrived = 0;
+	tt.end_tsc = 0;
+	tt.stop = false;
 	tt.timer_stop = false;
 	acquired0 = torture_lock.acquired;
 	/* long enough for several ticks: the interrupt is a party */
 	ticks_ns = 6ULL * 1000000000ULL / (timer_hz ? timer_hz : 100);
-	tt.end_tsc = rdtsc() + ticks_ns / 1000 * tsc_khz / 1000;
-	timer_add(&tt.timer, ktime_ns(), torture_timer_fn, NULL);
 	smp_call_function(torture_work, NULL, false);
-	torture_work(NULL);
+	deadline = ktime_ns() + 5000000000ULL;
+	while (READ_ONCE(tt.arrived) < cpus - 1 && ktime_ns() < deadline)
+		cpu_relax();
+	if (READ_ONCE(tt.arrived) < cpus - 1) {
+		WRITE_ONCE(tt.stop, true);	/* release whoever came: the window is over */
+		WRITE_ONCE(tt.end_tsc, 1);
+		KT_ASSERT_EQ(READ_ONCE(tt.arrived), cpus - 1);
+	}
+	timer_add(&tt.timer, ktime_ns(), torture_timer_fn, NULL);
+	tt.cap_tsc = rdtsc() + 3000ULL * tsc_khz;	/* 3 s */
+	WRITE_ONCE(tt.end_tsc, rdtsc() + ticks_ns / 1000 * tsc_khz / 1000);
+	torture_work(&tt);
 	deadline = ktime_ns() + 5000000000ULL;
 	while (READ_ONCE(tt.done) < cpus && ktime_ns() < deadline)
 		cpu_relax();

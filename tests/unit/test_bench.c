@@ -358,6 +358,8 @@ KTEST(bench, result_line)
 	hist_record(&h2, 7);
 	r.read_ios = 70000;
 	r.write_ios = 30000;
+	r.read_bytes = 70000 * 4096ULL;
+	r.write_bytes = 30000 * 4096ULL;
 	r.rlat = &h1;
 	r.wlat = &h2;
 	r.poll_used = true;
@@ -432,6 +434,74 @@ KTEST(bench, clones_and_merge)
 	bench_format_result(line, sizeof(line), &o, &rm);
 	KT_EXPECT(strstr(line, "BENCH dev=null0 rw=randread bs=4096 qd=1 poll=0 rwmixread=100 "
 			 "numjobs=2 ios=3 iops=1500000 ") == line);
+}
+
+/* A report merging two jobs (fio's group): per direction the bytes of each
+ * member's bs and the longest runtime of a member doing that direction,
+ * total_ns the sum; the BENCH line lists the members' values. */
+KTEST(bench, group_merge_and_line)
+{
+	static struct hist a[3], b[3], m[3];
+	static struct bench_samples sa, sb, sm;
+	struct bench_result ra = { 0 }, rb = { 0 }, rm = { 0 };
+	struct bench_opts oa, ob;
+	const struct bench_opts *os[3] = { &oa, &ob, &ob };
+	char line[1024], err[128];
+
+	KT_ASSERT_EQ(parse_line("null0 rw=randread bs=4k", &oa, err, sizeof(err)), 0);
+	KT_ASSERT_EQ(parse_line("pmem0 rw=write bs=8k qd=4", &ob, err, sizeof(err)), 0);
+	for (int i = 0; i < 3; i++) {
+		hist_reset(&a[i]);
+		hist_reset(&b[i]);
+		hist_reset(&m[i]);
+	}
+	hist_record(&a[0], 100);
+	hist_record(&a[1], 100);
+	hist_record(&b[0], 300);
+	hist_record(&b[2], 300);
+	ra = (struct bench_result){ .ios = 1, .read_ios = 1, .bytes = 4096, .read_bytes = 4096,
+				    .elapsed_ns = 4000,
+				    .lat = &a[0], .rlat = &a[1], .wlat = &a[2], .samples = &sa,
+				    .numjobs = 1 };
+	rb = (struct bench_result){ .ios = 1, .write_ios = 1, .bytes = 8192, .write_bytes = 8192,
+				    .elapsed_ns = 2000,
+				    .lat = &b[0], .rlat = &b[1], .wlat = &b[2], .samples = &sb,
+				    .numjobs = 1 };
+	sa.nr = sb.nr = 1;
+	sa.ns[0] = 4000;
+	sa.ios[0][0] = 1;
+	sa.bytes[0][0] = 4096;
+	sb.ns[0] = 2000;
+	sb.ios[1][0] = 1;
+	sb.bytes[1][0] = 8192;
+	rm.lat = &m[0];
+	rm.rlat = &m[1];
+	rm.wlat = &m[2];
+	rm.samples = &sm;
+	bench_result_merge(&rm, &ra);
+	bench_result_merge(&rm, &rb);
+	KT_EXPECT_EQ(rm.read_bytes, 4096);
+	KT_EXPECT_EQ(rm.write_bytes, 8192);
+	KT_EXPECT_EQ(rm.bytes, 12288);
+	KT_EXPECT_EQ(rm.read_ns, 4000);
+	KT_EXPECT_EQ(rm.write_ns, 2000);
+	KT_EXPECT_EQ(rm.elapsed_ns, 4000);
+	KT_EXPECT_EQ(rm.total_ns, 6000);
+	KT_EXPECT_EQ(sm.bytes[0][0], 4096);
+	KT_EXPECT_EQ(sm.bytes[1][0], 8192);
+	bench_format_group(line, sizeof(line), os, 3, &rm);
+	KT_EXPECT(strstr(line, "BENCH dev=null0+pmem0 rw=randread+write bs=4096+8192 qd=1+4 "
+			 "poll=0 rwmixread=100+0 numjobs=2 ios=2 iops=500000 ") == line);
+	/* reads and writes: per direction over its own runtime */
+	KT_EXPECT(strstr(line, " read_ios=1 read_iops=250000 read_MBps=1024.00 "));
+	KT_EXPECT(strstr(line, " write_ios=1 write_iops=500000 write_MBps=4096.00 "));
+	/* one value when the members agree */
+	os[0] = &ob;
+	bench_format_group(line, sizeof(line), os, 2, &rm);
+	KT_EXPECT(strstr(line, "BENCH dev=pmem0 rw=write bs=8192 qd=4 poll=0 rwmixread=0 "
+			 "numjobs=2 ios=2 ") == line);
+	KT_EXPECT(!strstr(line, "read_ios"));
+	KT_EXPECT_EQ(bench_format_group(line, 20, os, 3, &rm), 19);
 }
 
 KTEST(bench, micro_line)

@@ -107,6 +107,36 @@ KTEST(fio, size_bounded_and_numbers)
 	KT_EXPECT_EQ(jf.jobs[2].o.rw, BENCH_RANDRW);
 }
 
+/*
+ * fio's number_ios stops a job early, never makes it do more than size:
+ * fio 3.33 with size=1m bs=4k number_ios=1000 does 256 I/Os, with
+ * number_ios=100 it does 100. With time_based, number_ios is the count.
+ */
+KTEST(fio, number_ios_caps_size)
+{
+	char err[200];
+
+	KT_ASSERT_EQ(parse("[global]\nfilename=null0\nbs=4k\nsize=1m\n"
+			   "[more]\nnumber_ios=1000\n"
+			   "[fewer]\nnumber_ios=100\n"
+			   "[none]\n"
+			   "[timed]\nnumber_ios=1000\ntime_based\nruntime=1\n",
+			   err, sizeof(err)), 0);
+	KT_ASSERT_EQ(jf.nr_jobs, 4);
+	KT_EXPECT_EQ(bench_ios_limit(&jf.jobs[0].o, 1 << 20), 256);
+	KT_EXPECT_EQ(bench_ios_limit(&jf.jobs[1].o, 1 << 20), 100);
+	KT_EXPECT_EQ(bench_ios_limit(&jf.jobs[2].o, 1 << 20), 256);
+	KT_EXPECT_EQ(bench_ios_limit(&jf.jobs[3].o, 1 << 20), 1000);
+	/* the shell's ios= is exact whatever the range */
+	{
+		struct bench_opts o;
+		char *argv[] = { "null0", "ios=1000", "size=1m" };
+
+		KT_ASSERT_EQ(bench_parse(&o, 3, argv, err, sizeof(err)), 0);
+		KT_EXPECT_EQ(bench_ios_limit(&o, 1 << 20), 1000);
+	}
+}
+
 KTEST(fio, groups_and_stonewall)
 {
 	char err[200];
@@ -142,6 +172,28 @@ KTEST(fio, groups_and_stonewall)
 	KT_EXPECT_STREQ(jf.jobs[0].description, "two words");
 }
 
+/* fio 3.33's report rule (stat.c __show_run_stats(), seen with Debian's fio
+ * on the same layout): a group_reporting job joins the job before it when
+ * that one is in the same group, with or without group_reporting; a job
+ * without it, or in another group, starts a report. */
+KTEST(fio, joins_report)
+{
+	char err[200];
+
+	KT_ASSERT_EQ(parse("[global]\nfilename=null0\nnumber_ios=10\n"
+			   "[a]\n[b]\ngroup_reporting\n[c]\ngroup_reporting\nnew_group\n"
+			   "[d]\n[e]\ngroup_reporting\nstonewall\n",
+			   err, sizeof(err)), 0);
+	KT_ASSERT_EQ(jf.nr_jobs, 5);
+	KT_EXPECT(!fio_joins_report(NULL, &jf.jobs[0]));
+	KT_EXPECT(fio_joins_report(&jf.jobs[0], &jf.jobs[1]));	/* a lacks it: b still joins */
+	KT_EXPECT(fio_joins_report(&jf.jobs[1], &jf.jobs[1]));	/* b's clones */
+	KT_EXPECT(!fio_joins_report(&jf.jobs[1], &jf.jobs[2]));	/* new_group */
+	KT_EXPECT(!fio_joins_report(&jf.jobs[2], &jf.jobs[3]));	/* d lacks it */
+	KT_EXPECT(!fio_joins_report(&jf.jobs[0], &jf.jobs[0]));	/* a's clones apart */
+	KT_EXPECT(!fio_joins_report(&jf.jobs[3], &jf.jobs[4]));	/* stonewall: a new group */
+}
+
 KTEST(fio, errors_name_file_line_option)
 {
 	static const struct { const char *text, *err; } bad[] = {
@@ -150,7 +202,9 @@ KTEST(fio, errors_name_file_line_option)
 		{ "[global]\nbs=4k\n", "t.fio:2: -: no job section, only [global]" },
 		{ "hello world\n", "t.fio:1: hello world: not an option (key=value), a [section] or a comment" },
 		{ "bs=4k\n[a]\n", "t.fio:1: bs: an option before any [section]" },
-		{ "include other.fio\n", "t.fio:1: include other.fio: not an option" },
+		/* fio's own spelling of the directive (HOWTO: "include filename") */
+		{ "include other.fio\n", "t.fio:1: include: include is not supported" },
+		{ "[a]\n  include\tother.fio\n", "t.fio:2: include: include is not supported" },
 		{ "[a]\ninclude=x.fio\n", "t.fio:2: include: include is not supported" },
 		{ "[a]\nfilename=null0\nverify=md5\n", "t.fio:3: verify: not supported by pfnos" },
 		{ "[a]\nfilename=null0\ncpus_allowed=0\n", "t.fio:3: cpus_allowed: not supported by pfnos" },
@@ -287,7 +341,7 @@ KTEST(fio, json_fields)
 	struct bench_result r = { 0 };
 	struct fio_opt opts[2] = { { "filename", "/dev/pmem0" }, { "description", "a \"q\"\\\x01\xe9" } };
 	struct fio_report rep = { .jobname = "j1", .groupid = 3, .opts = opts, .nr_opts = 2,
-				  .o = &o, .r = &r, .elapsed_ns = 2500000000ULL };
+				  .r = &r, .elapsed_ns = 2500000000ULL };
 	u64 binsum = 0;
 	char *p;
 
@@ -303,13 +357,15 @@ KTEST(fio, json_fields)
 	r.rlat = &rlat;
 	r.wlat = &wlat;
 	r.ios = r.read_ios = 1000;
-	r.bytes = 1000 * 4096;
+	r.bytes = r.read_bytes = 1000 * 4096;
 	r.elapsed_ns = 2000000000ULL;
 	r.samples = &s;
 	s.nr = 2;
 	s.ns[0] = s.ns[1] = 1000000000ULL;
 	s.ios[0][0] = 400;
 	s.ios[0][1] = 600;
+	s.bytes[0][0] = 400 * 4096;
+	s.bytes[0][1] = 600 * 4096;
 	fio_json_job(&out, &rep);
 	KT_EXPECT(strstr(b.buf, "{\"jobname\":\"j1\",\"groupid\":3,\"error\":0,\"eta\":0,\"elapsed\":2,"
 			 "\"job options\":{\"filename\":\"/dev/pmem0\","
@@ -365,4 +421,142 @@ KTEST(fio, json_fields)
 		KT_EXPECT_EQ(depth, 0);
 		KT_EXPECT(min_depth >= 1);
 	}
+}
+
+/* A group's JSON: per direction the members' bytes over the longest
+ * runtime, job_runtime the sum of the windows, and the bw/iops sample
+ * statistics summed as fio sums them: min, max, mean, count and squared
+ * deviations add up (iops 400,600 and 100,300: min 500, max 900, mean 700,
+ * 4 samples, stddev sqrt((20000 + 20000) / 3) = 115.470). */
+KTEST(fio, json_group_sums)
+{
+	static struct jbuf b;
+	static struct hist h[2][3], m[3];
+	static struct bench_samples s[2], sm;
+	struct bench_out out = { jbuf_write, &b };
+	struct bench_result r[2], sum = { 0 };
+	const struct bench_result *members[2] = { &r[0], &r[1] };
+	struct fio_opt opts[1] = { { "rw", "read" } };
+	struct fio_report rep = { .jobname = "g", .groupid = 1, .opts = opts, .nr_opts = 1,
+				  .r = &sum, .members = members, .nr_members = 2,
+				  .elapsed_ns = 2000000000ULL };
+	static const u64 iops[2][2] = { { 400, 600 }, { 100, 300 } };
+
+	for (int k = 0; k < 2; k++) {
+		u32 bs = k ? 8192 : 4096;
+
+		for (int i = 0; i < 3; i++)
+			hist_reset(&h[k][i]);
+		r[k] = (struct bench_result){ .lat = &h[k][0], .rlat = &h[k][1], .wlat = &h[k][2],
+					      .samples = &s[k], .numjobs = 1 };
+		s[k].nr = 2;
+		for (int i = 0; i < 2; i++) {
+			s[k].ns[i] = 1000000000ULL;
+			s[k].ios[0][i] = iops[k][i];
+			s[k].bytes[0][i] = iops[k][i] * bs;
+			for (u64 n = 0; n < iops[k][i]; n++) {
+				hist_record(&h[k][0], 1000);
+				hist_record(&h[k][1], 1000);
+			}
+		}
+		r[k].ios = r[k].read_ios = iops[k][0] + iops[k][1];
+		r[k].bytes = r[k].read_bytes = r[k].ios * bs;
+		r[k].elapsed_ns = k ? 1000000000ULL : 2000000000ULL;
+	}
+	for (int i = 0; i < 3; i++)
+		hist_reset(&m[i]);
+	sum.lat = &m[0];
+	sum.rlat = &m[1];
+	sum.wlat = &m[2];
+	sum.samples = &sm;
+	bench_result_merge(&sum, &r[0]);
+	bench_result_merge(&sum, &r[1]);
+	fio_json_job(&out, &rep);
+	/* 1000 reads of 4k and 400 of 8k over the longest runtime, 2 s */
+	KT_EXPECT(strstr(b.buf, "\"read\":{\"io_bytes\":7372800,\"io_kbytes\":7200,"
+			 "\"bw_bytes\":3686400,\"bw\":3600,\"iops\":700.000000,\"runtime\":2000,"
+			 "\"total_ios\":1400,"));
+	KT_EXPECT(strstr(b.buf, "\"iops_min\":500,\"iops_max\":900,\"iops_mean\":700.000000,"
+			 "\"iops_stddev\":115.470000,\"iops_samples\":4}"));
+	/* bw in KiB/s: 1600,2400 and 800,2400 */
+	KT_EXPECT(strstr(b.buf, "\"bw_min\":2400,\"bw_max\":4800,\"bw_agg\":100.000000,"
+			 "\"bw_mean\":3600.000000,"));
+	KT_EXPECT(strstr(b.buf, "\"bw_samples\":4,"));
+	KT_EXPECT(strstr(b.buf, "\"write\":{\"io_bytes\":0,"));
+	KT_EXPECT(strstr(b.buf, ",\"job_runtime\":3000}"));
+}
+
+/*
+ * group_reporting merges jobs whose bs differ (fio sums their bytes): a 4k
+ * job and a 64k job of 100 reads each in one second moved 6963200 bytes,
+ * 6800 KiB/s, whatever the first job's bs says; its samples too, and the
+ * BENCH line's read_MBps of a randrw report.
+ */
+KTEST(fio, group_of_different_bs)
+{
+	static struct jbuf b;
+	static struct hist h[3][3];
+	static struct bench_samples s[3];
+	struct bench_out out = { jbuf_write, &b };
+	struct bench_result r[3];
+	struct bench_opts o;
+	struct fio_report rep = { .jobname = "g", .r = &r[2], .elapsed_ns = 1000000000ULL };
+	char line[1024];
+
+	bench_opts_init(&o);				/* bs=4k: the first job's */
+	for (int k = 0; k < 3; k++) {
+		u64 bs = k == 0 ? 4096 : 65536;
+
+		for (int i = 0; i < 3; i++)
+			hist_reset(&h[k][i]);
+		memset(&r[k], 0, sizeof(r[k]));
+		memset(&s[k], 0, sizeof(s[k]));
+		r[k].lat = &h[k][0];
+		r[k].rlat = &h[k][1];
+		r[k].wlat = &h[k][2];
+		r[k].samples = &s[k];
+		if (k == 2)
+			break;				/* the sum */
+		for (int i = 0; i < 100; i++) {
+			hist_record(r[k].lat, 1000);
+			hist_record(r[k].rlat, 1000);
+		}
+		r[k].ios = r[k].read_ios = 100;
+		r[k].bytes = r[k].read_bytes = 100 * bs;
+		r[k].elapsed_ns = 1000000000ULL;
+		r[k].numjobs = 1;
+		s[k].nr = 1;
+		s[k].ns[0] = 1000000000ULL;
+		s[k].ios[0][0] = 100;
+		s[k].bytes[0][0] = 100 * bs;
+	}
+	bench_result_merge(&r[2], &r[0]);
+	bench_result_merge(&r[2], &r[1]);
+	fio_json_job(&out, &rep);
+	KT_EXPECT(strstr(b.buf, "\"read\":{\"io_bytes\":6963200,\"io_kbytes\":6800,"
+			 "\"bw_bytes\":6963200,\"bw\":6800,\"iops\":200.000000,"));
+	KT_EXPECT(strstr(b.buf, "\"bw_min\":6800,\"bw_max\":6800,"));
+	o.rw = BENCH_RANDRW;
+	bench_format_result(line, sizeof(line), &o, &r[2]);
+	KT_EXPECT(strstr(line, " read_ios=200 read_iops=200 read_MBps=6.96 "));
+}
+
+/*
+ * fio's default engine is psync (fio 3.33: a job with iodepth=8 and no
+ * ioengine prints "ioengine=psync, iodepth=8" and runs at depth 1 100% of
+ * the time), so iodepth alone does not make a job asynchronous.
+ */
+KTEST(fio, default_engine_is_psync)
+{
+	char err[200];
+
+	KT_ASSERT_EQ(parse("[global]\nfilename=null0\niodepth=8\n"
+			   "[plain]\n"
+			   "[aio]\nioengine=libaio\n"
+			   "[back]\nioengine=libaio\nioengine=psync\n",
+			   err, sizeof(err)), 0);
+	KT_ASSERT_EQ(jf.nr_jobs, 3);
+	KT_EXPECT_EQ(jf.jobs[0].o.qd, 1);
+	KT_EXPECT_EQ(jf.jobs[1].o.qd, 8);
+	KT_EXPECT_EQ(jf.jobs[2].o.qd, 1);
 }

@@ -85,6 +85,10 @@ static const char *const point_names[PMEM_POINT_NR] = {
 	[PMEM_POINT_DMA_DEVICE] = "dma-device",
 	[PMEM_POINT_KMAP_FILL] = "kmap-fill",
 	[PMEM_POINT_DECLARED] = "declared",
+	[PMEM_POINT_BTT_DATA] = "btt-data",
+	[PMEM_POINT_BTT_FLOG] = "btt-flog",
+	[PMEM_POINT_BTT_MAP] = "btt-map",
+	[PMEM_POINT_ND_META] = "nd-meta",
 };
 
 static bool info_eq(const struct insn_info *a, const struct insn_info *b)
