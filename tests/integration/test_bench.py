@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-from harness import REPO, check, test
+from harness import REPO, Config, check, test
 
 FIELDS = ("ios", "iops", "MBps", "lat_avg_ns", "lat_p50_ns", "lat_p99_ns",
           "lat_p999_ns", "lat_max_ns")
@@ -353,6 +353,50 @@ def micro_steady(ctx):
               "%s: warm=%d unstable=%s" % (name, warm, unstable))
     g.send("poweroff\r")
     check(g.wait() == 0, "poweroff status %s" % g.status)
+
+
+def load_vcpu_share():
+    from importlib.machinery import SourceFileLoader
+    return SourceFileLoader("vcpu_share", str(REPO / "scripts" / "bench" / "vcpu-share")).load_module()
+
+
+VCPU = re.compile(r"^VCPU wall_s=(\d+\.\d+) (.*) run_sum=(\d+\.\d\d)(?: ios_per_cpu_s=(\d+))?", re.M)
+
+
+@test("bench.vcpu_share", timeout=90)
+def vcpu_share(ctx):
+    """scripts/bench/vcpu-share: its interval arithmetic on made-up
+    schedstat samples, then a real --smp 2 boot running a numjobs=2 job on
+    null0: a VCPU line before the BENCH line with both vCPU threads, each
+    having run (a clone ran on each CPU), fractions that add up to one,
+    and the I/Os per host CPU second the line's ios= and run_sum give."""
+    vs = load_vcpu_share()
+    fr, wall = vs.interval(10.0, {0: (1_000_000_000, 0), 1: (0, 0)},
+                           12.0, {0: (1_500_000_000, 1_000_000_000), 1: (2_000_000_000, 0)})
+    check(wall == 2.0 and fr == {0: (0.25, 0.5, 0.25), 1: (1.0, 0.0, 0.0)},
+          "interval(): %s over %s s" % (fr, wall))
+    line = vs.report(wall, fr, "BENCH dev=x ios=500")
+    check(line.endswith("run_sum=1.25 ios_per_cpu_s=200"), "report(): " + line)
+    img = ctx.dir / "vcpu-share-pmem.img"
+    r = subprocess.run([str(REPO / "scripts" / "bench" / "vcpu-share"), "--boot", "kernel",
+                        "--build", str(Config.build), "--pmem", "%s:64M" % img, "--nvme", "none",
+                        "bench null0 rw=randread qd=1 numjobs=2 group_reporting=1 ios=20000"],
+                       capture_output=True, text=True, timeout=80)
+    check(r.returncode == 0, "vcpu-share status %d: %s" % (r.returncode, (r.stdout + r.stderr)[-400:]))
+    lines = r.stdout.splitlines()
+    idx = [i for i, l in enumerate(lines) if l.startswith("BENCH dev=null0")]
+    check(len(idx) == 1 and idx[0] > 0, "one BENCH line after a VCPU line: " + r.stdout[-400:])
+    m = VCPU.match(lines[idx[0] - 1])
+    check(m, "no VCPU line before the BENCH line: " + r.stdout[-400:])
+    wall, run_sum = float(m.group(1)), float(m.group(3))
+    fields = dict(w.split("=") for w in m.group(2).split())
+    for cpu in (0, 1):
+        run, runq, sleep = (float(fields.get("cpu%d_%s" % (cpu, k), -1)) for k in ("run", "runq", "sleep"))
+        check(0 < run <= 1.05 and runq >= 0 and sleep >= 0 and abs(run + runq + sleep - 1) <= 0.06,
+              "cpu%d: run=%s runq=%s sleep=%s" % (cpu, run, runq, sleep))
+    ios = int(re.search(r" ios=(\d+)", lines[idx[0]]).group(1))   # both clones' I/Os
+    check(ios == 2 * 20000 and m.group(4) and abs(int(m.group(4)) - ios / (run_sum * wall)) <= 0.02 * ios / (run_sum * wall) + 1,
+          "ios_per_cpu_s=%s for ios=%d run_sum=%s wall=%s" % (m.group(4), ios, run_sum, wall))
 
 
 def _ns_job(dev, rw, iops):
