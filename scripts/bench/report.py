@@ -674,6 +674,8 @@ def plots(res, out):
                 keys.append(k)
                 labels[k] = job_label(j).replace(" ", "\\n", 1)
     made = []
+    if not keys:    # nothing of the job matrix ran (--namespaces=only, --scaling)
+        return made
     for metric, title, scale, fname in (("iops", "IOPS (higher is better)", 1, "iops"),
                                         ("lat_p99_ns", "p99 latency, us (lower is better)", 1000, "p99")):
         dat = out / ("%s.dat" % fname)

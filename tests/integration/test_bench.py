@@ -446,3 +446,18 @@ def namespace_report(ctx):
         md = (d / "report.md").read_text()
         for s in lines:
             check(s in md, "%s: report.md lacks %r" % (name, s))
+
+
+@test("bench.report_without_job_matrix", timeout=30)
+def report_without_job_matrix(ctx):
+    """report.py on results with no job matrix (what `--namespaces=only` and
+    `--scaling` record) writes its report and no plot: gnuplot cannot draw
+    zero jobs and used to fail with "expecting array[size>0]"."""
+    path = ctx.dir / "results.json"
+    path.write_text(json.dumps({"meta": {"started": "2026-01-01T00:00:00Z"}, "runs": {}}))
+    r = subprocess.run([sys.executable, str(REPO / "scripts" / "bench" / "report.py"), str(path)],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "report.py failed: " + r.stderr[-300:])
+    check("gnuplot failed" not in r.stderr, "report.py ran gnuplot on nothing: " + r.stderr[-300:])
+    check((ctx.dir / "report.md").is_file(), "no report.md")
+    check(not list(ctx.dir.glob("*.dat")), "plot data written for no jobs")
