@@ -597,3 +597,43 @@ KTEST(nd, btt_several_arenas)
 	expect_refused(&h, "arena 1");
 	nd_host_free(&h);
 }
+
+/*
+ * Offsets near 2^64 in an info block with a good checksum: each sum in the
+ * layout check wraps to a small number and passes, and the arena's data
+ * blocks (or map) then start before its info block: a write would land on
+ * the info block, the first 4 KiB or the previous arena. Refused, unwritten.
+ */
+KTEST(nd, btt_offsets_that_wrap_refused)
+{
+	struct nd_host h;
+	struct btt_sb sb, bad;
+
+	KT_ASSERT(!nd_host_init(&h, 20 * MIB, false));
+	KT_ASSERT(!btt_format(&h.media, 512, test_uuid));
+	memcpy(&sb, h.mem + ND_INFO_OFF, sizeof(sb));
+
+	bad = sb;
+	bad.dataoff = 0ULL - 4096;		/* data blocks from namespace byte 0 */
+	bad.checksum = nd_sb_checksum(&bad);
+	memcpy(h.mem + ND_INFO_OFF, &bad, sizeof(bad));
+	expect_refused(&h, "arena 0");
+	bad = sb;
+	bad.mapoff = 0ULL - 64;			/* map entries from 64 bytes before the info block */
+	bad.checksum = nd_sb_checksum(&bad);
+	memcpy(h.mem + ND_INFO_OFF, &bad, sizeof(bad));
+	expect_refused(&h, "arena 0");
+	bad = sb;
+	bad.info2off = 0ULL - 4096;		/* the arena's size wraps to 0 */
+	bad.checksum = nd_sb_checksum(&bad);
+	memcpy(h.mem + ND_INFO_OFF, &bad, sizeof(bad));
+	expect_refused(&h, "arena 0");
+	bad = sb;
+	bad.logoff = 0ULL - 64 * 256;		/* the flog from before the info block */
+	bad.checksum = nd_sb_checksum(&bad);
+	memcpy(h.mem + ND_INFO_OFF, &bad, sizeof(bad));
+	expect_refused(&h, "arena 0");
+	memcpy(h.mem + ND_INFO_OFF, &sb, sizeof(sb));
+	KT_EXPECT(!btt_init(&bt, &h.media, false));
+	nd_host_free(&h);
+}
