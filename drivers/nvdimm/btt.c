@@ -289,7 +289,7 @@ static int btt_parse_arena(struct btt *btt, struct btt_arena *a, const struct bt
 			   u64 cur, unsigned ai)
 {
 	u64 base = ND_INFO_OFF + cur, end = btt->rawsize - cur;
-	u64 size = sb->nextoff ? sb->nextoff : sb->info2off + BTT_PG_SIZE;
+	u64 size;
 
 	if (!sb->nfree || sb->nfree > BTT_MAX_NFREE)
 		return btt_fail(btt, -EINVAL, "arena %u: nfree %u (1..%u)", ai, sb->nfree,
@@ -303,12 +303,25 @@ static int btt_parse_arena(struct btt *btt, struct btt_arena *a, const struct bt
 	    (btt->lbasize && sb->external_lbasize != btt->lbasize))
 		return btt_fail(btt, -EINVAL, "arena %u: LBA sizes %u external, %u internal",
 				ai, sb->external_lbasize, sb->internal_lbasize);
+	/*
+	 * The arena's size and every offset are bounded by what is left of the
+	 * namespace before any sum is formed: an offset near 2^64 would wrap
+	 * the sums below and put the data blocks or the map before the info
+	 * block. Below 2^64 / 2 each sum is then exact (a u32 count times a
+	 * u32 size is below 2^64 / 4, as is any namespace).
+	 */
+	if (sb->nextoff)
+		size = sb->nextoff;
+	else
+		size = sb->info2off < end ? sb->info2off + BTT_PG_SIZE : end + 1;
 	if (size > end || (sb->nextoff && sb->nextoff < BTT_ARENA_MIN))
 		return btt_fail(btt, -EINVAL,
 				"arena %u: %llu bytes at 0x%llx reach past the region (%llu bytes left)",
 				ai, (unsigned long long)size, (unsigned long long)base,
 				(unsigned long long)end);
-	if (sb->dataoff < BTT_PG_SIZE ||
+	if (sb->dataoff >= size || sb->mapoff >= size || sb->logoff >= size ||
+	    sb->info2off >= size ||
+	    sb->dataoff < BTT_PG_SIZE ||
 	    sb->dataoff + (u64)sb->internal_nlba * sb->internal_lbasize > sb->mapoff ||
 	    sb->mapoff + (u64)sb->external_nlba * BTT_MAP_ENT_SIZE > sb->logoff ||
 	    sb->logoff + (u64)sb->nfree * BTT_LOG_GRP_SIZE > sb->info2off ||
