@@ -637,3 +637,35 @@ KTEST(nd, btt_offsets_that_wrap_refused)
 	KT_EXPECT(!btt_init(&bt, &h.media, false));
 	nd_host_free(&h);
 }
+
+/*
+ * Recovery finds a write whose flog entry is durable and whose map entry is
+ * not (lane 0), and later a lane with no valid entry (lane 5): the BTT is
+ * refused and left read-only, so the map fix must not have been written
+ * either ("pfnos never writes into metadata it does not understand").
+ */
+KTEST(nd, btt_refused_after_recovery_writes_nothing)
+{
+	static u8 buf[512];
+	struct nd_host h;
+	struct btt_sb sb;
+	u64 logoff;
+
+	KT_ASSERT(!nd_host_init(&h, 20 * MIB, true));
+	KT_ASSERT(!btt_format(&h.media, 512, test_uuid));
+	memcpy(h.durable, h.mem, h.media.size);
+	for (u64 i = 0; i < h.nlist; i++)
+		h.dirty[h.list[i]] = 0;
+	h.nlist = 0;
+	KT_ASSERT(!btt_init(&bt, &h.media, false));
+	h.cut_after = (long)h.persists + 3;	/* data, flog, flog: no map */
+	fill(buf, 512, 2, 42);
+	KT_ASSERT(!btt_write(&bt, 2, buf));
+	nd_host_crash(&h, false, 1);
+	memcpy(&sb, h.mem + ND_INFO_OFF, sizeof(sb));
+	logoff = ND_INFO_OFF + sb.logoff;
+	memset(h.mem + logoff + 64 * 5, 0, 64);
+	h.mem[logoff + 64 * 5] = 1;		/* lane 5: lba 1, seq 0 in both */
+	expect_refused(&h, "lane 5");
+	nd_host_free(&h);
+}
