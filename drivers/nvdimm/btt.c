@@ -17,7 +17,8 @@
  * After a crash before the seq half of step 4 is durable the flog still
  * names the older write and the map the old block: the sector reads old.
  * After it, recovery (btt_freelist_init, at every btt_init) finds the map
- * still at old_map and sets it to new_map: the sector reads new. So every
+ * still at old_map and sets it to new_map (once every arena checked out):
+ * the sector reads new. So every
  * acknowledged write is there and every sector is wholly one version.
  *
  * A read looks the LBA up in the map (initial zero entry: the block is the
@@ -218,8 +219,9 @@ static int btt_log_newest(const struct btt_arena *a, const struct btt_log_entry 
 
 /*
  * The free list from the flog, and recovery: a write whose flog entry is
- * durable but whose map entry is not gets its map entry now (in memory
- * only when read-only). Linux's btt_freelist_init().
+ * durable but whose map entry is not gets its map entry, in memory (a->fix)
+ * until btt_init() has checked every arena; then written unless read-only.
+ * Linux's btt_freelist_init(), which writes at once.
  */
 static int btt_freelist_init(struct btt *btt, struct btt_arena *a, unsigned ai)
 {
@@ -258,16 +260,33 @@ static int btt_freelist_init(struct btt *btt, struct btt_arena *a, unsigned ai)
 			return btt_fail(btt, err, "arena %u: cannot read the map", ai);
 		if (cur == newmap || cur != oldmap)
 			continue;
-		/* the flog entry is durable, the map entry is not: finish it */
-		if (btt->ro) {
-			a->fix[a->nfix].lba = e.lba;
-			a->fix[a->nfix].map = newmap;
-			a->nfix++;
-		} else {
-			err = btt_map_set(a, m, e.lba, newmap);
+		/* the flog entry is durable, the map entry is not: finish it, in
+		 * memory until every arena has checked out (btt_apply_fixes) */
+		a->fix[a->nfix].lba = e.lba;
+		a->fix[a->nfix].map = newmap;
+		a->nfix++;
+	}
+	return 0;
+}
+
+/*
+ * Write recovery's map fixes, once the whole BTT is known good and
+ * writable: a BTT refused at a later lane or arena (or read-only through an
+ * error flag) gets no write at all.
+ */
+static int btt_apply_fixes(struct btt *btt)
+{
+	for (unsigned ai = 0; ai < btt->narenas; ai++) {
+		struct btt_arena *a = &btt->arena[ai];
+
+		for (u32 i = 0; i < a->nfix; i++) {
+			int err = btt_map_set(a, &btt->media, a->fix[i].lba, a->fix[i].map);
+
 			if (err)
-				return btt_fail(btt, err, "arena %u: cannot recover lba %u", ai, e.lba);
+				return btt_fail(btt, err, "arena %u: cannot recover lba %u", ai,
+						a->fix[i].lba);
 		}
+		a->nfix = 0;
 	}
 	return 0;
 }
@@ -407,7 +426,7 @@ int btt_init(struct btt *btt, const struct nd_media *m, bool ro)
 			btt->nlanes = btt->arena[i].nfree;
 	for (unsigned i = 0; i < NR_CPUS; i++)
 		spin_lock_init(&btt->lanes[i], "btt_lane");
-	return 0;
+	return btt->ro ? 0 : btt_apply_fixes(btt);
 }
 
 /* ---- reads and writes ---- */
