@@ -669,3 +669,27 @@ KTEST(nd, btt_refused_after_recovery_writes_nothing)
 	expect_refused(&h, "lane 5");
 	nd_host_free(&h);
 }
+
+/*
+ * ns destroy over a BTT info block whose info2off (or nextoff) is near
+ * 2^64: the bounds sum wraps, and the backup's "clear" became a write at
+ * an offset past the namespace (-EIO here; through the pmem driver's
+ * mapping, a store far outside the region). It must clear what is there.
+ */
+KTEST(nd, destroy_with_offsets_that_wrap)
+{
+	struct nd_ns_info info;
+	struct nd_host h;
+	struct btt_sb sb;
+
+	KT_ASSERT(!nd_host_init(&h, 20 * MIB, false));
+	KT_ASSERT(!btt_format(&h.media, 512, test_uuid));
+	memcpy(&sb, h.mem + ND_INFO_OFF, sizeof(sb));
+	sb.info2off = 0ULL - 2 * ND_INFO_SIZE;
+	sb.checksum = nd_sb_checksum(&sb);
+	memcpy(h.mem + ND_INFO_OFF, &sb, sizeof(sb));
+	KT_EXPECT_EQ(nd_destroy_ns(&h.media), 0);
+	KT_EXPECT(!nd_probe(&h.media, &info));
+	KT_EXPECT_EQ(info.mode, ND_MODE_RAW);
+	nd_host_free(&h);
+}
