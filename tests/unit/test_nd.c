@@ -693,3 +693,33 @@ KTEST(nd, destroy_with_offsets_that_wrap)
 	KT_EXPECT_EQ(info.mode, ND_MODE_RAW);
 	nd_host_free(&h);
 }
+
+/*
+ * An fsdax (map=dev) info block whose data offset lies inside Linux's 8 KiB
+ * info-block reserve: pmemN would start at or before the info block, and a
+ * write to it would overwrite the metadata. Linux refuses it for map=mem
+ * (__nvdimm_setup_pfn(): offset < reserve) and for map=dev computes its
+ * altmap's free pages as offset - reserve, which would underflow: damaged.
+ */
+KTEST(nd, fsdax_data_offset_inside_reserve_refused)
+{
+	struct nd_create req = { .mode = ND_MODE_FSDAX, .pfn_mode = ND_PFN_MODE_PMEM };
+	struct nd_ns_info info;
+	struct nd_pfn_sb sb;
+	struct nd_host h;
+	char why[128];
+
+	memcpy(req.uuid, test_uuid, 16);
+	KT_ASSERT(!nd_host_init(&h, 64 * MIB, false));
+	KT_ASSERT(!nd_create_ns(&h.media, 0x140000000ULL, &req, why, sizeof(why)));
+	memcpy(&sb, h.mem + ND_INFO_OFF, sizeof(sb));
+	for (u64 off = 0; off < ND_PFN_RESERVE; off += 4096) {
+		sb.dataoff = off;
+		sb.align = 0;
+		sb.checksum = nd_sb_checksum(&sb);
+		memcpy(h.mem + ND_INFO_OFF, &sb, sizeof(sb));
+		KT_EXPECT(!nd_probe(&h.media, &info));
+		KT_EXPECT_EQ(info.mode, ND_MODE_BAD);
+	}
+	nd_host_free(&h);
+}
