@@ -114,7 +114,10 @@ static void nd_probe_pfn(const struct nd_media *m, const struct nd_pfn_sb *sb,
 	if ((u64)start_pad + end_trunc + offset >= size)
 		return nd_why(info, "%s data offset 0x%llx + padding %u + %u leaves no data",
 			      what, (unsigned long long)offset, start_pad, end_trunc);
-	if (sb->mode == ND_PFN_MODE_RAM && offset < ND_PFN_RESERVE)
+	/* Linux refuses this for map=mem; for map=dev its altmap's free count,
+	 * offset - reserve, would underflow. Either way the data area would
+	 * cover the info block, and a write to pmemN overwrite it. */
+	if (offset < ND_PFN_RESERVE)
 		return nd_why(info, "%s data offset 0x%llx inside the info-block reserve",
 			      what, (unsigned long long)offset);
 	info->mode = dax ? ND_MODE_DEVDAX : ND_MODE_FSDAX;
