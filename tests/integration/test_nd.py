@@ -136,7 +136,8 @@ def bad_metadata_read_only(ctx):
     checksum, a flog lane with both entries invalid, an arena reaching past
     the region, an unknown signature, and a map entry out of range. Each
     gets one clear log line; the first four leave the raw device read-only
-    (a write fails with -EROFS), the fifth attaches but the bad sector reads
+    (a write fails with -EROFS, and so does a copy into it: no zero-copy
+    through its memory), the fifth attaches but the bad sector reads
     -EIO and ns check counts errors. No byte of any file changes."""
     names = ["p%d.img" % i for i in range(5)]
     run(ctx, ["ns create pmem0 mode=sector sector_size=512"], pmem=[names[0] + ":18M"])
@@ -156,7 +157,8 @@ def bad_metadata_read_only(ctx):
     corrupt(paths[4], base + mapoff + 8 * 4, struct.pack("<I", 0xC0000000 | 0x3ffff000))
     before = [sha(p) for p in paths]
     out = ctx.run('test.exit=1 run="ns list; write pmem0 0 1 1; write pmem1 0 1 1; write pmem2 0 1 1; '
-                  'write pmem3 0 1 1; read pmem4s 8; ns check pmem4s; read pmem4s 9; poweroff"',
+                  'write pmem3 0 1 1; read pmem4s 8; ns check pmem4s; read pmem4s 9; '
+                  'copy pmem4s 9 pmem0 8 1; poweroff"',
                   1, boot="kernel", pmem=[str(n) for n in names], nvme=["none"])
     expect(out, r"pmem0: region 0: BTT info block checksum 0x[0-9a-f]+, computed 0x[0-9a-f]+; "
                 r"raw device only, read-only until `ns destroy pmem0 force`", "checksum")
@@ -165,6 +167,8 @@ def bad_metadata_read_only(ctx):
     expect(out, r"pmem3: region 3: unknown info block signature 'NVDIMM_ZZZ_INFO'", "signature")
     for i in range(4):
         expect(out, r"^error: pmem%d: write at lba 0 failed: -EROFS$" % i, "write to pmem%d" % i)
+    # a zero-copy copy into read-only pmem0 (its memory the READ's buffer)
+    expect(out, r"^error: pmem0: write at lba 8 failed: -EROFS$", "copy into read-only pmem0")
     expect(out, r"^error: .*pmem4s.*EIO", "read of the bad map entry")
     expect(out, r"^ns check: pmem4s: error: arena 0: map\[8\] = 0xfffff000 is out of range", "check finding")
     expect(out, r"^ns check: pmem4s: \d+ errors$", "check summary")
