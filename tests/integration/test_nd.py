@@ -206,7 +206,10 @@ def crash_run(ctx, kills, raw):
     first, count = 0, 32
     img = ctx.dir / "pmem0.img"
     dev = "pmem0" if raw else "pmem0s"
-    ack = count if raw else 1
+    # an acknowledgement line per write would take most of each write's
+    # time (the serial console), and a kill would then almost never land
+    # inside a sector's copy: acknowledge every count-th write, as on raw
+    ack = count
     if not raw:
         run(ctx, ["ns create pmem0 mode=sector sector_size=512"], name="create")
     acked = {l: 0 for l in range(first, first + count)}
@@ -236,12 +239,12 @@ def crash_run(ctx, kills, raw):
         check(not older, "kill %d (seed %d): acknowledged (or seen) writes lost (lba, found, floor): %s"
               % (n, ctx.seed, older))
         newer = [l for l, v in found.items() if int(v) > acked[l]]
-        # only the write after the last acknowledged one can be newer (done, not yet acked)
-        nxt = last + 1
-        want = (first + nxt % count, base + nxt // count + 1)
-        check(all((l, int(found[l])) == want for l in newer),
+        # only the ack writes after the last acknowledged one can be newer
+        # (done, not yet acked): one per block, as ack == count
+        could = {first + k % count: base + k // count + 1 for k in range(last + 1, last + 1 + ack)}
+        check(all(int(found[l]) == could[l] for l in newer),
               "kill %d (seed %d): blocks newer than acknowledged %s, only %s could be"
-              % (n, ctx.seed, [(l, found[l]) for l in newer], want))
+              % (n, ctx.seed, [(l, found[l]) for l in newer], [(l, could[l]) for l in newer]))
         beyond += len(newer)
         # what was found is the floor from now on: a later boot must not lose it
         for l in found:
@@ -261,8 +264,11 @@ def crash_atomic_btt(ctx):
     """SIGKILL of QEMU at random moments (test seed) during one-sector
     stamp writes to pmem0s, 20 times: after each the host reads every
     stamped sector through the BTT as recovery will: wholly one version,
-    none older than acknowledged, at most the one in-flight write newer;
-    the image passes the BTT checks."""
+    none older than acknowledged, newer only by a write made after the last
+    acknowledgement; the image passes the BTT checks. Acknowledged every
+    32 writes, as on raw pmem0: with a console line per write a kill
+    almost never lands inside a sector's copy, and a BTT writing in place
+    passed 20 kills (three seeds); with this it fails within 20."""
     n = kills("ND_CRASH_KILLS", 20)
     writes, torn, beyond = crash_run(ctx, n, raw=False)
     ctx.note("%d kills, %d acknowledged writes, %d torn sectors on pmem0s, %d in-flight writes found done"
