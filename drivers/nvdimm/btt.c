@@ -23,7 +23,8 @@
  *
  * A read looks the LBA up in the map (initial zero entry: the block is the
  * LBA; Z alone: zeroes; E alone: -EIO), records the block in its lane's
- * read-tracking slot, rereads the map to be sure it did not move, and copies.
+ * read-tracking slot (a full barrier after it), rereads the map to be sure
+ * it did not move, and copies.
  *
  * Everything follows Linux's drivers/nvdimm/btt.c semantics (discover_arenas,
  * log_set_indices with the old (0,2) flog layout, btt_log_get_old,
@@ -486,8 +487,15 @@ int btt_read(struct btt *btt, u64 lba, void *buf)
 			err = -EIO;
 			goto out;
 		}
-		WRITE_ONCE(a->rtt[lane], RTT_VALID | postmap);
-		barrier();
+		/*
+		 * A full barrier, not a compiler one: x86 lets a load pass an
+		 * earlier store, so the map could be reread before the rtt entry
+		 * is visible while a writer (map store, then a locked lane
+		 * acquire, then the rtt scan) sees no rtt and reuses the block
+		 * this read is about to copy (Intel SDM vol. 3A, "Loads May Be
+		 * Reordered with Earlier Stores to Different Locations").
+		 */
+		__atomic_store_n(&a->rtt[lane], RTT_VALID | postmap, __ATOMIC_SEQ_CST);
 		err = btt_map_get(a, m, premap, &again, &t2, &e2);
 		if (!err && again == postmap && t2 == trim && e2 == error)
 			break;
