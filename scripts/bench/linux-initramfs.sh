@@ -146,9 +146,10 @@ cp "$out/broot/bin/busybox" "$root/bin/busybox"
 for a in $("$root/bin/busybox" --list); do
 	[[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"
 done
-# for the job file's JSON: its size and checksum go with it
+# for the job file's JSON: its size and checksum go with it (busybox-static
+# 1:1.35.0-4+deb12u1+b1 lists both already: ln would fail on them)
 for a in wc md5sum; do
-	ln -s busybox "$root/bin/$a"
+	[[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"
 done
 : > "$root/modules.order"
 for m in "${order[@]}"; do
