@@ -35,7 +35,9 @@
  *
  * direct_access(): the pfn (PFN_DEV | PFN_PMEM) of the frame holding a
  * sector, and the rest of the region from there is contiguous; the sector's
- * byte offset in that frame is (sector << 9) & (PAGE_SIZE - 1).
+ * byte offset in that frame is (sector << 9) & (PAGE_SIZE - 1). A read-only
+ * pmemN (devdax, damaged metadata) gives none (-EROFS): whoever holds the
+ * pfn can store through it, as `copy` does when it is the destination.
  *
  * Debug counters per device (pmem.h: struct pmem_stats) count the flush
  * instructions and fences; `lsblk -v` prints them.
@@ -305,6 +307,9 @@ static long pmem_direct_access(struct gendisk *disk, sector_t sector, u64 nr,
 	struct pmem_device *pm = disk->private_data;
 	u64 left = (pm->size >> SECTOR_SHIFT) - sector;
 
+	/* the memory handed out is writable: none of a read-only device's */
+	if (pm->ro)
+		return -EROFS;
 	*pfn = pmem_pfn(pm, sector << SECTOR_SHIFT);
 	return (long)min_t(u64, nr, left);
 }

@@ -371,7 +371,8 @@ unsigned blk_nr_disks(void);
 /*
  * blk_direct_access - the pfn behind sector and how many sectors from it
  * are contiguous (at most nr), for devices that have memory behind them
- * (pmem). Returns that count, -EOPNOTSUPP, or -EIO beyond capacity.
+ * (pmem). Returns that count, -EOPNOTSUPP, -EROFS for a read-only device
+ * (the memory would be writable), or -EIO beyond capacity.
  */
 long blk_direct_access(struct gendisk *disk, sector_t sector, u64 nr,
 		       pfn_t *pfn);

@@ -119,7 +119,7 @@ struct btt_free {
 	u8 has_err;		/* the block is known bad: zero it first */
 };
 
-/* A pending map fix found in the flog while read-only (applied in memory). */
+/* A map fix recovery found in the flog: in memory until written (never, read-only). */
 struct btt_fix {
 	u32 lba;
 	u32 map;
@@ -161,8 +161,9 @@ struct btt {
 /*
  * btt_init - find the arenas, check them, read the flog and recover as
  * Linux's discover_arenas()/btt_freelist_init() do (finishing a write whose
- * flog entry is durable but whose map entry is not). ro: write nothing;
- * recovery then lives in memory only. 0 or -errno with btt->why set.
+ * flog entry is durable but whose map entry is not). Nothing is written
+ * before every arena has checked out; ro (or an arena's error flag): write
+ * nothing, recovery then lives in memory only. 0 or -errno with btt->why set.
  */
 int btt_init(struct btt *btt, const struct nd_media *m, bool ro);
 /* One sector (btt->sector_size bytes) at lba: 0, -EIO (error entry or a

@@ -17,12 +17,14 @@
  * After a crash before the seq half of step 4 is durable the flog still
  * names the older write and the map the old block: the sector reads old.
  * After it, recovery (btt_freelist_init, at every btt_init) finds the map
- * still at old_map and sets it to new_map: the sector reads new. So every
+ * still at old_map and sets it to new_map (once every arena checked out):
+ * the sector reads new. So every
  * acknowledged write is there and every sector is wholly one version.
  *
  * A read looks the LBA up in the map (initial zero entry: the block is the
  * LBA; Z alone: zeroes; E alone: -EIO), records the block in its lane's
- * read-tracking slot, rereads the map to be sure it did not move, and copies.
+ * read-tracking slot (a full barrier after it), rereads the map to be sure
+ * it did not move, and copies.
  *
  * Everything follows Linux's drivers/nvdimm/btt.c semantics (discover_arenas,
  * log_set_indices with the old (0,2) flog layout, btt_log_get_old,
@@ -218,8 +220,9 @@ static int btt_log_newest(const struct btt_arena *a, const struct btt_log_entry 
 
 /*
  * The free list from the flog, and recovery: a write whose flog entry is
- * durable but whose map entry is not gets its map entry now (in memory
- * only when read-only). Linux's btt_freelist_init().
+ * durable but whose map entry is not gets its map entry, in memory (a->fix)
+ * until btt_init() has checked every arena; then written unless read-only.
+ * Linux's btt_freelist_init(), which writes at once.
  */
 static int btt_freelist_init(struct btt *btt, struct btt_arena *a, unsigned ai)
 {
@@ -258,16 +261,33 @@ static int btt_freelist_init(struct btt *btt, struct btt_arena *a, unsigned ai)
 			return btt_fail(btt, err, "arena %u: cannot read the map", ai);
 		if (cur == newmap || cur != oldmap)
 			continue;
-		/* the flog entry is durable, the map entry is not: finish it */
-		if (btt->ro) {
-			a->fix[a->nfix].lba = e.lba;
-			a->fix[a->nfix].map = newmap;
-			a->nfix++;
-		} else {
-			err = btt_map_set(a, m, e.lba, newmap);
+		/* the flog entry is durable, the map entry is not: finish it, in
+		 * memory until every arena has checked out (btt_apply_fixes) */
+		a->fix[a->nfix].lba = e.lba;
+		a->fix[a->nfix].map = newmap;
+		a->nfix++;
+	}
+	return 0;
+}
+
+/*
+ * Write recovery's map fixes, once the whole BTT is known good and
+ * writable: a BTT refused at a later lane or arena (or read-only through an
+ * error flag) gets no write at all.
+ */
+static int btt_apply_fixes(struct btt *btt)
+{
+	for (unsigned ai = 0; ai < btt->narenas; ai++) {
+		struct btt_arena *a = &btt->arena[ai];
+
+		for (u32 i = 0; i < a->nfix; i++) {
+			int err = btt_map_set(a, &btt->media, a->fix[i].lba, a->fix[i].map);
+
 			if (err)
-				return btt_fail(btt, err, "arena %u: cannot recover lba %u", ai, e.lba);
+				return btt_fail(btt, err, "arena %u: cannot recover lba %u", ai,
+						a->fix[i].lba);
 		}
+		a->nfix = 0;
 	}
 	return 0;
 }
@@ -289,7 +309,7 @@ static int btt_parse_arena(struct btt *btt, struct btt_arena *a, const struct bt
 			   u64 cur, unsigned ai)
 {
 	u64 base = ND_INFO_OFF + cur, end = btt->rawsize - cur;
-	u64 size = sb->nextoff ? sb->nextoff : sb->info2off + BTT_PG_SIZE;
+	u64 size;
 
 	if (!sb->nfree || sb->nfree > BTT_MAX_NFREE)
 		return btt_fail(btt, -EINVAL, "arena %u: nfree %u (1..%u)", ai, sb->nfree,
@@ -303,12 +323,25 @@ static int btt_parse_arena(struct btt *btt, struct btt_arena *a, const struct bt
 	    (btt->lbasize && sb->external_lbasize != btt->lbasize))
 		return btt_fail(btt, -EINVAL, "arena %u: LBA sizes %u external, %u internal",
 				ai, sb->external_lbasize, sb->internal_lbasize);
+	/*
+	 * The arena's size and every offset are bounded by what is left of the
+	 * namespace before any sum is formed: an offset near 2^64 would wrap
+	 * the sums below and put the data blocks or the map before the info
+	 * block. Below 2^64 / 2 each sum is then exact (a u32 count times a
+	 * u32 size is below 2^64 / 4, as is any namespace).
+	 */
+	if (sb->nextoff)
+		size = sb->nextoff;
+	else
+		size = sb->info2off < end ? sb->info2off + BTT_PG_SIZE : end + 1;
 	if (size > end || (sb->nextoff && sb->nextoff < BTT_ARENA_MIN))
 		return btt_fail(btt, -EINVAL,
 				"arena %u: %llu bytes at 0x%llx reach past the region (%llu bytes left)",
 				ai, (unsigned long long)size, (unsigned long long)base,
 				(unsigned long long)end);
-	if (sb->dataoff < BTT_PG_SIZE ||
+	if (sb->dataoff >= size || sb->mapoff >= size || sb->logoff >= size ||
+	    sb->info2off >= size ||
+	    sb->dataoff < BTT_PG_SIZE ||
 	    sb->dataoff + (u64)sb->internal_nlba * sb->internal_lbasize > sb->mapoff ||
 	    sb->mapoff + (u64)sb->external_nlba * BTT_MAP_ENT_SIZE > sb->logoff ||
 	    sb->logoff + (u64)sb->nfree * BTT_LOG_GRP_SIZE > sb->info2off ||
@@ -394,7 +427,7 @@ int btt_init(struct btt *btt, const struct nd_media *m, bool ro)
 			btt->nlanes = btt->arena[i].nfree;
 	for (unsigned i = 0; i < NR_CPUS; i++)
 		spin_lock_init(&btt->lanes[i], "btt_lane");
-	return 0;
+	return btt->ro ? 0 : btt_apply_fixes(btt);
 }
 
 /* ---- reads and writes ---- */
@@ -454,8 +487,15 @@ int btt_read(struct btt *btt, u64 lba, void *buf)
 			err = -EIO;
 			goto out;
 		}
-		WRITE_ONCE(a->rtt[lane], RTT_VALID | postmap);
-		barrier();
+		/*
+		 * A full barrier, not a compiler one: x86 lets a load pass an
+		 * earlier store, so the map could be reread before the rtt entry
+		 * is visible while a writer (map store, then a locked lane
+		 * acquire, then the rtt scan) sees no rtt and reuses the block
+		 * this read is about to copy (Intel SDM vol. 3A, "Loads May Be
+		 * Reordered with Earlier Stores to Different Locations").
+		 */
+		__atomic_store_n(&a->rtt[lane], RTT_VALID | postmap, __ATOMIC_SEQ_CST);
 		err = btt_map_get(a, m, premap, &again, &t2, &e2);
 		if (!err && again == postmap && t2 == trim && e2 == error)
 			break;

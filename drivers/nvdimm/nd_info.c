@@ -114,7 +114,10 @@ static void nd_probe_pfn(const struct nd_media *m, const struct nd_pfn_sb *sb,
 	if ((u64)start_pad + end_trunc + offset >= size)
 		return nd_why(info, "%s data offset 0x%llx + padding %u + %u leaves no data",
 			      what, (unsigned long long)offset, start_pad, end_trunc);
-	if (sb->mode == ND_PFN_MODE_RAM && offset < ND_PFN_RESERVE)
+	/* Linux refuses this for map=mem; for map=dev its altmap's free count,
+	 * offset - reserve, would underflow. Either way the data area would
+	 * cover the info block, and a write to pmemN overwrite it. */
+	if (offset < ND_PFN_RESERVE)
 		return nd_why(info, "%s data offset 0x%llx inside the info-block reserve",
 			      what, (unsigned long long)offset);
 	info->mode = dax ? ND_MODE_DEVDAX : ND_MODE_FSDAX;
@@ -296,22 +299,25 @@ int nd_destroy_ns(const struct nd_media *m)
 	if (m->size < ND_INFO_OFF + ND_INFO_SIZE)
 		return -ENOSPC;
 	for (unsigned a = 0; a < BTT_MAX_ARENAS; a++) {
-		if (ND_INFO_OFF + cur + ND_INFO_SIZE > m->size)
+		/* room: the bytes after this arena's info block (no sum can wrap) */
+		u64 room;
+
+		if (cur > m->size - ND_INFO_OFF - ND_INFO_SIZE)
 			break;
+		room = m->size - ND_INFO_OFF - cur;
 		err = m->ops->read(m->ctx, ND_INFO_OFF + cur, &sb, sizeof(sb));
 		if (err)
 			return err;
 		if (memcmp(sb.signature, ND_BTT_SIG, ND_SIG_LEN) ||
 		    sb.checksum != nd_sb_checksum(&sb))
 			break;
-		if (sb.info2off >= ND_INFO_SIZE &&
-		    ND_INFO_OFF + cur + sb.info2off + ND_INFO_SIZE <= m->size) {
+		if (sb.info2off >= ND_INFO_SIZE && sb.info2off <= room - ND_INFO_SIZE) {
 			err = m->ops->write(m->ctx, ND_INFO_OFF + cur + sb.info2off, NULL,
 					    ND_INFO_SIZE);
 			if (err)
 				return err;
 		}
-		if (!sb.nextoff)
+		if (!sb.nextoff || sb.nextoff >= room)
 			break;
 		cur += sb.nextoff;
 	}

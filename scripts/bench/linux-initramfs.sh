@@ -146,8 +146,8 @@ cp "$out/broot/bin/busybox" "$root/bin/busybox"
 for a in $("$root/bin/busybox" --list); do
 	[[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"
 done
-# for the job file's JSON: its size and checksum go with it (busybox
-# --list has them already; say so if it ever does not)
+# for the job file's JSON: its size and checksum go with it (busybox-static
+# 1:1.35.0-4+deb12u1+b1 lists both already: ln would fail on them)
 for a in wc md5sum; do
 	[[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"
 done

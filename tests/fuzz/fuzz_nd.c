@@ -12,8 +12,10 @@
  *	4096 bytes	the info block at 4 KiB
  *	up to 16 KiB	the flog, at the BTT's logoff (when the block says one)
  *	the rest	the map, at the BTT's mapoff (at most 64 KiB)
- * Checked: nothing crashes or reads out of bounds; a BTT that attaches reads
- * back what it wrote; a read-only attach never writes.
+ * Checked: nothing crashes or reads out of bounds; no write leaves the
+ * namespace; a BTT that attaches reads back what it wrote; a read-only
+ * attach never writes; ns destroy over whatever is there succeeds.
+ * Offsets that wrap get no window (zeroes there) but are parsed all the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ struct win {
 
 struct sparse {
 	struct win w[3];
+	u64 size;
 	u64 writes;
 	bool ro;
 };
@@ -59,6 +62,8 @@ static int sp_write(void *ctx, u64 off, const void *buf, size_t n)
 	s->writes++;
 	if (s->ro)
 		abort();	/* a read-only attach must never write */
+	if (off > s->size || n > s->size - off)
+		abort();	/* the callers bound every write by the namespace */
 	for (unsigned i = 0; i < 3; i++) {
 		struct win *w = &s->w[i];
 		u64 a = off > w->off ? off : w->off;
@@ -122,8 +127,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	s.w[0] = (struct win){ (flags & 2) ? 0 : ND_INFO_OFF, ND_INFO_SIZE, info };
 	s.w[1] = (struct win){ ND_INFO_OFF + sb->logoff, sizeof(flog), flog };
 	s.w[2] = (struct win){ ND_INFO_OFF + sb->mapoff, sizeof(map), map };
-	if (s.w[1].off < sb->logoff || s.w[2].off < sb->mapoff)
-		return 0;	/* offsets that wrap: nothing to place */
+	/* offsets that wrap: nothing to place there, but parse them all the same */
+	if (s.w[1].off < sb->logoff)
+		s.w[1].buf = NULL;
+	if (s.w[2].off < sb->mapoff)
+		s.w[2].buf = NULL;
+	s.size = m.size;
 
 	s.ro = true;
 	if (nd_probe(&m, &ni))
@@ -155,5 +164,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		    back[0] != 0)
 			abort();
 	}
+	if (nd_destroy_ns(&m))
+		abort();
 	return 0;
 }

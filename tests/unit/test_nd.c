@@ -597,3 +597,129 @@ KTEST(nd, btt_several_arenas)
 	expect_refused(&h, "arena 1");
 	nd_host_free(&h);
 }
+
+/*
+ * Offsets near 2^64 in an info block with a good checksum: each sum in the
+ * layout check wraps to a small number and passes, and the arena's data
+ * blocks (or map) then start before its info block: a write would land on
+ * the info block, the first 4 KiB or the previous arena. Refused, unwritten.
+ */
+KTEST(nd, btt_offsets_that_wrap_refused)
+{
+	struct nd_host h;
+	struct btt_sb sb, bad;
+
+	KT_ASSERT(!nd_host_init(&h, 20 * MIB, false));
+	KT_ASSERT(!btt_format(&h.media, 512, test_uuid));
+	memcpy(&sb, h.mem + ND_INFO_OFF, sizeof(sb));
+
+	bad = sb;
+	bad.dataoff = 0ULL - 4096;		/* data blocks from namespace byte 0 */
+	bad.checksum = nd_sb_checksum(&bad);
+	memcpy(h.mem + ND_INFO_OFF, &bad, sizeof(bad));
+	expect_refused(&h, "arena 0");
+	bad = sb;
+	bad.mapoff = 0ULL - 64;			/* map entries from 64 bytes before the info block */
+	bad.checksum = nd_sb_checksum(&bad);
+	memcpy(h.mem + ND_INFO_OFF, &bad, sizeof(bad));
+	expect_refused(&h, "arena 0");
+	bad = sb;
+	bad.info2off = 0ULL - 4096;		/* the arena's size wraps to 0 */
+	bad.checksum = nd_sb_checksum(&bad);
+	memcpy(h.mem + ND_INFO_OFF, &bad, sizeof(bad));
+	expect_refused(&h, "arena 0");
+	bad = sb;
+	bad.logoff = 0ULL - 64 * 256;		/* the flog from before the info block */
+	bad.checksum = nd_sb_checksum(&bad);
+	memcpy(h.mem + ND_INFO_OFF, &bad, sizeof(bad));
+	expect_refused(&h, "arena 0");
+	memcpy(h.mem + ND_INFO_OFF, &sb, sizeof(sb));
+	KT_EXPECT(!btt_init(&bt, &h.media, false));
+	nd_host_free(&h);
+}
+
+/*
+ * Recovery finds a write whose flog entry is durable and whose map entry is
+ * not (lane 0), and later a lane with no valid entry (lane 5): the BTT is
+ * refused and left read-only, so the map fix must not have been written
+ * either ("pfnos never writes into metadata it does not understand").
+ */
+KTEST(nd, btt_refused_after_recovery_writes_nothing)
+{
+	static u8 buf[512];
+	struct nd_host h;
+	struct btt_sb sb;
+	u64 logoff;
+
+	KT_ASSERT(!nd_host_init(&h, 20 * MIB, true));
+	KT_ASSERT(!btt_format(&h.media, 512, test_uuid));
+	memcpy(h.durable, h.mem, h.media.size);
+	for (u64 i = 0; i < h.nlist; i++)
+		h.dirty[h.list[i]] = 0;
+	h.nlist = 0;
+	KT_ASSERT(!btt_init(&bt, &h.media, false));
+	h.cut_after = (long)h.persists + 3;	/* data, flog, flog: no map */
+	fill(buf, 512, 2, 42);
+	KT_ASSERT(!btt_write(&bt, 2, buf));
+	nd_host_crash(&h, false, 1);
+	memcpy(&sb, h.mem + ND_INFO_OFF, sizeof(sb));
+	logoff = ND_INFO_OFF + sb.logoff;
+	memset(h.mem + logoff + 64 * 5, 0, 64);
+	h.mem[logoff + 64 * 5] = 1;		/* lane 5: lba 1, seq 0 in both */
+	expect_refused(&h, "lane 5");
+	nd_host_free(&h);
+}
+
+/*
+ * ns destroy over a BTT info block whose info2off (or nextoff) is near
+ * 2^64: the bounds sum wraps, and the backup's "clear" became a write at
+ * an offset past the namespace (-EIO here; through the pmem driver's
+ * mapping, a store far outside the region). It must clear what is there.
+ */
+KTEST(nd, destroy_with_offsets_that_wrap)
+{
+	struct nd_ns_info info;
+	struct nd_host h;
+	struct btt_sb sb;
+
+	KT_ASSERT(!nd_host_init(&h, 20 * MIB, false));
+	KT_ASSERT(!btt_format(&h.media, 512, test_uuid));
+	memcpy(&sb, h.mem + ND_INFO_OFF, sizeof(sb));
+	sb.info2off = 0ULL - 2 * ND_INFO_SIZE;
+	sb.checksum = nd_sb_checksum(&sb);
+	memcpy(h.mem + ND_INFO_OFF, &sb, sizeof(sb));
+	KT_EXPECT_EQ(nd_destroy_ns(&h.media), 0);
+	KT_EXPECT(!nd_probe(&h.media, &info));
+	KT_EXPECT_EQ(info.mode, ND_MODE_RAW);
+	nd_host_free(&h);
+}
+
+/*
+ * An fsdax (map=dev) info block whose data offset lies inside Linux's 8 KiB
+ * info-block reserve: pmemN would start at or before the info block, and a
+ * write to it would overwrite the metadata. Linux refuses it for map=mem
+ * (__nvdimm_setup_pfn(): offset < reserve) and for map=dev computes its
+ * altmap's free pages as offset - reserve, which would underflow: damaged.
+ */
+KTEST(nd, fsdax_data_offset_inside_reserve_refused)
+{
+	struct nd_create req = { .mode = ND_MODE_FSDAX, .pfn_mode = ND_PFN_MODE_PMEM };
+	struct nd_ns_info info;
+	struct nd_pfn_sb sb;
+	struct nd_host h;
+	char why[128];
+
+	memcpy(req.uuid, test_uuid, 16);
+	KT_ASSERT(!nd_host_init(&h, 64 * MIB, false));
+	KT_ASSERT(!nd_create_ns(&h.media, 0x140000000ULL, &req, why, sizeof(why)));
+	memcpy(&sb, h.mem + ND_INFO_OFF, sizeof(sb));
+	for (u64 off = 0; off < ND_PFN_RESERVE; off += 4096) {
+		sb.dataoff = off;
+		sb.align = 0;
+		sb.checksum = nd_sb_checksum(&sb);
+		memcpy(h.mem + ND_INFO_OFF, &sb, sizeof(sb));
+		KT_EXPECT(!nd_probe(&h.media, &info));
+		KT_EXPECT_EQ(info.mode, ND_MODE_BAD);
+	}
+	nd_host_free(&h);
+}
