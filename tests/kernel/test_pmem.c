@@ -167,6 +167,11 @@ static int pt_io(struct gendisk *d, u32 opf, sector_t sector, pfn_t pfn,
 
 static const pfn_t pt_nopfn;
 
+/*
+ * Each region shows one device: pmemN over the whole region when it holds
+ * no namespace (or damaged metadata), pmemN over the data area for fsdax and
+ * devdax, pmemNs with the BTT's sector size for sector mode.
+ */
 KTEST(pmem, devices_match_regions)
 {
 	struct gendisk *d;
@@ -177,21 +182,32 @@ KTEST(pmem, devices_match_regions)
 	}
 	for (unsigned i = 0; i < memmap_nr_regions(); i++) {
 		const struct memmap_region *reg = memmap_region(i);
+		struct pmem_ns ns;
 		char name[16];
+		bool sector;
 
-		snprintf(name, sizeof(name), "pmem%u", i);
+		KT_ASSERT_EQ(pmem_ns_get(i, &ns), 0);
+		KT_EXPECT_EQ(ns.region_base, reg->base);
+		KT_EXPECT_EQ(ns.region_size, reg->size);
+		sector = ns.info.mode == ND_MODE_SECTOR;
+		snprintf(name, sizeof(name), sector ? "pmem%us" : "pmem%u", i);
 		d = blk_find_disk(name);
 		KT_ASSERT(d);
-		KT_EXPECT_STREQ(d->driver, "pmem");
-		KT_EXPECT_EQ(d->capacity, reg->size >> SECTOR_SHIFT);
-		KT_EXPECT_EQ(d->limits.logical_block_size, 512);
+		KT_EXPECT(ns.disk == d);
+		KT_EXPECT_STREQ(d->driver, sector ? "pmem-btt" : "pmem");
+		KT_EXPECT_EQ(d->capacity, ns.size >> SECTOR_SHIFT);
+		if (ns.info.mode == ND_MODE_RAW || ns.info.mode == ND_MODE_BAD)
+			KT_EXPECT_EQ(d->capacity, reg->size >> SECTOR_SHIFT);
+		else
+			KT_EXPECT(d->capacity < reg->size >> SECTOR_SHIFT);
+		KT_EXPECT_EQ(d->limits.logical_block_size, sector ? ns.info.sector_size : 512);
 		KT_EXPECT_EQ(d->limits.physical_block_size, 4096);
 		KT_EXPECT(d->limits.features & BLK_FEAT_WRITE_CACHE);
 		KT_EXPECT(d->limits.features & BLK_FEAT_FUA);
 		KT_EXPECT(pmem_disk_stats(d) != NULL);
 	}
 	blk_for_each_disk(d)
-		if (strcmp(d->driver, "pmem"))
+		if (strcmp(d->driver, "pmem") && strcmp(d->driver, "pmem-btt"))
 			KT_EXPECT(pmem_disk_stats(d) == NULL);
 }
 
