@@ -28,18 +28,18 @@
 
 struct pt {
 	struct gendisk *d;
-	const struct memmap_region *reg;
-	u64 area;		/* byte offset of the scratch area in the region */
+	u64 base;		/* pmem0's byte 0: the region's, or an fsdax data area's */
+	u64 size;		/* pmem0's bytes */
+	u64 area;		/* byte offset of the scratch area in pmem0 */
 	pfn_t save;
 	pfn_t buf[2];
 };
 
-/* Copy len bytes between RAM at va and region offset off (kmap per page). */
-static void pt_region_copy(const struct memmap_region *reg, u64 off, u8 *va,
-			   u64 len, bool to_region)
+/* Copy len bytes between RAM at va and pmem0's offset off (kmap per page). */
+static void pt_region_copy(u64 base, u64 off, u8 *va, u64 len, bool to_region)
 {
 	for (u64 done = 0; done < len;) {
-		u64 pa = reg->base + off + done;
+		u64 pa = base + off + done;
 		u32 in = (u32)(pa & (PAGE_SIZE - 1));
 		u32 n = (u32)min_t(u64, len - done, PAGE_SIZE - in);
 		u8 *p = kmap_atomic_pfn_t(phys_to_pfn_t(pa, PT_DEV));
@@ -63,7 +63,7 @@ static void pt_region_copy(const struct memmap_region *reg, u64 off, u8 *va,
 static void pt_fill(struct pt *t, u64 off, u64 len, u16 seed, u64 base)
 {
 	for (u64 done = 0; done < len;) {
-		u64 pa = t->reg->base + off + done;
+		u64 pa = t->base + off + done;
 		u32 in = (u32)(pa & (PAGE_SIZE - 1));
 		u32 n = (u32)min_t(u64, len - done, PAGE_SIZE - in);
 		u8 *p = kmap_atomic_pfn_t(phys_to_pfn_t(pa, PT_DEV));
@@ -82,7 +82,7 @@ static void pt_fill(struct pt *t, u64 off, u64 len, u16 seed, u64 base)
 static u64 pt_check(struct pt *t, u64 off, u64 len, u16 seed, u64 base, bool zero)
 {
 	for (u64 done = 0; done < len;) {
-		u64 pa = t->reg->base + off + done;
+		u64 pa = t->base + off + done;
 		u32 in = (u32)(pa & (PAGE_SIZE - 1));
 		u32 n = (u32)min_t(u64, len - done, PAGE_SIZE - in);
 		u8 *p = kmap_atomic_pfn_t(phys_to_pfn_t(pa, PT_DEV));
@@ -110,18 +110,27 @@ static u8 *pt_va(pfn_t p)
 
 static bool pt_begin(struct pt *t)
 {
+	struct pmem_ns ns;
+
 	memset(t, 0, sizeof(*t));
 	t->d = blk_find_disk("pmem0");
-	t->reg = memmap_region(0);
-	if (!t->d || !t->reg) {
+	if (!t->d || pmem_ns_lookup("pmem0", &ns)) {
 		ktest_skip("no pmem0");
 		return false;
 	}
-	if (t->reg->size < 2 * PT_AREA) {
+	if (ns.ro) {
+		ktest_skip("pmem0 is read-only");
+		return false;
+	}
+	/* raw: the whole region; fsdax: Linux's data area inside it */
+	t->base = ns.region_base +
+		  (ns.info.mode == ND_MODE_FSDAX ? ns.info.data_start : 0);
+	t->size = ns.size;
+	if (t->size < 2 * PT_AREA) {
 		ktest_fail(__FILE__, __LINE__, "pmem0 is smaller than 4 MiB");
 		return false;
 	}
-	t->area = t->reg->size - PT_AREA;
+	t->area = t->size - PT_AREA;
 	t->save = pfn_alloc(PT_BUF_ORDER, 0);
 	t->buf[0] = pfn_alloc(PT_BUF_ORDER, PFN_ALLOC_ZERO);
 	t->buf[1] = pfn_alloc(PT_BUF_ORDER, PFN_ALLOC_ZERO);
@@ -130,14 +139,14 @@ static bool pt_begin(struct pt *t)
 		ktest_fail(__FILE__, __LINE__, "no memory for test buffers");
 		return false;
 	}
-	pt_region_copy(t->reg, t->area, pt_va(t->save), PT_AREA, false);
+	pt_region_copy(t->base, t->area, pt_va(t->save), PT_AREA, false);
 	return true;
 }
 
 static void pt_end(struct pt *t)
 {
 	if (!pfn_t_is_null(t->save)) {
-		pt_region_copy(t->reg, t->area, pt_va(t->save), PT_AREA, true);
+		pt_region_copy(t->base, t->area, pt_va(t->save), PT_AREA, true);
 		pfn_free(t->save, PT_BUF_ORDER);
 	}
 	for (unsigned i = 0; i < 2; i++)
@@ -324,11 +333,11 @@ KTEST(pmem, buffers_in_pmem)
 	b = t.area + 64 * 1024 + 1536;		/* device target */
 	c = t.area + 512 * 1024 + 4000;		/* read target, crosses pages */
 	pt_fill(&t, a, 20480, 31, 0);
-	pa = phys_to_pfn_t(t.reg->base + a, PT_DEV);
+	pa = phys_to_pfn_t(t.base + a, PT_DEV);
 	KT_ASSERT_EQ(pt_io(t.d, REQ_OP_WRITE, b >> 9, pa, (u32)(a & (PAGE_SIZE - 1)), 20480), 0);
 	KT_EXPECT_EQ(pt_check(&t, b, 20480, 31, 0, false), 20480);
 	KT_ASSERT_EQ(pt_io(t.d, REQ_OP_READ, b >> 9,
-			   phys_to_pfn_t(t.reg->base + c, PT_DEV),
+			   phys_to_pfn_t(t.base + c, PT_DEV),
 			   (u32)(c & (PAGE_SIZE - 1)), 20480), 0);
 	KT_EXPECT_EQ(pt_check(&t, c, 20480, 31, 0, false), 20480);
 	/* the read into persistent memory leaves it durable: flushed and fenced */
@@ -347,7 +356,7 @@ KTEST(pmem, bad_io_changes_nothing)
 	if (!pt_begin(&t))
 		goto out;
 	cap = t.d->capacity;
-	last = t.reg->size - 8192;
+	last = t.size - 8192;
 	pt_fill(&t, last, 8192, 99, 0);
 	pattern_fill(pt_va(t.buf[0]), 0, PT_BUF_BYTES, 5);
 	errs = t.d->stats.errors[BLK_STAT_WRITE];
@@ -363,7 +372,7 @@ KTEST(pmem, bad_io_changes_nothing)
 	KT_EXPECT_EQ(pt_check(&t, last, 8192, 99, 0, false), 8192);
 	/* the last block itself is fine */
 	KT_EXPECT_EQ(pt_io(t.d, REQ_OP_WRITE, cap - 1, t.buf[0], 0, 512), 0);
-	KT_EXPECT_EQ(pt_check(&t, t.reg->size - 512, 512, 5, 0, false), 512);
+	KT_EXPECT_EQ(pt_check(&t, t.size - 512, 512, 5, 0, false), 512);
 	KT_EXPECT_EQ(pt_check(&t, last, 8192 - 512, 99, 0, false), 8192 - 512);
 out:
 	pt_end(&t);
@@ -503,16 +512,16 @@ KTEST(pmem, direct_access)
 		goto out;
 	cap = t.d->capacity;
 	KT_EXPECT_EQ(blk_direct_access(t.d, 0, 1, &pfn), 1);
-	KT_EXPECT(pfn_t_equal(pfn, phys_to_pfn_t(t.reg->base, PT_DEV)));
+	KT_EXPECT(pfn_t_equal(pfn, phys_to_pfn_t(t.base, PT_DEV)));
 	KT_EXPECT(pfn_t_is_pmem(pfn) && !pfn_t_is_ram(pfn));
-	KT_EXPECT(pfn_t_equal(pfn, memmap_phys_to_pfn_t(t.reg->base)));
+	KT_EXPECT(pfn_t_equal(pfn, memmap_phys_to_pfn_t(t.base)));
 	/* sector 9 lies in the second frame, at byte 512 of it */
 	KT_EXPECT_EQ(blk_direct_access(t.d, 9, 100, &pfn), 100);
-	KT_EXPECT(pfn_t_equal(pfn, phys_to_pfn_t(t.reg->base + 4096, PT_DEV)));
+	KT_EXPECT(pfn_t_equal(pfn, phys_to_pfn_t(t.base + 4096, PT_DEV)));
 	/* everything to the end is contiguous */
 	KT_EXPECT_EQ(blk_direct_access(t.d, 9, cap - 9, &pfn), cap - 9);
 	KT_EXPECT_EQ(blk_direct_access(t.d, cap - 1, 1, &pfn), 1);
-	KT_EXPECT(pfn_t_equal(pfn, phys_to_pfn_t(t.reg->base + t.reg->size - 4096, PT_DEV)));
+	KT_EXPECT(pfn_t_equal(pfn, phys_to_pfn_t(t.base + t.size - 4096, PT_DEV)));
 	KT_EXPECT_EQ(blk_direct_access(t.d, cap - 1, 2, &pfn), -EIO);
 	KT_EXPECT_EQ(blk_direct_access(t.d, cap, 1, &pfn), -EIO);
 	KT_EXPECT_EQ(blk_direct_access(t.d, 0, 0, &pfn), -EIO);
