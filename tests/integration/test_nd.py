@@ -79,7 +79,9 @@ def sector_create_persist(ctx):
                 r" and its data would be lost: add force$", "destroy without force")
     expect(out, r"^error: ns create: the sector namespace .* would be lost: `ns destroy pmem0 force` first$",
            "create over a namespace")
-    out = run(ctx, ["ns list", "verify pmem0s 3 5 9", "ns check pmem0s"], name="third")
+    out = run(ctx, ["ns list", "verify pmem0s 3 5 9", "ns check pmem0s", "selftest pmem.devices"],
+              name="third")
+    expect(out, r"^1 passed, 0 failed, 0 skipped$", "pmem0s is region 0's device")
     expect(out, r'"mode":"sector","size":65961984,.*"sector_size":4096,"blockdev":"pmem0s"', "ns list 4096")
     expect(out, r"^verify ok pmem0s 3 5$", "third boot")
     expect(out, r"^ns check: pmem0s: ok$", "ns check 4096")
@@ -107,7 +109,9 @@ def fsdax_data_offset(ctx):
     r = subprocess.run([str(Config.build / "patcheck"), str(img), str(dataoff), "4096", "5", "0"],
                        capture_output=True, text=True)
     check(r.returncode == 0, "pattern not at the data offset: " + r.stdout + r.stderr)
-    out = run(ctx, ["verify pmem0 0 8 5", "ns list"], name="second")
+    # and the pmem self tests on pmem0 as a data area (selftest ends the run)
+    out = run(ctx, ["verify pmem0 0 8 5", "ns list", "selftest pmem."], name="second")
+    expect(out, r"^\d+ passed, 0 failed, 0 skipped$", "pmem self tests on an fsdax pmem0")
     expect(out, r"^\[ *[\d.]+\] pmem0: Linux fsdax namespace \(map=dev\): 2 MiB reserved for struct page, "
                 r"pfnos uses 0 B of it; Linux's array fills 992 KiB; data at \+2 MiB, 62 MiB$", "log line")
     expect(out, r"^verify ok pmem0 0 8$", "verify")
