@@ -3,26 +3,7 @@ Python implementation of the data pattern (no QEMU)."""
 import random
 import subprocess
 
-from harness import Config, check, test
-
-M64 = (1 << 64) - 1
-
-
-def splitmix64(x):
-    x = (x + 0x9E3779B97F4A7C15) & M64
-    z = x
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-    return z ^ (z >> 31)
-
-
-def pattern(seed, base, n):
-    """Region bytes [base, base+n) of the pattern for seed."""
-    start = base & ~7
-    out = bytearray()
-    for b in range(start, base + n, 8):
-        out += splitmix64((seed << 48) ^ (b >> 3)).to_bytes(8, "little")
-    return bytes(out[base - start:base - start + n])
+from harness import Config, check, pattern, splitmix64, test
 
 
 def patcheck(*args):

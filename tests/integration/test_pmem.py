@@ -14,25 +14,7 @@ import re
 import signal
 import subprocess
 
-from harness import Config, check, ktap_results, test
-
-M64 = (1 << 64) - 1
-
-
-def splitmix64(x):
-    x = (x + 0x9E3779B97F4A7C15) & M64
-    z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-    return z ^ (z >> 31)
-
-
-def pattern(seed, base, n):
-    """n bytes of the data pattern of seed for byte offsets base.."""
-    out = bytearray()
-    for b in range(base & ~7, base + n, 8):
-        out += splitmix64((seed << 48) ^ (b >> 3)).to_bytes(8, "little")
-    skip = base & 7
-    return bytes(out[skip:skip + n])
+from harness import Config, check, ktap_results, pattern, test
 
 
 def patcheck(path, offset, length, seed, base=None):
