@@ -910,17 +910,30 @@ static int pmem_detach(struct pmem_device *pm)
 	return err;
 }
 
-int pmem_ns_destroy(const char *region)
+/* The region's device, its disks unregistered and writable for new
+ * metadata (ns create/destroy), or NULL with *err set. */
+static struct pmem_device *pmem_ns_take(const char *region, int *err)
 {
 	struct pmem_device *pm = pmem_region_dev(region);
+
+	if (!pm) {
+		*err = -ENODEV;
+		return NULL;
+	}
+	*err = pmem_detach(pm);
+	if (*err)
+		return NULL;
+	pm->ro = false;
+	return pm;
+}
+
+int pmem_ns_destroy(const char *region)
+{
 	int err;
+	struct pmem_device *pm = pmem_ns_take(region, &err);
 
 	if (!pm)
-		return -ENODEV;
-	err = pmem_detach(pm);
-	if (err)
 		return err;
-	pm->ro = false;
 	err = nd_destroy_ns(&pm->media);
 	if (err)
 		pr_err("%s: cannot clear the namespace metadata: -%s\n", region, errno_name(err));
@@ -929,15 +942,11 @@ int pmem_ns_destroy(const char *region)
 
 int pmem_ns_create(const char *region, const struct nd_create *req, char *why, size_t n)
 {
-	struct pmem_device *pm = pmem_region_dev(region);
 	int err;
+	struct pmem_device *pm = pmem_ns_take(region, &err);
 
 	if (!pm)
-		return -ENODEV;
-	err = pmem_detach(pm);
-	if (err)
 		return err;
-	pm->ro = false;
 	err = nd_create_ns(&pm->media, pm->reg->base, req, why, n);
 	return pmem_probe_region(pm) ?: err;
 }
